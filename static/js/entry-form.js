@@ -1,0 +1,35 @@
+// Live points preview and a submit button that cannot be clicked twice.
+// The server computes the estimate, so this file holds no rule of its own.
+(function () {
+  const form = document.getElementById("entry-form");
+  if (!form) return;
+  const output = document.getElementById("points-estimate");
+  const fields = ["occurred_on", "quantity"].map((name) => form.elements[name]);
+  let timer = null;
+
+  async function refresh() {
+    const [day, quantity] = fields.map((field) => field && field.value);
+    if (!day || !quantity) { output.textContent = ""; return; }
+    const params = new URLSearchParams({ category: form.dataset.category, occurred_on: day, quantity: quantity });
+    try {
+      const response = await fetch(form.dataset.estimateUrl + "?" + params, { credentials: "same-origin" });
+      const data = await response.json();
+      output.textContent = response.ok ? (output.dataset.template || "≈ {points}").replace("{points}", data.points) : "";
+    } catch (error) {
+      output.textContent = "";
+    }
+  }
+
+  fields.forEach((field) => field && field.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }));
+  refresh();
+
+  form.addEventListener("submit", () => {
+    form.querySelectorAll("[data-once]").forEach((button) => {
+      // Disable after the browser has taken the click, so the form still posts.
+      setTimeout(() => { button.disabled = true; }, 0);
+    });
+  });
+})();

@@ -1,0 +1,122 @@
+"""Settings: defaults here, then ``instance/config.py``, then environment variables.
+
+Every setting a campus may change is listed in ``SETTINGS`` with the
+environment variable that sets it, so the README and the loader cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+CHARTJS_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.5.1/dist/chart.umd.min.js"
+CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChMTBJemed7ZnvJ"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    help: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", None, str,
+            "Database URL; default is SQLite in the instance folder. "
+            "PostgreSQL: postgresql+psycopg://user@host/dbname"),
+    Setting("SECRET_KEY", "SECRET_KEY", None, str,
+            "Signs sessions and CSRF tokens; if unset, generated once into "
+            "instance/secret_key and reused"),
+    Setting("TRACKER_TIMEZONE", "TRACKER_TIMEZONE", "Asia/Shanghai", str,
+            "Time zone in which days, weeks and times are shown"),
+    Setting("TRACKER_BACKDATE_DAYS", "TRACKER_BACKDATE_DAYS", 14, int,
+            "How many days back an activity may be logged"),
+    Setting("TRACKER_UPLOAD_LIMIT_MB", "TRACKER_UPLOAD_LIMIT_MB", 5, int,
+            "Largest evidence file, in megabytes"),
+    Setting("TRACKER_CHARTJS_URL", "TRACKER_CHARTJS_URL", CHARTJS_URL, str,
+            "Where pages load Chart.js from (a CDN or a campus mirror)"),
+    Setting("TRACKER_CHARTJS_INTEGRITY", "TRACKER_CHARTJS_INTEGRITY", CHARTJS_INTEGRITY, str,
+            "Subresource-integrity hash of that file; empty to omit"),
+    Setting("TRACKER_SHOW_FULL_NAMES", "TRACKER_SHOW_FULL_NAMES", False, _bool,
+            "Whether members see each other's full names on leaderboards"),
+    Setting("RATELIMIT_STORAGE_URI", "TRACKER_RATELIMIT_STORAGE_URI", "memory://", str,
+            "Where login attempts are counted; redis://127.0.0.1:6379 when "
+            "several workers serve the app"),
+    Setting("TRACKER_LOGIN_LIMIT_ADDRESS", "TRACKER_LOGIN_LIMIT_ADDRESS", "20 per 10 minutes",
+            str, "Login attempts allowed from one address"),
+    Setting("TRACKER_LOGIN_LIMIT_ACCOUNT", "TRACKER_LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes", str,
+            "Login attempts allowed for one student number"),
+    Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int,
+            "Argon2id passes"),
+    Setting("TRACKER_PASSWORD_MEMORY_KIB", "TRACKER_PASSWORD_MEMORY_KIB", 65536, int,
+            "Argon2id memory per hash, in KiB (64 MiB meets OWASP ASVS 5.0)"),
+    Setting("TRACKER_HTTPS", "TRACKER_HTTPS", False, _bool,
+            "Behind an HTTPS reverse proxy: trust its X-Forwarded-* headers"),
+)
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the instance's secret key, creating it once.
+
+    A key generated anew at each start would log everyone out on every
+    restart, so it is written to the instance folder and reused.
+    """
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+def instance_path_from_env() -> Path:
+    return Path(os.environ.get("TRACKER_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def configure(app, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config``: defaults < instance/config.py < environment < overrides."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    for setting in SETTINGS:
+        app.config[setting.key] = setting.default
+    app.config.from_pyfile(str(instance / "config.py"), silent=True)
+    for setting in SETTINGS:
+        if setting.env in os.environ:
+            app.config[setting.key] = setting.parse(os.environ[setting.env])
+    app.config.update(overrides or {})
+
+    app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'tracker.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(instance)
+
+    limit = app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
+    # A form carries several evidence files; each is checked against the
+    # limit on its own so the message names the file, the request cap only
+    # stops abuse.
+    app.config.setdefault("MAX_CONTENT_LENGTH", limit * 6)
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TRACKER_TIMEZONE"]
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations"))
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 30 * 24 * 3600)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -1,0 +1,120 @@
+"""Language and time zone choice, and the formatting helpers templates use."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .models import ActivityStatus, Category, EntryKind, MenteeResponse, Role, Stage, Unit
+
+LOCALES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    if session.get("locale") in LOCALES:
+        return session["locale"]
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    if best and best.startswith("en"):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TRACKER_TIMEZONE"]
+
+
+STATUS_LABELS = {
+    ActivityStatus.PENDING: _l("Pending"),
+    ActivityStatus.APPROVED: _l("Approved"),
+    ActivityStatus.REJECTED: _l("Rejected"),
+    ActivityStatus.WITHDRAWN: _l("Withdrawn"),
+    ActivityStatus.REVOKED: _l("Revoked"),
+}
+STATUS_BADGES = {
+    ActivityStatus.PENDING: "warning",
+    ActivityStatus.APPROVED: "success",
+    ActivityStatus.REJECTED: "danger",
+    ActivityStatus.WITHDRAWN: "secondary",
+    ActivityStatus.REVOKED: "dark",
+}
+ROLE_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.COMMITTEE: _l("Committee"),
+    Role.ADVISOR: _l("Advisor"),
+    Role.ADMIN: _l("Administrator"),
+}
+STAGE_LABELS = {
+    Stage.ACTIVIST: _l("Activist"),
+    Stage.DEVELOPMENT_TARGET: _l("Development target"),
+    Stage.PROBATIONARY: _l("Probationary member"),
+    Stage.FULL_MEMBER: _l("Full member"),
+}
+RESPONSE_LABELS = {
+    MenteeResponse.PENDING: _l("not answered yet"),
+    MenteeResponse.CONFIRMED: _l("confirmed"),
+    MenteeResponse.DISPUTED: _l("disputed"),
+}
+KIND_LABELS = {
+    EntryKind.AWARD: _l("Award"),
+    EntryKind.REVERSAL: _l("Reversal"),
+    EntryKind.ADJUSTMENT: _l("Adjustment"),
+}
+UNIT_LABELS = {
+    Unit.MINUTES: _l("minutes"),
+    Unit.HOURS: _l("hours"),
+    Unit.VISITS: _l("visits"),
+    Unit.ATTENDANCES: _l("attendances"),
+}
+
+
+def format_points(value: Decimal | int | None) -> str:
+    """Points with one decimal only when it is not zero: 3, 2.5, -1."""
+    value = Decimal(value or 0)
+    return f"{value.normalize():f}" if value != value.to_integral() else f"{int(value)}"
+
+
+def current_locale_name() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def category_name(category: Category) -> str:
+    return category.name_for(current_locale_name())
+
+
+def rule_summary(rule, category: Category) -> str:
+    """A sentence such as "1 point per 30 minutes, at most 6 a day"."""
+    parts = [str(_l("%(points)s points per %(qty)s %(unit)s",
+                    points=format_points(rule.points_per_unit),
+                    qty=format_points(rule.per_quantity),
+                    unit=UNIT_LABELS[category.unit]))]
+    if rule.daily_cap is not None:
+        parts.append(str(_l("at most %(n)s a day", n=format_points(rule.daily_cap))))
+    if rule.weekly_cap is not None:
+        parts.append(str(_l("at most %(n)s a week", n=format_points(rule.weekly_cap))))
+    return str(_l(", ")).join(parts)
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        LOCALES=LOCALES,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_BADGES=STATUS_BADGES,
+        ROLE_LABELS=ROLE_LABELS,
+        STAGE_LABELS=STAGE_LABELS,
+        UNIT_LABELS=UNIT_LABELS,
+        KIND_LABELS=KIND_LABELS,
+        RESPONSE_LABELS=RESPONSE_LABELS,
+        category_name=category_name,
+        rule_summary=rule_summary,
+        current_locale=current_locale_name,
+    )
+    app.jinja_env.filters.update(points=format_points, date=format_date,
+                                 datetime=format_datetime)

@@ -1,0 +1,108 @@
+"""The append-only points ledger and the per-period totals derived from it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .activity import Activity
+from .category import Category, PointRule
+from .org import Branch
+from .types import Tenths, UTCDateTime, utcnow
+from .user import User, _enum
+
+
+class EntryKind(enum.StrEnum):
+    AWARD = "award"
+    REVERSAL = "reversal"
+    ADJUSTMENT = "adjustment"
+
+
+class LedgerEntry(db.Model):
+    """One booking of points. Rows are only ever added, never changed.
+
+    An activity has at most one award and at most one reversal: the unique
+    constraint makes a second award impossible even under concurrent approval.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "kind"),
+        Index("ix_ledger_user_category_earned", "user_id", "category_id", "earned_on"),
+        Index("ix_ledger_branch_earned", "branch_id", "earned_on"),
+        Index("ix_ledger_earned_user", "earned_on", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, "entry_kind"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The member's branch on earned_on, fixed when booked.
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("point_rule.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths)
+    # What the rule gave before daily and weekly caps, for awards.
+    uncapped_points: Mapped[Decimal | None] = mapped_column("uncapped_tenths", Tenths)
+    # The campus day the points count for (the activity's day for awards and
+    # their reversals), which decides every period they fall in.
+    earned_on: Mapped[date] = mapped_column(Date)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    branch: Mapped[Branch] = relationship()
+    category: Mapped[Category | None] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+    rule: Mapped[PointRule | None] = relationship()
+
+
+class MemberTotal(db.Model):
+    """A member's points in one branch over one period, all categories together.
+
+    Derived from the ledger in the same transaction as each ledger row and
+    rebuilt by ``flask rebuild-totals``; ``check-ledger`` proves them equal.
+    ``period_kind`` is week, month, year (academic, from 1 September) or all.
+    """
+
+    __tablename__ = "member_total"
+    __table_args__ = (
+        UniqueConstraint("period_kind", "period_start", "user_id", "branch_id"),
+        Index("ix_member_total_rank", "period_kind", "period_start", "branch_id",
+              "points_tenths"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)
+
+
+class MemberCategoryTotal(db.Model):
+    """As MemberTotal, per category (adjustments without a category are not here)."""
+
+    __tablename__ = "member_category_total"
+    __table_args__ = (
+        UniqueConstraint("period_kind", "period_start", "category_id", "user_id", "branch_id"),
+        Index("ix_member_category_total_rank", "period_kind", "period_start", "category_id",
+              "branch_id", "points_tenths"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)

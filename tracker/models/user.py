@@ -1,0 +1,94 @@
+"""Accounts: members, committee members, advisors and administrators."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .org import AdvisorScope, Branch
+from .types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    COMMITTEE = "committee"
+    ADVISOR = "advisor"
+    ADMIN = "admin"
+
+
+class Stage(enum.StrEnum):
+    ACTIVIST = "activist"
+    DEVELOPMENT_TARGET = "development_target"
+    PROBATIONARY = "probationary"
+    FULL_MEMBER = "full_member"
+
+
+class AccountStatus(enum.StrEnum):
+    PENDING = "pending"  # self-registered, waiting for the branch committee
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a value is a small migration.
+    return Enum(cls, name=name, native_enum=False, length=24,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
+    stage: Mapped[Stage | None] = mapped_column(_enum(Stage, "stage"))
+    status: Mapped[AccountStatus] = mapped_column(
+        _enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE
+    )
+    # The current branch; its history lives in Membership.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    # Bumped to end every session of this user at once (logout, new password,
+    # deactivation): the session stores it and must match.
+    session_version: Mapped[int] = mapped_column(default=1)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    branch: Mapped[Branch | None] = relationship()
+    advisor_scopes: Mapped[list[AdvisorScope]] = relationship(cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<User {self.student_no}>"
+
+    # Flask-Login: the id carries the session version so that bumping it
+    # invalidates every cookie issued before.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+    @property
+    def is_committee(self) -> bool:
+        return self.role == Role.COMMITTEE
+
+    @property
+    def is_advisor(self) -> bool:
+        return self.role == Role.ADVISOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def logs_activities(self) -> bool:
+        return self.role in (Role.MEMBER, Role.COMMITTEE) and self.branch_id is not None

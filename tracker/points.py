@@ -1,0 +1,258 @@
+"""Points: rules, caps, awards, reversals and adjustments.
+
+This is the only module that computes points or writes the ledger. Every
+booking goes through ``_book``, which adds the ledger row and updates the
+stored totals in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import audit, totals
+from .errors import Conflict, Forbidden, InvalidInput
+from .models import (
+    Activity,
+    ActivityStatus,
+    Category,
+    EntryKind,
+    LedgerEntry,
+    PointRule,
+    Role,
+    User,
+)
+from .models.types import TENTH
+from .periods import period_end, period_start
+
+MAX_REASON_LENGTH = 500
+MAX_ADJUSTMENT = Decimal(100)
+
+
+def rule_for(session: Session, category_id: int, day: date) -> PointRule | None:
+    """The rule version in force for ``category_id`` on ``day``."""
+    return session.scalars(
+        select(PointRule)
+        .where(PointRule.category_id == category_id, PointRule.effective_from <= day)
+        .order_by(PointRule.effective_from.desc())
+        .limit(1)
+    ).first()
+
+
+def points_for_quantity(rule: PointRule, quantity: Decimal) -> Decimal:
+    """Points before caps: proportional to the quantity, rounded down to 0.1."""
+    raw = Decimal(quantity) / rule.per_quantity * rule.points_per_unit
+    return raw.quantize(TENTH, rounding=ROUND_DOWN)
+
+
+def _booked_between(session: Session, user_id: int, category_id: int, start: date,
+                    end: date) -> Decimal:
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.user_id == user_id,
+            LedgerEntry.category_id == category_id,
+            LedgerEntry.earned_on >= start,
+            LedgerEntry.earned_on < end,
+        )
+    )
+    return Decimal(total or 0)
+
+
+def cap_room(session: Session, user_id: int, rule: PointRule, day: date) -> Decimal | None:
+    """How many more points the rule's daily and weekly caps allow on ``day``.
+
+    Counts what is already booked (awards net of reversals). None: no cap.
+    """
+    room: Decimal | None = None
+    if rule.daily_cap is not None:
+        used = _booked_between(session, user_id, rule.category_id, day,
+                               day + timedelta(days=1))
+        room = rule.daily_cap - used
+    if rule.weekly_cap is not None:
+        week = period_start("week", day)
+        used = _booked_between(session, user_id, rule.category_id, week,
+                               period_end("week", week))
+        weekly = rule.weekly_cap - used
+        room = weekly if room is None else min(room, weekly)
+    return None if room is None else max(room, Decimal(0))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    points: Decimal
+    uncapped: Decimal
+    rule: PointRule
+
+    @property
+    def capped(self) -> bool:
+        return self.points < self.uncapped
+
+
+def estimate(session: Session, user_id: int, rule: PointRule, quantity: Decimal,
+             day: date) -> Estimate:
+    """The points an entry would earn if approved now, caps included."""
+    uncapped = points_for_quantity(rule, quantity)
+    room = cap_room(session, user_id, rule, day)
+    points = uncapped if room is None else min(uncapped, room)
+    return Estimate(points=points, uncapped=uncapped, rule=rule)
+
+
+def can_review(reviewer: User, activity: Activity) -> bool:
+    return (
+        reviewer.role == Role.COMMITTEE
+        and reviewer.is_active
+        and reviewer.branch_id == activity.branch_id
+        and reviewer.id != activity.user_id
+    )
+
+
+def _ensure_reviewer(reviewer: User, activity: Activity) -> None:
+    if reviewer.id == activity.user_id:
+        raise Forbidden(_l("You cannot review your own entries."))
+    if not can_review(reviewer, activity):
+        raise Forbidden(_l("Only the committee of the entry's branch can review it."))
+
+
+def _clean_reason(reason: str | None, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({field: _l("Please give a reason.")})
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput({field: _l("At most %(n)d characters.", n=MAX_REASON_LENGTH)})
+    return reason
+
+
+def transition(session: Session, activity: Activity, old: ActivityStatus, new: ActivityStatus,
+           **values) -> None:
+    """Move the activity from ``old`` to ``new`` if nobody else has moved it first.
+
+    A conditional UPDATE, not read-then-write: of two reviewers acting at the
+    same moment, exactly one sees a row change. Checking ``updated_at`` also
+    refuses a review of an entry its owner edited after the reviewer read it.
+    """
+    result = session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status == old,
+               Activity.updated_at == activity.updated_at)
+        .values(status=new, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_l("This entry was changed or reviewed by someone else meanwhile."))
+    session.refresh(activity)
+
+
+def _lock_member(session: Session, user_id: int) -> None:
+    # Serialises cap arithmetic for one member on PostgreSQL; SQLite already
+    # allows a single writer.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _book(session: Session, entry: LedgerEntry) -> LedgerEntry:
+    session.add(entry)
+    session.flush()
+    totals.apply(session, entry)
+    return entry
+
+
+def approve_entry(session: Session, activity: Activity, reviewer: User | None,
+                  now: datetime) -> LedgerEntry:
+    """Approve a pending entry and book its award, capped by the rule.
+
+    Books at most once per activity, even when called concurrently: the
+    status moves by a conditional update and the ledger holds one award per
+    activity. ``reviewer`` None means the rule approves at once.
+    """
+    if reviewer is not None:
+        _ensure_reviewer(reviewer, activity)
+    rule = rule_for(session, activity.category_id, activity.occurred_on)
+    if rule is None:
+        raise Conflict(_l("No point rule applies on that day."))
+    transition(session, activity, ActivityStatus.PENDING, ActivityStatus.APPROVED,
+           reviewed_by_id=reviewer.id if reviewer else None, reviewed_at=now,
+           review_reason=None, rule_id=rule.id, updated_at=now)
+    _lock_member(session, activity.user_id)
+    result = estimate(session, activity.user_id, rule, activity.quantity, activity.occurred_on)
+    entry = _book(session, LedgerEntry(
+        kind=EntryKind.AWARD, user_id=activity.user_id, branch_id=activity.branch_id,
+        category_id=activity.category_id, activity_id=activity.id, rule_id=rule.id,
+        points=result.points, uncapped_points=result.uncapped,
+        earned_on=activity.occurred_on, actor_id=reviewer.id if reviewer else None,
+        created_at=now,
+    ))
+    audit.record(session, "activity.approved", actor=reviewer, subject=activity.member,
+                 branch_id=activity.branch_id, target=activity, points=str(result.points))
+    return entry
+
+
+def reject_entry(session: Session, activity: Activity, reviewer: User, reason: str,
+                 now: datetime) -> None:
+    """Reject a pending entry with a reason; the member may edit and resubmit."""
+    _ensure_reviewer(reviewer, activity)
+    reason = _clean_reason(reason)
+    transition(session, activity, ActivityStatus.PENDING, ActivityStatus.REJECTED,
+           reviewed_by_id=reviewer.id, reviewed_at=now, review_reason=reason, updated_at=now)
+    audit.record(session, "activity.rejected", actor=reviewer, subject=activity.member,
+                 branch_id=activity.branch_id, target=activity, reason=reason)
+
+
+def revoke_approval(session: Session, activity: Activity, reviewer: User, reason: str,
+                    now: datetime) -> LedgerEntry:
+    """Revoke an approval: books a reversal of exactly the awarded points."""
+    _ensure_reviewer(reviewer, activity)
+    reason = _clean_reason(reason)
+    transition(session, activity, ActivityStatus.APPROVED, ActivityStatus.REVOKED,
+           reviewed_by_id=reviewer.id, reviewed_at=now, review_reason=reason, updated_at=now)
+    award = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.activity_id == activity.id,
+                                  LedgerEntry.kind == EntryKind.AWARD)
+    ).one()
+    entry = _book(session, LedgerEntry(
+        kind=EntryKind.REVERSAL, user_id=award.user_id, branch_id=award.branch_id,
+        category_id=award.category_id, activity_id=activity.id, rule_id=award.rule_id,
+        points=-award.points, earned_on=award.earned_on, actor_id=reviewer.id,
+        reason=reason, created_at=now,
+    ))
+    audit.record(session, "activity.revoked", actor=reviewer, subject=activity.member,
+                 branch_id=activity.branch_id, target=activity, reason=reason,
+                 points=str(-award.points))
+    return entry
+
+
+def adjust_points(session: Session, member: User, actor: User, points: Decimal, reason: str,
+                  day: date, category: Category | None = None) -> LedgerEntry:
+    """Book a manual adjustment (positive or negative) to a member of the actor's branch."""
+    if actor.role != Role.COMMITTEE or actor.branch_id != member.branch_id:
+        raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
+    if actor.id == member.id:
+        raise Forbidden(_l("You cannot adjust your own points."))
+    reason = _clean_reason(reason)
+    points = Decimal(points).quantize(TENTH)
+    if points == 0 or abs(points) > MAX_ADJUSTMENT:
+        raise InvalidInput({"points": _l("Between -%(n)s and %(n)s, and not zero.",
+                                         n=MAX_ADJUSTMENT)})
+    entry = _book(session, LedgerEntry(
+        kind=EntryKind.ADJUSTMENT, user_id=member.id, branch_id=member.branch_id,
+        category_id=category.id if category else None, points=points, earned_on=day,
+        actor_id=actor.id, reason=reason,
+    ))
+    audit.record(session, "points.adjusted", actor=actor, subject=member,
+                 branch_id=member.branch_id, target=entry, points=str(points), reason=reason)
+    return entry
+
+
+def awarded_points(session: Session, activity_ids: list[int]) -> dict[int, Decimal]:
+    """Net points booked per activity (award plus any reversal)."""
+    if not activity_ids:
+        return {}
+    rows = session.execute(
+        select(LedgerEntry.activity_id, func.sum(LedgerEntry.points))
+        .where(LedgerEntry.activity_id.in_(activity_ids))
+        .group_by(LedgerEntry.activity_id)
+    )
+    return {activity_id: Decimal(points) for activity_id, points in rows}

@@ -1,0 +1,19 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from ..points import MAX_REASON_LENGTH
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: CSRF and nothing else."""
+
+    submit = SubmitField(_l("Approve"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[
+        InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
+        render_kw={"rows": 2})
+    submit = SubmitField(_l("Reject"))

@@ -1,0 +1,148 @@
+"""The committee's review queue: approve, reject, approve several, revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import points
+from ..clock import utcnow
+from ..errors import Conflict, Forbidden, InvalidInput
+from ..extensions import db
+from ..models import Activity, ActivityMentee, ActivityStatus
+from ..roles import committee_required
+from .forms import ConfirmForm, ReasonForm
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _branch_activity_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.branch_id != current_user.branch_id:
+        abort(404)
+    return activity
+
+
+def _with_details(query):
+    return query.options(
+        selectinload(Activity.member), selectinload(Activity.category),
+        selectinload(Activity.evidence),
+        selectinload(Activity.mentees).selectinload(ActivityMentee.mentee),
+    )
+
+
+@bp.get("/")
+@committee_required
+def queue():
+    pending = db.session.scalars(_with_details(
+        select(Activity)
+        .where(Activity.branch_id == current_user.branch_id,
+               Activity.status == ActivityStatus.PENDING)
+        .order_by(Activity.submitted_at, Activity.id)
+    )).all()
+    estimates = {}
+    for activity in pending:
+        rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
+        if rule is not None:
+            estimates[activity.id] = points.estimate(db.session, activity.user_id, rule,
+                                                     activity.quantity, activity.occurred_on)
+    return render_template("review/queue.html", pending=pending, estimates=estimates,
+                           approve_form=ConfirmForm(), reject_form=ReasonForm())
+
+
+@bp.get("/approved")
+@committee_required
+def approved():
+    page = db.paginate(_with_details(
+        select(Activity)
+        .where(Activity.branch_id == current_user.branch_id,
+               Activity.status == ActivityStatus.APPROVED)
+        .order_by(Activity.reviewed_at.desc(), Activity.id.desc())
+    ), per_page=20, error_out=False)
+    booked = points.awarded_points(db.session, [a.id for a in page.items])
+    return render_template("review/approved.html", page=page, booked=booked,
+                           revoke_form=ReasonForm())
+
+
+def _after(message: str):
+    flash(message, "success")
+    return redirect(request.form.get("next") or url_for(".queue"))
+
+
+def _refused(error) -> None:
+    db.session.rollback()
+    flash(str(error.message), "danger")
+
+
+@bp.post("/<int:activity_id>/approve")
+@committee_required
+def approve(activity_id: int):
+    activity = _branch_activity_or_404(activity_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        entry = points.approve_entry(db.session, activity, current_user, utcnow())
+        db.session.commit()
+    except (Conflict, Forbidden) as error:
+        _refused(error)
+        return redirect(url_for(".queue"))
+    return _after(_("Approved: %(points)s points for %(name)s.",
+                    points=entry.points.normalize(), name=activity.member.name))
+
+
+@bp.post("/<int:activity_id>/reject")
+@committee_required
+def reject(activity_id: int):
+    activity = _branch_activity_or_404(activity_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise InvalidInput({"reason": _("Please give a reason.")})
+        points.reject_entry(db.session, activity, current_user, form.reason.data, utcnow())
+        db.session.commit()
+    except (Conflict, Forbidden, InvalidInput) as error:
+        _refused(error)
+        return redirect(url_for(".queue"))
+    return _after(_("Rejected. %(name)s can edit and resubmit it.", name=activity.member.name))
+
+
+@bp.post("/approve-selected")
+@committee_required
+def approve_selected():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = request.form.getlist("ids", type=int)
+    approved, skipped = 0, 0
+    for activity_id in ids:
+        activity = _branch_activity_or_404(activity_id)
+        try:
+            points.approve_entry(db.session, activity, current_user, utcnow())
+            db.session.commit()
+            approved += 1
+        except (Conflict, Forbidden):
+            db.session.rollback()
+            skipped += 1
+    if skipped:
+        flash(_("%(n)d entries were skipped: already reviewed, changed, or your own.",
+                n=skipped), "warning")
+    return _after(_("%(n)d entries approved.", n=approved))
+
+
+@bp.post("/<int:activity_id>/revoke")
+@committee_required
+def revoke(activity_id: int):
+    activity = _branch_activity_or_404(activity_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise InvalidInput({"reason": _("Please give a reason.")})
+        points.revoke_approval(db.session, activity, current_user, form.reason.data, utcnow())
+        db.session.commit()
+    except (Conflict, Forbidden, InvalidInput) as error:
+        _refused(error)
+        return redirect(url_for(".approved"))
+    flash(_("The approval was revoked and its points reversed."), "success")
+    return redirect(request.form.get("next") or url_for(".approved"))

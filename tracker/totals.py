@@ -1,0 +1,182 @@
+"""Stored per-period totals, derived from the ledger.
+
+``apply`` keeps them current in the same transaction as each ledger row;
+``rebuild`` recomputes them from the ledger; ``differences`` compares the
+two and is what ``flask check-ledger`` and the tests rely on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import (
+    Activity,
+    ActivityStatus,
+    EntryKind,
+    LedgerEntry,
+    MemberCategoryTotal,
+    MemberTotal,
+)
+from .periods import STANDARD_KINDS, period_start
+
+ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT: 0}
+BATCH = 5000
+
+
+def _upsert(session: Session, model, keys: dict, points: Decimal, entries: int) -> None:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = model.__table__
+    stmt = module.insert(table).values(**keys, points_tenths=points, entries=entries)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            "points_tenths": table.c.points_tenths + stmt.excluded.points_tenths,
+            "entries": table.c.entries + stmt.excluded.entries,
+        },
+    )
+    session.execute(stmt)
+
+
+def apply(session: Session, entry: LedgerEntry) -> None:
+    """Add one ledger row to every stored total it belongs to."""
+    delta = ENTRY_DELTA[entry.kind]
+    for kind in STANDARD_KINDS:
+        keys = {"period_kind": kind, "period_start": period_start(kind, entry.earned_on),
+                "user_id": entry.user_id, "branch_id": entry.branch_id}
+        _upsert(session, MemberTotal, keys, entry.points, delta)
+        if entry.category_id is not None:
+            _upsert(session, MemberCategoryTotal, {**keys, "category_id": entry.category_id},
+                    entry.points, delta)
+
+
+TotalKey = tuple[str, date, int, int, int | None]  # kind, start, user, branch, category
+
+
+def expected_totals(session: Session) -> dict[TotalKey, list]:
+    """Every total as the ledger says it should be: {key: [points, entries]}.
+
+    The database sums per member, branch, category and day; the few rows that
+    leaves are bucketed into periods here, which works the same on every
+    database.
+    """
+    rows = session.execute(
+        select(
+            LedgerEntry.user_id, LedgerEntry.branch_id, LedgerEntry.category_id,
+            LedgerEntry.earned_on, LedgerEntry.kind, func.sum(LedgerEntry.points),
+            func.count(),
+        ).group_by(
+            LedgerEntry.user_id, LedgerEntry.branch_id, LedgerEntry.category_id,
+            LedgerEntry.earned_on, LedgerEntry.kind,
+        )
+    )
+    result: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
+    for user_id, branch_id, category_id, day, kind, points, count in rows:
+        entries = ENTRY_DELTA[EntryKind(kind)] * count
+        for period_kind in STANDARD_KINDS:
+            start = period_start(period_kind, day)
+            for cat in (None, category_id) if category_id is not None else (None,):
+                bucket = result[(period_kind, start, user_id, branch_id, cat)]
+                bucket[0] += Decimal(points)
+                bucket[1] += entries
+    return result
+
+
+def stored_totals(session: Session) -> dict[TotalKey, list]:
+    result: dict[TotalKey, list] = {}
+    for row in session.execute(select(
+        MemberTotal.period_kind, MemberTotal.period_start, MemberTotal.user_id,
+        MemberTotal.branch_id, MemberTotal.points, MemberTotal.entries,
+    )):
+        result[(row[0], row[1], row[2], row[3], None)] = [row[4], row[5]]
+    for row in session.execute(select(
+        MemberCategoryTotal.period_kind, MemberCategoryTotal.period_start,
+        MemberCategoryTotal.user_id, MemberCategoryTotal.branch_id,
+        MemberCategoryTotal.category_id, MemberCategoryTotal.points,
+        MemberCategoryTotal.entries,
+    )):
+        result[(row[0], row[1], row[2], row[3], row[4])] = [row[5], row[6]]
+    return result
+
+
+def _chunks(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def rebuild(session: Session) -> int:
+    """Replace every stored total with what the ledger says. Returns rows written."""
+    session.execute(delete(MemberCategoryTotal))
+    session.execute(delete(MemberTotal))
+    written = 0
+    plain, per_category = [], []
+    for (kind, start, user_id, branch_id, category_id), (points, entries) in (
+        expected_totals(session).items()
+    ):
+        row = {"period_kind": kind, "period_start": start, "user_id": user_id,
+               "branch_id": branch_id, "points": points, "entries": entries}
+        if category_id is None:
+            plain.append(row)
+        else:
+            per_category.append({**row, "category_id": category_id})
+    for model, rows in ((MemberTotal, plain), (MemberCategoryTotal, per_category)):
+        for chunk in _chunks(rows):
+            session.execute(insert(model), chunk)
+            written += len(chunk)
+    return written
+
+
+def differences(session: Session) -> list[str]:
+    """Every way the stored totals and activity states disagree with the ledger."""
+    problems = []
+    expected = expected_totals(session)
+    stored = stored_totals(session)
+    for key in sorted(set(expected) | set(stored), key=str):
+        want = expected.get(key, [Decimal(0), 0])
+        have = stored.get(key, [Decimal(0), 0])
+        if want[0] != have[0] or want[1] != have[1]:
+            kind, start, user_id, branch_id, category_id = key
+            where = f"member {user_id} in branch {branch_id}, {kind} from {start}"
+            if category_id is not None:
+                where += f", category {category_id}"
+            problems.append(
+                f"{where}: stored {have[0]} points / {have[1]} entries, "
+                f"ledger says {want[0]} / {want[1]}"
+            )
+    problems.extend(_status_differences(session))
+    return problems
+
+
+def _status_differences(session: Session) -> list[str]:
+    booked = defaultdict(set)
+    for activity_id, kind in session.execute(
+        select(LedgerEntry.activity_id, LedgerEntry.kind).where(
+            LedgerEntry.activity_id.is_not(None))
+    ):
+        booked[activity_id].add(EntryKind(kind))
+    want = {
+        ActivityStatus.APPROVED: {EntryKind.AWARD},
+        ActivityStatus.REVOKED: {EntryKind.AWARD, EntryKind.REVERSAL},
+    }
+    problems = []
+    for activity_id, status in session.execute(select(Activity.id, Activity.status)):
+        expected = want.get(ActivityStatus(status), set())
+        if booked.get(activity_id, set()) != expected:
+            have = sorted(booked.get(activity_id, set()))
+            problems.append(
+                f"activity {activity_id} is {status} but the ledger holds {have or 'nothing'}"
+            )
+    return problems

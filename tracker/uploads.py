@@ -1,0 +1,91 @@
+"""Evidence files: checked by content, images re-encoded without metadata."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InvalidInput
+
+IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+               "WEBP": ("image/webp", "webp")}
+PDF_TYPE = ("application/pdf", "pdf")
+MAX_PIXELS = 40_000_000
+MAX_FILES = 5
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    data: bytes
+    content_type: str
+    extension: str
+    original_name: str
+
+
+def _reencode(image: Image.Image, fmt: str) -> bytes:
+    # Applying the EXIF orientation first keeps photos upright once the EXIF
+    # (with its GPS position and camera serial) is dropped.
+    image = ImageOps.exif_transpose(image)
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    options = {"quality": 88} if fmt in ("JPEG", "WEBP") else {}
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def prepare_evidence(name: str, data: bytes, limit_bytes: int,
+                     field: str = "evidence") -> PreparedFile:
+    """Check one uploaded file and return what will be stored.
+
+    Accepts JPEG, PNG and WebP images (re-encoded, metadata removed) and PDF,
+    judged by the bytes, never by the file name.
+    """
+    name = Path(name or "upload").name[:255]
+    if len(data) > limit_bytes:
+        raise InvalidInput({field: _l("%(name)s is larger than %(mb)d MB.", name=name,
+                                      mb=limit_bytes // (1024 * 1024))})
+    if not data:
+        raise InvalidInput({field: _l("%(name)s is empty.", name=name)})
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise InvalidInput({field: _l("%(name)s is not a complete PDF.", name=name)})
+        return PreparedFile(data, *PDF_TYPE, original_name=name)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            probe.verify()
+        if fmt not in IMAGE_TYPES:
+            raise UnidentifiedImageError(fmt)
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise InvalidInput({field: _l("%(name)s has too many pixels.", name=name)})
+            image.load()
+            encoded = _reencode(image, fmt)
+    except InvalidInput:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError):
+        raise InvalidInput({field: _l(
+            "%(name)s is not a JPEG, PNG, WebP image or PDF file.", name=name)}) from None
+    content_type, extension = IMAGE_TYPES[fmt]
+    return PreparedFile(encoded, content_type, extension, original_name=name)
+
+
+def store(folder: str | Path, prepared: PreparedFile) -> str:
+    """Write the file under a generated name and return that name."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{uuid.uuid4().hex}.{prepared.extension}"
+    (folder / stored_name).write_bytes(prepared.data)
+    return stored_name
+
+
+def remove(folder: str | Path, stored_names: list[str]) -> None:
+    for stored_name in stored_names:
+        (Path(folder) / stored_name).unlink(missing_ok=True)
