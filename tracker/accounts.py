@@ -37,8 +37,11 @@ def branch_on(session: Session, user_id: int, day: date) -> int | None:
     """The branch the member belonged to on ``day``."""
     return session.scalars(
         select(Membership.branch_id)
-        .where(Membership.user_id == user_id, Membership.start_on <= day,
-               (Membership.end_on.is_(None)) | (Membership.end_on > day))
+        .where(
+            Membership.user_id == user_id,
+            Membership.start_on <= day,
+            (Membership.end_on.is_(None)) | (Membership.end_on > day),
+        )
         .order_by(Membership.start_on.desc())
         .limit(1)
     ).first()
@@ -53,17 +56,25 @@ def check_password_rules(password: str, student_no: str, field: str = "password"
         raise InvalidInput({field: _l("The password cannot be your student number.")})
 
 
-def create_user(session: Session, *, student_no: str, name: str, role: Role,
-                branch: Branch | None = None, password: str | None = None,
-                email: str | None = None, stage: Stage | None = None,
-                status: AccountStatus = AccountStatus.ACTIVE, joined_on: date,
-                actor: User | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    student_no: str,
+    name: str,
+    role: Role,
+    branch: Branch | None = None,
+    password: str | None = None,
+    email: str | None = None,
+    stage: Stage | None = None,
+    status: AccountStatus = AccountStatus.ACTIVE,
+    joined_on: date,
+    actor: User | None = None,
+) -> User:
     """Create an account; members and committee get a membership from ``joined_on``."""
     student_no = (student_no or "").strip()
     name = (name or "").strip()
     if not STUDENT_NO.match(student_no):
-        raise InvalidInput({"student_no": _l(
-            "3 to 32 letters, digits, '-' or '_'.")})
+        raise InvalidInput({"student_no": _l("3 to 32 letters, digits, '-' or '_'.")})
     if not name or len(name) > 64:
         raise InvalidInput({"name": _l("A name of 1 to 64 characters is required.")})
     if find_user(session, student_no):
@@ -72,10 +83,15 @@ def create_user(session: Session, *, student_no: str, name: str, role: Role,
         raise InvalidInput({"branch": _l("Members and committee members need a branch.")})
     if branch is not None and branch.archived_at is not None:
         raise InvalidInput({"branch": _l("This branch is archived.")})
-    user = User(student_no=student_no, name=name, role=role, email=email or None,
-                stage=stage, status=status,
-                branch_id=branch.id if branch and role in (Role.MEMBER, Role.COMMITTEE)
-                else None)
+    user = User(
+        student_no=student_no,
+        name=name,
+        role=role,
+        email=email or None,
+        stage=stage,
+        status=status,
+        branch_id=branch.id if branch and role in (Role.MEMBER, Role.COMMITTEE) else None,
+    )
     if password is not None:
         check_password_rules(password, student_no)
         user.password_hash = hash_password(password)
@@ -83,8 +99,9 @@ def create_user(session: Session, *, student_no: str, name: str, role: Role,
     session.flush()
     if user.branch_id:
         session.add(Membership(user_id=user.id, branch_id=user.branch_id, start_on=joined_on))
-    audit.record(session, "user.created", actor=actor, subject=user, branch_id=user.branch_id,
-                 role=str(role))
+    audit.record(
+        session, "user.created", actor=actor, subject=user, branch_id=user.branch_id, role=str(role)
+    )
     return user
 
 
@@ -94,8 +111,9 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
     user.password_hash = hash_password(password)
     user.must_change_password = False
     end_sessions(user)
-    audit.record(session, "user.password_changed", actor=actor, subject=user,
-                 branch_id=user.branch_id)
+    audit.record(
+        session, "user.password_changed", actor=actor, subject=user, branch_id=user.branch_id
+    )
 
 
 def end_sessions(user: User) -> None:
@@ -103,16 +121,30 @@ def end_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def add_advisor_scope(session: Session, advisor: User, *, branch: Branch | None = None,
-                      college: College | None = None, actor: User | None = None) -> None:
+def add_advisor_scope(
+    session: Session,
+    advisor: User,
+    *,
+    branch: Branch | None = None,
+    college: College | None = None,
+    actor: User | None = None,
+) -> None:
     if advisor.role != Role.ADVISOR:
         raise InvalidInput({"role": _l("Only advisors have scopes.")})
-    scope = AdvisorScope(user_id=advisor.id, branch_id=branch.id if branch else None,
-                         college_id=college.id if college else None)
+    scope = AdvisorScope(
+        user_id=advisor.id,
+        branch_id=branch.id if branch else None,
+        college_id=college.id if college else None,
+    )
     session.add(scope)
-    audit.record(session, "advisor.scope_added", actor=actor, subject=advisor,
-                 branch_id=branch.id if branch else None,
-                 college=college.name if college else None)
+    audit.record(
+        session,
+        "advisor.scope_added",
+        actor=actor,
+        subject=advisor,
+        branch_id=branch.id if branch else None,
+        college=college.name if college else None,
+    )
 
 
 def branch_for_code(session: Session, code: str) -> Branch | None:
@@ -124,15 +156,31 @@ def branch_for_code(session: Session, code: str) -> Branch | None:
     ).first()
 
 
-def register(session: Session, *, code: str, student_no: str, name: str, password: str,
-             email: str | None, today: date) -> User:
+def register(
+    session: Session,
+    *,
+    code: str,
+    student_no: str,
+    name: str,
+    password: str,
+    email: str | None,
+    today: date,
+) -> User:
     """Self-registration with a branch invitation code; waits for the committee."""
     branch = branch_for_code(session, code)
     if branch is None:
         raise InvalidInput({"invite_code": _l("This invitation code is not valid.")})
-    return create_user(session, student_no=student_no, name=name, role=Role.MEMBER,
-                       branch=branch, password=password, email=email,
-                       status=AccountStatus.PENDING, joined_on=today)
+    return create_user(
+        session,
+        student_no=student_no,
+        name=name,
+        role=Role.MEMBER,
+        branch=branch,
+        password=password,
+        email=email,
+        status=AccountStatus.PENDING,
+        joined_on=today,
+    )
 
 
 def _ensure_committee_of(actor: User, branch_id: int | None) -> None:
@@ -145,8 +193,9 @@ def confirm_registration(session: Session, user: User, actor: User) -> None:
     if user.status != AccountStatus.PENDING:
         raise InvalidInput({"user": _l("This registration was already handled.")})
     user.status = AccountStatus.ACTIVE
-    audit.record(session, "registration.confirmed", actor=actor, subject=user,
-                 branch_id=user.branch_id)
+    audit.record(
+        session, "registration.confirmed", actor=actor, subject=user, branch_id=user.branch_id
+    )
 
 
 def decline_registration(session: Session, user: User, actor: User) -> None:
@@ -155,14 +204,21 @@ def decline_registration(session: Session, user: User, actor: User) -> None:
         raise InvalidInput({"user": _l("This registration was already handled.")})
     user.status = AccountStatus.DEACTIVATED
     end_sessions(user)
-    audit.record(session, "registration.declined", actor=actor, subject=user,
-                 branch_id=user.branch_id)
+    audit.record(
+        session, "registration.declined", actor=actor, subject=user, branch_id=user.branch_id
+    )
 
 
 def rotate_invite_code(session: Session, branch: Branch, actor: User) -> str:
     _ensure_committee_of(actor, branch.id)
     old = branch.invite_code
     branch.invite_code = new_invite_code()
-    audit.record(session, "branch.invite_rotated", actor=actor, branch_id=branch.id,
-                 target=branch, previous=old[:2] + "…")
+    audit.record(
+        session,
+        "branch.invite_rotated",
+        actor=actor,
+        branch_id=branch.id,
+        target=branch,
+        previous=old[:2] + "…",
+    )
     return branch.invite_code

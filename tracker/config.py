@@ -33,37 +33,101 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", None, str,
-            "Database URL; default is SQLite in the instance folder. "
-            "PostgreSQL: postgresql+psycopg://user@host/dbname"),
-    Setting("SECRET_KEY", "SECRET_KEY", None, str,
-            "Signs sessions and CSRF tokens; if unset, generated once into "
-            "instance/secret_key and reused"),
-    Setting("TRACKER_TIMEZONE", "TRACKER_TIMEZONE", "Asia/Shanghai", str,
-            "Time zone in which days, weeks and times are shown"),
-    Setting("TRACKER_BACKDATE_DAYS", "TRACKER_BACKDATE_DAYS", 14, int,
-            "How many days back an activity may be logged"),
-    Setting("TRACKER_UPLOAD_LIMIT_MB", "TRACKER_UPLOAD_LIMIT_MB", 5, int,
-            "Largest evidence file, in megabytes"),
-    Setting("TRACKER_CHARTJS_URL", "TRACKER_CHARTJS_URL", CHARTJS_URL, str,
-            "Where pages load Chart.js from (a CDN or a campus mirror)"),
-    Setting("TRACKER_CHARTJS_INTEGRITY", "TRACKER_CHARTJS_INTEGRITY", CHARTJS_INTEGRITY, str,
-            "Subresource-integrity hash of that file; empty to omit"),
-    Setting("TRACKER_SHOW_FULL_NAMES", "TRACKER_SHOW_FULL_NAMES", False, _bool,
-            "Whether members see each other's full names on leaderboards"),
-    Setting("RATELIMIT_STORAGE_URI", "TRACKER_RATELIMIT_STORAGE_URI", "memory://", str,
-            "Where login attempts are counted; redis://127.0.0.1:6379 when "
-            "several workers serve the app"),
-    Setting("TRACKER_LOGIN_LIMIT_ADDRESS", "TRACKER_LOGIN_LIMIT_ADDRESS", "20 per 10 minutes",
-            str, "Login attempts allowed from one address"),
-    Setting("TRACKER_LOGIN_LIMIT_ACCOUNT", "TRACKER_LOGIN_LIMIT_ACCOUNT", "5 per 5 minutes", str,
-            "Login attempts allowed for one student number"),
-    Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int,
-            "Argon2id passes"),
-    Setting("TRACKER_PASSWORD_MEMORY_KIB", "TRACKER_PASSWORD_MEMORY_KIB", 65536, int,
-            "Argon2id memory per hash, in KiB (64 MiB meets OWASP ASVS 5.0)"),
-    Setting("TRACKER_HTTPS", "TRACKER_HTTPS", False, _bool,
-            "Behind an HTTPS reverse proxy: trust its X-Forwarded-* headers"),
+    Setting(
+        "SQLALCHEMY_DATABASE_URI",
+        "DATABASE_URL",
+        None,
+        str,
+        "Database URL; default is SQLite in the instance folder. "
+        "PostgreSQL: postgresql+psycopg://user@host/dbname",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "SECRET_KEY",
+        None,
+        str,
+        "Signs sessions and CSRF tokens; if unset, generated once into "
+        "instance/secret_key and reused",
+    ),
+    Setting(
+        "TRACKER_TIMEZONE",
+        "TRACKER_TIMEZONE",
+        "Asia/Shanghai",
+        str,
+        "Time zone in which days, weeks and times are shown",
+    ),
+    Setting(
+        "TRACKER_BACKDATE_DAYS",
+        "TRACKER_BACKDATE_DAYS",
+        14,
+        int,
+        "How many days back an activity may be logged",
+    ),
+    Setting(
+        "TRACKER_UPLOAD_LIMIT_MB",
+        "TRACKER_UPLOAD_LIMIT_MB",
+        5,
+        int,
+        "Largest evidence file, in megabytes",
+    ),
+    Setting(
+        "TRACKER_CHARTJS_URL",
+        "TRACKER_CHARTJS_URL",
+        CHARTJS_URL,
+        str,
+        "Where pages load Chart.js from (a CDN or a campus mirror)",
+    ),
+    Setting(
+        "TRACKER_CHARTJS_INTEGRITY",
+        "TRACKER_CHARTJS_INTEGRITY",
+        CHARTJS_INTEGRITY,
+        str,
+        "Subresource-integrity hash of that file; empty to omit",
+    ),
+    Setting(
+        "TRACKER_SHOW_FULL_NAMES",
+        "TRACKER_SHOW_FULL_NAMES",
+        False,
+        _bool,
+        "Whether members see each other's full names on leaderboards",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "TRACKER_RATELIMIT_STORAGE_URI",
+        "memory://",
+        str,
+        "Where login attempts are counted; redis://127.0.0.1:6379 when "
+        "several workers serve the app",
+    ),
+    Setting(
+        "TRACKER_LOGIN_LIMIT_ADDRESS",
+        "TRACKER_LOGIN_LIMIT_ADDRESS",
+        "20 per 10 minutes",
+        str,
+        "Login attempts allowed from one address",
+    ),
+    Setting(
+        "TRACKER_LOGIN_LIMIT_ACCOUNT",
+        "TRACKER_LOGIN_LIMIT_ACCOUNT",
+        "5 per 5 minutes",
+        str,
+        "Login attempts allowed for one student number",
+    ),
+    Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int, "Argon2id passes"),
+    Setting(
+        "TRACKER_PASSWORD_MEMORY_KIB",
+        "TRACKER_PASSWORD_MEMORY_KIB",
+        65536,
+        int,
+        "Argon2id memory per hash, in KiB (64 MiB meets OWASP ASVS 5.0)",
+    ),
+    Setting(
+        "TRACKER_HTTPS",
+        "TRACKER_HTTPS",
+        False,
+        _bool,
+        "Behind an HTTPS reverse proxy: trust its X-Forwarded-* headers",
+    ),
 )
 
 
@@ -112,7 +176,9 @@ def configure(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TRACKER_TIMEZONE"]
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations"))
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations")
+    )
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)

@@ -36,34 +36,69 @@ from .models import (
 )
 from .passwords import hash_password
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed for people trying the demo
 WEEKS = 10
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 子涵 雨萱 "
-         "浩然 欣怡 梓轩 思远 佳怡 宇航 嘉怡 俊杰 一诺 博文 欣然 晨曦 书瑶 天宇 雅琪 "
-         "志强 海燕 文博 晓东 婷婷 鑫 悦 琳 哲 昊").split()
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓"
+    "曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = (
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 子涵 雨萱 "
+    "浩然 欣怡 梓轩 思远 佳怡 宇航 嘉怡 俊杰 一诺 博文 欣然 晨曦 书瑶 天宇 雅琪 "
+    "志强 海燕 文博 晓东 婷婷 鑫 悦 琳 哲 昊"
+).split()
 COLLEGES = {
     "计算机科学与技术学院": ["本科生第一党支部", "本科生第二党支部", "研究生党支部"],
     "经济管理学院": ["本科生党支部", "研究生第一党支部", "研究生第二党支部"],
 }
-STUDY_TITLES = ["学习《习近平新时代中国特色社会主义思想学习纲要》", "“学习强国”每日答题",
-                "研读党的二十大报告", "学习《中国共产党章程》", "观看党史微课堂",
-                "学习《习近平谈治国理政》第四卷", "阅读《红星照耀中国》", "学习新党章修改要点"]
-RED_SITES = [("参观中共一大会址纪念馆", "上海市黄浦区兴业路76号"),
-             ("参观南湖革命纪念馆", "浙江省嘉兴市南湖区"),
-             ("参观雨花台烈士陵园", "江苏省南京市雨花台区"),
-             ("参观龙华烈士纪念馆", "上海市徐汇区龙华路"),
-             ("参观陈云纪念馆", "上海市青浦区练塘镇")]
-VOLUNTEER_TITLES = ["社区垃圾分类宣传志愿服务", "图书馆整理书架志愿服务", "敬老院陪伴老人",
-                    "校园迎新志愿服务", "马拉松赛事志愿者", "社区核酸检测协助"]
-TUTORING_TITLES = ["高等数学期末辅导", "C语言程序设计答疑", "英语四级备考帮扶",
-                   "线性代数习题讲解", "数据结构作业辅导"]
-MEETING_TITLES = ["支部党员大会", "支委会", "党小组会", "党课：学习贯彻党的二十大精神",
-                  "主题党日：重温入党誓词"]
-REFLECTION = ("通过这次参观，我更加深刻地认识到革命先辈的初心和使命，"
-              "也更加坚定了自己努力学习、服务同学、报效祖国的信念。")
-REJECT_REASONS = ["时长与签到记录不符，请核实后重新提交。", "缺少学习内容的说明，请补充。",
-                  "日期有误，请修改后重新提交。"]
+STUDY_TITLES = [
+    "学习《习近平新时代中国特色社会主义思想学习纲要》",
+    "“学习强国”每日答题",
+    "研读党的二十大报告",
+    "学习《中国共产党章程》",
+    "观看党史微课堂",
+    "学习《习近平谈治国理政》第四卷",
+    "阅读《红星照耀中国》",
+    "学习新党章修改要点",
+]
+RED_SITES = [
+    ("参观中共一大会址纪念馆", "上海市黄浦区兴业路76号"),
+    ("参观南湖革命纪念馆", "浙江省嘉兴市南湖区"),
+    ("参观雨花台烈士陵园", "江苏省南京市雨花台区"),
+    ("参观龙华烈士纪念馆", "上海市徐汇区龙华路"),
+    ("参观陈云纪念馆", "上海市青浦区练塘镇"),
+]
+VOLUNTEER_TITLES = [
+    "社区垃圾分类宣传志愿服务",
+    "图书馆整理书架志愿服务",
+    "敬老院陪伴老人",
+    "校园迎新志愿服务",
+    "马拉松赛事志愿者",
+    "社区核酸检测协助",
+]
+TUTORING_TITLES = [
+    "高等数学期末辅导",
+    "C语言程序设计答疑",
+    "英语四级备考帮扶",
+    "线性代数习题讲解",
+    "数据结构作业辅导",
+]
+MEETING_TITLES = [
+    "支部党员大会",
+    "支委会",
+    "党小组会",
+    "党课：学习贯彻党的二十大精神",
+    "主题党日：重温入党誓词",
+]
+REFLECTION = (
+    "通过这次参观，我更加深刻地认识到革命先辈的初心和使命，"
+    "也更加坚定了自己努力学习、服务同学、报效祖国的信念。"
+)
+REJECT_REASONS = [
+    "时长与签到记录不符，请核实后重新提交。",
+    "缺少学习内容的说明，请补充。",
+    "日期有误，请修改后重新提交。",
+]
 
 
 @dataclass
@@ -84,13 +119,20 @@ def demo_logins(session: Session) -> DemoLogins | None:
     if admin is None or admin.name != "系统管理员":
         return None
     committee = session.scalars(
-        select(User).where(User.role == Role.COMMITTEE).order_by(User.student_no)).first()
+        select(User).where(User.role == Role.COMMITTEE).order_by(User.student_no)
+    ).first()
     member = session.scalars(
-        select(User).where(User.role == Role.MEMBER, User.status == AccountStatus.ACTIVE,
-                           User.branch_id == committee.branch_id)
-        .order_by(User.student_no)).first()
-    return DemoLogins(admin="admin", advisor="advisor", committee=committee.student_no,
-                      member=member.student_no)
+        select(User)
+        .where(
+            User.role == Role.MEMBER,
+            User.status == AccountStatus.ACTIVE,
+            User.branch_id == committee.branch_id,
+        )
+        .order_by(User.student_no)
+    ).first()
+    return DemoLogins(
+        admin="admin", advisor="advisor", committee=committee.student_no, member=member.student_no
+    )
 
 
 def _photo(rng: random.Random, label: str) -> uploads.PreparedFile:
@@ -120,12 +162,26 @@ class _Seeder:
                 self.used_names.add(candidate)
                 return candidate
 
-    def user(self, student_no: str, name: str, role: Role, branch: Branch | None = None,
-             stage: Stage | None = None, joined: date | None = None,
-             status: AccountStatus = AccountStatus.ACTIVE) -> User:
+    def user(
+        self,
+        student_no: str,
+        name: str,
+        role: Role,
+        branch: Branch | None = None,
+        stage: Stage | None = None,
+        joined: date | None = None,
+        status: AccountStatus = AccountStatus.ACTIVE,
+    ) -> User:
         user = accounts.create_user(
-            self.session, student_no=student_no, name=name, role=role, branch=branch,
-            stage=stage, status=status, joined_on=joined or self.today - timedelta(days=400))
+            self.session,
+            student_no=student_no,
+            name=name,
+            role=role,
+            branch=branch,
+            stage=stage,
+            status=status,
+            joined_on=joined or self.today - timedelta(days=400),
+        )
         user.password_hash = self.password_hash
         return user
 
@@ -140,16 +196,20 @@ class _Seeder:
             self.session.add(college)
             self.session.flush()
             for branch_index, branch_name in enumerate(branch_names, 1):
-                branch = Branch(name=branch_name, college_id=college.id,
-                                invite_code=f"DEMO{college_index}{branch_index}XYZ")
+                branch = Branch(
+                    name=branch_name,
+                    college_id=college.id,
+                    invite_code=f"DEMO{college_index}{branch_index}XYZ",
+                )
                 self.session.add(branch)
                 self.session.flush()
                 members = []
                 size = self.rng.randint(17, 23)
                 for i in range(1, size + 1):
                     role = Role.COMMITTEE if i <= 2 else Role.MEMBER
-                    stage = self.rng.choice(list(Stage)) if role == Role.MEMBER \
-                        else Stage.FULL_MEMBER
+                    stage = (
+                        self.rng.choice(list(Stage)) if role == Role.MEMBER else Stage.FULL_MEMBER
+                    )
                     number = f"2023{college_index}{branch_index}{i:03d}"
                     members.append(self.user(number, self.name(), role, branch, stage))
                 result.append((branch, members))
@@ -167,10 +227,10 @@ class _Seeder:
         mover = old_members[-1]
         moved_on = self.today - timedelta(weeks=5)
         membership = self.session.scalars(
-            select(Membership).where(Membership.user_id == mover.id)).one()
+            select(Membership).where(Membership.user_id == mover.id)
+        ).one()
         membership.end_on = moved_on
-        self.session.add(Membership(user_id=mover.id, branch_id=new_branch.id,
-                                    start_on=moved_on))
+        self.session.add(Membership(user_id=mover.id, branch_id=new_branch.id, start_on=moved_on))
         mover.branch_id = new_branch.id
         old_members.remove(mover)
         new_members.append(mover)
@@ -199,19 +259,37 @@ class _Seeder:
             quantity, title = Decimal(1), rng.choice(MEETING_TITLES)
         submitted = self.moment(day, rng.randint(12, 22))
         activity = Activity(
-            user_id=member.id, branch_id=accounts.branch_on(self.session, member.id, day),
-            category_id=category.id, occurred_on=day, start_time=start, quantity=quantity,
-            title=title, description=description, location=location,
-            submitted_at=submitted, updated_at=submitted,
-            mentees=[ActivityMentee(mentee_id=m.id, response=MenteeResponse.CONFIRMED,
-                                    responded_at=submitted) for m in mentees])
+            user_id=member.id,
+            branch_id=accounts.branch_on(self.session, member.id, day),
+            category_id=category.id,
+            occurred_on=day,
+            start_time=start,
+            quantity=quantity,
+            title=title,
+            description=description,
+            location=location,
+            submitted_at=submitted,
+            updated_at=submitted,
+            mentees=[
+                ActivityMentee(
+                    mentee_id=m.id, response=MenteeResponse.CONFIRMED, responded_at=submitted
+                )
+                for m in mentees
+            ],
+        )
         self.session.add(activity)
         self.session.flush()
         if key == "red_site":
             stored = uploads.store(self.upload_folder, _photo(rng, "red site"))
-            self.session.add(Evidence(activity_id=activity.id, stored_name=stored,
-                                      original_name="现场照片.jpg", content_type="image/jpeg",
-                                      size=1))
+            self.session.add(
+                Evidence(
+                    activity_id=activity.id,
+                    stored_name=stored,
+                    original_name="现场照片.jpg",
+                    content_type="image/jpeg",
+                    size=1,
+                )
+            )
             self.session.flush()
         return activity
 
@@ -224,22 +302,24 @@ class _Seeder:
         if age <= 3 and roll < 0.6:
             return  # recent entries still wait for review
         if roll < 0.06:
-            points.reject_entry(self.session, activity, reviewer, rng.choice(REJECT_REASONS),
-                                when)
+            points.reject_entry(self.session, activity, reviewer, rng.choice(REJECT_REASONS), when)
         elif roll < 0.09:
             activity.status = ActivityStatus.WITHDRAWN
         else:
             points.approve_entry(self.session, activity, reviewer, when)
             if roll > 0.98:
-                points.revoke_approval(self.session, activity, reviewer,
-                                       "复核发现与签到记录不一致，撤销积分。", when)
+                points.revoke_approval(
+                    self.session, activity, reviewer, "复核发现与签到记录不一致，撤销积分。", when
+                )
 
     def activities(self, groups) -> int:
         rng = self.rng
         keys = ["study"] * 8 + ["volunteer"] * 2 + ["tutoring", "meeting", "red_site"]
         count = 0
-        reviewers = {branch.id: [m for m in members if m.role == Role.COMMITTEE]
-                     for branch, members in groups}
+        reviewers = {
+            branch.id: [m for m in members if m.role == Role.COMMITTEE]
+            for branch, members in groups
+        }
         for _branch, members in groups:
             keen = {m.id: rng.uniform(0.2, 1.0) for m in members}
             for member in members:
@@ -259,12 +339,31 @@ class _Seeder:
     def extras(self, groups) -> None:
         branch, members = groups[0]
         committee = next(m for m in members if m.role == Role.COMMITTEE)
-        points.adjust_points(self.session, members[5], committee, Decimal("3"),
-                             "组织支部读书会，额外加分。", self.today - timedelta(days=9))
-        points.adjust_points(self.session, members[6], committee, Decimal("-1.5"),
-                             "重复提交学习记录，扣回积分。", self.today - timedelta(days=4))
-        self.user("2026119901", "新同学", Role.MEMBER, branch, Stage.ACTIVIST,
-                  joined=self.today, status=AccountStatus.PENDING)
+        points.adjust_points(
+            self.session,
+            members[5],
+            committee,
+            Decimal("3"),
+            "组织支部读书会，额外加分。",
+            self.today - timedelta(days=9),
+        )
+        points.adjust_points(
+            self.session,
+            members[6],
+            committee,
+            Decimal("-1.5"),
+            "重复提交学习记录，扣回积分。",
+            self.today - timedelta(days=4),
+        )
+        self.user(
+            "2026119901",
+            "新同学",
+            Role.MEMBER,
+            branch,
+            Stage.ACTIVIST,
+            joined=self.today,
+            status=AccountStatus.PENDING,
+        )
 
 
 def seed_demo(session: Session, today: date, upload_folder: str) -> tuple[DemoLogins, int]:

@@ -57,13 +57,16 @@ def _minutes(category: Category, quantity: Decimal) -> int:
     return int(quantity * 60) if category.unit == Unit.HOURS else int(quantity)
 
 
-def _overlapping(session: Session, member: User, category: Category, data: EntryInput,
-                 ignore_id: int | None) -> Activity | None:
+def _overlapping(
+    session: Session, member: User, category: Category, data: EntryInput, ignore_id: int | None
+) -> Activity | None:
     """Another live timed entry of the member that shares part of this time slot."""
     start = datetime.combine(data.occurred_on, data.start_time)
     end = start + timedelta(minutes=_minutes(category, data.quantity))
     candidates = session.scalars(
-        select(Activity).join(Category).where(
+        select(Activity)
+        .join(Category)
+        .where(
             Activity.user_id == member.id,
             Activity.occurred_on == data.occurred_on,
             Activity.start_time.is_not(None),
@@ -79,8 +82,16 @@ def _overlapping(session: Session, member: User, category: Category, data: Entry
     return None
 
 
-def check_entry(session: Session, member: User, category: Category, data: EntryInput, *,
-                today: date, backdate_days: int, ignore_id: int | None = None) -> CheckedEntry:
+def check_entry(
+    session: Session,
+    member: User,
+    category: Category,
+    data: EntryInput,
+    *,
+    today: date,
+    backdate_days: int,
+    ignore_id: int | None = None,
+) -> CheckedEntry:
     """Validate an entry against its category and rule; raise InvalidInput with every problem."""
     errors: dict[str, object] = {}
     if not member.logs_activities:
@@ -94,11 +105,13 @@ def check_entry(session: Session, member: User, category: Category, data: EntryI
     elif day > today:
         errors["occurred_on"] = _l("The date cannot be in the future.")
     elif day < today - timedelta(days=backdate_days):
-        errors["occurred_on"] = _l("Entries can be logged at most %(n)d days back.",
-                                   n=backdate_days)
+        errors["occurred_on"] = _l(
+            "Entries can be logged at most %(n)d days back.", n=backdate_days
+        )
 
-    rule = points.rule_for(session, category.id, day) if day and "occurred_on" not in errors \
-        else None
+    rule = (
+        points.rule_for(session, category.id, day) if day and "occurred_on" not in errors else None
+    )
     if day and "occurred_on" not in errors and rule is None:
         errors["occurred_on"] = _l("No point rule applies on that day.")
 
@@ -108,8 +121,11 @@ def check_entry(session: Session, member: User, category: Category, data: EntryI
     elif quantity != quantity.quantize(TENTH):
         errors["quantity"] = _l("At most one decimal place.")
     elif rule is not None and not (rule.min_quantity <= quantity <= rule.max_quantity):
-        errors["quantity"] = _l("Between %(min)s and %(max)s.",
-                                min=_plain(rule.min_quantity), max=_plain(rule.max_quantity))
+        errors["quantity"] = _l(
+            "Between %(min)s and %(max)s.",
+            min=_plain(rule.min_quantity),
+            max=_plain(rule.max_quantity),
+        )
     elif quantity <= 0:
         errors["quantity"] = _l("Must be more than zero.")
 
@@ -134,8 +150,11 @@ def check_entry(session: Session, member: User, category: Category, data: EntryI
 
     mentees = _check_mentees(session, member, category, data, errors)
 
-    if (not errors and category.needs_start_time
-            and _overlapping(session, member, category, data, ignore_id)):
+    if (
+        not errors
+        and category.needs_start_time
+        and _overlapping(session, member, category, data, ignore_id)
+    ):
         errors["start_time"] = _l("You already logged a session that overlaps this time.")
     branch_id = branch_on(session, member.id, day) if day and not errors else None
     if not errors and branch_id is None:
@@ -145,8 +164,9 @@ def check_entry(session: Session, member: User, category: Category, data: EntryI
     return CheckedEntry(rule=rule, branch_id=branch_id, mentees=mentees)
 
 
-def _check_mentees(session: Session, member: User, category: Category, data: EntryInput,
-                   errors: dict) -> list[User]:
+def _check_mentees(
+    session: Session, member: User, category: Category, data: EntryInput, errors: dict
+) -> list[User]:
     if not category.needs_mentees:
         return []
     numbers = list(dict.fromkeys(n.strip() for n in data.mentee_numbers if n.strip()))
@@ -173,8 +193,7 @@ def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _apply(activity: Activity, category: Category, data: EntryInput,
-           checked: CheckedEntry) -> None:
+def _apply(activity: Activity, category: Category, data: EntryInput, checked: CheckedEntry) -> None:
     activity.occurred_on = data.occurred_on
     activity.quantity = data.quantity
     activity.title = data.title.strip()
@@ -185,30 +204,40 @@ def _apply(activity: Activity, category: Category, data: EntryInput,
     wanted = {m.id for m in checked.mentees}
     activity.mentees = [link for link in activity.mentees if link.mentee_id in wanted]
     have = {link.mentee_id for link in activity.mentees}
-    activity.mentees.extend(ActivityMentee(mentee_id=m.id) for m in checked.mentees
-                            if m.id not in have)
+    activity.mentees.extend(
+        ActivityMentee(mentee_id=m.id) for m in checked.mentees if m.id not in have
+    )
 
 
-def _check_evidence(category: Category, rule: PointRule, activity: Activity | None,
-                    files: list[uploads.PreparedFile]) -> None:
+def _check_evidence(
+    category: Category,
+    rule: PointRule,
+    activity: Activity | None,
+    files: list[uploads.PreparedFile],
+) -> None:
     existing = len(activity.evidence) if activity else 0
     if rule.evidence_required and existing + len(files) == 0:
         raise InvalidInput({"evidence": _l("This category needs a photo or a PDF as evidence.")})
     if existing + len(files) > uploads.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.",
-                                           n=uploads.MAX_FILES)})
+        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
 
 
-def _attach(session: Session, activity: Activity, files: list[uploads.PreparedFile],
-            folder: str) -> list[str]:
+def _attach(
+    session: Session, activity: Activity, files: list[uploads.PreparedFile], folder: str
+) -> list[str]:
     written = []
     try:
         for prepared in files:
             stored_name = uploads.store(folder, prepared)
             written.append(stored_name)
-            activity.evidence.append(Evidence(
-                stored_name=stored_name, original_name=prepared.original_name,
-                content_type=prepared.content_type, size=len(prepared.data)))
+            activity.evidence.append(
+                Evidence(
+                    stored_name=stored_name,
+                    original_name=prepared.original_name,
+                    content_type=prepared.content_type,
+                    size=len(prepared.data),
+                )
+            )
         session.flush()
     except Exception:
         uploads.remove(folder, written)
@@ -224,20 +253,33 @@ class DuplicateSubmission(Exception):
         self.activity_id = activity_id
 
 
-def submit_entry(session: Session, member: User, category: Category, data: EntryInput, *,
-                 files: list[uploads.PreparedFile], submission_key: str | None, today: date,
-                 now: datetime, backdate_days: int, upload_folder: str) -> Activity:
+def submit_entry(
+    session: Session,
+    member: User,
+    category: Category,
+    data: EntryInput,
+    *,
+    files: list[uploads.PreparedFile],
+    submission_key: str | None,
+    today: date,
+    now: datetime,
+    backdate_days: int,
+    upload_folder: str,
+) -> Activity:
     """Create a pending entry (approved at once if the rule says so) and commit.
 
     A repeated ``submission_key`` from the same member books nothing new and
     raises DuplicateSubmission naming the entry already kept.
     """
-    checked = check_entry(session, member, category, data, today=today,
-                          backdate_days=backdate_days)
+    checked = check_entry(session, member, category, data, today=today, backdate_days=backdate_days)
     _check_evidence(category, checked.rule, None, files)
-    activity = Activity(user_id=member.id, category_id=category.id,
-                        submission_key=(submission_key or None), submitted_at=now,
-                        updated_at=now)
+    activity = Activity(
+        user_id=member.id,
+        category_id=category.id,
+        submission_key=(submission_key or None),
+        submitted_at=now,
+        updated_at=now,
+    )
     _apply(activity, category, data, checked)
     session.add(activity)
     try:
@@ -246,8 +288,14 @@ def submit_entry(session: Session, member: User, category: Category, data: Entry
         session.rollback()
         raise DuplicateSubmission(_find_by_key(session, member, submission_key)) from None
     written = _attach(session, activity, files, upload_folder)
-    audit.record(session, "activity.submitted", actor=member, subject=member,
-                 branch_id=activity.branch_id, target=activity)
+    audit.record(
+        session,
+        "activity.submitted",
+        actor=member,
+        subject=member,
+        branch_id=activity.branch_id,
+        target=activity,
+    )
     if checked.rule.auto_approve and not category.needs_mentees:
         points.approve_entry(session, activity, None, now)
     try:
@@ -262,12 +310,12 @@ def submit_entry(session: Session, member: User, category: Category, data: Entry
 def _find_by_key(session: Session, member: User, key: str | None) -> int | None:
     if not key:
         return None
-    return session.scalar(select(Activity.id).where(Activity.user_id == member.id,
-                                                    Activity.submission_key == key))
+    return session.scalar(
+        select(Activity.id).where(Activity.user_id == member.id, Activity.submission_key == key)
+    )
 
 
-def _claim_for_owner(session: Session, member: User, activity: Activity,
-                     now: datetime) -> None:
+def _claim_for_owner(session: Session, member: User, activity: Activity, now: datetime) -> None:
     """Check the owner may change the entry and hold it against a concurrent review."""
     if activity.user_id != member.id:
         raise Forbidden(_l("Only the member who logged an entry can change it."))
@@ -276,14 +324,31 @@ def _claim_for_owner(session: Session, member: User, activity: Activity,
     points.transition(session, activity, activity.status, activity.status, updated_at=now)
 
 
-def update_entry(session: Session, member: User, activity: Activity, data: EntryInput, *,
-                 files: list[uploads.PreparedFile], remove_ids: list[int], today: date,
-                 now: datetime, backdate_days: int, upload_folder: str) -> Activity:
+def update_entry(
+    session: Session,
+    member: User,
+    activity: Activity,
+    data: EntryInput,
+    *,
+    files: list[uploads.PreparedFile],
+    remove_ids: list[int],
+    today: date,
+    now: datetime,
+    backdate_days: int,
+    upload_folder: str,
+) -> Activity:
     """Edit a pending entry, or edit and resubmit a rejected one; commits."""
     _claim_for_owner(session, member, activity, now)
     category = activity.category
-    checked = check_entry(session, member, category, data, today=today,
-                          backdate_days=backdate_days, ignore_id=activity.id)
+    checked = check_entry(
+        session,
+        member,
+        category,
+        data,
+        today=today,
+        backdate_days=backdate_days,
+        ignore_id=activity.id,
+    )
     removed = [e for e in activity.evidence if e.id in set(remove_ids)]
     for evidence in removed:
         activity.evidence.remove(evidence)
@@ -295,8 +360,14 @@ def update_entry(session: Session, member: User, activity: Activity, data: Entry
     if resubmitted:
         activity.submitted_at = now
     written = _attach(session, activity, files, upload_folder)
-    audit.record(session, "activity.resubmitted" if resubmitted else "activity.edited",
-                 actor=member, subject=member, branch_id=activity.branch_id, target=activity)
+    audit.record(
+        session,
+        "activity.resubmitted" if resubmitted else "activity.edited",
+        actor=member,
+        subject=member,
+        branch_id=activity.branch_id,
+        target=activity,
+    )
     try:
         session.commit()
     except Exception:
@@ -312,8 +383,14 @@ def withdraw_entry(session: Session, member: User, activity: Activity, now: date
     _claim_for_owner(session, member, activity, now)
     activity.status = ActivityStatus.WITHDRAWN
     activity.updated_at = now
-    audit.record(session, "activity.withdrawn", actor=member, subject=member,
-                 branch_id=activity.branch_id, target=activity)
+    audit.record(
+        session,
+        "activity.withdrawn",
+        actor=member,
+        subject=member,
+        branch_id=activity.branch_id,
+        target=activity,
+    )
     session.commit()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,8 @@ LOCALES = {"zh_CN": "中文", "en": "English"}
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:
@@ -91,10 +93,16 @@ def category_name(category: Category) -> str:
 
 def rule_summary(rule, category: Category) -> str:
     """A sentence such as "1 point per 30 minutes, at most 6 a day"."""
-    parts = [str(_l("%(points)s points per %(qty)s %(unit)s",
-                    points=format_points(rule.points_per_unit),
-                    qty=format_points(rule.per_quantity),
-                    unit=UNIT_LABELS[category.unit]))]
+    parts = [
+        str(
+            _l(
+                "%(points)s points per %(qty)s %(unit)s",
+                points=format_points(rule.points_per_unit),
+                qty=format_points(rule.per_quantity),
+                unit=UNIT_LABELS[category.unit],
+            )
+        )
+    ]
     if rule.daily_cap is not None:
         parts.append(str(_l("at most %(n)s a day", n=format_points(rule.daily_cap))))
     if rule.weekly_cap is not None:
@@ -116,5 +124,4 @@ def init_template_helpers(app: Flask) -> None:
         rule_summary=rule_summary,
         current_locale=current_locale_name,
     )
-    app.jinja_env.filters.update(points=format_points, date=format_date,
-                                 datetime=format_datetime)
+    app.jinja_env.filters.update(points=format_points, date=format_date, datetime=format_datetime)

@@ -51,5 +51,6 @@ def _dummy_hash_for(time_cost: int, memory_kib: int) -> str:
 
 def _dummy_hash() -> str:
     config = current_app.config
-    return _dummy_hash_for(config["TRACKER_PASSWORD_TIME_COST"],
-                           config["TRACKER_PASSWORD_MEMORY_KIB"])
+    return _dummy_hash_for(
+        config["TRACKER_PASSWORD_TIME_COST"], config["TRACKER_PASSWORD_MEMORY_KIB"]
+    )

@@ -11,10 +11,13 @@ from .models import AdvisorScope, Branch, Role, User
 def advisor_branch_ids(session: Session, advisor: User) -> set[int]:
     """Branches an advisor may read: those named, and all of the colleges named."""
     named = select(AdvisorScope.branch_id).where(
-        AdvisorScope.user_id == advisor.id, AdvisorScope.branch_id.is_not(None))
-    by_college = select(Branch.id).join(
-        AdvisorScope, AdvisorScope.college_id == Branch.college_id
-    ).where(AdvisorScope.user_id == advisor.id)
+        AdvisorScope.user_id == advisor.id, AdvisorScope.branch_id.is_not(None)
+    )
+    by_college = (
+        select(Branch.id)
+        .join(AdvisorScope, AdvisorScope.college_id == Branch.college_id)
+        .where(AdvisorScope.user_id == advisor.id)
+    )
     return set(session.scalars(named.union(by_college)))
 
 

@@ -50,8 +50,9 @@ def points_for_quantity(rule: PointRule, quantity: Decimal) -> Decimal:
     return raw.quantize(TENTH, rounding=ROUND_DOWN)
 
 
-def _booked_between(session: Session, user_id: int, category_id: int, start: date,
-                    end: date) -> Decimal:
+def _booked_between(
+    session: Session, user_id: int, category_id: int, start: date, end: date
+) -> Decimal:
     total = session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
             LedgerEntry.user_id == user_id,
@@ -70,13 +71,11 @@ def cap_room(session: Session, user_id: int, rule: PointRule, day: date) -> Deci
     """
     room: Decimal | None = None
     if rule.daily_cap is not None:
-        used = _booked_between(session, user_id, rule.category_id, day,
-                               day + timedelta(days=1))
+        used = _booked_between(session, user_id, rule.category_id, day, day + timedelta(days=1))
         room = rule.daily_cap - used
     if rule.weekly_cap is not None:
         week = period_start("week", day)
-        used = _booked_between(session, user_id, rule.category_id, week,
-                               period_end("week", week))
+        used = _booked_between(session, user_id, rule.category_id, week, period_end("week", week))
         weekly = rule.weekly_cap - used
         room = weekly if room is None else min(room, weekly)
     return None if room is None else max(room, Decimal(0))
@@ -93,8 +92,9 @@ class Estimate:
         return self.points < self.uncapped
 
 
-def estimate(session: Session, user_id: int, rule: PointRule, quantity: Decimal,
-             day: date) -> Estimate:
+def estimate(
+    session: Session, user_id: int, rule: PointRule, quantity: Decimal, day: date
+) -> Estimate:
     """The points an entry would earn if approved now, caps included."""
     uncapped = points_for_quantity(rule, quantity)
     room = cap_room(session, user_id, rule, day)
@@ -127,8 +127,9 @@ def _clean_reason(reason: str | None, field: str = "reason") -> str:
     return reason
 
 
-def transition(session: Session, activity: Activity, old: ActivityStatus, new: ActivityStatus,
-           **values) -> None:
+def transition(
+    session: Session, activity: Activity, old: ActivityStatus, new: ActivityStatus, **values
+) -> None:
     """Move the activity from ``old`` to ``new`` if nobody else has moved it first.
 
     A conditional UPDATE, not read-then-write: of two reviewers acting at the
@@ -137,8 +138,11 @@ def transition(session: Session, activity: Activity, old: ActivityStatus, new: A
     """
     result = session.execute(
         update(Activity)
-        .where(Activity.id == activity.id, Activity.status == old,
-               Activity.updated_at == activity.updated_at)
+        .where(
+            Activity.id == activity.id,
+            Activity.status == old,
+            Activity.updated_at == activity.updated_at,
+        )
         .values(status=new, **values)
         .execution_options(synchronize_session=False)
     )
@@ -160,8 +164,9 @@ def _book(session: Session, entry: LedgerEntry) -> LedgerEntry:
     return entry
 
 
-def approve_entry(session: Session, activity: Activity, reviewer: User | None,
-                  now: datetime) -> LedgerEntry:
+def approve_entry(
+    session: Session, activity: Activity, reviewer: User | None, now: datetime
+) -> LedgerEntry:
     """Approve a pending entry and book its award, capped by the rule.
 
     Books at most once per activity, even when called concurrently: the
@@ -173,59 +178,133 @@ def approve_entry(session: Session, activity: Activity, reviewer: User | None,
     rule = rule_for(session, activity.category_id, activity.occurred_on)
     if rule is None:
         raise Conflict(_l("No point rule applies on that day."))
-    transition(session, activity, ActivityStatus.PENDING, ActivityStatus.APPROVED,
-           reviewed_by_id=reviewer.id if reviewer else None, reviewed_at=now,
-           review_reason=None, rule_id=rule.id, updated_at=now)
+    transition(
+        session,
+        activity,
+        ActivityStatus.PENDING,
+        ActivityStatus.APPROVED,
+        reviewed_by_id=reviewer.id if reviewer else None,
+        reviewed_at=now,
+        review_reason=None,
+        rule_id=rule.id,
+        updated_at=now,
+    )
     _lock_member(session, activity.user_id)
     result = estimate(session, activity.user_id, rule, activity.quantity, activity.occurred_on)
-    entry = _book(session, LedgerEntry(
-        kind=EntryKind.AWARD, user_id=activity.user_id, branch_id=activity.branch_id,
-        category_id=activity.category_id, activity_id=activity.id, rule_id=rule.id,
-        points=result.points, uncapped_points=result.uncapped,
-        earned_on=activity.occurred_on, actor_id=reviewer.id if reviewer else None,
-        created_at=now,
-    ))
-    audit.record(session, "activity.approved", actor=reviewer, subject=activity.member,
-                 branch_id=activity.branch_id, target=activity, points=str(result.points))
+    entry = _book(
+        session,
+        LedgerEntry(
+            kind=EntryKind.AWARD,
+            user_id=activity.user_id,
+            branch_id=activity.branch_id,
+            category_id=activity.category_id,
+            activity_id=activity.id,
+            rule_id=rule.id,
+            points=result.points,
+            uncapped_points=result.uncapped,
+            earned_on=activity.occurred_on,
+            actor_id=reviewer.id if reviewer else None,
+            created_at=now,
+        ),
+    )
+    audit.record(
+        session,
+        "activity.approved",
+        actor=reviewer,
+        subject=activity.member,
+        branch_id=activity.branch_id,
+        target=activity,
+        points=str(result.points),
+    )
     return entry
 
 
-def reject_entry(session: Session, activity: Activity, reviewer: User, reason: str,
-                 now: datetime) -> None:
+def reject_entry(
+    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
+) -> None:
     """Reject a pending entry with a reason; the member may edit and resubmit."""
     _ensure_reviewer(reviewer, activity)
     reason = _clean_reason(reason)
-    transition(session, activity, ActivityStatus.PENDING, ActivityStatus.REJECTED,
-           reviewed_by_id=reviewer.id, reviewed_at=now, review_reason=reason, updated_at=now)
-    audit.record(session, "activity.rejected", actor=reviewer, subject=activity.member,
-                 branch_id=activity.branch_id, target=activity, reason=reason)
+    transition(
+        session,
+        activity,
+        ActivityStatus.PENDING,
+        ActivityStatus.REJECTED,
+        reviewed_by_id=reviewer.id,
+        reviewed_at=now,
+        review_reason=reason,
+        updated_at=now,
+    )
+    audit.record(
+        session,
+        "activity.rejected",
+        actor=reviewer,
+        subject=activity.member,
+        branch_id=activity.branch_id,
+        target=activity,
+        reason=reason,
+    )
 
 
-def revoke_approval(session: Session, activity: Activity, reviewer: User, reason: str,
-                    now: datetime) -> LedgerEntry:
+def revoke_approval(
+    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
+) -> LedgerEntry:
     """Revoke an approval: books a reversal of exactly the awarded points."""
     _ensure_reviewer(reviewer, activity)
     reason = _clean_reason(reason)
-    transition(session, activity, ActivityStatus.APPROVED, ActivityStatus.REVOKED,
-           reviewed_by_id=reviewer.id, reviewed_at=now, review_reason=reason, updated_at=now)
+    transition(
+        session,
+        activity,
+        ActivityStatus.APPROVED,
+        ActivityStatus.REVOKED,
+        reviewed_by_id=reviewer.id,
+        reviewed_at=now,
+        review_reason=reason,
+        updated_at=now,
+    )
     award = session.scalars(
-        select(LedgerEntry).where(LedgerEntry.activity_id == activity.id,
-                                  LedgerEntry.kind == EntryKind.AWARD)
+        select(LedgerEntry).where(
+            LedgerEntry.activity_id == activity.id, LedgerEntry.kind == EntryKind.AWARD
+        )
     ).one()
-    entry = _book(session, LedgerEntry(
-        kind=EntryKind.REVERSAL, user_id=award.user_id, branch_id=award.branch_id,
-        category_id=award.category_id, activity_id=activity.id, rule_id=award.rule_id,
-        points=-award.points, earned_on=award.earned_on, actor_id=reviewer.id,
-        reason=reason, created_at=now,
-    ))
-    audit.record(session, "activity.revoked", actor=reviewer, subject=activity.member,
-                 branch_id=activity.branch_id, target=activity, reason=reason,
-                 points=str(-award.points))
+    entry = _book(
+        session,
+        LedgerEntry(
+            kind=EntryKind.REVERSAL,
+            user_id=award.user_id,
+            branch_id=award.branch_id,
+            category_id=award.category_id,
+            activity_id=activity.id,
+            rule_id=award.rule_id,
+            points=-award.points,
+            earned_on=award.earned_on,
+            actor_id=reviewer.id,
+            reason=reason,
+            created_at=now,
+        ),
+    )
+    audit.record(
+        session,
+        "activity.revoked",
+        actor=reviewer,
+        subject=activity.member,
+        branch_id=activity.branch_id,
+        target=activity,
+        reason=reason,
+        points=str(-award.points),
+    )
     return entry
 
 
-def adjust_points(session: Session, member: User, actor: User, points: Decimal, reason: str,
-                  day: date, category: Category | None = None) -> LedgerEntry:
+def adjust_points(
+    session: Session,
+    member: User,
+    actor: User,
+    points: Decimal,
+    reason: str,
+    day: date,
+    category: Category | None = None,
+) -> LedgerEntry:
     """Book a manual adjustment (positive or negative) to a member of the actor's branch."""
     if actor.role != Role.COMMITTEE or actor.branch_id != member.branch_id:
         raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
@@ -234,15 +313,32 @@ def adjust_points(session: Session, member: User, actor: User, points: Decimal, 
     reason = _clean_reason(reason)
     points = Decimal(points).quantize(TENTH)
     if points == 0 or abs(points) > MAX_ADJUSTMENT:
-        raise InvalidInput({"points": _l("Between -%(n)s and %(n)s, and not zero.",
-                                         n=MAX_ADJUSTMENT)})
-    entry = _book(session, LedgerEntry(
-        kind=EntryKind.ADJUSTMENT, user_id=member.id, branch_id=member.branch_id,
-        category_id=category.id if category else None, points=points, earned_on=day,
-        actor_id=actor.id, reason=reason,
-    ))
-    audit.record(session, "points.adjusted", actor=actor, subject=member,
-                 branch_id=member.branch_id, target=entry, points=str(points), reason=reason)
+        raise InvalidInput(
+            {"points": _l("Between -%(n)s and %(n)s, and not zero.", n=MAX_ADJUSTMENT)}
+        )
+    entry = _book(
+        session,
+        LedgerEntry(
+            kind=EntryKind.ADJUSTMENT,
+            user_id=member.id,
+            branch_id=member.branch_id,
+            category_id=category.id if category else None,
+            points=points,
+            earned_on=day,
+            actor_id=actor.id,
+            reason=reason,
+        ),
+    )
+    audit.record(
+        session,
+        "points.adjusted",
+        actor=actor,
+        subject=member,
+        branch_id=member.branch_id,
+        target=entry,
+        points=str(points),
+        reason=reason,
+    )
     return entry
 
 

@@ -75,8 +75,13 @@ def _earned(period: Period, scope: Scope, category_id: int | None):
     query = select(
         LedgerEntry.user_id,
         func.sum(LedgerEntry.points).label("points"),
-        func.sum(case((LedgerEntry.kind == EntryKind.AWARD, 1),
-                      (LedgerEntry.kind == EntryKind.REVERSAL, -1), else_=0)).label("entries"),
+        func.sum(
+            case(
+                (LedgerEntry.kind == EntryKind.AWARD, 1),
+                (LedgerEntry.kind == EntryKind.REVERSAL, -1),
+                else_=0,
+            )
+        ).label("entries"),
     ).where(
         LedgerEntry.earned_on >= period.start,
         LedgerEntry.earned_on < period.end,
@@ -120,10 +125,16 @@ def _rows(session: Session, ranked, query) -> list[Standing]:
         .outerjoin(Branch, Branch.id == User.branch_id)
     )
     return [
-        Standing(rank=r.rank, user_id=r.user_id, name=r.name, student_no=r.student_no,
-                 branch_id=r.branch_id, branch_name=r[-1],
-                 points=Decimal(r.points or 0).quantize(Decimal("0.1")),
-                 entries=int(r.entries or 0))
+        Standing(
+            rank=r.rank,
+            user_id=r.user_id,
+            name=r.name,
+            student_no=r.student_no,
+            branch_id=r.branch_id,
+            branch_name=r[-1],
+            points=Decimal(r.points or 0).quantize(Decimal("0.1")),
+            entries=int(r.entries or 0),
+        )
         for r in rows
     ]
 
@@ -141,15 +152,27 @@ class Leaderboard:
         return max(1, -(-self.total // self.per_page))
 
 
-def member_leaderboard(session: Session, period: Period, scope: Scope, *,
-                       category_id: int | None = None, page: int = 1, per_page: int = 50,
-                       viewer_id: int | None = None) -> Leaderboard:
+def member_leaderboard(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    viewer_id: int | None = None,
+) -> Leaderboard:
     """One page of the member leaderboard, plus the viewer's own standing."""
     ranked = _standings(period, scope, category_id).subquery()
     base = select(ranked.c.user_id, ranked.c.points, ranked.c.entries, ranked.c.rank)
     total = session.scalar(select(func.count()).select_from(ranked))
-    rows = _rows(session, ranked, base.order_by(ranked.c.rank, User.name, ranked.c.user_id)
-                 .limit(per_page).offset((page - 1) * per_page))
+    rows = _rows(
+        session,
+        ranked,
+        base.order_by(ranked.c.rank, User.name, ranked.c.user_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page),
+    )
     me = None
     if viewer_id is not None:
         mine = _rows(session, ranked, base.where(ranked.c.user_id == viewer_id))
@@ -160,13 +183,21 @@ def member_leaderboard(session: Session, period: Period, scope: Scope, *,
 def member_points(session: Session, user_id: int, period: Period) -> Decimal:
     """A member's points in a period, across all branches they were in."""
     if period.is_standard:
-        value = session.scalar(select(func.sum(MemberTotal.points)).where(
-            MemberTotal.user_id == user_id, MemberTotal.period_kind == period.kind,
-            MemberTotal.period_start == period.start))
+        value = session.scalar(
+            select(func.sum(MemberTotal.points)).where(
+                MemberTotal.user_id == user_id,
+                MemberTotal.period_kind == period.kind,
+                MemberTotal.period_start == period.start,
+            )
+        )
     else:
-        value = session.scalar(select(func.sum(LedgerEntry.points)).where(
-            LedgerEntry.user_id == user_id, LedgerEntry.earned_on >= period.start,
-            LedgerEntry.earned_on < period.end))
+        value = session.scalar(
+            select(func.sum(LedgerEntry.points)).where(
+                LedgerEntry.user_id == user_id,
+                LedgerEntry.earned_on >= period.start,
+                LedgerEntry.earned_on < period.end,
+            )
+        )
     return Decimal(value or 0).quantize(Decimal("0.1"))
 
 
@@ -177,16 +208,23 @@ class MemberSummary:
     branch_size: int
 
 
-def member_summary(session: Session, user: User, today: date,
-                   rank_kind: str = "month") -> MemberSummary:
+def member_summary(
+    session: Session, user: User, today: date, rank_kind: str = "month"
+) -> MemberSummary:
     """A member's points for each standard period and their rank in their branch."""
-    totals = {kind: member_points(session, user.id, standard_period(kind, today))
-              for kind in STANDARD_KINDS}
+    totals = {
+        kind: member_points(session, user.id, standard_period(kind, today))
+        for kind in STANDARD_KINDS
+    }
     standing, size = None, 0
     if user.branch_id:
-        board = member_leaderboard(session, standard_period(rank_kind, today),
-                                   Scope("branch", user.branch_id), per_page=1,
-                                   viewer_id=user.id)
+        board = member_leaderboard(
+            session,
+            standard_period(rank_kind, today),
+            Scope("branch", user.branch_id),
+            per_page=1,
+            viewer_id=user.id,
+        )
         standing, size = board.me, board.total
     return MemberSummary(points=totals, rank_in_branch=standing, branch_size=size)
 

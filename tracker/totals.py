@@ -49,12 +49,21 @@ def apply(session: Session, entry: LedgerEntry) -> None:
     """Add one ledger row to every stored total it belongs to."""
     delta = ENTRY_DELTA[entry.kind]
     for kind in STANDARD_KINDS:
-        keys = {"period_kind": kind, "period_start": period_start(kind, entry.earned_on),
-                "user_id": entry.user_id, "branch_id": entry.branch_id}
+        keys = {
+            "period_kind": kind,
+            "period_start": period_start(kind, entry.earned_on),
+            "user_id": entry.user_id,
+            "branch_id": entry.branch_id,
+        }
         _upsert(session, MemberTotal, keys, entry.points, delta)
         if entry.category_id is not None:
-            _upsert(session, MemberCategoryTotal, {**keys, "category_id": entry.category_id},
-                    entry.points, delta)
+            _upsert(
+                session,
+                MemberCategoryTotal,
+                {**keys, "category_id": entry.category_id},
+                entry.points,
+                delta,
+            )
 
 
 TotalKey = tuple[str, date, int, int, int | None]  # kind, start, user, branch, category
@@ -69,12 +78,19 @@ def expected_totals(session: Session) -> dict[TotalKey, list]:
     """
     rows = session.execute(
         select(
-            LedgerEntry.user_id, LedgerEntry.branch_id, LedgerEntry.category_id,
-            LedgerEntry.earned_on, LedgerEntry.kind, func.sum(LedgerEntry.points),
+            LedgerEntry.user_id,
+            LedgerEntry.branch_id,
+            LedgerEntry.category_id,
+            LedgerEntry.earned_on,
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.points),
             func.count(),
         ).group_by(
-            LedgerEntry.user_id, LedgerEntry.branch_id, LedgerEntry.category_id,
-            LedgerEntry.earned_on, LedgerEntry.kind,
+            LedgerEntry.user_id,
+            LedgerEntry.branch_id,
+            LedgerEntry.category_id,
+            LedgerEntry.earned_on,
+            LedgerEntry.kind,
         )
     )
     result: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
@@ -91,17 +107,28 @@ def expected_totals(session: Session) -> dict[TotalKey, list]:
 
 def stored_totals(session: Session) -> dict[TotalKey, list]:
     result: dict[TotalKey, list] = {}
-    for row in session.execute(select(
-        MemberTotal.period_kind, MemberTotal.period_start, MemberTotal.user_id,
-        MemberTotal.branch_id, MemberTotal.points, MemberTotal.entries,
-    )):
+    for row in session.execute(
+        select(
+            MemberTotal.period_kind,
+            MemberTotal.period_start,
+            MemberTotal.user_id,
+            MemberTotal.branch_id,
+            MemberTotal.points,
+            MemberTotal.entries,
+        )
+    ):
         result[(row[0], row[1], row[2], row[3], None)] = [row[4], row[5]]
-    for row in session.execute(select(
-        MemberCategoryTotal.period_kind, MemberCategoryTotal.period_start,
-        MemberCategoryTotal.user_id, MemberCategoryTotal.branch_id,
-        MemberCategoryTotal.category_id, MemberCategoryTotal.points,
-        MemberCategoryTotal.entries,
-    )):
+    for row in session.execute(
+        select(
+            MemberCategoryTotal.period_kind,
+            MemberCategoryTotal.period_start,
+            MemberCategoryTotal.user_id,
+            MemberCategoryTotal.branch_id,
+            MemberCategoryTotal.category_id,
+            MemberCategoryTotal.points,
+            MemberCategoryTotal.entries,
+        )
+    ):
         result[(row[0], row[1], row[2], row[3], row[4])] = [row[5], row[6]]
     return result
 
@@ -123,11 +150,17 @@ def rebuild(session: Session) -> int:
     session.execute(delete(MemberTotal))
     written = 0
     plain, per_category = [], []
-    for (kind, start, user_id, branch_id, category_id), (points, entries) in (
-        expected_totals(session).items()
-    ):
-        row = {"period_kind": kind, "period_start": start, "user_id": user_id,
-               "branch_id": branch_id, "points": points, "entries": entries}
+    for (kind, start, user_id, branch_id, category_id), (points, entries) in expected_totals(
+        session
+    ).items():
+        row = {
+            "period_kind": kind,
+            "period_start": start,
+            "user_id": user_id,
+            "branch_id": branch_id,
+            "points": points,
+            "entries": entries,
+        }
         if category_id is None:
             plain.append(row)
         else:
@@ -164,7 +197,8 @@ def _status_differences(session: Session) -> list[str]:
     booked = defaultdict(set)
     for activity_id, kind in session.execute(
         select(LedgerEntry.activity_id, LedgerEntry.kind).where(
-            LedgerEntry.activity_id.is_not(None))
+            LedgerEntry.activity_id.is_not(None)
+        )
     ):
         booked[activity_id].add(EntryKind(kind))
     want = {

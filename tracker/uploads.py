@@ -12,8 +12,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InvalidInput
 
-IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
-               "WEBP": ("image/webp", "webp")}
+IMAGE_TYPES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
 PDF_TYPE = ("application/pdf", "pdf")
 MAX_PIXELS = 40_000_000
 MAX_FILES = 5
@@ -39,8 +42,9 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def prepare_evidence(name: str, data: bytes, limit_bytes: int,
-                     field: str = "evidence") -> PreparedFile:
+def prepare_evidence(
+    name: str, data: bytes, limit_bytes: int, field: str = "evidence"
+) -> PreparedFile:
     """Check one uploaded file and return what will be stored.
 
     Accepts JPEG, PNG and WebP images (re-encoded, metadata removed) and PDF,
@@ -48,8 +52,13 @@ def prepare_evidence(name: str, data: bytes, limit_bytes: int,
     """
     name = Path(name or "upload").name[:255]
     if len(data) > limit_bytes:
-        raise InvalidInput({field: _l("%(name)s is larger than %(mb)d MB.", name=name,
-                                      mb=limit_bytes // (1024 * 1024))})
+        raise InvalidInput(
+            {
+                field: _l(
+                    "%(name)s is larger than %(mb)d MB.", name=name, mb=limit_bytes // (1024 * 1024)
+                )
+            }
+        )
     if not data:
         raise InvalidInput({field: _l("%(name)s is empty.", name=name)})
     if data.startswith(b"%PDF-"):
@@ -69,10 +78,10 @@ def prepare_evidence(name: str, data: bytes, limit_bytes: int,
             encoded = _reencode(image, fmt)
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
-        raise InvalidInput({field: _l(
-            "%(name)s is not a JPEG, PNG, WebP image or PDF file.", name=name)}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput(
+            {field: _l("%(name)s is not a JPEG, PNG, WebP image or PDF file.", name=name)}
+        ) from None
     content_type, extension = IMAGE_TYPES[fmt]
     return PreparedFile(encoded, content_type, extension, original_name=name)
 

@@ -29,10 +29,10 @@ class EntryForm(FlaskForm):
     submission_key = HiddenField()
     occurred_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
     quantity = DecimalField(places=1, validators=[InputRequired(_l("Please give the amount."))])
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Please give a title.")),
-                                                 Length(max=MAX_TITLE)])
-    description = TextAreaField(_l("Notes"), validators=[Optional(),
-                                                         Length(max=MAX_DESCRIPTION)])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
+    )
+    description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
     evidence = MultipleFileField(_l("Evidence (photos or PDF)"))
     submit = SubmitField(_l("Submit"))
 
@@ -79,30 +79,39 @@ def entry_form_for(category: Category, *, editing: bool = False, **kwargs) -> En
         pass
 
     CategoryEntryForm.quantity = DecimalField(
-        _l("Amount (%(unit)s)", unit=UNIT_LABELS[category.unit]), places=1,
+        _l("Amount (%(unit)s)", unit=UNIT_LABELS[category.unit]),
+        places=1,
         validators=[InputRequired(_l("Please give the amount."))],
-        render_kw={"inputmode": "decimal", "step": "any"})
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
     if category.needs_start_time:
         CategoryEntryForm.start_time = TimeField(
-            _l("Start time"), validators=[InputRequired(_l("Please give the start time."))])
+            _l("Start time"), validators=[InputRequired(_l("Please give the start time."))]
+        )
     if category.needs_location:
         CategoryEntryForm.location = StringField(
-            _l("Place"), validators=[InputRequired(_l("Please give the place.")),
-                                     Length(max=MAX_LOCATION)])
+            _l("Place"),
+            validators=[InputRequired(_l("Please give the place.")), Length(max=MAX_LOCATION)],
+        )
     if category.needs_reflection:
         CategoryEntryForm.description = TextAreaField(
             _l("Reflection (心得)"),
-            validators=[InputRequired(_l("Please write a reflection.")),
-                        Length(max=MAX_DESCRIPTION)],
-            render_kw={"rows": 6})
+            validators=[
+                InputRequired(_l("Please write a reflection.")),
+                Length(max=MAX_DESCRIPTION),
+            ],
+            render_kw={"rows": 6},
+        )
     if category.needs_mentees:
         CategoryEntryForm.mentees = StringField(
             _l("Mentees' student numbers"),
             validators=[InputRequired(_l("Name at least one mentee."))],
-            description=_l("Separate several with commas."))
+            description=_l("Separate several with commas."),
+        )
     if editing:
         CategoryEntryForm.remove_evidence = MultiCheckboxField(
-            _l("Remove files"), coerce=int, validate_choice=False)
+            _l("Remove files"), coerce=int, validate_choice=False
+        )
         CategoryEntryForm.submit = SubmitField(_l("Save"))
     form = CategoryEntryForm(**kwargs)
     if not form.submission_key.data:

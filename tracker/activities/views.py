@@ -45,8 +45,9 @@ def _category_or_404(key: str) -> Category:
 
 def _readable_activity_or_404(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if activity is None or not can_read_records(db.session, current_user, activity.user_id,
-                                                activity.branch_id):
+    if activity is None or not can_read_records(
+        db.session, current_user, activity.user_id, activity.branch_id
+    ):
         abort(404)
     return activity
 
@@ -55,15 +56,17 @@ def _prepared_files() -> list[uploads.PreparedFile]:
     limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
     files = [f for f in request.files.getlist("evidence") if f and f.filename]
     if len(files) > uploads.MAX_FILES:
-        raise InvalidInput({"evidence": _("At most %(n)d files per entry.",
-                                          n=uploads.MAX_FILES)})
+        raise InvalidInput({"evidence": _("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
     return [uploads.prepare_evidence(f.filename, f.read(limit + 1), limit) for f in files]
 
 
 def _settings() -> dict:
-    return {"today": campus_today(), "now": utcnow(),
-            "backdate_days": current_app.config["TRACKER_BACKDATE_DAYS"],
-            "upload_folder": current_app.config["UPLOAD_FOLDER"]}
+    return {
+        "today": campus_today(),
+        "now": utcnow(),
+        "backdate_days": current_app.config["TRACKER_BACKDATE_DAYS"],
+        "upload_folder": current_app.config["UPLOAD_FOLDER"],
+    }
 
 
 @bp.get("/new")
@@ -89,23 +92,36 @@ def new(key: str):
     if form.validate_on_submit():
         try:
             activity = entries.submit_entry(
-                db.session, current_user, category, form.to_input(), files=_prepared_files(),
-                submission_key=form.submission_key.data, **_settings())
+                db.session,
+                current_user,
+                category,
+                form.to_input(),
+                files=_prepared_files(),
+                submission_key=form.submission_key.data,
+                **_settings(),
+            )
         except InvalidInput as error:
             db.session.rollback()
             show_errors(form, error)
         except entries.DuplicateSubmission as duplicate:
             flash(_("This entry was already submitted once; it was not booked twice."), "info")
-            return redirect(url_for(".detail", activity_id=duplicate.activity_id)
-                            if duplicate.activity_id else url_for(".mine"))
+            return redirect(
+                url_for(".detail", activity_id=duplicate.activity_id)
+                if duplicate.activity_id
+                else url_for(".mine")
+            )
         else:
-            flash(_("Submitted. Your branch committee will review it.")
-                  if activity.status == ActivityStatus.PENDING else _("Recorded and approved."),
-                  "success")
+            flash(
+                _("Submitted. Your branch committee will review it.")
+                if activity.status == ActivityStatus.PENDING
+                else _("Recorded and approved."),
+                "success",
+            )
             return redirect(url_for(".detail", activity_id=activity.id))
     rule = points.rule_for(db.session, category.id, campus_today())
-    return render_template("activities/form.html", form=form, category=category, rule=rule,
-                           activity=None)
+    return render_template(
+        "activities/form.html", form=form, category=category, rule=rule, activity=None
+    )
 
 
 @bp.get("/estimate")
@@ -123,8 +139,11 @@ def estimate():
         return jsonify(error=_("No points for this.")), 400
     quantity = min(quantity, rule.max_quantity)
     result = points.estimate(db.session, current_user.id, rule, quantity, day)
-    return jsonify(points=format_points(result.points), uncapped=format_points(result.uncapped),
-                   capped=result.capped)
+    return jsonify(
+        points=format_points(result.points),
+        uncapped=format_points(result.uncapped),
+        capped=result.capped,
+    )
 
 
 @bp.get("/")
@@ -134,11 +153,19 @@ def mine():
     query = select(Activity).where(Activity.user_id == current_user.id)
     if status in set(ActivityStatus):
         query = query.where(Activity.status == status)
-    page = db.paginate(query.order_by(Activity.occurred_on.desc(), Activity.id.desc()),
-                       per_page=20, error_out=False)
+    page = db.paginate(
+        query.order_by(Activity.occurred_on.desc(), Activity.id.desc()),
+        per_page=20,
+        error_out=False,
+    )
     booked = points.awarded_points(db.session, [a.id for a in page.items])
-    return render_template("activities/mine.html", page=page, booked=booked, status=status,
-                           statuses=list(ActivityStatus))
+    return render_template(
+        "activities/mine.html",
+        page=page,
+        booked=booked,
+        status=status,
+        statuses=list(ActivityStatus),
+    )
 
 
 @bp.get("/<int:activity_id>")
@@ -146,18 +173,22 @@ def mine():
 def detail(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
     ledger = db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.activity_id == activity.id)
-        .order_by(LedgerEntry.id)
+        select(LedgerEntry).where(LedgerEntry.activity_id == activity.id).order_by(LedgerEntry.id)
     ).all()
     estimate_now = None
     if activity.status == ActivityStatus.PENDING:
         rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
         if rule is not None:
-            estimate_now = points.estimate(db.session, activity.user_id, rule,
-                                           activity.quantity, activity.occurred_on)
-    return render_template("activities/detail.html", activity=activity, ledger=ledger,
-                           estimate=estimate_now,
-                           can_review=points.can_review(current_user, activity))
+            estimate_now = points.estimate(
+                db.session, activity.user_id, rule, activity.quantity, activity.occurred_on
+            )
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        ledger=ledger,
+        estimate=estimate_now,
+        can_review=points.can_review(current_user, activity),
+    )
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -173,19 +204,28 @@ def edit(activity_id: int):
     form.remove_evidence.choices = [(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
-            entries.update_entry(db.session, current_user, activity, form.to_input(),
-                                 files=_prepared_files(),
-                                 remove_ids=form.remove_evidence.data or [], **_settings())
+            entries.update_entry(
+                db.session,
+                current_user,
+                activity,
+                form.to_input(),
+                files=_prepared_files(),
+                remove_ids=form.remove_evidence.data or [],
+                **_settings(),
+            )
         except InvalidInput as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             flash(_("Saved. The entry waits for review again."), "success")
             return redirect(url_for(".detail", activity_id=activity.id))
-    return render_template("activities/form.html", form=form, category=activity.category,
-                           rule=points.rule_for(db.session, activity.category_id,
-                                                activity.occurred_on),
-                           activity=activity)
+    return render_template(
+        "activities/form.html",
+        form=form,
+        category=activity.category,
+        rule=points.rule_for(db.session, activity.category_id, activity.occurred_on),
+        activity=activity,
+    )
 
 
 @bp.post("/<int:activity_id>/withdraw")
@@ -205,7 +245,12 @@ def evidence(evidence_id: int):
         abort(404)
     _readable_activity_or_404(item.activity_id)
     response = send_from_directory(
-        current_app.config["UPLOAD_FOLDER"], item.stored_name, mimetype=item.content_type,
-        download_name=item.original_name, as_attachment=not item.is_image, max_age=0)
+        current_app.config["UPLOAD_FOLDER"],
+        item.stored_name,
+        mimetype=item.content_type,
+        download_name=item.original_name,
+        as_attachment=not item.is_image,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -48,10 +48,15 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"],
-               deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.home"))
@@ -61,20 +66,27 @@ def login():
         if user is None:
             dummy_verify()
         if user is None or not verify_password(user.password_hash, form.password.data):
-            audit.record(db.session, "auth.login_failed", actor=None, subject=user,
-                         student_no=form.student_no.data.strip()[:32])
+            audit.record(
+                db.session,
+                "auth.login_failed",
+                actor=None,
+                subject=user,
+                student_no=form.student_no.data.strip()[:32],
+            )
             db.session.commit()
             form.form_errors.append(_("Wrong student number or password."))
         elif user.status == AccountStatus.PENDING:
             form.form_errors.append(
-                _("Your registration is waiting for your branch committee to confirm it."))
+                _("Your registration is waiting for your branch committee to confirm it.")
+            )
         elif user.status == AccountStatus.DEACTIVATED:
             form.form_errors.append(_("This account is deactivated."))
         else:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            audit.record(db.session, "auth.login", actor=user, subject=user,
-                         branch_id=user.branch_id)
+            audit.record(
+                db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id
+            )
             db.session.commit()
             session.permanent = True
             login_user(user)
@@ -115,8 +127,7 @@ def change_password():
                 db.session.commit()
                 # Every other session has ended; this one carries on.
                 login_user(user)
-                flash(_("Your password was changed. Other devices were logged out."),
-                      "success")
+                flash(_("Your password was changed. Other devices were logged out."), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form)
 
@@ -150,16 +161,22 @@ def register():
     form = RegisterForm(invite_code=request.args.get("code", ""))
     if form.validate_on_submit():
         try:
-            accounts.register(db.session, code=form.invite_code.data,
-                              student_no=form.student_no.data, name=form.name.data,
-                              password=form.password.data, email=form.email.data,
-                              today=campus_today())
+            accounts.register(
+                db.session,
+                code=form.invite_code.data,
+                student_no=form.student_no.data,
+                name=form.name.data,
+                password=form.password.data,
+                email=form.email.data,
+                today=campus_today(),
+            )
         except InvalidInput as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
-            flash(_("Thank you. You can log in once your branch committee confirms you."),
-                  "success")
+            flash(
+                _("Thank you. You can log in once your branch committee confirms you."), "success"
+            )
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)

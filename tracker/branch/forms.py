@@ -9,13 +9,18 @@ from ..points import MAX_REASON_LENGTH
 
 class AdjustForm(FlaskForm):
     member_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    points = DecimalField(_l("Points (negative to deduct)"), places=1,
-                          validators=[InputRequired(_l("Please give the points."))],
-                          render_kw={"inputmode": "decimal", "step": "0.1"})
+    points = DecimalField(
+        _l("Points (negative to deduct)"),
+        places=1,
+        validators=[InputRequired(_l("Please give the points."))],
+        render_kw={"inputmode": "decimal", "step": "0.1"},
+    )
     category_id = SelectField(_l("Category"), coerce=int)
-    reason = TextAreaField(_l("Reason"), validators=[
-        InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
-        render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
+        render_kw={"rows": 2},
+    )
     submit = SubmitField(_l("Book adjustment"))
 
 

@@ -39,15 +39,25 @@ def _adjust_form() -> AdjustForm:
 def _page(adjust_form: AdjustForm | None = None):
     branch = current_user.branch
     board = ranking.member_leaderboard(
-        db.session, standard_period("month", campus_today()), ranking.Scope("branch", branch.id),
-        per_page=500)
+        db.session,
+        standard_period("month", campus_today()),
+        ranking.Scope("branch", branch.id),
+        per_page=500,
+    )
     pending = db.session.scalars(
-        select(User).where(User.branch_id == branch.id, User.status == AccountStatus.PENDING)
+        select(User)
+        .where(User.branch_id == branch.id, User.status == AccountStatus.PENDING)
         .order_by(User.created_at)
     ).all()
-    return render_template("branch/index.html", branch=branch, board=board, pending=pending,
-                           adjust_form=adjust_form or _adjust_form(),
-                           registration_form=RegistrationForm(), rotate_form=ConfirmForm())
+    return render_template(
+        "branch/index.html",
+        branch=branch,
+        board=board,
+        pending=pending,
+        adjust_form=adjust_form or _adjust_form(),
+        registration_form=RegistrationForm(),
+        rotate_form=ConfirmForm(),
+    )
 
 
 @bp.get("/")
@@ -96,11 +106,19 @@ def adjust():
     form = _adjust_form()
     if form.validate_on_submit():
         member = _member_of_branch_or_404(form.member_id.data)
-        category = db.session.get(Category, form.category_id.data) if form.category_id.data \
-            else None
+        category = (
+            db.session.get(Category, form.category_id.data) if form.category_id.data else None
+        )
         try:
-            points.adjust_points(db.session, member, current_user, form.points.data,
-                                 form.reason.data, campus_today(), category)
+            points.adjust_points(
+                db.session,
+                member,
+                current_user,
+                form.points.data,
+                form.reason.data,
+                campus_today(),
+                category,
+            )
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()

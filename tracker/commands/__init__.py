@@ -8,6 +8,13 @@ def init_app(app: Flask) -> None:
     from .demo import seed_demo
     from .ledger import check_ledger, rebuild_totals
 
-    for command in (create_admin, colleges, branches, users, seed_demo, check_ledger,
-                    rebuild_totals):
+    for command in (
+        create_admin,
+        colleges,
+        branches,
+        users,
+        seed_demo,
+        check_ledger,
+        rebuild_totals,
+    ):
         app.cli.add_command(command)

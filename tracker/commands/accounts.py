@@ -20,8 +20,12 @@ def _fail(message: str) -> None:
 
 def _password_option(func):
     return click.option(
-        "--password", prompt=True, hide_input=True, confirmation_prompt=True,
-        help="Prompted for when not given.")(func)
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="Prompted for when not given.",
+    )(func)
 
 
 def _college(name: str) -> College:
@@ -55,8 +59,14 @@ def _commit_or_fail() -> None:
 def create_admin(student_no: str, name: str, password: str) -> None:
     """Create an administrator account."""
     try:
-        accounts.create_user(db.session, student_no=student_no, name=name, role=Role.ADMIN,
-                             password=password, joined_on=campus_today())
+        accounts.create_user(
+            db.session,
+            student_no=student_no,
+            name=name,
+            role=Role.ADMIN,
+            password=password,
+            joined_on=campus_today(),
+        )
     except DomainError as error:
         _fail(f"{error.field or 'input'}: {error.message}")
     db.session.commit()
@@ -96,8 +106,9 @@ def create_branch(name: str, college_name: str) -> None:
     college = _college(college_name)
     if not name or len(name) > 100:
         _fail("A branch name has 1 to 100 characters.")
-    if db.session.scalars(select(Branch).where(Branch.college_id == college.id,
-                                               Branch.name == name)).first():
+    if db.session.scalars(
+        select(Branch).where(Branch.college_id == college.id, Branch.name == name)
+    ).first():
         _fail(f"{college.name} already has a branch named {name!r}.")
     branch = Branch(name=name, college_id=college.id)
     db.session.add(branch)
@@ -114,10 +125,15 @@ def users() -> None:
 @click.argument("student_no")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--branch", "branch_names", multiple=True,
-              help="The member's branch; for an advisor, may repeat.")
-@click.option("--college", "college_names", multiple=True,
-              help="For an advisor: a whole college; may repeat.")
+@click.option(
+    "--branch",
+    "branch_names",
+    multiple=True,
+    help="The member's branch; for an advisor, may repeat.",
+)
+@click.option(
+    "--college", "college_names", multiple=True, help="For an advisor: a whole college; may repeat."
+)
 @click.option("--email")
 @_password_option
 @with_appcontext
@@ -133,9 +149,16 @@ def create_user(student_no, name, role, branch_names, college_names, email, pass
         if role == Role.ADMIN and (branch_names or college_names):
             _fail("Administrators have no branch.")
     try:
-        user = accounts.create_user(db.session, student_no=student_no, name=name, role=role,
-                                    branch=home, password=password, email=email,
-                                    joined_on=campus_today())
+        user = accounts.create_user(
+            db.session,
+            student_no=student_no,
+            name=name,
+            role=role,
+            branch=home,
+            password=password,
+            email=email,
+            joined_on=campus_today(),
+        )
         if role == Role.ADVISOR:
             for branch_name in branch_names:
                 accounts.add_advisor_scope(db.session, user, branch=_branch(branch_name))

@@ -13,7 +13,7 @@ from ..extensions import db
 
 def _print_logins(logins: demo.DemoLogins) -> None:
     click.echo("")
-    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     click.echo(f"  member     {logins.member}")
     click.echo(f"  committee  {logins.committee}")
     click.echo(f"  advisor    {logins.advisor}")
@@ -22,22 +22,25 @@ def _print_logins(logins: demo.DemoLogins) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing (but print the demo logins) when the database has users.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (but print the demo logins) when the database has users.",
+)
 @with_appcontext
 def seed_demo(if_empty: bool) -> None:
     """Fill an empty database with a realistic demo: 2 colleges, 6 branches, ~120 members."""
     if demo.already_seeded(db.session):
         logins = demo.demo_logins(db.session)
         if not if_empty:
-            raise click.ClickException("The database already has users; seed-demo needs an "
-                                       "empty one.")
+            raise click.ClickException(
+                "The database already has users; seed-demo needs an empty one."
+            )
         if logins:
             _print_logins(logins)
         else:
             click.echo("The database has its own users; no demo was added.")
         return
-    logins, count = demo.seed_demo(db.session, campus_today(),
-                                   current_app.config["UPLOAD_FOLDER"])
+    logins, count = demo.seed_demo(db.session, campus_today(), current_app.config["UPLOAD_FOLDER"])
     click.echo(f"Seeded the demo: {count} entries over {demo.WEEKS} weeks.")
     _print_logins(logins)

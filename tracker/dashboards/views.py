@@ -23,28 +23,44 @@ def home():
         return _overview()
     summary = ranking.member_summary(db.session, current_user, campus_today())
     recent = db.session.scalars(
-        select(Activity).where(Activity.user_id == current_user.id)
-        .order_by(Activity.submitted_at.desc()).limit(8)
+        select(Activity)
+        .where(Activity.user_id == current_user.id)
+        .order_by(Activity.submitted_at.desc())
+        .limit(8)
     ).all()
     pending_reviews = registrations = 0
     if current_user.role == Role.COMMITTEE:
-        pending_reviews = db.session.scalar(select(func.count()).where(
-            Activity.branch_id == current_user.branch_id,
-            Activity.status == ActivityStatus.PENDING,
-            Activity.user_id != current_user.id))
-        registrations = db.session.scalar(select(func.count()).where(
-            User.branch_id == current_user.branch_id, User.status == AccountStatus.PENDING))
-    return render_template("dashboards/member.html", summary=summary, recent=recent,
-                           pending_reviews=pending_reviews, registrations=registrations)
+        pending_reviews = db.session.scalar(
+            select(func.count()).where(
+                Activity.branch_id == current_user.branch_id,
+                Activity.status == ActivityStatus.PENDING,
+                Activity.user_id != current_user.id,
+            )
+        )
+        registrations = db.session.scalar(
+            select(func.count()).where(
+                User.branch_id == current_user.branch_id, User.status == AccountStatus.PENDING
+            )
+        )
+    return render_template(
+        "dashboards/member.html",
+        summary=summary,
+        recent=recent,
+        pending_reviews=pending_reviews,
+        registrations=registrations,
+    )
 
 
 def _overview():
     readable = readable_branch_ids(db.session, current_user)
-    query = (select(Branch, College.name, func.count(User.id))
-             .join(College).outerjoin(User, (User.branch_id == Branch.id)
-                                      & (User.status == AccountStatus.ACTIVE))
-             .where(Branch.archived_at.is_(None))
-             .group_by(Branch.id, College.name).order_by(College.name, Branch.name))
+    query = (
+        select(Branch, College.name, func.count(User.id))
+        .join(College)
+        .outerjoin(User, (User.branch_id == Branch.id) & (User.status == AccountStatus.ACTIVE))
+        .where(Branch.archived_at.is_(None))
+        .group_by(Branch.id, College.name)
+        .order_by(College.name, Branch.name)
+    )
     if readable is not None:
         query = query.where(Branch.id.in_(readable))
     branches = db.session.execute(query).all()

@@ -61,8 +61,9 @@ class PointRule(db.Model):
         UniqueConstraint("category_id", "effective_from"),
         CheckConstraint("per_quantity > 0", name="per_quantity_positive"),
         CheckConstraint("points_per_unit >= 0", name="points_not_negative"),
-        CheckConstraint("min_quantity > 0 AND max_quantity >= min_quantity",
-                        name="quantity_bounds"),
+        CheckConstraint(
+            "min_quantity > 0 AND max_quantity >= min_quantity", name="quantity_bounds"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

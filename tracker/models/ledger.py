@@ -75,8 +75,7 @@ class MemberTotal(db.Model):
     __tablename__ = "member_total"
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "user_id", "branch_id"),
-        Index("ix_member_total_rank", "period_kind", "period_start", "branch_id",
-              "points_tenths"),
+        Index("ix_member_total_rank", "period_kind", "period_start", "branch_id", "points_tenths"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,8 +93,14 @@ class MemberCategoryTotal(db.Model):
     __tablename__ = "member_category_total"
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "category_id", "user_id", "branch_id"),
-        Index("ix_member_category_total_rank", "period_kind", "period_start", "category_id",
-              "branch_id", "points_tenths"),
+        Index(
+            "ix_member_category_total_rank",
+            "period_kind",
+            "period_start",
+            "category_id",
+            "branch_id",
+            "points_tenths",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

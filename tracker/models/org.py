@@ -27,9 +27,7 @@ class College(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    branches: Mapped[list[Branch]] = relationship(
-        back_populates="college", order_by="Branch.name"
-    )
+    branches: Mapped[list[Branch]] = relationship(back_populates="college", order_by="Branch.name")
 
     def __repr__(self) -> str:
         return f"<College {self.name}>"
@@ -80,9 +78,7 @@ class AdvisorScope(db.Model):
 
     __tablename__ = "advisor_scope"
     __table_args__ = (
-        CheckConstraint(
-            "(branch_id IS NULL) <> (college_id IS NULL)", name="one_target"
-        ),
+        CheckConstraint("(branch_id IS NULL) <> (college_id IS NULL)", name="one_target"),
         UniqueConstraint("user_id", "branch_id", "college_id"),
     )
 

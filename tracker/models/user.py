@@ -36,8 +36,9 @@ class AccountStatus(enum.StrEnum):
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings with a CHECK, so adding a value is a small migration.
-    return Enum(cls, name=name, native_enum=False, length=24,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, name=name, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class User(UserMixin, db.Model):

@@ -42,10 +42,20 @@ def members():
     if branch is None:
         abort(404)
     board = ranking.member_leaderboard(
-        db.session, standard_period(kind, campus_today()), ranking.Scope("branch", branch.id),
-        page=page, viewer_id=current_user.id)
-    full_names = (current_app.config["TRACKER_SHOW_FULL_NAMES"]
-                  or current_user.role != Role.MEMBER)
-    return render_template("rankings/members.html", board=board, branch=branch,
-                           branches=branches, kind=kind, kinds=STANDARD_KINDS,
-                           full_names=full_names, mask=ranking.mask_name)
+        db.session,
+        standard_period(kind, campus_today()),
+        ranking.Scope("branch", branch.id),
+        page=page,
+        viewer_id=current_user.id,
+    )
+    full_names = current_app.config["TRACKER_SHOW_FULL_NAMES"] or current_user.role != Role.MEMBER
+    return render_template(
+        "rankings/members.html",
+        board=board,
+        branch=branch,
+        branches=branches,
+        kind=kind,
+        kinds=STANDARD_KINDS,
+        full_names=full_names,
+        mask=ranking.mask_name,
+    )

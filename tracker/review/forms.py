@@ -13,7 +13,9 @@ class ConfirmForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[
-        InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
-        render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
+        render_kw={"rows": 2},
+    )
     submit = SubmitField(_l("Reject"))

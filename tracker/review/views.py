@@ -28,7 +28,8 @@ def _branch_activity_or_404(activity_id: int) -> Activity:
 
 def _with_details(query):
     return query.options(
-        selectinload(Activity.member), selectinload(Activity.category),
+        selectinload(Activity.member),
+        selectinload(Activity.category),
         selectinload(Activity.evidence),
         selectinload(Activity.mentees).selectinload(ActivityMentee.mentee),
     )
@@ -37,34 +38,51 @@ def _with_details(query):
 @bp.get("/")
 @committee_required
 def queue():
-    pending = db.session.scalars(_with_details(
-        select(Activity)
-        .where(Activity.branch_id == current_user.branch_id,
-               Activity.status == ActivityStatus.PENDING)
-        .order_by(Activity.submitted_at, Activity.id)
-    )).all()
+    pending = db.session.scalars(
+        _with_details(
+            select(Activity)
+            .where(
+                Activity.branch_id == current_user.branch_id,
+                Activity.status == ActivityStatus.PENDING,
+            )
+            .order_by(Activity.submitted_at, Activity.id)
+        )
+    ).all()
     estimates = {}
     for activity in pending:
         rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
         if rule is not None:
-            estimates[activity.id] = points.estimate(db.session, activity.user_id, rule,
-                                                     activity.quantity, activity.occurred_on)
-    return render_template("review/queue.html", pending=pending, estimates=estimates,
-                           approve_form=ConfirmForm(), reject_form=ReasonForm())
+            estimates[activity.id] = points.estimate(
+                db.session, activity.user_id, rule, activity.quantity, activity.occurred_on
+            )
+    return render_template(
+        "review/queue.html",
+        pending=pending,
+        estimates=estimates,
+        approve_form=ConfirmForm(),
+        reject_form=ReasonForm(),
+    )
 
 
 @bp.get("/approved")
 @committee_required
 def approved():
-    page = db.paginate(_with_details(
-        select(Activity)
-        .where(Activity.branch_id == current_user.branch_id,
-               Activity.status == ActivityStatus.APPROVED)
-        .order_by(Activity.reviewed_at.desc(), Activity.id.desc())
-    ), per_page=20, error_out=False)
+    page = db.paginate(
+        _with_details(
+            select(Activity)
+            .where(
+                Activity.branch_id == current_user.branch_id,
+                Activity.status == ActivityStatus.APPROVED,
+            )
+            .order_by(Activity.reviewed_at.desc(), Activity.id.desc())
+        ),
+        per_page=20,
+        error_out=False,
+    )
     booked = points.awarded_points(db.session, [a.id for a in page.items])
-    return render_template("review/approved.html", page=page, booked=booked,
-                           revoke_form=ReasonForm())
+    return render_template(
+        "review/approved.html", page=page, booked=booked, revoke_form=ReasonForm()
+    )
 
 
 def _after(message: str):
@@ -89,8 +107,13 @@ def approve(activity_id: int):
     except (Conflict, Forbidden) as error:
         _refused(error)
         return redirect(url_for(".queue"))
-    return _after(_("Approved: %(points)s points for %(name)s.",
-                    points=entry.points.normalize(), name=activity.member.name))
+    return _after(
+        _(
+            "Approved: %(points)s points for %(name)s.",
+            points=entry.points.normalize(),
+            name=activity.member.name,
+        )
+    )
 
 
 @bp.post("/<int:activity_id>/reject")
@@ -126,8 +149,10 @@ def approve_selected():
             db.session.rollback()
             skipped += 1
     if skipped:
-        flash(_("%(n)d entries were skipped: already reviewed, changed, or your own.",
-                n=skipped), "warning")
+        flash(
+            _("%(n)d entries were skipped: already reviewed, changed, or your own.", n=skipped),
+            "warning",
+        )
     return _after(_("%(n)d entries approved.", n=approved))
 
 

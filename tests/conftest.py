@@ -1,0 +1,275 @@
+"""Fixtures: an app on SQLite and (when configured) on PostgreSQL, factories, logins.
+
+Every test that uses ``app`` runs once per database. The schema is built by
+the migrations, once per database and session; each test starts from the
+freshly migrated contents (the seeded categories and rules).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+_TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
+os.environ["TRACKER_INSTANCE_PATH"] = str(_TMP / "instance")
+for leaked in ("DATABASE_URL", "SECRET_KEY", "TRACKER_SHOW_FULL_NAMES"):
+    os.environ.pop(leaked, None)
+
+from flask_migrate import upgrade  # noqa: E402
+
+from tracker import create_app  # noqa: E402
+from tracker.extensions import db as _db  # noqa: E402
+from tracker.models import (  # noqa: E402
+    AccountStatus,
+    Activity,
+    ActivityStatus,
+    Branch,
+    Category,
+    College,
+    Membership,
+    Role,
+    Stage,
+    User,
+)
+from tracker.passwords import hash_password  # noqa: E402
+
+PASSWORD = "correct-horse-42"
+REQUIRE_ALL = bool(os.environ.get("TRACKER_REQUIRE_ALL_TESTS"))
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+# 2026-11-25 is a Wednesday; noon in Shanghai.
+FROZEN_NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "TRACKER_PASSWORD_TIME_COST": 1,
+    "TRACKER_PASSWORD_MEMORY_KIB": 64,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+}
+
+
+def missing(reason: str):
+    """Skip on a developer's machine; fail in CI, where everything must run."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required test could not run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _database_url(backend: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{_TMP / 'tracker-test.db'}"
+    if not POSTGRES_URL:
+        missing(
+            "PostgreSQL not configured: set TRACKER_TEST_POSTGRES_URL "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/tracker_test)"
+        )
+    return POSTGRES_URL
+
+
+_prepared: dict[str, dict[str, list[dict]]] = {}
+
+
+def _prepare(app) -> dict[str, list[dict]]:
+    """Migrate the database once; remember what the migrations seeded."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in _prepared:
+        with app.app_context():
+            _db.drop_all()
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            upgrade()
+            seeded = {}
+            with _db.engine.connect() as conn:
+                for table in _db.metadata.sorted_tables:
+                    rows = [dict(r._mapping) for r in conn.execute(table.select())]
+                    if rows:
+                        seeded[table.name] = rows
+        _prepared[url] = seeded
+    return _prepared[url]
+
+
+def _reset(seeded: dict[str, list[dict]]) -> None:
+    tables = _db.metadata.sorted_tables
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+        for table in tables:
+            if table.name in seeded:
+                conn.execute(table.insert(), seeded[table.name])
+                if conn.dialect.name == "postgresql" and "id" in table.c:
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                            f'(SELECT max(id) FROM "{table.name}"))'
+                        )
+                    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request, tmp_path):
+    config = {
+        **BASE_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": _database_url(request.param),
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    }
+    config.update(getattr(request, "param_config", {}))
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        config.update(marker.kwargs)
+    application = create_app(config)
+    seeded = _prepare(application)
+    with application.app_context():
+        _reset(seeded)
+        yield application
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def clock():
+    """The clock frozen at FROZEN_NOW (a Wednesday noon in Shanghai); ``move_to`` shifts it."""
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
+
+
+@dataclass
+class Factory:
+    """Builds colleges, branches, people and entries directly in the database."""
+
+    db: object
+    counter: int = 0
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def college(self, name: str | None = None) -> College:
+        college = College(name=name or f"学院{self._next()}")
+        self.db.session.add(college)
+        self.db.session.commit()
+        return college
+
+    def branch(self, college: College | None = None, name: str | None = None) -> Branch:
+        branch = Branch(
+            name=name or f"第{self._next()}党支部", college_id=(college or self.college()).id
+        )
+        self.db.session.add(branch)
+        self.db.session.commit()
+        return branch
+
+    def user(
+        self,
+        role: Role = Role.MEMBER,
+        branch: Branch | None = None,
+        *,
+        name: str | None = None,
+        student_no: str | None = None,
+        status: AccountStatus = AccountStatus.ACTIVE,
+        joined_on: date = date(2025, 9, 1),
+    ) -> User:
+        if role in (Role.MEMBER, Role.COMMITTEE) and branch is None:
+            branch = self.branch()
+        n = self._next()
+        user = User(
+            student_no=student_no or f"S{n:05d}",
+            name=name or f"成员{n}",
+            role=role,
+            status=status,
+            stage=Stage.ACTIVIST,
+            branch_id=branch.id if branch and role in (Role.MEMBER, Role.COMMITTEE) else None,
+            password_hash=hash_password(PASSWORD),
+        )
+        self.db.session.add(user)
+        self.db.session.flush()
+        if user.branch_id:
+            self.db.session.add(
+                Membership(user_id=user.id, branch_id=user.branch_id, start_on=joined_on)
+            )
+        self.db.session.commit()
+        return user
+
+    def member(self, branch: Branch | None = None, **kwargs) -> User:
+        return self.user(Role.MEMBER, branch, **kwargs)
+
+    def committee(self, branch: Branch | None = None, **kwargs) -> User:
+        return self.user(Role.COMMITTEE, branch, **kwargs)
+
+    def category(self, key: str) -> Category:
+        return self.db.session.scalars(sa.select(Category).where(Category.key == key)).one()
+
+    def activity(
+        self,
+        member: User,
+        key: str = "study",
+        *,
+        occurred_on: date = TODAY,
+        quantity: Decimal | int = 60,
+        start: time | None = time(9, 0),
+        status: ActivityStatus = ActivityStatus.PENDING,
+        title: str = "学习党章",
+        description: str = "",
+        location: str | None = None,
+    ) -> Activity:
+        category = self.category(key)
+        now = datetime.now(UTC)
+        activity = Activity(
+            user_id=member.id,
+            branch_id=member.branch_id,
+            category_id=category.id,
+            occurred_on=occurred_on,
+            quantity=Decimal(quantity),
+            title=title,
+            description=description,
+            location=location,
+            status=status,
+            start_time=start if category.needs_start_time else None,
+            submitted_at=now,
+            updated_at=now,
+        )
+        self.db.session.add(activity)
+        self.db.session.commit()
+        return activity
+
+
+@pytest.fixture
+def make(db):
+    return Factory(db)
+
+
+@pytest.fixture
+def login(app):
+    """``login(user)`` returns a new test client logged in as that user."""
+
+    def _login(user: User, password: str = PASSWORD):
+        client = app.test_client()
+        response = client.post("/login", data={"student_no": user.student_no, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
