@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 _TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
 os.environ["TRACKER_INSTANCE_PATH"] = str(_TMP / "instance")
@@ -131,6 +132,13 @@ def app(request, tmp_path):
     if marker:
         config.update(marker.kwargs)
     application = create_app(config)
+
+    # Requests made while this fixture's app context is pushed reuse it (and
+    # its ``g``); forget the previous request's user as a real server would.
+    @application.before_request
+    def _forget_previous_user():
+        g.pop("_login_user", None)
+
     seeded = _prepare(application)
     with application.app_context():
         _reset(seeded)

@@ -271,6 +271,11 @@ def submit_entry(
     A repeated ``submission_key`` from the same member books nothing new and
     raises DuplicateSubmission naming the entry already kept.
     """
+    # A resubmitted form is recognised before validation: the first copy
+    # would otherwise make the second look like an overlapping session.
+    existing = _find_by_key(session, member, submission_key)
+    if existing is not None:
+        raise DuplicateSubmission(existing)
     checked = check_entry(session, member, category, data, today=today, backdate_days=backdate_days)
     _check_evidence(category, checked.rule, None, files)
     activity = Activity(

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from .. import entries, points, uploads
 from ..clock import campus_today, utcnow
@@ -201,7 +202,7 @@ def edit(activity_id: int):
         flash(_("Only pending or rejected entries can be changed."), "warning")
         return redirect(url_for(".detail", activity_id=activity.id))
     form = entry_form_for(activity.category, editing=True, **form_values(activity))
-    form.remove_evidence.choices = [(e.id, e.original_name) for e in activity.evidence]
+    form.remove_evidence.choices = [SelectChoice(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
             entries.update_entry(

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..i18n import LOCALES
@@ -69,5 +69,7 @@ class RegisterForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LOCALES.items()))
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice(code, label) for code, label in LOCALES.items()]
+    )
     submit = SubmitField(_l("Save"))

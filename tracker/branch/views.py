@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from .. import accounts, points, ranking
 from ..clock import campus_today
@@ -32,7 +33,9 @@ def _member_of_branch_or_404(user_id: int | None) -> User:
 def _adjust_form() -> AdjustForm:
     form = AdjustForm()
     categories = db.session.scalars(select(Category).order_by(Category.sort_order)).all()
-    form.category_id.choices = [(0, _("None"))] + [(c.id, category_name(c)) for c in categories]
+    form.category_id.choices = [SelectChoice(0, _("None"))] + [
+        SelectChoice(c.id, category_name(c)) for c in categories
+    ]
     return form
 
 

@@ -1,0 +1,157 @@
+"""Logging in and out, registration, passwords, sessions ending everywhere."""
+
+from sqlalchemy import select
+
+from tracker.models import AccountStatus, AuditEvent, User
+
+from .conftest import PASSWORD
+
+
+def test_login_with_student_number_and_password(client, make):
+    member = make.member()
+    response = client.post("/login", data={"student_no": member.student_no,
+                                           "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert member.name in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_a_message(client, make, db):
+    member = make.member()
+    response = client.post("/login", data={"student_no": member.student_no,
+                                           "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "alert-danger" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    failed = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "auth.login_failed")).one()
+    assert failed.subject_id == member.id
+
+
+def test_unknown_account_gets_the_same_message(client, make):
+    make.member()
+    response = client.post("/login", data={"student_no": "nobody", "password": "whatever1"})
+    assert response.status_code == 200 and "alert-danger" in response.get_data(as_text=True)
+
+
+def test_account_without_password_cannot_log_in(client, make, db):
+    member = make.member()
+    member.password_hash = None
+    db.session.commit()
+    response = client.post("/login", data={"student_no": member.student_no, "password": ""})
+    assert response.status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_fresh_database_has_no_account(db):
+    assert db.session.scalar(select(User)) is None
+
+
+def test_logout_ends_every_session_of_the_user(make, login):
+    member = make.member()
+    phone, laptop = login(member), login(member)
+    assert laptop.get("/").status_code == 200
+    assert phone.post("/logout").status_code == 302
+    assert laptop.get("/").status_code == 302
+    assert phone.get("/").status_code == 302
+
+
+def test_logout_is_not_possible_by_get(make, login):
+    client = login(make.member())
+    assert client.get("/logout").status_code == 405
+    assert client.get("/").status_code == 200
+
+
+def test_changing_password_keeps_this_session_and_ends_others(make, login):
+    member = make.member()
+    here, elsewhere = login(member), login(member)
+    response = here.post("/account/password", data={
+        "current": PASSWORD, "password": "a-new-password-7", "confirm": "a-new-password-7"})
+    assert response.status_code == 302
+    assert here.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    login(member, "a-new-password-7")
+
+
+def test_change_password_refuses_wrong_current_and_short_new(make, login):
+    member = make.member()
+    client = login(member)
+    wrong = client.post("/account/password", data={
+        "current": "not-it-at-all", "password": "a-new-password-7",
+        "confirm": "a-new-password-7"})
+    assert wrong.status_code == 200 and "is-invalid" in wrong.get_data(as_text=True)
+    short = client.post("/account/password", data={
+        "current": PASSWORD, "password": "short", "confirm": "short"})
+    assert short.status_code == 200 and "is-invalid" in short.get_data(as_text=True)
+    login(member)
+
+
+def test_deactivated_account_loses_its_session(make, login, db):
+    member = make.member()
+    client = login(member)
+    member.status = AccountStatus.DEACTIVATED
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_registration_waits_for_committee_confirmation(client, make, login, db):
+    branch = make.branch()
+    committee = make.committee(branch)
+    response = client.post("/register", data={
+        "invite_code": branch.invite_code.lower(), "student_no": "2026000123",
+        "name": "王小明", "email": "", "password": "my-password-1", "confirm": "my-password-1"})
+    assert response.status_code == 302
+    newcomer = db.session.scalars(select(User).where(User.student_no == "2026000123")).one()
+    assert newcomer.status == AccountStatus.PENDING and newcomer.branch_id == branch.id
+    refused = client.post("/login", data={"student_no": "2026000123",
+                                          "password": "my-password-1"})
+    assert refused.status_code == 200 and client.get("/").status_code == 302
+
+    board = login(committee)
+    assert "王小明" in board.get("/branch/").get_data(as_text=True)
+    assert board.post(f"/branch/registrations/{newcomer.id}",
+                      data={"decision": "confirm"}).status_code == 302
+    login(newcomer, "my-password-1")
+
+
+def test_registration_with_a_bad_code_stores_nothing(client, make, db):
+    make.branch()
+    response = client.post("/register", data={
+        "invite_code": "NOPE1234", "student_no": "2026000124", "name": "李四",
+        "password": "my-password-1", "confirm": "my-password-1"})
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+    assert db.session.scalars(select(User).where(User.student_no == "2026000124")).first() \
+        is None
+
+
+def test_committee_of_another_branch_cannot_confirm(make, login, db):
+    branch = make.branch()
+    newcomer = make.member(branch, status=AccountStatus.PENDING)
+    outsider = login(make.committee())
+    assert outsider.post(f"/branch/registrations/{newcomer.id}",
+                         data={"decision": "confirm"}).status_code == 404
+    db.session.refresh(newcomer)
+    assert newcomer.status == AccountStatus.PENDING
+
+
+def test_rotating_the_invitation_code(make, login, db):
+    branch = make.branch()
+    old = branch.invite_code
+    client = login(make.committee(branch))
+    assert client.post("/branch/invite-code").status_code == 302
+    db.session.refresh(branch)
+    assert branch.invite_code != old
+
+
+def test_login_redirects_only_to_local_pages(client, make):
+    member = make.member()
+    response = client.post("/login?next=https://evil.example/", data={
+        "student_no": member.student_no, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_language_is_a_user_preference(make, login, db):
+    member = make.member()
+    client = login(member)
+    client.post("/account", data={"locale": "en"})
+    db.session.refresh(member)
+    assert member.locale == "en"
