@@ -19,8 +19,14 @@ def count(db, model=Activity):
 
 
 def study(**overrides):
-    data = {"occurred_on": TODAY.isoformat(), "start_time": "19:00", "quantity": "45",
-            "title": "学习二十大报告", "description": "", "submission_key": "k1"}
+    data = {
+        "occurred_on": TODAY.isoformat(),
+        "start_time": "09:00",
+        "quantity": "45",
+        "title": "学习二十大报告",
+        "description": "",
+        "submission_key": "k1",
+    }
     data.update(overrides)
     return data
 
@@ -74,12 +80,24 @@ def test_double_submission_books_one_entry(clock, client_m, db):
     assert count(db) == 1
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("quantity", "0"), ("quantity", "-30"), ("quantity", "100000"), ("quantity", "abc"),
-    ("quantity", "1.25"), ("quantity", "NaN"), ("occurred_on", "2026-11-26"),
-    ("occurred_on", "2026-11-01"), ("occurred_on", "not-a-date"), ("title", ""),
-    ("title", "x" * 121), ("start_time", ""), ("description", "y" * 4001),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("quantity", "0"),
+        ("quantity", "-30"),
+        ("quantity", "100000"),
+        ("quantity", "abc"),
+        ("quantity", "1.25"),
+        ("quantity", "NaN"),
+        ("occurred_on", "2026-11-26"),
+        ("occurred_on", "2026-11-01"),
+        ("occurred_on", "not-a-date"),
+        ("title", ""),
+        ("title", "x" * 121),
+        ("start_time", ""),
+        ("description", "y" * 4001),
+    ],
+)
 def test_bad_input_is_refused_next_to_the_field(clock, client_m, db, field, value):
     response = client_m.post("/activities/new/study", data=study(**{field: value}))
     assert response.status_code == 200
@@ -89,18 +107,21 @@ def test_bad_input_is_refused_next_to_the_field(clock, client_m, db, field, valu
 
 
 def test_refused_form_keeps_what_was_typed(clock, client_m):
-    html = client_m.post("/activities/new/study",
-                         data=study(quantity="0", title="我的标题")).get_data(as_text=True)
+    html = client_m.post(
+        "/activities/new/study", data=study(quantity="0", title="我的标题")
+    ).get_data(as_text=True)
     assert "我的标题" in html
 
 
 def test_overlapping_study_sessions_are_refused(clock, client_m, db):
-    client_m.post("/activities/new/study", data=study(start_time="19:00", quantity="60"))
-    overlap = client_m.post("/activities/new/study",
-                            data=study(start_time="19:30", quantity="30", submission_key="k2"))
+    client_m.post("/activities/new/study", data=study(start_time="08:00", quantity="60"))
+    overlap = client_m.post(
+        "/activities/new/study", data=study(start_time="08:30", quantity="30", submission_key="k2")
+    )
     assert overlap.status_code == 200 and count(db) == 1
-    after = client_m.post("/activities/new/study",
-                          data=study(start_time="20:00", quantity="30", submission_key="k3"))
+    after = client_m.post(
+        "/activities/new/study", data=study(start_time="09:00", quantity="30", submission_key="k3")
+    )
     assert after.status_code == 302 and count(db) == 2
 
 
@@ -113,25 +134,36 @@ def test_markup_is_shown_as_text(clock, client_m, db):
 
 
 def test_red_site_needs_photo_place_and_reflection(clock, client_m, db):
-    base = {"occurred_on": TODAY.isoformat(), "quantity": "1", "title": "参观一大会址",
-            "location": "上海", "description": "深受教育，更加坚定理想信念，努力学习报效祖国。",
-            "submission_key": "r1"}
+    base = {
+        "occurred_on": TODAY.isoformat(),
+        "quantity": "1",
+        "title": "参观一大会址",
+        "location": "上海",
+        "description": "深受教育，更加坚定理想信念，努力学习报效祖国。",
+        "submission_key": "r1",
+    }
     no_photo = client_m.post("/activities/new/red_site", data=base)
     assert no_photo.status_code == 200 and count(db) == 0
-    short = client_m.post("/activities/new/red_site", data={
-        **base, "description": "很好", "evidence": (io.BytesIO(jpeg_with_exif()), "a.jpg")},
-        content_type="multipart/form-data")
+    short = client_m.post(
+        "/activities/new/red_site",
+        data={**base, "description": "很好", "evidence": (io.BytesIO(jpeg_with_exif()), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert short.status_code == 200 and count(db) == 0
-    ok = client_m.post("/activities/new/red_site", data={
-        **base, "evidence": (io.BytesIO(jpeg_with_exif()), "photo.jpg")},
-        content_type="multipart/form-data")
+    ok = client_m.post(
+        "/activities/new/red_site",
+        data={**base, "evidence": (io.BytesIO(jpeg_with_exif()), "photo.jpg")},
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302 and count(db) == 1
 
 
 def test_uploaded_photo_is_reencoded_without_exif(clock, app, client_m, db):
-    client_m.post("/activities/new/study", data={
-        **study(), "evidence": (io.BytesIO(jpeg_with_exif()), "../../etc/passwd.jpg")},
-        content_type="multipart/form-data")
+    client_m.post(
+        "/activities/new/study",
+        data={**study(), "evidence": (io.BytesIO(jpeg_with_exif()), "../../etc/passwd.jpg")},
+        content_type="multipart/form-data",
+    )
     evidence = db.session.scalars(select(Evidence)).one()
     assert evidence.original_name == "passwd.jpg"
     assert "/" not in evidence.stored_name and evidence.stored_name.endswith(".jpg")
@@ -142,16 +174,21 @@ def test_uploaded_photo_is_reencoded_without_exif(clock, app, client_m, db):
             assert not image.getexif()
 
 
-@pytest.mark.parametrize(("name", "payload"), [
-    ("fake.jpg", b"MZ\x90\x00 this is an executable"),
-    ("note.pdf", b"just text pretending"),
-    ("empty.png", b""),
-    ("cut.pdf", b"%PDF-1.4\n1 0 obj\n"),
-])
+@pytest.mark.parametrize(
+    ("name", "payload"),
+    [
+        ("fake.jpg", b"MZ\x90\x00 this is an executable"),
+        ("note.pdf", b"just text pretending"),
+        ("empty.png", b""),
+        ("cut.pdf", b"%PDF-1.4\n1 0 obj\n"),
+    ],
+)
 def test_files_are_judged_by_content(clock, client_m, db, name, payload):
-    response = client_m.post("/activities/new/study", data={
-        **study(), "evidence": (io.BytesIO(payload), name)},
-        content_type="multipart/form-data")
+    response = client_m.post(
+        "/activities/new/study",
+        data={**study(), "evidence": (io.BytesIO(payload), name)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
     assert count(db) == 0 and count(db, Evidence) == 0
 
@@ -162,18 +199,22 @@ def test_too_large_file_is_refused_with_its_name(clock, client_m, db):
     # Encoded here: the test client would spool a body this large to a
     # temporary file that it never closes.
     boundary, body = encode_multipart(
-        MultiDict({**study(), "evidence": FileStorage(io.BytesIO(big), "big.pdf")}))
-    response = client_m.post("/activities/new/study", data=body,
-                             content_type=f"multipart/form-data; boundary={boundary}")
+        MultiDict({**study(), "evidence": FileStorage(io.BytesIO(big), "big.pdf")})
+    )
+    response = client_m.post(
+        "/activities/new/study", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 200 and "big.pdf" in response.get_data(as_text=True)
     assert count(db) == 0
 
 
 def test_pdf_evidence_is_accepted_and_downloaded(clock, client_m, db):
     pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-    client_m.post("/activities/new/study", data={
-        **study(), "evidence": (io.BytesIO(pdf), "certificate.pdf")},
-        content_type="multipart/form-data")
+    client_m.post(
+        "/activities/new/study",
+        data={**study(), "evidence": (io.BytesIO(pdf), "certificate.pdf")},
+        content_type="multipart/form-data",
+    )
     evidence = db.session.scalars(select(Evidence)).one()
     with client_m.get(f"/activities/evidence/{evidence.id}") as served:
         assert served.mimetype == "application/pdf"
@@ -182,22 +223,27 @@ def test_pdf_evidence_is_accepted_and_downloaded(clock, client_m, db):
 
 def test_tutoring_names_registered_mentees(clock, client_m, make, db):
     mentee = make.member()
-    data = {"occurred_on": TODAY.isoformat(), "start_time": "14:00", "quantity": "60",
-            "title": "高数辅导", "submission_key": "t1"}
+    data = {
+        "occurred_on": TODAY.isoformat(),
+        "start_time": "10:00",
+        "quantity": "60",
+        "title": "高数辅导",
+        "submission_key": "t1",
+    }
     unknown = client_m.post("/activities/new/tutoring", data={**data, "mentees": "nobody"})
     assert unknown.status_code == 200 and count(db) == 0
     ok = client_m.post("/activities/new/tutoring", data={**data, "mentees": mentee.student_no})
     assert ok.status_code == 302
-    assert [m.mentee_id for m in db.session.scalars(select(Activity)).one().mentees] == \
-        [mentee.id]
+    assert [m.mentee_id for m in db.session.scalars(select(Activity)).one().mentees] == [mentee.id]
 
 
 def test_edit_pending_entry(clock, client_m, member, make, db):
     activity = make.activity(member, quantity=30)
     form = client_m.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
     assert activity.title in form
-    response = client_m.post(f"/activities/{activity.id}/edit",
-                             data=study(quantity="90", title="改过的标题"))
+    response = client_m.post(
+        f"/activities/{activity.id}/edit", data=study(quantity="90", title="改过的标题")
+    )
     assert response.status_code == 302
     db.session.refresh(activity)
     assert activity.quantity == 90 and activity.title == "改过的标题"
@@ -242,9 +288,11 @@ def test_another_members_entry_is_invisible(clock, make, login, db):
 def test_evidence_is_served_only_to_those_allowed(clock, make, login, db):
     owner = make.member()
     member_client = login(owner)
-    member_client.post("/activities/new/study", data={
-        **study(), "evidence": (io.BytesIO(jpeg_with_exif()), "p.jpg")},
-        content_type="multipart/form-data")
+    member_client.post(
+        "/activities/new/study",
+        data={**study(), "evidence": (io.BytesIO(jpeg_with_exif()), "p.jpg")},
+        content_type="multipart/form-data",
+    )
     evidence = db.session.scalars(select(Evidence)).one()
     url = f"/activities/evidence/{evidence.id}"
     with login(make.committee(owner.branch)).get(url) as served:
@@ -257,11 +305,19 @@ def test_evidence_is_served_only_to_those_allowed(clock, make, login, db):
 def test_estimate_endpoint(clock, client_m):
     ok = client_m.get(f"/activities/estimate?category=study&quantity=45&occurred_on={TODAY}")
     assert ok.json == {"points": "1.5", "uncapped": "1.5", "capped": False}
-    for query in ("quantity=abc&occurred_on=2026-11-25", "quantity=5&occurred_on=yesterday",
-                  "quantity=-1&occurred_on=2026-11-25", "quantity=Infinity&occurred_on=2026-11-25"):
+    for query in (
+        "quantity=abc&occurred_on=2026-11-25",
+        "quantity=5&occurred_on=yesterday",
+        "quantity=-1&occurred_on=2026-11-25",
+        "quantity=Infinity&occurred_on=2026-11-25",
+    ):
         assert client_m.get(f"/activities/estimate?category=study&{query}").status_code == 400
-    assert client_m.get("/activities/estimate?category=nope&quantity=1&occurred_on="
-                        "2026-11-25").status_code == 404
+    assert (
+        client_m.get(
+            "/activities/estimate?category=nope&quantity=1&occurred_on=2026-11-25"
+        ).status_code
+        == 404
+    )
 
 
 def test_advisor_and_admin_do_not_log_activities(make, login):
@@ -285,9 +341,22 @@ def test_my_activities_lists_status_and_points(clock, client_m, member, make):
 
 def test_backdating_window_is_a_setting(clock, client_m, db):
     old = (TODAY - timedelta(days=14)).isoformat()
-    assert client_m.post("/activities/new/study",
-                         data=study(occurred_on=old)).status_code == 302
+    assert client_m.post("/activities/new/study", data=study(occurred_on=old)).status_code == 302
     older = (TODAY - timedelta(days=15)).isoformat()
-    assert client_m.post("/activities/new/study",
-                         data=study(occurred_on=older, submission_key="x")).status_code == 200
+    assert (
+        client_m.post(
+            "/activities/new/study", data=study(occurred_on=older, submission_key="x")
+        ).status_code
+        == 200
+    )
     assert date.fromisoformat(old) < TODAY
+
+
+def test_start_time_later_today_is_in_the_future(clock, client_m, db):
+    # The frozen clock says 12:00 in Shanghai.
+    later = client_m.post("/activities/new/study", data=study(start_time="12:30"))
+    assert later.status_code == 200 and "is-invalid" in later.get_data(as_text=True)
+    earlier = client_m.post(
+        "/activities/new/study", data=study(start_time="11:00", submission_key="k9")
+    )
+    assert earlier.status_code == 302 and count(db) == 1

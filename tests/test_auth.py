@@ -9,21 +9,22 @@ from .conftest import PASSWORD
 
 def test_login_with_student_number_and_password(client, make):
     member = make.member()
-    response = client.post("/login", data={"student_no": member.student_no,
-                                           "password": PASSWORD})
+    response = client.post("/login", data={"student_no": member.student_no, "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert member.name in client.get("/").get_data(as_text=True)
 
 
 def test_wrong_password_is_refused_with_a_message(client, make, db):
     member = make.member()
-    response = client.post("/login", data={"student_no": member.student_no,
-                                           "password": "wrong-password"})
+    response = client.post(
+        "/login", data={"student_no": member.student_no, "password": "wrong-password"}
+    )
     assert response.status_code == 200
     assert "alert-danger" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    failed = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "auth.login_failed")).one()
+    failed = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    ).one()
     assert failed.subject_id == member.id
 
 
@@ -64,8 +65,10 @@ def test_logout_is_not_possible_by_get(make, login):
 def test_changing_password_keeps_this_session_and_ends_others(make, login):
     member = make.member()
     here, elsewhere = login(member), login(member)
-    response = here.post("/account/password", data={
-        "current": PASSWORD, "password": "a-new-password-7", "confirm": "a-new-password-7"})
+    response = here.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": "a-new-password-7", "confirm": "a-new-password-7"},
+    )
     assert response.status_code == 302
     assert here.get("/").status_code == 200
     assert elsewhere.get("/").status_code == 302
@@ -75,12 +78,18 @@ def test_changing_password_keeps_this_session_and_ends_others(make, login):
 def test_change_password_refuses_wrong_current_and_short_new(make, login):
     member = make.member()
     client = login(member)
-    wrong = client.post("/account/password", data={
-        "current": "not-it-at-all", "password": "a-new-password-7",
-        "confirm": "a-new-password-7"})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "current": "not-it-at-all",
+            "password": "a-new-password-7",
+            "confirm": "a-new-password-7",
+        },
+    )
     assert wrong.status_code == 200 and "is-invalid" in wrong.get_data(as_text=True)
-    short = client.post("/account/password", data={
-        "current": PASSWORD, "password": "short", "confirm": "short"})
+    short = client.post(
+        "/account/password", data={"current": PASSWORD, "password": "short", "confirm": "short"}
+    )
     assert short.status_code == 200 and "is-invalid" in short.get_data(as_text=True)
     login(member)
 
@@ -96,39 +105,58 @@ def test_deactivated_account_loses_its_session(make, login, db):
 def test_registration_waits_for_committee_confirmation(client, make, login, db):
     branch = make.branch()
     committee = make.committee(branch)
-    response = client.post("/register", data={
-        "invite_code": branch.invite_code.lower(), "student_no": "2026000123",
-        "name": "王小明", "email": "", "password": "my-password-1", "confirm": "my-password-1"})
+    response = client.post(
+        "/register",
+        data={
+            "invite_code": branch.invite_code.lower(),
+            "student_no": "2026000123",
+            "name": "王小明",
+            "email": "",
+            "password": "my-password-1",
+            "confirm": "my-password-1",
+        },
+    )
     assert response.status_code == 302
     newcomer = db.session.scalars(select(User).where(User.student_no == "2026000123")).one()
     assert newcomer.status == AccountStatus.PENDING and newcomer.branch_id == branch.id
-    refused = client.post("/login", data={"student_no": "2026000123",
-                                          "password": "my-password-1"})
+    refused = client.post("/login", data={"student_no": "2026000123", "password": "my-password-1"})
     assert refused.status_code == 200 and client.get("/").status_code == 302
 
     board = login(committee)
     assert "王小明" in board.get("/branch/").get_data(as_text=True)
-    assert board.post(f"/branch/registrations/{newcomer.id}",
-                      data={"decision": "confirm"}).status_code == 302
+    assert (
+        board.post(f"/branch/registrations/{newcomer.id}", data={"decision": "confirm"}).status_code
+        == 302
+    )
     login(newcomer, "my-password-1")
 
 
 def test_registration_with_a_bad_code_stores_nothing(client, make, db):
     make.branch()
-    response = client.post("/register", data={
-        "invite_code": "NOPE1234", "student_no": "2026000124", "name": "李四",
-        "password": "my-password-1", "confirm": "my-password-1"})
+    response = client.post(
+        "/register",
+        data={
+            "invite_code": "NOPE1234",
+            "student_no": "2026000124",
+            "name": "李四",
+            "password": "my-password-1",
+            "confirm": "my-password-1",
+        },
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
-    assert db.session.scalars(select(User).where(User.student_no == "2026000124")).first() \
-        is None
+    assert db.session.scalars(select(User).where(User.student_no == "2026000124")).first() is None
 
 
 def test_committee_of_another_branch_cannot_confirm(make, login, db):
     branch = make.branch()
     newcomer = make.member(branch, status=AccountStatus.PENDING)
     outsider = login(make.committee())
-    assert outsider.post(f"/branch/registrations/{newcomer.id}",
-                         data={"decision": "confirm"}).status_code == 404
+    assert (
+        outsider.post(
+            f"/branch/registrations/{newcomer.id}", data={"decision": "confirm"}
+        ).status_code
+        == 404
+    )
     db.session.refresh(newcomer)
     assert newcomer.status == AccountStatus.PENDING
 
@@ -144,8 +172,10 @@ def test_rotating_the_invitation_code(make, login, db):
 
 def test_login_redirects_only_to_local_pages(client, make):
     member = make.member()
-    response = client.post("/login?next=https://evil.example/", data={
-        "student_no": member.student_no, "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"student_no": member.student_no, "password": PASSWORD},
+    )
     assert response.headers["Location"] == "/"
 
 

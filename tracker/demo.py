@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import accounts, points, uploads
-from .clock import campus_zone
 from .models import (
     AccountStatus,
     Activity,
@@ -146,9 +145,10 @@ def _photo(rng: random.Random, label: str) -> uploads.PreparedFile:
 
 
 class _Seeder:
-    def __init__(self, session: Session, today: date, upload_folder: str):
+    def __init__(self, session: Session, now: datetime, upload_folder: str):
         self.session = session
-        self.today = today
+        self.now = now
+        self.today = now.date()
         self.upload_folder = upload_folder
         self.rng = random.Random(20261130)
         self.password_hash = hash_password(DEMO_PASSWORD)
@@ -186,7 +186,9 @@ class _Seeder:
         return user
 
     def moment(self, day: date, hour: int) -> datetime:
-        return datetime.combine(day, time(hour, self.rng.randint(0, 59)), campus_zone())
+        """A time on ``day``, never later than now."""
+        wanted = datetime.combine(day, time(hour, self.rng.randint(0, 59)), self.now.tzinfo)
+        return min(wanted, self.now - timedelta(minutes=self.rng.randint(5, 90)))
 
     def organisation(self) -> list[tuple[Branch, list[User]]]:
         self.user("admin", "系统管理员", Role.ADMIN)
@@ -316,16 +318,21 @@ class _Seeder:
         rng = self.rng
         keys = ["study"] * 8 + ["volunteer"] * 2 + ["tutoring", "meeting", "red_site"]
         count = 0
+        # The member whose login the demo prints should have plenty to show.
+        demo_member = next(m for m in groups[0][1] if m.role == Role.MEMBER)
         reviewers = {
             branch.id: [m for m in members if m.role == Role.COMMITTEE]
             for branch, members in groups
         }
         for _branch, members in groups:
             keen = {m.id: rng.uniform(0.2, 1.0) for m in members}
+            keen[demo_member.id] = 1.0
             for member in members:
-                if rng.random() < 0.1:
+                if rng.random() < 0.1 and member is not demo_member:
                     continue  # some members have gone quiet
-                for days_ago in range(WEEKS * 7, -1, -1):
+                # Up to yesterday: a session logged for today could not have
+                # happened yet if the demo is seeded early in the morning.
+                for days_ago in range(WEEKS * 7, 0, -1):
                     day = self.today - timedelta(days=days_ago)
                     if rng.random() > 0.35 * keen[member.id]:
                         continue
@@ -366,9 +373,12 @@ class _Seeder:
         )
 
 
-def seed_demo(session: Session, today: date, upload_folder: str) -> tuple[DemoLogins, int]:
-    """Create the demo campus in an empty database; returns its logins and entry count."""
-    seeder = _Seeder(session, today, upload_folder)
+def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[DemoLogins, int]:
+    """Create the demo campus in an empty database; returns its logins and entry count.
+
+    ``now`` is campus-local; every date and time in the demo lies before it.
+    """
+    seeder = _Seeder(session, now, upload_folder)
     groups = seeder.organisation()
     seeder.move_one_member(groups)
     count = seeder.activities(groups)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, points, uploads
 from .accounts import branch_on, find_user
+from .clock import to_campus
 from .errors import Conflict, Forbidden, InvalidInput
 from .models import (
     Activity,
@@ -89,6 +90,7 @@ def check_entry(
     data: EntryInput,
     *,
     today: date,
+    now: datetime,
     backdate_days: int,
     ignore_id: int | None = None,
 ) -> CheckedEntry:
@@ -147,6 +149,12 @@ def check_entry(
             errors["location"] = _l("At most %(n)d characters.", n=MAX_LOCATION)
     if category.needs_start_time and data.start_time is None:
         errors["start_time"] = _l("Please give the start time.")
+    elif (
+        category.needs_start_time
+        and day == today
+        and data.start_time > to_campus(now).time().replace(tzinfo=None)
+    ):
+        errors["start_time"] = _l("The start time cannot be in the future.")
 
     mentees = _check_mentees(session, member, category, data, errors)
 
@@ -276,7 +284,17 @@ def submit_entry(
     existing = _find_by_key(session, member, submission_key)
     if existing is not None:
         raise DuplicateSubmission(existing)
-    checked = check_entry(session, member, category, data, today=today, backdate_days=backdate_days)
+    try:
+        checked = check_entry(
+            session, member, category, data, today=today, now=now, backdate_days=backdate_days
+        )
+    except InvalidInput:
+        # The first copy may have committed while this one was being checked,
+        # and would then look like an overlapping session: look again.
+        existing = _find_by_key(session, member, submission_key)
+        if existing is not None:
+            raise DuplicateSubmission(existing) from None
+        raise
     _check_evidence(category, checked.rule, None, files)
     activity = Activity(
         user_id=member.id,
@@ -351,6 +369,7 @@ def update_entry(
         category,
         data,
         today=today,
+        now=now,
         backdate_days=backdate_days,
         ignore_id=activity.id,
     )

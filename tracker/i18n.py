@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -84,30 +84,42 @@ def format_points(value: Decimal | int | None) -> str:
 def current_locale_name() -> str:
     from flask_babel import get_locale
 
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    # Babel spells zh_CN as zh_Hans_CN; the app and its users say zh_CN.
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
 def category_name(category: Category) -> str:
     return category.name_for(current_locale_name())
 
 
+def points_phrase(points: Decimal) -> str:
+    """ "1 point", "2.5 points": whole numbers choose the plural form, fractions are plural."""
+    count = int(points) if points == points.to_integral() else 2
+    return ngettext("%(points)s point", "%(points)s points", count, points=format_points(points))
+
+
 def rule_summary(rule, category: Category) -> str:
     """A sentence such as "1 point per 30 minutes, at most 6 a day"."""
-    parts = [
-        str(
-            _l(
-                "%(points)s points per %(qty)s %(unit)s",
-                points=format_points(rule.points_per_unit),
-                qty=format_points(rule.per_quantity),
-                unit=UNIT_LABELS[category.unit],
-            )
-        )
-    ]
+    earned = points_phrase(rule.points_per_unit)
+    qty = format_points(rule.per_quantity)
+    one = rule.per_quantity == 1
+    if category.unit == Unit.MINUTES:
+        base = gettext("%(earned)s per %(qty)s minutes", earned=earned, qty=qty)
+    elif category.unit == Unit.HOURS and one:
+        base = gettext("%(earned)s an hour", earned=earned)
+    elif category.unit == Unit.HOURS:
+        base = gettext("%(earned)s per %(qty)s hours", earned=earned, qty=qty)
+    elif category.unit == Unit.VISITS:
+        base = gettext("%(earned)s a visit", earned=earned)
+    else:
+        base = gettext("%(earned)s an attendance", earned=earned)
+    parts = [base]
     if rule.daily_cap is not None:
-        parts.append(str(_l("at most %(n)s a day", n=format_points(rule.daily_cap))))
+        parts.append(gettext("at most %(n)s a day", n=format_points(rule.daily_cap)))
     if rule.weekly_cap is not None:
-        parts.append(str(_l("at most %(n)s a week", n=format_points(rule.weekly_cap))))
-    return str(_l(", ")).join(parts)
+        parts.append(gettext("at most %(n)s a week", n=format_points(rule.weekly_cap)))
+    return gettext(", ").join(parts)
 
 
 def init_template_helpers(app: Flask) -> None:
@@ -122,6 +134,7 @@ def init_template_helpers(app: Flask) -> None:
         RESPONSE_LABELS=RESPONSE_LABELS,
         category_name=category_name,
         rule_summary=rule_summary,
+        points_phrase=points_phrase,
         current_locale=current_locale_name,
     )
     app.jinja_env.filters.update(points=format_points, date=format_date, datetime=format_datetime)

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,40 +31,46 @@ ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT:
 BATCH = 5000
 
 
-def _upsert(session: Session, model, keys: dict, points: Decimal, entries: int) -> None:
-    dialect = session.get_bind().dialect.name
+@cache
+def _upsert_statement(dialect: str, model):
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
-    stmt = module.insert(table).values(**keys, points_tenths=points, entries=entries)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
+    stmt = module.insert(table)
+    keys = [c.name for c in table.c if c.name not in ("id", "points_tenths", "entries")]
+    return stmt.on_conflict_do_update(
+        index_elements=keys,
         set_={
             "points_tenths": table.c.points_tenths + stmt.excluded.points_tenths,
             "entries": table.c.entries + stmt.excluded.entries,
         },
     )
-    session.execute(stmt)
+
+
+def _upsert(session: Session, model, rows: list[dict]) -> None:
+    """Add points and entries to existing totals, creating the missing ones."""
+    # Built once per database and table: compiling it anew for every ledger
+    # row costs more than running it.
+    session.execute(_upsert_statement(session.get_bind().dialect.name, model), rows)
 
 
 def apply(session: Session, entry: LedgerEntry) -> None:
     """Add one ledger row to every stored total it belongs to."""
-    delta = ENTRY_DELTA[entry.kind]
-    for kind in STANDARD_KINDS:
-        keys = {
+    rows = [
+        {
             "period_kind": kind,
             "period_start": period_start(kind, entry.earned_on),
             "user_id": entry.user_id,
             "branch_id": entry.branch_id,
+            "points_tenths": entry.points,
+            "entries": ENTRY_DELTA[entry.kind],
         }
-        _upsert(session, MemberTotal, keys, entry.points, delta)
-        if entry.category_id is not None:
-            _upsert(
-                session,
-                MemberCategoryTotal,
-                {**keys, "category_id": entry.category_id},
-                entry.points,
-                delta,
-            )
+        for kind in STANDARD_KINDS
+    ]
+    _upsert(session, MemberTotal, rows)
+    if entry.category_id is not None:
+        _upsert(
+            session, MemberCategoryTotal, [{**r, "category_id": entry.category_id} for r in rows]
+        )
 
 
 TotalKey = tuple[str, date, int, int, int | None]  # kind, start, user, branch, category

@@ -95,7 +95,7 @@ def entry_form_for(category: Category, *, editing: bool = False, **kwargs) -> En
         )
     if category.needs_reflection:
         CategoryEntryForm.description = TextAreaField(
-            _l("Reflection (心得)"),
+            _l("Reflection"),
             validators=[
                 InputRequired(_l("Please write a reflection.")),
                 Length(max=MAX_DESCRIPTION),

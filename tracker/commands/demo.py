@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import demo
-from ..clock import campus_today
+from ..clock import campus_now
 from ..extensions import db
 
 
@@ -41,6 +41,6 @@ def seed_demo(if_empty: bool) -> None:
         else:
             click.echo("The database has its own users; no demo was added.")
         return
-    logins, count = demo.seed_demo(db.session, campus_today(), current_app.config["UPLOAD_FOLDER"])
+    logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
     click.echo(f"Seeded the demo: {count} entries over {demo.WEEKS} weeks.")
     _print_logins(logins)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,7 @@ from .. import points
 from ..clock import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
+from ..i18n import points_phrase
 from ..models import Activity, ActivityMentee, ActivityStatus
 from ..roles import committee_required
 from .forms import ConfirmForm, ReasonForm
@@ -23,6 +25,18 @@ def _branch_activity_or_404(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.branch_id != current_user.branch_id:
         abort(404)
+    return activity
+
+
+def _as_seen(activity: Activity) -> Activity:
+    """Refuse to act on an entry that changed since the reviewer's page showed it.
+
+    The page sends the entry's ``updated_at`` back as ``version`` (one per
+    entry, ``version_<id>``, in the bulk form).
+    """
+    seen = request.form.get(f"version_{activity.id}") or request.form.get("version")
+    if seen and seen != activity.updated_at.isoformat():
+        raise Conflict(_("This entry was changed or reviewed by someone else meanwhile."))
     return activity
 
 
@@ -102,15 +116,15 @@ def approve(activity_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        entry = points.approve_entry(db.session, activity, current_user, utcnow())
+        entry = points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
         db.session.commit()
     except (Conflict, Forbidden) as error:
         _refused(error)
         return redirect(url_for(".queue"))
     return _after(
         _(
-            "Approved: %(points)s points for %(name)s.",
-            points=entry.points.normalize(),
+            "Approved: %(earned)s for %(name)s.",
+            earned=points_phrase(entry.points),
             name=activity.member.name,
         )
     )
@@ -124,7 +138,9 @@ def reject(activity_id: int):
     try:
         if not form.validate_on_submit():
             raise InvalidInput({"reason": _("Please give a reason.")})
-        points.reject_entry(db.session, activity, current_user, form.reason.data, utcnow())
+        points.reject_entry(
+            db.session, _as_seen(activity), current_user, form.reason.data, utcnow()
+        )
         db.session.commit()
     except (Conflict, Forbidden, InvalidInput) as error:
         _refused(error)
@@ -142,7 +158,7 @@ def approve_selected():
     for activity_id in ids:
         activity = _branch_activity_or_404(activity_id)
         try:
-            points.approve_entry(db.session, activity, current_user, utcnow())
+            points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
             db.session.commit()
             approved += 1
         except (Conflict, Forbidden):
@@ -150,10 +166,14 @@ def approve_selected():
             skipped += 1
     if skipped:
         flash(
-            _("%(n)d entries were skipped: already reviewed, changed, or your own.", n=skipped),
+            ngettext(
+                "%(num)d entry was skipped: already reviewed, changed, or your own.",
+                "%(num)d entries were skipped: already reviewed, changed, or your own.",
+                skipped,
+            ),
             "warning",
         )
-    return _after(_("%(n)d entries approved.", n=approved))
+    return _after(ngettext("%(num)d entry approved.", "%(num)d entries approved.", approved))
 
 
 @bp.post("/<int:activity_id>/revoke")

@@ -1,0 +1,144 @@
+"""The command line a campus scripts its set-up with."""
+
+import pytest
+from sqlalchemy import select
+
+from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, User
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=list(args), input=input)
+
+    return invoke
+
+
+def test_campus_set_up_from_the_command_line(cli, db, login):
+    result = cli("colleges", "create", "马克思主义学院")
+    assert result.exit_code == 0 and "马克思主义学院" in result.output
+    result = cli("branches", "create", "第一党支部", "--college", "马克思主义学院")
+    assert result.exit_code == 0 and "invitation code" in result.output
+    result = cli("create-admin", "admin01", "--name", "管理员", "--password", "admin-pass-1")
+    assert result.exit_code == 0
+    result = cli(
+        "users",
+        "create",
+        "20260001",
+        "--name",
+        "张三",
+        "--role",
+        "member",
+        "--branch",
+        "第一党支部",
+        "--password",
+        "member-pass-1",
+    )
+    assert result.exit_code == 0, result.output
+    result = cli(
+        "users",
+        "create",
+        "t001",
+        "--name",
+        "刘老师",
+        "--role",
+        "advisor",
+        "--college",
+        "马克思主义学院",
+        "--password",
+        "advisor-pass-1",
+    )
+    assert result.exit_code == 0, result.output
+    member = db.session.scalars(select(User).where(User.student_no == "20260001")).one()
+    assert member.branch.name == "第一党支部" and member.role == Role.MEMBER
+    advisor = db.session.scalars(select(User).where(User.student_no == "t001")).one()
+    assert (
+        db.session.scalars(select(AdvisorScope).where(AdvisorScope.user_id == advisor.id))
+        .one()
+        .college_id
+        is not None
+    )
+    login(member, "member-pass-1")
+
+
+def test_bad_input_exits_non_zero_with_a_message(cli, db):
+    cli("colleges", "create", "学院A")
+    assert cli("colleges", "create", "学院A").exit_code != 0
+    result = cli("branches", "create", "支部", "--college", "没有这个学院")
+    assert result.exit_code != 0 and "No college" in result.output
+    result = cli(
+        "users",
+        "create",
+        "20260002",
+        "--name",
+        "李四",
+        "--role",
+        "member",
+        "--password",
+        "member-pass-1",
+    )
+    assert result.exit_code != 0 and "--branch" in result.output
+    result = cli(
+        "users",
+        "create",
+        "20260003",
+        "--name",
+        "王五",
+        "--role",
+        "chief",
+        "--password",
+        "member-pass-1",
+    )
+    assert result.exit_code != 0
+    result = cli("create-admin", "ad", "--name", "x", "--password", "short")
+    assert result.exit_code != 0
+    result = cli("create-admin", "admin02", "--name", "x", "--password", "short")
+    assert result.exit_code != 0 and "8" in result.output
+    assert db.session.scalar(select(User)) is None
+
+
+def test_password_is_prompted_when_not_given(cli, db):
+    result = cli(
+        "create-admin", "admin03", "--name", "管理员", input="prompted-pass-1\nprompted-pass-1\n"
+    )
+    assert result.exit_code == 0, result.output
+    result = cli("users", "set-password", "admin03", input="another-pass-2\nanother-pass-2\n")
+    assert result.exit_code == 0
+    assert cli("users", "set-password", "nobody", "--password", "x-pass-word1").exit_code != 0
+
+
+def test_seed_demo_then_check_ledger(cli, db):
+    result = cli("seed-demo")
+    assert result.exit_code == 0, result.output
+    assert "admin" in result.output and "demo-2026" in result.output
+    assert db.session.query(College).count() == 2
+    assert db.session.query(Branch).count() == 6
+    assert 100 <= db.session.query(User).count() <= 160
+    assert db.session.query(LedgerEntry).count() > 500
+    result = cli("check-ledger")
+    assert result.exit_code == 0 and "agree" in result.output
+    again = cli("seed-demo", "--if-empty")
+    assert again.exit_code == 0 and "member" in again.output
+    assert cli("seed-demo").exit_code != 0
+
+
+def test_check_ledger_names_a_difference_and_rebuild_repairs_it(cli, db, make):
+    from datetime import UTC, datetime
+
+    from tracker import points
+
+    member = make.member()
+    reviewer = make.committee(member.branch)
+    points.approve_entry(
+        db.session, make.activity(member, quantity=60), reviewer, datetime.now(UTC)
+    )
+    db.session.commit()
+    row = db.session.scalars(select(MemberTotal).where(MemberTotal.period_kind == "week")).one()
+    row.points = 7
+    db.session.commit()
+    result = cli("check-ledger")
+    assert result.exit_code != 0 and f"member {member.id}" in result.output
+    assert cli("rebuild-totals").exit_code == 0
+    assert cli("check-ledger").exit_code == 0

@@ -1,0 +1,242 @@
+"""The committee's review queue and what it may and may not do."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker import totals
+from tracker.models import ActivityStatus, AuditEvent, EntryKind, LedgerEntry
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def branch(make):
+    return make.branch()
+
+
+@pytest.fixture
+def member(make, branch):
+    return make.member(branch)
+
+
+@pytest.fixture
+def committee(make, branch):
+    return make.committee(branch)
+
+
+def ledger(db):
+    return db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
+
+
+def test_queue_shows_branch_entries_oldest_first(clock, make, login, member, committee, branch):
+    first = make.activity(member, title="第一条")
+    clock.shift(60)
+    second = make.activity(make.member(branch), title="第二条")
+    make.activity(make.member(), title="别的支部")
+    html = login(committee).get("/review/").get_data(as_text=True)
+    assert html.index("第一条") < html.index("第二条")
+    assert "别的支部" not in html
+    assert f"/review/{first.id}/approve" in html and f"/review/{second.id}/approve" in html
+
+
+def test_approve_books_points_on_member_page_and_leaderboard(
+    clock, make, login, member, committee, db
+):
+    activity = make.activity(member, quantity=45)
+    reviewer = login(committee)
+    assert reviewer.post(f"/review/{activity.id}/approve").status_code == 302
+    db.session.refresh(activity)
+    assert activity.status == ActivityStatus.APPROVED
+    assert activity.reviewed_by_id == committee.id
+    [award] = ledger(db)
+    assert award.points == Decimal("1.5") and award.kind == EntryKind.AWARD
+    member_client = login(member)
+    home = member_client.get("/").get_data(as_text=True)
+    assert 'data-period="week">1.5<' in home
+    board = member_client.get("/leaderboard/?period=week").get_data(as_text=True)
+    assert "1.5" in board
+    assert totals.differences(db.session) == []
+
+
+def test_approving_twice_books_once(clock, make, login, member, committee, db):
+    activity = make.activity(member)
+    reviewer = login(committee)
+    reviewer.post(f"/review/{activity.id}/approve")
+    again = reviewer.post(f"/review/{activity.id}/approve", follow_redirects=True)
+    assert "alert-danger" in again.get_data(as_text=True)
+    assert len(ledger(db)) == 1
+
+
+def test_reject_with_reason_reaches_the_member(clock, make, login, member, committee, db):
+    activity = make.activity(member)
+    reviewer = login(committee)
+    no_reason = reviewer.post(f"/review/{activity.id}/reject", data={"reason": " "})
+    assert no_reason.status_code == 302
+    db.session.refresh(activity)
+    assert activity.status == ActivityStatus.PENDING
+    reviewer.post(f"/review/{activity.id}/reject", data={"reason": "请补充学习内容"})
+    db.session.refresh(activity)
+    assert activity.status == ActivityStatus.REJECTED
+    assert "请补充学习内容" in login(member).get("/activities/").get_data(as_text=True)
+    assert ledger(db) == []
+
+
+def test_committee_never_reviews_own_entries(clock, make, login, committee, db):
+    own = make.activity(committee)
+    client = login(committee)
+    html = client.get("/review/").get_data(as_text=True)
+    assert f"/review/{own.id}/approve" not in html
+    client.post(f"/review/{own.id}/approve")
+    db.session.refresh(own)
+    assert own.status == ActivityStatus.PENDING and ledger(db) == []
+
+
+def test_other_branch_committee_gets_404_and_changes_nothing(clock, make, login, member, db):
+    activity = make.activity(member)
+    outsider = login(make.committee())
+    for action, data in (("approve", {}), ("reject", {"reason": "x"}), ("revoke", {"reason": "x"})):
+        assert outsider.post(f"/review/{activity.id}/{action}", data=data).status_code == 404
+    assert outsider.get(f"/activities/{activity.id}").status_code == 404
+    db.session.refresh(activity)
+    assert activity.status == ActivityStatus.PENDING and ledger(db) == []
+    assert outsider.post("/review/424242/approve").status_code == 404
+
+
+def test_members_and_advisors_cannot_review(clock, make, login, member, branch, db):
+    from tracker.models import Role
+
+    activity = make.activity(member)
+    for user in (make.member(branch), make.user(Role.ADVISOR), make.user(Role.ADMIN)):
+        client = login(user)
+        assert client.get("/review/").status_code == 403
+        assert client.post(f"/review/{activity.id}/approve").status_code == 403
+    assert ledger(db) == []
+
+
+def test_approve_several_at_once_skips_own_and_foreign(
+    clock, make, login, member, committee, branch, db
+):
+    ids = [make.activity(member, quantity=30, start=None).id for _ in range(3)]
+    own = make.activity(committee).id
+    foreign = make.activity(make.member()).id
+    client = login(committee)
+    response = client.post("/review/approve-selected", data={"ids": [*ids, own]})
+    assert response.status_code == 302
+    assert len(ledger(db)) == 3
+    assert client.post("/review/approve-selected", data={"ids": [foreign]}).status_code == 404
+
+
+def test_revoke_books_a_reversal_with_reason(clock, make, login, member, committee, db):
+    activity = make.activity(member, quantity=60)
+    client = login(committee)
+    client.post(f"/review/{activity.id}/approve")
+    assert client.get("/review/approved").status_code == 200
+    client.post(f"/review/{activity.id}/revoke", data={"reason": "与签到记录不符"})
+    db.session.refresh(activity)
+    assert activity.status == ActivityStatus.REVOKED
+    award, reversal = ledger(db)
+    assert reversal.kind == EntryKind.REVERSAL and reversal.points == -award.points
+    assert reversal.reason == "与签到记录不符" and reversal.actor_id == committee.id
+    assert db.session.scalar(select(func.sum(LedgerEntry.points))) == 0
+    assert totals.differences(db.session) == []
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"activity.approved", "activity.revoked"} <= actions
+
+
+def test_adjustment_from_the_branch_page(clock, make, login, member, committee, db):
+    client = login(committee)
+    response = client.post(
+        "/branch/adjustments",
+        data={"member_id": member.id, "points": "2.5", "category_id": 0, "reason": "组织读书会"},
+    )
+    assert response.status_code == 302
+    [entry] = ledger(db)
+    assert entry.kind == EntryKind.ADJUSTMENT and entry.points == Decimal("2.5")
+    assert entry.earned_on == TODAY
+    no_reason = client.post(
+        "/branch/adjustments",
+        data={"member_id": member.id, "points": "1", "category_id": 0, "reason": ""},
+    )
+    assert no_reason.status_code == 422 and len(ledger(db)) == 1
+    outsider = make.member()
+    assert (
+        client.post(
+            "/branch/adjustments",
+            data={"member_id": outsider.id, "points": "1", "category_id": 0, "reason": "x"},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/branch/adjustments",
+            data={"member_id": "abc", "points": "1", "category_id": 0, "reason": "x"},
+        ).status_code
+        == 422
+    )
+    assert len(ledger(db)) == 1
+
+
+def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
+    clock, make, member, committee, db, tmp_path
+):
+    """The reviewer read the entry, then its owner changed it: approval is refused."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from tracker import entries, points
+    from tracker.errors import Conflict
+
+    activity = make.activity(member, quantity=30)
+    seen = activity.updated_at
+    clock.shift(5)
+    entries.update_entry(
+        db.session,
+        member,
+        activity,
+        entries.EntryInput(
+            occurred_on=TODAY,
+            quantity=Decimal(300),
+            title="改成五小时",
+            start_time=activity.start_time,
+        ),
+        files=[],
+        remove_ids=[],
+        today=TODAY,
+        now=datetime.now(UTC),
+        backdate_days=14,
+        upload_folder=str(tmp_path),
+    )
+    # The reviewer's copy still carries the time the page was built from.
+    set_committed_value(activity, "updated_at", seen)
+    with pytest.raises(Conflict):
+        points.approve_entry(db.session, activity, committee, datetime.now(UTC))
+    db.session.rollback()
+    assert ledger(db) == []
+
+
+def test_approval_of_an_entry_edited_since_the_page_was_shown_is_refused(
+    clock, make, login, member, committee, db
+):
+    activity = make.activity(member, quantity=30)
+    reviewer = login(committee)
+    html = reviewer.get("/review/").get_data(as_text=True)
+    version = activity.updated_at.isoformat()
+    assert f'value="{version}"' in html
+    clock.shift(10)
+    login(member).post(
+        f"/activities/{activity.id}/edit",
+        data={
+            "occurred_on": TODAY.isoformat(),
+            "start_time": "09:00",
+            "quantity": "300",
+            "title": "改成五小时",
+        },
+    )
+    response = reviewer.post(
+        f"/review/{activity.id}/approve", data={"version": version}, follow_redirects=True
+    )
+    assert "alert-danger" in response.get_data(as_text=True)
+    assert ledger(db) == []

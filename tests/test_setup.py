@@ -1,0 +1,75 @@
+"""Configuration, the secret key, and the schema coming only from migrations."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tracker import create_app
+from tracker.config import SETTINGS, load_secret_key
+from tracker.extensions import db as _db
+
+
+def test_migrations_match_the_models(app, db):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, _db.metadata)
+    assert differences == []
+
+
+def test_migrations_seed_the_five_categories_with_rules(app, db):
+    from sqlalchemy import select
+
+    from tracker.models import Category
+
+    categories = db.session.scalars(select(Category).order_by(Category.sort_order)).all()
+    assert [c.key for c in categories] == ["study", "red_site", "volunteer", "tutoring", "meeting"]
+    assert all(c.rules for c in categories)
+    red_site = categories[1]
+    assert red_site.rules[0].evidence_required and red_site.needs_reflection
+
+
+def test_creating_the_app_does_not_touch_the_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    create_app({"SECRET_KEY": "x"})
+    assert not (tmp_path / "tracker.db").exists()
+
+
+def test_secret_key_is_generated_once_and_reused(tmp_path):
+    first = load_secret_key(tmp_path)
+    assert len(first) >= 64
+    assert load_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_come_from_environment_and_instance_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text(
+        'TRACKER_TIMEZONE = "Asia/Urumqi"\nTRACKER_BACKDATE_DAYS = 7\n'
+    )
+    monkeypatch.setenv("TRACKER_BACKDATE_DAYS", "30")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "other.db"))
+    app = create_app()
+    assert app.config["TRACKER_TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["TRACKER_BACKDATE_DAYS"] == 30
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.db")
+    assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+    assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"`{setting.env}`" in readme, setting.env
+
+
+@pytest.mark.parametrize("kind", ["week", "month", "year", "all"])
+def test_periods_contain_their_own_start(kind):
+    from datetime import date
+
+    from tracker.periods import standard_period
+
+    period = standard_period(kind, date(2026, 11, 29))
+    assert period.contains(date(2026, 11, 29)) and period.contains(period.start)
+    assert not period.contains(period.end)
