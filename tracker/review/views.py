@@ -101,7 +101,7 @@ def approved():
 
 def _after(message: str):
     flash(message, "success")
-    return redirect(request.form.get("next") or url_for(".queue"))
+    return redirect(url_for(".queue"))
 
 
 def _refused(error) -> None:
@@ -190,4 +190,4 @@ def revoke(activity_id: int):
         _refused(error)
         return redirect(url_for(".approved"))
     flash(_("The approval was revoked and its points reversed."), "success")
-    return redirect(request.form.get("next") or url_for(".approved"))
+    return redirect(url_for(".approved"))
