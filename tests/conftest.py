@@ -7,7 +7,9 @@ freshly migrated contents (the seeded categories and rules).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 from flask import g
 
 _TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["TRACKER_INSTANCE_PATH"] = str(_TMP / "instance")
 for leaked in ("DATABASE_URL", "SECRET_KEY", "TRACKER_SHOW_FULL_NAMES"):
     os.environ.pop(leaked, None)

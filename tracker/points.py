@@ -219,21 +219,37 @@ def approve_entry(
     return entry
 
 
-def reject_entry(
-    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
-) -> None:
-    """Reject a pending entry with a reason; the member may edit and resubmit."""
+def _decide(
+    session: Session,
+    activity: Activity,
+    reviewer: User,
+    old: ActivityStatus,
+    new: ActivityStatus,
+    reason: str,
+    now: datetime,
+) -> str:
+    """A reviewer's decision that needs a reason; returns the cleaned reason."""
     _ensure_reviewer(reviewer, activity)
     reason = _clean_reason(reason)
     transition(
         session,
         activity,
-        ActivityStatus.PENDING,
-        ActivityStatus.REJECTED,
+        old,
+        new,
         reviewed_by_id=reviewer.id,
         reviewed_at=now,
         review_reason=reason,
         updated_at=now,
+    )
+    return reason
+
+
+def reject_entry(
+    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
+) -> None:
+    """Reject a pending entry with a reason; the member may edit and resubmit."""
+    reason = _decide(
+        session, activity, reviewer, ActivityStatus.PENDING, ActivityStatus.REJECTED, reason, now
     )
     audit.record(
         session,
@@ -250,17 +266,8 @@ def revoke_approval(
     session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
 ) -> LedgerEntry:
     """Revoke an approval: books a reversal of exactly the awarded points."""
-    _ensure_reviewer(reviewer, activity)
-    reason = _clean_reason(reason)
-    transition(
-        session,
-        activity,
-        ActivityStatus.APPROVED,
-        ActivityStatus.REVOKED,
-        reviewed_by_id=reviewer.id,
-        reviewed_at=now,
-        review_reason=reason,
-        updated_at=now,
+    reason = _decide(
+        session, activity, reviewer, ActivityStatus.APPROVED, ActivityStatus.REVOKED, reason, now
     )
     award = session.scalars(
         select(LedgerEntry).where(

@@ -130,22 +130,28 @@ def approve(activity_id: int):
     )
 
 
-@bp.post("/<int:activity_id>/reject")
-@committee_required
-def reject(activity_id: int):
-    activity = _branch_activity_or_404(activity_id)
+def _with_reason(activity: Activity, decide, back: str):
+    """Run a decision that needs a reason; on refusal, say why and go back."""
     form = ReasonForm()
     try:
         if not form.validate_on_submit():
             raise InvalidInput({"reason": _("Please give a reason.")})
-        points.reject_entry(
-            db.session, _as_seen(activity), current_user, form.reason.data, utcnow()
-        )
+        decide(db.session, _as_seen(activity), current_user, form.reason.data, utcnow())
         db.session.commit()
     except (Conflict, Forbidden, InvalidInput) as error:
         _refused(error)
-        return redirect(url_for(".queue"))
-    return _after(_("Rejected. %(name)s can edit and resubmit it.", name=activity.member.name))
+        return redirect(url_for(back))
+    return None
+
+
+@bp.post("/<int:activity_id>/reject")
+@committee_required
+def reject(activity_id: int):
+    activity = _branch_activity_or_404(activity_id)
+    refused = _with_reason(activity, points.reject_entry, ".queue")
+    return refused or _after(
+        _("Rejected. %(name)s can edit and resubmit it.", name=activity.member.name)
+    )
 
 
 @bp.post("/approve-selected")
@@ -153,10 +159,10 @@ def reject(activity_id: int):
 def approve_selected():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = request.form.getlist("ids", type=int)
+    # Every id is checked before anything is approved: a foreign one refuses all.
+    chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=int)]
     approved, skipped = 0, 0
-    for activity_id in ids:
-        activity = _branch_activity_or_404(activity_id)
+    for activity in chosen:
         try:
             points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
             db.session.commit()
@@ -180,14 +186,8 @@ def approve_selected():
 @committee_required
 def revoke(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
-    form = ReasonForm()
-    try:
-        if not form.validate_on_submit():
-            raise InvalidInput({"reason": _("Please give a reason.")})
-        points.revoke_approval(db.session, activity, current_user, form.reason.data, utcnow())
-        db.session.commit()
-    except (Conflict, Forbidden, InvalidInput) as error:
-        _refused(error)
-        return redirect(url_for(".approved"))
+    refused = _with_reason(activity, points.revoke_approval, ".approved")
+    if refused:
+        return refused
     flash(_("The approval was revoked and its points reversed."), "success")
     return redirect(url_for(".approved"))
