@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from tracker.models import Activity, ActivityStatus, Evidence
+from tracker.models import Activity, ActivityStatus, Evidence, Pairing, PairingStatus
 
 from .conftest import TODAY
 
@@ -221,8 +221,10 @@ def test_pdf_evidence_is_accepted_and_downloaded(clock, client_m, db):
         assert "attachment" in served.headers["Content-Disposition"]
 
 
-def test_tutoring_names_registered_mentees(clock, client_m, make, db):
+def test_tutoring_names_registered_mentees(clock, client_m, member, make, db):
     mentee = make.member()
+    db.session.add(Pairing(mentor_id=member.id, mentee_id=mentee.id, status=PairingStatus.ACCEPTED))
+    db.session.commit()
     data = {
         "occurred_on": TODAY.isoformat(),
         "start_time": "10:00",

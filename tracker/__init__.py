@@ -46,10 +46,15 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .branch.views import bp as branch
     from .dashboards.views import bp as dashboards
+    from .events.views import bp as events
+    from .notifications.views import bp as notifications
     from .rankings.views import bp as rankings
     from .review.views import bp as review
+    from .tutoring.views import bp as tutoring
 
     for blueprint in (auth, dashboards, activities, review, branch, rankings):
+        app.register_blueprint(blueprint)
+    for blueprint in (events, tutoring, notifications):
         app.register_blueprint(blueprint)
 
 

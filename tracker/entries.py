@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, points, uploads
+from . import audit, pairings, points, uploads
 from .accounts import branch_on, find_user
 from .clock import to_campus
 from .errors import Conflict, Forbidden, InvalidInput
@@ -22,6 +22,7 @@ from .models import (
     ActivityStatus,
     Category,
     Evidence,
+    MenteeResponse,
     PointRule,
     Unit,
     User,
@@ -185,6 +186,7 @@ def _check_mentees(
         errors["mentees"] = _l("At most %(n)d mentees in one session.", n=MAX_MENTEES)
         return []
     mentees = []
+    paired = pairings.accepted_mentee_ids(session, member.id)
     for number in numbers:
         mentee = find_user(session, number)
         if mentee is None or not mentee.is_active:
@@ -192,6 +194,12 @@ def _check_mentees(
             return []
         if mentee.id == member.id:
             errors["mentees"] = _l("You cannot be your own mentee.")
+            return []
+        if mentee.id not in paired:
+            errors["mentees"] = _l(
+                "%(no)s has not accepted you as mentor yet (see the 1+N page).",
+                no=number,
+            )
             return []
         mentees.append(mentee)
     return mentees
@@ -319,6 +327,7 @@ def submit_entry(
         branch_id=activity.branch_id,
         target=activity,
     )
+    pairings.ask_for_confirmation(session, activity)
     if checked.rule.auto_approve and not category.needs_mentees:
         points.approve_entry(session, activity, None, now)
     try:
@@ -383,7 +392,12 @@ def update_entry(
     activity.updated_at = now
     if resubmitted:
         activity.submitted_at = now
+    # The facts changed: every mentee answers again.
+    for link in activity.mentees:
+        link.response, link.reason, link.responded_at = MenteeResponse.PENDING, None, None
     written = _attach(session, activity, files, upload_folder)
+    session.flush()
+    pairings.ask_for_confirmation(session, activity)
     audit.record(
         session,
         "activity.resubmitted" if resubmitted else "activity.edited",

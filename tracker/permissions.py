@@ -38,3 +38,14 @@ def can_read_records(session: Session, viewer: User, owner_id: int, branch_id: i
         return True
     branches = readable_branch_ids(session, viewer)
     return branches is None or branch_id in branches
+
+
+def can_read_activity(session: Session, viewer: User, activity) -> bool:
+    """Whether the viewer may see an entry: as for any record, or as a mentee it names.
+
+    A mentee sees the session (to confirm or dispute it), not the mentor's
+    other records.
+    """
+    if can_read_records(session, viewer, activity.user_id, activity.branch_id):
+        return True
+    return any(link.mentee_id == viewer.id for link in activity.mentees)

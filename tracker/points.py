@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, totals
+from . import audit, notify, totals
 from .errors import Conflict, Forbidden, InvalidInput
 from .models import (
     Activity,
@@ -165,16 +165,29 @@ def _book(session: Session, entry: LedgerEntry) -> LedgerEntry:
 
 
 def approve_entry(
-    session: Session, activity: Activity, reviewer: User | None, now: datetime
+    session: Session,
+    activity: Activity,
+    reviewer: User | None,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    fixed_points: Decimal | None = None,
 ) -> LedgerEntry:
     """Approve a pending entry and book its award, capped by the rule.
 
     Books at most once per activity, even when called concurrently: the
     status moves by a conditional update and the ledger holds one award per
-    activity. ``reviewer`` None means the rule approves at once.
+    activity. ``reviewer`` None means the rule (or a closed event, or the
+    mentees' confirmations) approves it. A session a mentee disputed needs a
+    ``reason``. ``fixed_points`` replaces the rule's amount (an event's points
+    per attendance); the caps still apply.
     """
     if reviewer is not None:
         _ensure_reviewer(reviewer, activity)
+    if activity.disputed:
+        reason = _clean_reason(reason)
+    elif reason is not None:
+        reason = reason.strip()[:MAX_REASON_LENGTH] or None
     rule = rule_for(session, activity.category_id, activity.occurred_on)
     if rule is None:
         raise Conflict(_l("No point rule applies on that day."))
@@ -185,12 +198,16 @@ def approve_entry(
         ActivityStatus.APPROVED,
         reviewed_by_id=reviewer.id if reviewer else None,
         reviewed_at=now,
-        review_reason=None,
+        review_reason=reason,
         rule_id=rule.id,
         updated_at=now,
     )
     _lock_member(session, activity.user_id)
     result = estimate(session, activity.user_id, rule, activity.quantity, activity.occurred_on)
+    if fixed_points is not None:
+        room = cap_room(session, activity.user_id, rule, activity.occurred_on)
+        capped = fixed_points if room is None else min(fixed_points, room)
+        result = Estimate(points=capped, uncapped=fixed_points, rule=rule)
     entry = _book(
         session,
         LedgerEntry(
@@ -215,7 +232,17 @@ def approve_entry(
         branch_id=activity.branch_id,
         target=activity,
         points=str(result.points),
+        **({"reason": reason} if reason else {}),
     )
+    if reviewer is not None:
+        notify.notify(
+            session,
+            activity.user_id,
+            "entry_approved",
+            activity_id=activity.id,
+            title=activity.title,
+            points=result.points,
+        )
     return entry
 
 
@@ -260,6 +287,14 @@ def reject_entry(
         target=activity,
         reason=reason,
     )
+    notify.notify(
+        session,
+        activity.user_id,
+        "entry_rejected",
+        activity_id=activity.id,
+        title=activity.title,
+        reason=reason,
+    )
 
 
 def revoke_approval(
@@ -299,6 +334,14 @@ def revoke_approval(
         target=activity,
         reason=reason,
         points=str(-award.points),
+    )
+    notify.notify(
+        session,
+        activity.user_id,
+        "entry_revoked",
+        activity_id=activity.id,
+        title=activity.title,
+        reason=reason,
     )
     return entry
 

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..forms import show_errors
 from ..i18n import format_points
 from ..models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
-from ..permissions import can_read_records
+from ..permissions import can_read_activity
 from .forms import entry_form_for, form_values
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -46,9 +46,7 @@ def _category_or_404(key: str) -> Category:
 
 def _readable_activity_or_404(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if activity is None or not can_read_records(
-        db.session, current_user, activity.user_id, activity.branch_id
-    ):
+    if activity is None or not can_read_activity(db.session, current_user, activity):
         abort(404)
     return activity
 

@@ -6,6 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from .accounts import branches, colleges, create_admin, users
     from .demo import seed_demo
+    from .events import notify_upcoming
     from .ledger import check_ledger, rebuild_totals
 
     for command in (
@@ -16,5 +17,6 @@ def init_app(app: Flask) -> None:
         seed_demo,
         check_ledger,
         rebuild_totals,
+        notify_upcoming,
     ):
         app.cli.add_command(command)

@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import ranking
-from ..clock import campus_today
+from .. import attendance, ranking
+from ..clock import campus_today, utcnow
 from ..extensions import db
 from ..models import AccountStatus, Activity, ActivityStatus, Branch, College, Role, User
 from ..permissions import readable_branch_ids
@@ -48,6 +48,11 @@ def home():
         recent=recent,
         pending_reviews=pending_reviews,
         registrations=registrations,
+        upcoming_events=attendance.upcoming_events(
+            db.session, current_user.branch_id, utcnow(), limit=3
+        )
+        if current_user.branch_id
+        else [],
     )
 
 

@@ -3,11 +3,22 @@
 from .activity import Activity, ActivityMentee, ActivityStatus, Evidence, MenteeResponse
 from .audit import AuditEvent
 from .category import Category, PointRule, Unit
+from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
+from .notification import Notification
 from .org import AdvisorScope, Branch, College, Membership
+from .tutoring import Pairing, PairingStatus
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
+    "ATTENDED",
+    "Attendance",
+    "AttendanceStatus",
+    "Event",
+    "Notification",
+    "Pairing",
+    "PairingStatus",
+    "event_branch",
     "AccountStatus",
     "Activity",
     "ActivityMentee",

@@ -44,6 +44,8 @@ class Activity(db.Model):
         # A double-clicked submit carries the same key twice; the second
         # insert fails here instead of booking a second entry.
         UniqueConstraint("user_id", "submission_key"),
+        # An event's attendance becomes one entry per member, never two.
+        UniqueConstraint("event_id", "user_id"),
         Index("ix_activity_branch_status_submitted", "branch_id", "status", "submitted_at"),
         Index("ix_activity_user_occurred", "user_id", "occurred_on"),
     )
@@ -69,6 +71,8 @@ class Activity(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("point_rule.id"))
+    # Set for the entries that closing an event books for its attendees.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
 
     member: Mapped[User] = relationship(foreign_keys=[user_id])
     branch: Mapped[Branch] = relationship()
@@ -84,7 +88,20 @@ class Activity(db.Model):
 
     @property
     def editable(self) -> bool:
-        return self.status in (ActivityStatus.PENDING, ActivityStatus.REJECTED)
+        return self.event_id is None and self.status in (
+            ActivityStatus.PENDING,
+            ActivityStatus.REJECTED,
+        )
+
+    @property
+    def disputed(self) -> bool:
+        return any(link.response == MenteeResponse.DISPUTED for link in self.mentees)
+
+    @property
+    def confirmed_by_all(self) -> bool:
+        return bool(self.mentees) and all(
+            link.response == MenteeResponse.CONFIRMED for link in self.mentees
+        )
 
 
 class Evidence(db.Model):

@@ -34,6 +34,8 @@ class Category(db.Model):
     needs_location: Mapped[bool] = mapped_column(default=False)
     needs_reflection: Mapped[bool] = mapped_column(default=False)
     needs_mentees: Mapped[bool] = mapped_column(default=False)
+    # Tutoring: approve a session at once when every named mentee confirmed it.
+    approve_when_confirmed: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -116,9 +116,15 @@ def approve(activity_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        entry = points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
+        entry = points.approve_entry(
+            db.session,
+            _as_seen(activity),
+            current_user,
+            utcnow(),
+            reason=request.form.get("reason"),
+        )
         db.session.commit()
-    except (Conflict, Forbidden) as error:
+    except (Conflict, Forbidden, InvalidInput) as error:
         _refused(error)
         return redirect(url_for(".queue"))
     return _after(
@@ -164,17 +170,18 @@ def approve_selected():
     approved, skipped = 0, 0
     for activity in chosen:
         try:
+            # A disputed session needs its own reason: it is skipped here.
             points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
             db.session.commit()
             approved += 1
-        except (Conflict, Forbidden):
+        except (Conflict, Forbidden, InvalidInput):
             db.session.rollback()
             skipped += 1
     if skipped:
         flash(
             ngettext(
-                "%(num)d entry was skipped: already reviewed, changed, or your own.",
-                "%(num)d entries were skipped: already reviewed, changed, or your own.",
+                "%(num)d entry was skipped: already reviewed, changed, disputed, or your own.",
+                "%(num)d entries were skipped: already reviewed, changed, disputed, or your own.",
                 skipped,
             ),
             "warning",

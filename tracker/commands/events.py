@@ -1,0 +1,28 @@
+"""``flask notify-upcoming``: remind members of events about to start (run by cron)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask.cli import with_appcontext
+
+from .. import attendance
+from ..clock import utcnow
+from ..extensions import db
+
+
+@click.command("notify-upcoming")
+@click.option(
+    "--within",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 24 * 60),
+    help="Remind of events starting within this many minutes.",
+)
+@with_appcontext
+def notify_upcoming(within: int) -> None:
+    """Notify the members of each event that starts soon (once per event)."""
+    told = attendance.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
+    db.session.commit()
+    click.echo(f"Reminded the members of {told} event(s).")

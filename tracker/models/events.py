@@ -1,0 +1,103 @@
+"""Events of one or more branches, and who attended them."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .category import Category
+from .org import Branch
+from .types import Tenths, UTCDateTime, utcnow
+from .user import User, _enum
+
+
+def new_event_secret() -> str:
+    return secrets.token_hex(16)
+
+
+# Which branches an event is for: one for a committee's event, several when
+# an admin organises a college-wide theme day.
+event_branch = Table(
+    "event_branch",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id"), primary_key=True),
+    Column("branch_id", ForeignKey("branch.id"), primary_key=True, index=True),
+)
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="times_ordered"),
+        CheckConstraint("checkin_closes_at > checkin_opens_at", name="window_ordered"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkin_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkin_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Points for one attendance, fixed when the event is created (the
+    # category's rule gives the default).
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths)
+    capacity: Mapped[int | None]
+    mandatory: Mapped[bool] = mapped_column(default=False)
+    # Check-in codes are derived from this secret; a new secret retires
+    # every code shown so far.
+    secret: Mapped[str] = mapped_column(String(64), default=new_event_secret)
+    rotating: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category: Mapped[Category] = relationship()
+    branches: Mapped[list[Branch]] = relationship(secondary=event_branch, order_by="Branch.id")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def branch_ids(self) -> set[int]:
+        return {b.id for b in self.branches}
+
+
+class AttendanceStatus(enum.StrEnum):
+    CHECKED_IN = "checked_in"  # by the member, with the code
+    PRESENT = "present"  # marked by the committee
+    LEAVE_REQUESTED = "leave_requested"
+    ON_LEAVE = "on_leave"  # leave approved by the committee
+
+    @property
+    def attended(self) -> bool:
+        return self in (AttendanceStatus.CHECKED_IN, AttendanceStatus.PRESENT)
+
+
+ATTENDED = (AttendanceStatus.CHECKED_IN, AttendanceStatus.PRESENT)
+
+
+class Attendance(db.Model):
+    """One member's attendance at one event: at most one row per pair."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus, "attendance_status"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    leave_reason: Mapped[str | None] = mapped_column(Text)
+
+    event: Mapped[Event] = relationship()
+    member: Mapped[User] = relationship(foreign_keys=[user_id])
