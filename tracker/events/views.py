@@ -97,7 +97,7 @@ def _event_input(form: EventForm) -> attendance.EventInput:
         capacity=form.capacity.data,
         mandatory=form.mandatory.data,
         rotating=form.rotating.data,
-        branch_ids=form.branch_ids.data,
+        branch_ids=form.branch_ids.data if form.branch_ids else None,
     )
 
 
