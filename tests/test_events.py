@@ -44,6 +44,18 @@ def new_event(db, make, committee, *, start=timedelta(minutes=30), **overrides) 
 
 
 @pytest.fixture
+def login(login, db):
+    """Log in reading English, so messages can be checked by their source text."""
+
+    def _login(user):
+        user.locale = "en"
+        db.session.commit()
+        return login(user)
+
+    return _login
+
+
+@pytest.fixture
 def branch(make):
     return make.branch()
 
