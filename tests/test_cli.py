@@ -119,6 +119,7 @@ def test_seed_demo_then_check_ledger(cli, db):
     assert db.session.query(LedgerEntry).count() > 500
     result = cli("check-ledger")
     assert result.exit_code == 0 and "agree" in result.output
+    _demo_has_group_activities(db)
     again = cli("seed-demo", "--if-empty")
     assert again.exit_code == 0 and "member" in again.output
     assert cli("seed-demo").exit_code != 0
@@ -142,3 +143,22 @@ def test_check_ledger_names_a_difference_and_rebuild_repairs_it(cli, db, make):
     assert result.exit_code != 0 and f"member {member.id}" in result.output
     assert cli("rebuild-totals").exit_code == 0
     assert cli("check-ledger").exit_code == 0
+
+
+def _demo_has_group_activities(db):
+    """Past (closed, booked) and upcoming events, pairings, sessions in every state."""
+    from sqlalchemy import func, select
+
+    from tracker.models import Activity, ActivityMentee, ActivityStatus, Event, Pairing
+
+    closed = db.session.scalar(select(func.count()).where(Event.closed_at.is_not(None)))
+    upcoming = db.session.scalar(select(func.count()).where(Event.closed_at.is_(None)))
+    assert closed >= 6 and upcoming >= 6
+    assert db.session.scalar(select(func.count()).where(Activity.event_id.is_not(None))) > 100
+    assert db.session.scalar(select(func.count()).select_from(Pairing)) > 20
+    waiting = db.session.scalars(
+        select(ActivityMentee.response)
+        .join(Activity)
+        .where(Activity.status == ActivityStatus.PENDING)
+    )
+    assert {"pending", "confirmed", "disputed"} <= {str(r) for r in waiting}

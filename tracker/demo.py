@@ -484,23 +484,37 @@ class _Seeder:
                 accepted_at=self.now - timedelta(days=30),
             )
         )
-        day = self.today - timedelta(days=1)
-        submitted = self.moment(day, 21)
-        activity = Activity(
-            user_id=mentor.id,
-            branch_id=mentor.branch_id,
-            category_id=self.categories["tutoring"].id,
-            occurred_on=day,
-            start_time=time(20, 0),
-            quantity=Decimal(60),
-            title=TUTORING_TITLES[0],
-            submitted_at=submitted,
-            updated_at=submitted,
-            mentees=[ActivityMentee(mentee_id=demo_member.id)],
-        )
-        self.session.add(activity)
-        self.session.flush()
-        pairings.ask_for_confirmation(self.session, activity)
+        # One session in each state, whatever the random draw gave elsewhere.
+        answers = [
+            (MenteeResponse.PENDING, None),
+            (MenteeResponse.CONFIRMED, None),
+            (MenteeResponse.DISPUTED, DISPUTE_REASONS[1]),
+        ]
+        for days_ago, (response, reason) in enumerate(answers, 1):
+            day = self.today - timedelta(days=days_ago)
+            submitted = self.moment(day, 21)
+            activity = Activity(
+                user_id=mentor.id,
+                branch_id=mentor.branch_id,
+                category_id=self.categories["tutoring"].id,
+                occurred_on=day,
+                start_time=time(20, 0),
+                quantity=Decimal(60),
+                title=TUTORING_TITLES[days_ago],
+                submitted_at=submitted,
+                updated_at=submitted,
+                mentees=[
+                    ActivityMentee(
+                        mentee_id=demo_member.id,
+                        response=response,
+                        reason=reason,
+                        responded_at=None if reason is None and days_ago == 1 else submitted,
+                    )
+                ],
+            )
+            self.session.add(activity)
+            self.session.flush()
+            pairings.ask_for_confirmation(self.session, activity)
 
 
 def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[DemoLogins, int]:
