@@ -48,7 +48,7 @@ class EventForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 10_000)],
         description=_l("Leave empty for no limit."),
     )
-    mandatory = BooleanField(_l("Members must attend (三会一课)"))
+    mandatory = BooleanField(_l("Members must attend"))
     rotating = BooleanField(_l("Rotating code: changes every minute"))
     branch_ids = SelectMultipleField(_l("Branches"), coerce=int)
     submit = SubmitField(_l("Create event"))
