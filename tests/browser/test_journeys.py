@@ -404,3 +404,66 @@ def test_rejected_entry_is_edited_and_resubmitted(
     # Back in the committee's queue, reviewable again.
     review.goto("/review/")
     expect(review.locator(f"form[action='/review/{activity_id}/approve']")).to_have_count(1)
+
+
+def test_member_checks_in_with_the_short_code_and_committee_closes_the_event(
+    app, db, make, live_server, new_phone, browser_login, screenshots
+):
+    from datetime import UTC, datetime
+
+    from tracker import attendance
+    from tracker.models import Attendance, AttendanceStatus
+
+    branch = make.branch()
+    member = make.member(branch, name="张小红")
+    committee = make.committee(branch, name="赵支委")
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    event = attendance.create_event(
+        db.session,
+        committee,
+        attendance.EventInput(
+            title="主题党日：重温入党誓词",
+            category=make.category("meeting"),
+            place="校史馆",
+            starts_at=started,
+            ends_at=started + timedelta(minutes=90),
+        ),
+        datetime.now(UTC),
+    )
+    db.session.commit()
+    event_id, member_id = event.id, member.id
+    member_no, committee_no = member.student_no, committee.student_no
+    fresh(db)
+
+    # The committee puts the check-in screen up: a QR code and the short code.
+    screen = new_phone()
+    browser_login(screen, committee_no)
+    screen.goto(f"/events/{event_id}/code")
+    expect(screen.locator("#qr svg")).to_be_visible()
+    code = screen.locator("#short-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    shoot(screen, screenshots, "20-event-code-screen")
+
+    # The member finds the event on the home page and types the code.
+    page = new_phone()
+    browser_login(page, member_no)
+    page.locator(f"#home-events a[data-event='{event_id}']").click()
+    page.wait_for_url(f"**/events/{event_id}")
+    page.locator("input[name=code]").fill(code.lower())
+    shoot(page, screenshots, "21-event-check-in")
+    page.locator(f"form[action='/events/{event_id}/checkin'] [type=submit]").click()
+    page.wait_for_url(f"**/events/{event_id}")
+    expect(page.locator("#my-attendance")).to_have_attribute("data-status", "checked_in")
+    shoot(page, screenshots, "22-event-checked-in")
+    live_server.wait_idle()
+    [record] = fresh(db).scalars(select(Attendance).where(Attendance.event_id == event_id)).all()
+    assert (record.user_id, record.status) == (member_id, AttendanceStatus.CHECKED_IN)
+
+    # The committee closes the event; the member's points appear.
+    screen.goto(f"/events/{event_id}")
+    screen.locator("#close-event").click()
+    expect(screen.locator("#event-closed")).to_be_visible()
+    live_server.wait_idle()
+    assert ledger_sum(db, member_id) == Decimal(2)
+    page.goto("/")
+    expect(page.locator("[data-period=week]")).to_have_text("2")
