@@ -10,7 +10,7 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from tracker import attendance, totals
+from tracker import attendance, attendance_rates, event_codes, totals
 from tracker.attendance import EventInput
 from tracker.models import (
     Activity,
@@ -71,7 +71,7 @@ def member(make, branch):
 
 
 def code_now(event: Event) -> str:
-    return attendance.code_for(event, datetime.now(FROZEN_NOW.tzinfo))
+    return event_codes.code_for(event, datetime.now(FROZEN_NOW.tzinfo))
 
 
 def check_in(client, event, code):
@@ -325,14 +325,16 @@ def test_attendance_rates_per_member_and_branch(clock, db, make, committee, memb
     attendance.close_event(db.session, committee, second, now)
     db.session.commit()
     day = date(2026, 11, 25)
-    rates = attendance.attendance_rates(db.session, committee.branch_id, day, day + timedelta(1))
+    rates = attendance_rates.attendance_rates(
+        db.session, committee.branch_id, day, day + timedelta(1)
+    )
     assert (rates[member.id].attended, rates[member.id].expected) == (2, 2)
     assert (rates[committee.id].attended, rates[committee.id].expected) == (1, 2)
     assert (rates[on_leave.id].attended, rates[on_leave.id].expected) == (0, 1)
     assert rates[committee.id].rate == Decimal("0.5")
-    branch = attendance.branch_rate(db.session, committee.branch_id, day, day + timedelta(1))
+    branch = attendance_rates.branch_rate(db.session, committee.branch_id, day, day + timedelta(1))
     assert (branch.attended, branch.expected) == (3, 5)
-    nothing = attendance.attendance_rates(
+    nothing = attendance_rates.attendance_rates(
         db.session, committee.branch_id, day + timedelta(1), day + timedelta(2)
     )
     assert nothing[member.id].rate is None

@@ -7,10 +7,8 @@ second close nor two people checking one member in can book twice.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -22,6 +20,7 @@ from . import audit, notify, points
 from .accounts import branch_on
 from .clock import to_campus
 from .errors import Conflict, Forbidden, InvalidInput
+from .event_codes import code_matches
 from .models import (
     ATTENDED,
     AccountStatus,
@@ -31,13 +30,11 @@ from .models import (
     Branch,
     Category,
     Event,
-    Membership,
     Role,
     Unit,
     User,
     event_branch,
 )
-from .models.org import INVITE_ALPHABET
 from .models.types import TENTH
 
 MAX_TITLE = 120
@@ -45,10 +42,6 @@ MAX_PLACE = 200
 MAX_REASON = 500
 MAX_CAPACITY = 10_000
 MAX_POINTS = Decimal(20)
-CODE_LENGTH = 6
-# Rotating codes change every minute; the previous minute's code is still
-# accepted so a member who read it at :59 is not refused at :00.
-CODE_PERIOD = 60
 
 
 @dataclass
@@ -188,30 +181,6 @@ def create_event(session: Session, organiser: User, data: EventInput, now: datet
             when=event.starts_at,
         )
     return event
-
-
-# --- codes -----------------------------------------------------------------
-
-
-def code_for(event: Event, moment: datetime) -> str:
-    """The event's check-in code at ``moment``: fixed, or one per minute if rotating.
-
-    Derived with HMAC from the event's own secret, so a code says nothing
-    about the next one, and rotating the secret retires every code shown.
-    """
-    slot = str(int(moment.timestamp()) // CODE_PERIOD) if event.rotating else "fixed"
-    digest = hmac.new(event.secret.encode(), slot.encode(), hashlib.sha256).digest()
-    return "".join(INVITE_ALPHABET[b % len(INVITE_ALPHABET)] for b in digest[:CODE_LENGTH])
-
-
-def normalise_code(code: str | None) -> str:
-    return "".join((code or "").split()).upper()
-
-
-def code_matches(event: Event, code: str, now: datetime) -> bool:
-    code = normalise_code(code)
-    moments = [now, now - timedelta(seconds=CODE_PERIOD)] if event.rotating else [now]
-    return any(hmac.compare_digest(code, code_for(event, m)) for m in moments)
 
 
 def rotate_code(session: Session, manager: User, event: Event) -> None:
@@ -515,60 +484,3 @@ def upcoming_events(session: Session, branch_id: int, now: datetime, limit: int 
             .limit(limit)
         )
     )
-
-
-@dataclass(frozen=True)
-class Rate:
-    attended: int
-    expected: int
-
-    @property
-    def rate(self) -> Decimal | None:
-        """Share of expected attendances that happened, 0 to 1; None if none were expected."""
-        if not self.expected:
-            return None
-        return (Decimal(self.attended) / self.expected).quantize(Decimal("0.001"))
-
-
-def attendance_rates(session: Session, branch_id: int, start: date, end: date) -> dict[int, Rate]:
-    """Per member of the branch: closed events of the branch held in [start, end) they attended.
-
-    A member is expected at an event of their branch held while they were a
-    member of it, unless the committee approved their leave. The branch's own
-    rate is ``branch_rate`` over these same numbers.
-    """
-    events = session.scalars(
-        events_for_branches({branch_id}).where(Event.closed_at.is_not(None))
-    ).all()
-    days = {e.id: to_campus(e.starts_at).date() for e in events}
-    events = [e for e in events if start <= days[e.id] < end]
-    memberships = session.scalars(select(Membership).where(Membership.branch_id == branch_id)).all()
-    marks = {
-        (a.event_id, a.user_id): a.status
-        for a in session.scalars(
-            select(Attendance).where(Attendance.event_id.in_([e.id for e in events]))
-        )
-    }
-    attended: dict[int, int] = {}
-    expected: dict[int, int] = {}
-    for membership in memberships:
-        uid = membership.user_id
-        attended.setdefault(uid, 0)
-        expected.setdefault(uid, 0)
-        for event in events:
-            day = days[event.id]
-            if day < membership.start_on or (membership.end_on and day >= membership.end_on):
-                continue
-            status = marks.get((event.id, uid))
-            if status == AttendanceStatus.ON_LEAVE:
-                continue
-            expected[uid] += 1
-            if status is not None and status.attended:
-                attended[uid] += 1
-    return {uid: Rate(attended[uid], expected[uid]) for uid in attended}
-
-
-def branch_rate(session: Session, branch_id: int, start: date, end: date) -> Rate:
-    """The branch's attendance rate: all its members' attendances over all expected."""
-    rates = attendance_rates(session, branch_id, start, end).values()
-    return Rate(sum(r.attended for r in rates), sum(r.expected for r in rates))

@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, attendance, pairings, points, uploads
+from . import accounts, demo_groups, points, uploads
+from .demo_groups import DISPUTE_REASONS
 from .models import (
     AccountStatus,
     Activity,
@@ -26,7 +27,6 @@ from .models import (
     Branch,
     Category,
     College,
-    Event,
     Evidence,
     Membership,
     MenteeResponse,
@@ -96,14 +96,6 @@ REFLECTION = (
     "通过这次参观，我更加深刻地认识到革命先辈的初心和使命，"
     "也更加坚定了自己努力学习、服务同学、报效祖国的信念。"
 )
-EVENTS = [
-    ("支部党员大会", "学生活动中心 201", True),
-    ("主题党日：重温入党誓词", "校史馆", True),
-    ("党课：学习贯彻党的二十大精神", "图书馆报告厅", True),
-    ("红色观影：《长津湖》", "大学生活动中心影厅", False),
-]
-LEAVE_REASONS = ["参加学院学术报告", "实习单位加班", "身体不适，已就医", "参加省级竞赛"]
-DISPUTE_REASONS = ["那天我没有参加这次辅导。", "时长不对，只辅导了半小时。"]
 REJECT_REASONS = [
     "时长与签到记录不符，请核实后重新提交。",
     "缺少学习内容的说明，请补充。",
@@ -412,110 +404,6 @@ class _Seeder:
             status=AccountStatus.PENDING,
         )
 
-    def events(self, groups) -> None:
-        """Per branch: closed events of the past weeks with attendance, and upcoming ones."""
-        meeting = self.categories["meeting"]
-        for branch_index, (_branch, members) in enumerate(groups):
-            committee = [m for m in members if m.role == Role.COMMITTEE]
-            organiser = committee[0]
-            for weeks_ago in (4, 3, 2, 1):
-                title, place, mandatory = EVENTS[(weeks_ago + branch_index) % len(EVENTS)]
-                day = self.today - timedelta(weeks=weeks_ago, days=branch_index % 3)
-                starts = datetime.combine(day, time(19, 0), self.now.tzinfo)
-                created = starts - timedelta(days=5)
-                event = self._event(organiser, meeting, title, place, mandatory, starts, created)
-                self._attend(event, members, committee, starts)
-            for days_ahead, hour in ((1, 19), (6, 14)):
-                title, place, mandatory = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
-                day = self.today + timedelta(days=days_ahead)
-                starts = datetime.combine(day, time(hour, 0), self.now.tzinfo)
-                event = self._event(organiser, meeting, title, place, mandatory, starts, self.now)
-                leaver = members[-1]
-                attendance.request_leave(
-                    self.session, leaver, event, self.rng.choice(LEAVE_REASONS), self.now
-                )
-
-    def _event(self, organiser, category, title, place, mandatory, starts, created) -> Event:
-        data = attendance.EventInput(
-            title=title,
-            category=category,
-            place=place,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=90),
-            mandatory=mandatory,
-            rotating=not mandatory,
-        )
-        return attendance.create_event(self.session, organiser, data, created)
-
-    def _attend(self, event: Event, members, committee, starts: datetime) -> None:
-        """Most check in with the code, one asked for leave, a late arrival is marked."""
-        leaver, late, *rest = [m for m in members if m.role == Role.MEMBER]
-        before = starts - timedelta(days=1)
-        attendance.request_leave(
-            self.session, leaver, event, self.rng.choice(LEAVE_REASONS), before
-        )
-        record = self.session.scalars(
-            select(attendance.Attendance).where(
-                attendance.Attendance.event_id == event.id,
-                attendance.Attendance.user_id == leaver.id,
-            )
-        ).one()
-        attendance.approve_leave(self.session, committee[0], record, before)
-        for member in [*committee, *rest]:
-            if self.rng.random() < 0.85 and member.branch_id in event.branch_ids:
-                moment = starts - timedelta(minutes=self.rng.randint(0, 25))
-                code = attendance.code_for(event, moment)
-                attendance.check_in(self.session, member, event, code, moment)
-        attendance.mark_present(self.session, committee[1], event, late, starts)
-        attendance.close_event(self.session, committee[0], event, starts + timedelta(hours=2))
-
-    def tutoring_requests(self, groups) -> None:
-        """The demo member has a pairing request and a session waiting for their answer."""
-        (_branch, members), (_other, others) = groups[0], groups[1]
-        demo_member = next(m for m in members if m.role == Role.MEMBER)
-        asker = next(m for m in others if m.role == Role.MEMBER)
-        pairings.request_pairing(self.session, asker, demo_member.student_no, self.now)
-        mentor = next(m for m in members if m.role == Role.MEMBER and m.id != demo_member.id)
-        self.session.add(
-            Pairing(
-                mentor_id=mentor.id,
-                mentee_id=demo_member.id,
-                status=PairingStatus.ACCEPTED,
-                accepted_at=self.now - timedelta(days=30),
-            )
-        )
-        # One session in each state, whatever the random draw gave elsewhere.
-        answers = [
-            (MenteeResponse.PENDING, None),
-            (MenteeResponse.CONFIRMED, None),
-            (MenteeResponse.DISPUTED, DISPUTE_REASONS[1]),
-        ]
-        for days_ago, (response, reason) in enumerate(answers, 1):
-            day = self.today - timedelta(days=days_ago)
-            submitted = self.moment(day, 21)
-            activity = Activity(
-                user_id=mentor.id,
-                branch_id=mentor.branch_id,
-                category_id=self.categories["tutoring"].id,
-                occurred_on=day,
-                start_time=time(20, 0),
-                quantity=Decimal(60),
-                title=TUTORING_TITLES[days_ago],
-                submitted_at=submitted,
-                updated_at=submitted,
-                mentees=[
-                    ActivityMentee(
-                        mentee_id=demo_member.id,
-                        response=response,
-                        reason=reason,
-                        responded_at=None if reason is None and days_ago == 1 else submitted,
-                    )
-                ],
-            )
-            self.session.add(activity)
-            self.session.flush()
-            pairings.ask_for_confirmation(self.session, activity)
-
 
 def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[DemoLogins, int]:
     """Create the demo campus in an empty database; returns its logins and entry count.
@@ -526,8 +414,8 @@ def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[Demo
     groups = seeder.organisation()
     seeder.move_one_member(groups)
     count = seeder.activities(groups)
-    seeder.events(groups)
-    seeder.tutoring_requests(groups)
+    demo_groups.seed_events(seeder, groups)
+    demo_groups.seed_tutoring_requests(seeder, groups)
     seeder.extras(groups)
     session.commit()
     return demo_logins(session), count

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import attendance
+from .. import attendance, event_codes
 from ..clock import campus_zone, utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -51,7 +51,7 @@ def _managed_event_or_404(event_id: int) -> Event:
 def checkin_url(event: Event, now: datetime) -> str:
     """What the QR code holds: the event's check-in page with the current code."""
     return url_for(
-        "events.checkin", event_id=event.id, code=attendance.code_for(event, now), _external=True
+        "events.checkin", event_id=event.id, code=event_codes.code_for(event, now), _external=True
     )
 
 
@@ -178,7 +178,7 @@ def code(event_id: int):
     return render_template(
         "events/code.html",
         event=event,
-        code=attendance.code_for(event, now),
+        code=event_codes.code_for(event, now),
         url=url,
         qr=qr_svg(url),
         refresh=refresh,

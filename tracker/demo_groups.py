@@ -1,0 +1,143 @@
+"""The demo's group activities: events with attendance and leave, 1+N requests.
+
+Booked through the same domain functions as real use (``attendance``,
+``pairings``), so the ledger and the notifications agree with the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from . import attendance, pairings
+from .event_codes import code_for
+from .models import (
+    Activity,
+    ActivityMentee,
+    Attendance,
+    Event,
+    MenteeResponse,
+    Pairing,
+    PairingStatus,
+    Role,
+)
+
+EVENTS = [
+    ("支部党员大会", "学生活动中心 201", True),
+    ("主题党日：重温入党誓词", "校史馆", True),
+    ("党课：学习贯彻党的二十大精神", "图书馆报告厅", True),
+    ("红色观影：《长津湖》", "大学生活动中心影厅", False),
+]
+DISPUTE_REASONS = ["那天我没有参加这次辅导。", "时长不对，只辅导了半小时。"]
+SESSION_TITLES = ["线性代数习题讲解", "数据结构作业辅导", "英语四级备考帮扶"]
+LEAVE_REASONS = ["参加学院学术报告", "实习单位加班", "身体不适，已就医", "参加省级竞赛"]
+
+
+def seed_events(seeder, groups) -> None:
+    """Per branch: closed events of the past weeks with attendance, and upcoming ones."""
+    meeting = seeder.categories["meeting"]
+    for branch_index, (_branch, members) in enumerate(groups):
+        committee = [m for m in members if m.role == Role.COMMITTEE]
+        organiser = committee[0]
+        for weeks_ago in (4, 3, 2, 1):
+            title, place, mandatory = EVENTS[(weeks_ago + branch_index) % len(EVENTS)]
+            day = seeder.today - timedelta(weeks=weeks_ago, days=branch_index % 3)
+            starts = datetime.combine(day, time(19, 0), seeder.now.tzinfo)
+            created = starts - timedelta(days=5)
+            event = _event(seeder, organiser, meeting, title, place, mandatory, starts, created)
+            _attend(seeder, event, members, committee, starts)
+        for days_ahead, hour in ((1, 19), (6, 14)):
+            title, place, mandatory = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
+            day = seeder.today + timedelta(days=days_ahead)
+            starts = datetime.combine(day, time(hour, 0), seeder.now.tzinfo)
+            event = _event(seeder, organiser, meeting, title, place, mandatory, starts, seeder.now)
+            leaver = members[-1]
+            attendance.request_leave(
+                seeder.session, leaver, event, seeder.rng.choice(LEAVE_REASONS), seeder.now
+            )
+
+
+def _event(seeder, organiser, category, title, place, mandatory, starts, created) -> Event:
+    data = attendance.EventInput(
+        title=title,
+        category=category,
+        place=place,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=90),
+        mandatory=mandatory,
+        rotating=not mandatory,
+    )
+    return attendance.create_event(seeder.session, organiser, data, created)
+
+
+def _attend(seeder, event: Event, members, committee, starts: datetime) -> None:
+    """Most check in with the code, one asked for leave, a late arrival is marked."""
+    leaver, late, *rest = [m for m in members if m.role == Role.MEMBER]
+    before = starts - timedelta(days=1)
+    attendance.request_leave(
+        seeder.session, leaver, event, seeder.rng.choice(LEAVE_REASONS), before
+    )
+    record = seeder.session.scalars(
+        select(Attendance).where(
+            Attendance.event_id == event.id,
+            Attendance.user_id == leaver.id,
+        )
+    ).one()
+    attendance.approve_leave(seeder.session, committee[0], record, before)
+    for member in [*committee, *rest]:
+        if seeder.rng.random() < 0.85 and member.branch_id in event.branch_ids:
+            moment = starts - timedelta(minutes=seeder.rng.randint(0, 25))
+            code = code_for(event, moment)
+            attendance.check_in(seeder.session, member, event, code, moment)
+    attendance.mark_present(seeder.session, committee[1], event, late, starts)
+    attendance.close_event(seeder.session, committee[0], event, starts + timedelta(hours=2))
+
+
+def seed_tutoring_requests(seeder, groups) -> None:
+    """The demo member has a pairing request and a session waiting for their answer."""
+    (_branch, members), (_other, others) = groups[0], groups[1]
+    demo_member = next(m for m in members if m.role == Role.MEMBER)
+    asker = next(m for m in others if m.role == Role.MEMBER)
+    pairings.request_pairing(seeder.session, asker, demo_member.student_no, seeder.now)
+    mentor = next(m for m in members if m.role == Role.MEMBER and m.id != demo_member.id)
+    seeder.session.add(
+        Pairing(
+            mentor_id=mentor.id,
+            mentee_id=demo_member.id,
+            status=PairingStatus.ACCEPTED,
+            accepted_at=seeder.now - timedelta(days=30),
+        )
+    )
+    # One session in each state, whatever the random draw gave elsewhere.
+    answers = [
+        (MenteeResponse.PENDING, None),
+        (MenteeResponse.CONFIRMED, None),
+        (MenteeResponse.DISPUTED, DISPUTE_REASONS[1]),
+    ]
+    for days_ago, (response, reason) in enumerate(answers, 1):
+        day = seeder.today - timedelta(days=days_ago)
+        submitted = seeder.moment(day, 21)
+        activity = Activity(
+            user_id=mentor.id,
+            branch_id=mentor.branch_id,
+            category_id=seeder.categories["tutoring"].id,
+            occurred_on=day,
+            start_time=time(20, 0),
+            quantity=Decimal(60),
+            title=SESSION_TITLES[days_ago - 1],
+            submitted_at=submitted,
+            updated_at=submitted,
+            mentees=[
+                ActivityMentee(
+                    mentee_id=demo_member.id,
+                    response=response,
+                    reason=reason,
+                    responded_at=None if reason is None and days_ago == 1 else submitted,
+                )
+            ],
+        )
+        seeder.session.add(activity)
+        seeder.session.flush()
+        pairings.ask_for_confirmation(seeder.session, activity)
