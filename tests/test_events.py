@@ -310,8 +310,9 @@ def test_closing_books_each_attendee_once_through_the_ledger(
 
 def test_attendance_rates_per_member_and_branch(clock, db, make, committee, member):
     on_leave = make.member(committee.branch)
-    first = new_event(db, make, committee, start=timedelta(minutes=10))
-    second = new_event(db, make, committee, start=timedelta(hours=1), title="党课")
+    first = new_event(db, make, committee, start=timedelta(minutes=10), mandatory=True)
+    second = new_event(db, make, committee, start=timedelta(hours=1), title="党课", mandatory=True)
+    optional = new_event(db, make, committee, start=timedelta(minutes=20), title="红色观影")
     attendance.request_leave(db.session, on_leave, second, "实习", FROZEN_NOW)
     db.session.commit()
     leave = attendances(db, second)[0]
@@ -323,6 +324,7 @@ def test_attendance_rates_per_member_and_branch(clock, db, make, committee, memb
     attendance.mark_present(db.session, committee, second, member, now)
     attendance.close_event(db.session, committee, first, now)
     attendance.close_event(db.session, committee, second, now)
+    attendance.close_event(db.session, committee, optional, now)  # nobody came: no effect
     db.session.commit()
     day = date(2026, 11, 25)
     rates = attendance_rates.attendance_rates(
@@ -456,3 +458,32 @@ def test_capacity_holds_when_members_check_in_at_once(clock, app, db, make, comm
     outcomes = _race(app, work, THREADS)
     assert sorted(outcomes) == ["Conflict"] * (THREADS - 2) + ["in", "in"]
     assert len(attendances(db, event)) == 2
+
+
+def test_admin_creates_one_event_for_several_branches(clock, db, make, login):
+    from tracker.models import Role
+
+    first, second, third = make.branch(), make.branch(), make.branch()
+    admin = make.user(Role.ADMIN)
+    members = [make.member(first), make.member(second), make.member(third)]
+    data = {
+        "title": "学院主题党日",
+        "category_id": make.category("meeting").id,
+        "day": "2026-11-26",
+        "start": "14:00",
+        "end": "16:00",
+        "opens_before": "30",
+        "closes_after": "30",
+        "points": "3",
+    }
+    none = login(admin).post("/events/new", data=data)
+    assert "Choose at least one branch." in none.get_data(as_text=True)
+    response = login(admin).post("/events/new", data={**data, "branch_ids": [first.id, second.id]})
+    assert response.status_code == 302
+    event = db.session.scalars(select(Event)).one()
+    assert event.branch_ids == {first.id, second.id} and event.points == 3
+    told = set(db.session.scalars(select(Notification.user_id)))
+    assert told == {members[0].id, members[1].id}
+    assert login(make.committee(second)).get(f"/events/{event.id}/code").status_code == 200
+    assert login(make.committee(third)).get(f"/events/{event.id}/code").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 1

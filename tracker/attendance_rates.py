@@ -28,14 +28,15 @@ class Rate:
 
 
 def attendance_rates(session: Session, branch_id: int, start: date, end: date) -> dict[int, Rate]:
-    """Per member of the branch: closed events of the branch held in [start, end) they attended.
+    """Per member of the branch: closed must-attend events in [start, end) they attended.
 
-    A member is expected at an event of their branch held while they were a
-    member of it, unless the committee approved their leave. The branch's own
+    A member is expected at each must-attend event (三会一课) of their branch
+    held while they were a member of it, unless the committee approved their
+    leave; optional events do not lower anyone's rate. The branch's own
     rate is ``branch_rate`` over these same numbers.
     """
     events = session.scalars(
-        events_for_branches({branch_id}).where(Event.closed_at.is_not(None))
+        events_for_branches({branch_id}).where(Event.closed_at.is_not(None), Event.mandatory)
     ).all()
     days = {e.id: to_campus(e.starts_at).date() for e in events}
     events = [e for e in events if start <= days[e.id] < end]
