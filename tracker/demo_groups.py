@@ -41,7 +41,7 @@ def seed_events(seeder, groups) -> None:
     for branch_index, (_branch, members) in enumerate(groups):
         committee = [m for m in members if m.role == Role.COMMITTEE]
         organiser = committee[0]
-        for weeks_ago in (4, 3, 2, 1):
+        for weeks_ago in (3, 2, 1):
             title, place, mandatory = EVENTS[(weeks_ago + branch_index) % len(EVENTS)]
             day = seeder.today - timedelta(weeks=weeks_ago, days=branch_index % 3)
             starts = datetime.combine(day, time(19, 0), seeder.now.tzinfo)
