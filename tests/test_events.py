@@ -280,6 +280,10 @@ def test_closing_books_each_attendee_once_through_the_ledger(
     manager = login(committee)
     assert manager.post(f"/events/{event.id}/present/{late_comer.id}").status_code == 302
     assert manager.post(f"/events/{event.id}/present/{make.member().id}").status_code == 404
+    sheet = manager.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f'data-member="{member.id}" data-status="checked_in"' in sheet
+    assert f'data-member="{late_comer.id}" data-status="present"' in sheet
+    assert f'data-member="{absent.id}"' in sheet.split('id="absent"')[1]
     early = manager.post(f"/events/{event.id}/close")
     assert early.status_code == 302 and attendances(db, event)[0].event.closed_at is None
     clock.shift(timedelta(minutes=30))

@@ -462,6 +462,32 @@ def remind_upcoming(session: Session, now: datetime, within: timedelta) -> int:
 # --- reading ---------------------------------------------------------------
 
 
+def attendance_of(session: Session, event: Event, user_id: int) -> Attendance | None:
+    return session.scalars(
+        select(Attendance).where(Attendance.event_id == event.id, Attendance.user_id == user_id)
+    ).first()
+
+
+def attendance_sheet(session: Session, event: Event) -> tuple[list[Attendance], list[User]]:
+    """What the committee sees: every attendance record, and who has none yet."""
+    records = list(
+        session.scalars(
+            select(Attendance).where(Attendance.event_id == event.id).order_by(Attendance.id)
+        )
+    )
+    marked = {r.user_id for r in records}
+    everyone = session.scalars(
+        select(User)
+        .where(
+            User.branch_id.in_(event.branch_ids),
+            User.role.in_((Role.MEMBER, Role.COMMITTEE)),
+            User.status == AccountStatus.ACTIVE,
+        )
+        .order_by(User.student_no)
+    )
+    return records, [u for u in everyone if u.id not in marked]
+
+
 def events_for_branches(branch_ids: set[int] | None):
     """A query of events for any of the branches (None: every event)."""
     query = select(Event)

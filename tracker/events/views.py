@@ -133,26 +133,9 @@ def new():
 @login_required
 def detail(event_id: int):
     event = _event_or_404(event_id)
-    mine = db.session.scalars(
-        select(Attendance).where(
-            Attendance.event_id == event.id, Attendance.user_id == current_user.id
-        )
-    ).first()
+    mine = attendance.attendance_of(db.session, event, current_user.id)
     managing = attendance.can_manage(current_user, event)
-    records, absent = [], []
-    if managing:
-        records = db.session.scalars(
-            select(Attendance).where(Attendance.event_id == event.id).order_by(Attendance.id)
-        ).all()
-        marked = {r.user_id for r in records}
-        absent = db.session.scalars(
-            select(User)
-            .where(
-                User.branch_id.in_(event.branch_ids), User.role.in_((Role.MEMBER, Role.COMMITTEE))
-            )
-            .order_by(User.student_no)
-        ).all()
-        absent = [u for u in absent if u.id not in marked and u.is_active]
+    records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
     return render_template(
         "events/detail.html",
         event=event,
