@@ -110,6 +110,15 @@ def test_pairing_is_asked_by_student_number_and_accepted_by_the_mentee(
     assert mentee.name in login(mentor).get("/tutoring/").get_data(as_text=True)
 
 
+def test_tutoring_is_for_members_of_a_branch(db, make, login):
+    from tracker.models import Role
+
+    advisor = login(make.user(Role.ADVISOR))
+    assert advisor.get("/tutoring/").status_code == 403
+    assert advisor.post("/tutoring/mentees", data={"student_no": "S1"}).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Pairing)) == 0
+
+
 def test_declined_pairing_is_gone(db, mentor, mentee, login):
     login(mentor).post("/tutoring/mentees", data={"student_no": mentee.student_no})
     pairing = db.session.scalars(select(Pairing)).one()

@@ -202,6 +202,8 @@ def checkin(event_id: int):
 @login_required
 def checkin_by_code():
     """Check in by typing the short code alone."""
+    if not current_user.logs_activities:
+        abort(403)
     form = CodeForm()
     if form.validate_on_submit():
         now = utcnow()

@@ -40,6 +40,8 @@ def _page(form: MenteeForm | None = None):
 @bp.get("/")
 @login_required
 def index():
+    if not current_user.logs_activities:
+        abort(403)  # mentors and mentees are members of a branch
     return _page()
 
 
