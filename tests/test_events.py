@@ -491,3 +491,30 @@ def test_admin_creates_one_event_for_several_branches(clock, db, make, login):
     assert login(make.committee(second)).get(f"/events/{event.id}/code").status_code == 200
     assert login(make.committee(third)).get(f"/events/{event.id}/code").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_check_ins_racing_the_close_are_booked_or_refused(clock, app, db, make, committee):
+    _postgres_only(db)
+    people = [make.member(committee.branch).id for _ in range(THREADS - 1)]
+    event = new_event(db, make, committee, start=timedelta(minutes=-10))
+    code, event_id, committee_id = code_now(event), event.id, committee.id
+
+    def work(session, i):
+        from tracker.models import User
+
+        ev = session.get(Event, event_id)
+        now = datetime.now(FROZEN_NOW.tzinfo)
+        if i == 0:
+            manager = session.get(User, committee_id)
+            return lambda: f"closed {attendance.close_event(session, manager, ev, now)}"
+        person = session.get(User, people[i - 1])
+        return lambda: "in" if attendance.check_in(session, person, ev, code, now).new else "old"
+
+    outcomes = _race(app, work, THREADS)
+    assert len(outcomes) == THREADS
+    checked_in = outcomes.count("in")
+    assert f"closed {checked_in}" in outcomes
+    assert outcomes.count("Conflict") == THREADS - 1 - checked_in
+    db.session.expire_all()
+    booked = db.session.scalar(select(func.count()).where(Activity.event_id == event_id))
+    assert booked == checked_in == len(attendances(db, event))

@@ -35,6 +35,7 @@ from .models import (
     User,
     event_branch,
 )
+from .models.events import new_event_secret
 from .models.types import TENTH
 
 MAX_TITLE = 120
@@ -186,8 +187,6 @@ def create_event(session: Session, organiser: User, data: EventInput, now: datet
 def rotate_code(session: Session, manager: User, event: Event) -> None:
     """A new secret: every code shown so far stops working."""
     _ensure_manager(manager, event)
-    from .models.events import new_event_secret
-
     event.secret = new_event_secret()
     audit.record(session, "event.code_rotated", actor=manager, target=event)
 
@@ -222,9 +221,18 @@ class CheckIn:
     new: bool
 
 
-def _lock_event(session: Session, event: Event) -> None:
-    # Serialises check-ins of one event on PostgreSQL, so capacity holds.
-    session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+def _lock_open_event(session: Session, event: Event) -> None:
+    """Hold the event's row, and refuse if it was closed meanwhile.
+
+    Serialises check-ins of one event on PostgreSQL, so capacity holds, and
+    orders them against closing: nobody checks in to an event whose points
+    were just booked.
+    """
+    closed_at = session.execute(
+        select(Event.closed_at).where(Event.id == event.id).with_for_update()
+    ).scalar_one()
+    if closed_at is not None:
+        raise Conflict(_l("This event is closed."))
 
 
 def _attended_count(session: Session, event: Event) -> int:
@@ -249,9 +257,7 @@ def _record(
     hits the unique (event, member) constraint inside a savepoint and is
     answered as a repeat.
     """
-    if event.closed_at is not None:
-        raise Conflict(_l("This event is closed."))
-    _lock_event(session, event)
+    _lock_open_event(session, event)
     existing = session.scalars(
         select(Attendance).where(Attendance.event_id == event.id, Attendance.user_id == member.id)
     ).first()
