@@ -127,6 +127,8 @@ def test_event_bad_input_and_members_refused(clock, db, make, committee, member,
         "opens_before": "30",
         "closes_after": "30",
     }
+    form = login(committee).get("/events/new").get_data(as_text=True)
+    assert 'value="2026-11-25"' in form and 'name="branch_ids"' not in form
     refused = login(committee).post("/events/new", data=data)
     assert refused.status_code == 200
     assert "The end must come after the start." in refused.get_data(as_text=True)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import attendance, event_codes
-from ..clock import campus_zone, utcnow
+from ..clock import campus_today, campus_zone, utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..forms import show_errors
@@ -107,8 +107,12 @@ def new():
     form = EventForm()
     categories = db.session.scalars(
         select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
-    )
+    ).all()
     form.category_id.choices = [(c.id, category_name(c)) for c in categories]
+    if request.method == "GET":
+        # Most events are meetings (三会一课), held in the coming days.
+        form.day.data = campus_today()
+        form.category_id.data = next((c.id for c in categories if c.key == "meeting"), None)
     if current_user.role == Role.ADMIN:
         branches = db.session.scalars(
             select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
