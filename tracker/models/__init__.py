@@ -1,6 +1,7 @@
 """The tracker's tables, one module per aggregate."""
 
 from .activity import Activity, ActivityMentee, ActivityStatus, Evidence, MenteeResponse
+from .admin import ActivationToken, SettingOverride
 from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
@@ -8,6 +9,7 @@ from .org import AdvisorScope, Branch, College, Membership
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
+    "ActivationToken",
     "AccountStatus",
     "Activity",
     "ActivityMentee",
@@ -26,6 +28,7 @@ __all__ = [
     "MenteeResponse",
     "PointRule",
     "Role",
+    "SettingOverride",
     "Stage",
     "Unit",
     "User",
