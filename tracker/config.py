@@ -106,6 +106,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How long an account activation link stays valid, in days",
     ),
     Setting(
+        "TRACKER_BASE_URL",
+        "TRACKER_BASE_URL",
+        "http://127.0.0.1:5000",
+        str,
+        "The address members open the site at; the command line builds activation links with it",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",

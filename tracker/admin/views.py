@@ -202,4 +202,4 @@ def rotate_code(branch_id: int):
     )
 
 
-from . import catalogue, people, runtime  # noqa: E402,F401  (their routes join this blueprint)
+from . import catalogue, imports, people, runtime  # noqa: E402,F401  (routes join this blueprint)
