@@ -5,6 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from .accounts import branches, colleges, create_admin, users
+    from .backup import backup, restore
     from .demo import seed_demo
     from .ledger import check_ledger, rebuild_totals
     from .members import import_members
@@ -18,5 +19,7 @@ def init_app(app: Flask) -> None:
         check_ledger,
         rebuild_totals,
         import_members,
+        backup,
+        restore,
     ):
         app.cli.add_command(command)
