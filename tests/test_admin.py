@@ -482,3 +482,25 @@ def test_settings_out_of_range_are_refused(db, as_admin):
     )
     assert response.status_code == 422
     assert "setting.changed" not in actions(db)
+
+
+def test_retired_category_cannot_be_chosen_for_an_adjustment(db, make, login, as_admin):
+    volunteer = make.category("volunteer")
+    as_admin.post(f"/admin/categories/{volunteer.id}/retire")
+    branch = make.branch()
+    committee, member = make.committee(branch), make.member(branch)
+    client = login(committee)
+    assert "志愿服务" not in client.get("/branch/").text.split('id="adjust"')[1]
+    response = client.post(
+        "/branch/adjustments",
+        data={"member_id": member.id, "points": "2", "reason": "补记", "category_id": volunteer.id},
+    )
+    assert response.status_code == 422
+    assert db.session.scalar(select(LedgerEntry)) is None
+    from tracker.errors import InvalidInput
+    from tracker.points import adjust_points
+
+    with pytest.raises(InvalidInput):
+        adjust_points(
+            db.session, member, committee, Decimal(2), "补记", date(2026, 11, 25), volunteer
+        )
