@@ -188,3 +188,48 @@ def test_restore_asks_for_confirmation(cli, tmp_path, db):
     cli("backup", str(archive))
     result = cli("restore", str(archive))
     assert result.exit_code != 0
+
+
+def test_backup_taken_while_points_are_booked_is_consistent(app, db, make, cli, tmp_path):
+    import threading
+    import time
+    from decimal import Decimal
+
+    from sqlalchemy import func, select
+
+    from tracker import totals
+    from tracker.models import LedgerEntry
+    from tracker.points import adjust_points
+
+    branch = make.branch()
+    member_id, committee_id = make.member(branch).id, make.committee(branch).id
+    stop = threading.Event()
+    booked: list[int] = []
+
+    def keep_booking() -> None:
+        with app.app_context():
+            session = _db.session
+            member, committee = session.get(User, member_id), session.get(User, committee_id)
+            while not stop.is_set() and len(booked) < 200:
+                adjust_points(
+                    session, member, committee, Decimal(1), "并发", datetime.now(UTC).date()
+                )
+                session.commit()
+                booked.append(1)
+            session.remove()
+
+    writer = threading.Thread(target=keep_booking)
+    writer.start()
+    deadline = time.monotonic() + 30
+    while len(booked) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    archive = tmp_path / "busy.tar.gz"
+    result = cli("backup", str(archive))
+    stop.set()
+    writer.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert cli("restore", str(archive), "--yes").exit_code == 0
+    db.session.remove()
+    rows = db.session.scalar(select(func.count(LedgerEntry.id)))
+    assert 5 <= rows <= len(booked)
+    assert totals.differences(db.session) == []
