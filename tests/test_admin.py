@@ -504,3 +504,30 @@ def test_retired_category_cannot_be_chosen_for_an_adjustment(db, make, login, as
         adjust_points(
             db.session, member, committee, Decimal(2), "补记", date(2026, 11, 25), volunteer
         )
+
+
+def test_every_administration_page_shows_what_it_manages(db, make, login, as_admin):
+    college = make.college("理学院")
+    branch = make.branch(college, "物理支部")
+    member = make.member(branch, name="学生甲")
+    advisor = make.user(Role.ADVISOR, name="老师乙")
+    db.session.add(AdvisorScope(user_id=advisor.id, college_id=college.id))
+    db.session.commit()
+    study = make.category("study")
+    pages = {
+        "/admin/": "/admin/import",
+        "/admin/organisation": branch.invite_code,
+        "/admin/users": "学生甲",
+        f"/admin/users/{member.id}": "物理支部",
+        f"/admin/users/{advisor.id}": "理学院",
+        "/admin/users/new": 'name="student_no"',
+        "/admin/categories": "study",
+        f"/admin/categories/{study.id}": "2020",
+        "/admin/categories/new": 'name="name_zh"',
+        "/admin/settings": 'name="TRACKER_BACKDATE_DAYS"',
+        "/admin/import": 'type="file"',
+        "/audit/": "<table",
+    }
+    for path, expected in pages.items():
+        response = as_admin.get(path)
+        assert response.status_code == 200 and expected in response.text, path

@@ -104,3 +104,12 @@ def test_admin_cannot_anonymise_themself(db, make, login):
     login(admin).post(f"/admin/users/{admin.id}/anonymise")
     db.session.refresh(admin)
     assert admin.status == AccountStatus.ACTIVE and admin.password_hash
+
+
+def test_exported_csv_never_holds_a_live_formula(db, make, login):
+    member = make.member()
+    make.activity(member, title='=HYPERLINK("http://evil")')
+    archive = zipfile.ZipFile(io.BytesIO(login(member).post("/account/data").data))
+    text = archive.read("activities.csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert json.loads(archive.read("activities.json"))[0]["title"].startswith("=HYPERLINK")

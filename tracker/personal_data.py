@@ -6,7 +6,6 @@ adds a table (check-ins, notifications...) adds one function to SECTIONS.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -22,6 +21,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from . import accounts, audit
+from .csvfiles import csv_bytes
 from .errors import Forbidden
 from .models import (
     AccountStatus,
@@ -178,13 +178,8 @@ def _plain(value: Any) -> Any:
 
 
 def _csv(rows: Rows) -> bytes:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    # A BOM so that Excel on Chinese Windows opens the file as UTF-8.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = list(rows[0]) if rows else []
+    return csv_bytes(header, ([row[k] for k in header] for row in rows))
 
 
 def export_zip(session: Session, user: User, upload_folder: str) -> bytes:

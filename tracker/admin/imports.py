@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 from pathlib import Path
@@ -13,6 +11,7 @@ from flask_login import current_user
 
 from .. import importing
 from ..clock import campus_today, utcnow
+from ..csvfiles import csv_bytes
 from ..extensions import db
 from ..review.forms import ConfirmForm
 from .forms import ImportForm
@@ -99,13 +98,12 @@ def confirm_import():
 
 
 def _links_csv(links) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["student_no", "name", "activation_link"])
-    for user, link in links:
-        writer.writerow([user.student_no, user.name, link])
+    data = csv_bytes(
+        ["student_no", "name", "activation_link"],
+        ([user.student_no, user.name, link] for user, link in links),
+    )
     return Response(
-        "\ufeff" + out.getvalue(),
+        data,
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="activation-links.csv"'},
     )

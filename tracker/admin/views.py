@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import organisation
 from ..clock import utcnow
 from ..errors import DomainError, InvalidInput
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..forms import show_errors
 from ..models import Branch, College, Role
 from ..review.forms import ConfirmForm
@@ -22,8 +22,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def _admins_only():
     if not current_user.is_authenticated:
-        from ..extensions import login_manager
-
         return login_manager.unauthorized()
     if current_user.role != Role.ADMIN:
         abort(403)

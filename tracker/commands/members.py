@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask.cli import with_appcontext
 
 from .. import importing
 from ..clock import campus_today, utcnow
+from ..csvfiles import csv_bytes
 from ..extensions import db
 
 
@@ -19,12 +19,12 @@ def activation_link(token: str) -> str:
 
 
 def write_links(path: Path, report: importing.ImportReport) -> None:
-    # A BOM, so Excel on Chinese Windows reads the names correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["student_no", "name", "activation_link"])
-        for user, token in report.links:
-            writer.writerow([user.student_no, user.name, activation_link(token)])
+    path.write_bytes(
+        csv_bytes(
+            ["student_no", "name", "activation_link"],
+            ([user.student_no, user.name, activation_link(token)] for user, token in report.links),
+        )
+    )
 
 
 @click.command("import-members")
