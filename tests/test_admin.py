@@ -531,3 +531,17 @@ def test_every_administration_page_shows_what_it_manages(db, make, login, as_adm
     for path, expected in pages.items():
         response = as_admin.get(path)
         assert response.status_code == 200 and expected in response.text, path
+
+
+def test_a_changed_setting_can_go_back_to_the_configured_value(db, app, as_admin):
+    from tracker.settings import setting
+
+    as_admin.post(
+        "/admin/settings", data={"TRACKER_BACKDATE_DAYS": "3", "TRACKER_INACTIVE_DAYS": "30"}
+    )
+    assert setting("TRACKER_BACKDATE_DAYS") == 3
+    assert "configured value: 14" in as_admin.get("/admin/settings").text
+    assert as_admin.post("/admin/settings/TRACKER_BACKDATE_DAYS/reset").status_code == 302
+    assert setting("TRACKER_BACKDATE_DAYS") == app.config["TRACKER_BACKDATE_DAYS"] == 14
+    assert actions(db)[-1] == "setting.reset"
+    assert as_admin.post("/admin/settings/SECRET_KEY/reset").status_code == 404

@@ -195,71 +195,101 @@ def _branches(session: Session) -> dict[tuple[str, str], Branch]:
     return {(college, branch.name): branch for branch, college in rows}
 
 
+class _Bad(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _student_no(raw: str, number: int, seen: dict[str, int]) -> str:
+    if not accounts.STUDENT_NO.match(raw):
+        raise _Bad(_l("3 to 32 letters, digits, '-' or '_'."))
+    if raw in seen:
+        raise _Bad(
+            _l("Student number %(no)s appears already in row %(row)d.", no=raw, row=seen[raw])
+        )
+    seen[raw] = number
+    return raw
+
+
+def _name(raw: str) -> str:
+    if not raw:
+        raise _Bad(_l("The name is empty."))
+    if len(raw) > 64:
+        raise _Bad(_l("At most %(n)d characters.", n=64))
+    return raw
+
+
+def _role(raw: str) -> Role:
+    if not raw:
+        return Role.MEMBER
+    role = ROLE_WORDS.get(raw) or next((r for r in Role if r.value == raw.lower()), None)
+    if role is None:
+        raise _Bad(_l("Unknown role %(value)s.", value=raw))
+    return role
+
+
+def _stage(raw: str) -> Stage | None:
+    if not raw:
+        return None
+    stage = STAGE_WORDS.get(raw) or next((s for s in Stage if s.value == raw.lower()), None)
+    if stage is None:
+        raise _Bad(_l("Unknown member stage %(value)s.", value=raw))
+    return stage
+
+
+def _email(raw: str) -> str | None:
+    if not raw:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise _Bad(_l("%(value)s is not an email address.", value=raw)) from None
+
+
+def _branch(college: str, name: str, role: Role | None, branches: dict) -> Branch | None:
+    if not (college or name):
+        if role in organisation.BRANCH_ROLES:
+            raise _Bad(_l("Members and committee members need a branch."))
+        return None
+    branch = branches.get((college, name))
+    if branch is None:
+        raise _Bad(_l("Unknown branch %(branch)s in %(college)s.", branch=name, college=college))
+    if branch.archived_at is not None:
+        raise _Bad(_l("Branch %(branch)s is archived.", branch=name))
+    return branch
+
+
 def _check_row(
     number: int, cells: dict[str, str], branches: dict, seen: dict[str, int]
 ) -> tuple[_Row | None, list[Problem]]:
-    problems = []
+    """One row's values, or every problem it has (all of them, not just the first)."""
+    problems: list[Problem] = []
+    values: dict[str, object] = {}
 
-    def problem(column, message):
-        problems.append(Problem(number, column, message))
-
-    student_no = cells.get("student_no", "")
-    if not accounts.STUDENT_NO.match(student_no):
-        problem("student_no", _l("3 to 32 letters, digits, '-' or '_'."))
-    elif student_no in seen:
-        problem(
-            "student_no",
-            _l(
-                "Student number %(no)s appears already in row %(row)d.",
-                no=student_no,
-                row=seen[student_no],
-            ),
-        )
-    else:
-        seen[student_no] = number
-    name = cells.get("name", "")
-    if not name:
-        problem("name", _l("The name is empty."))
-    elif len(name) > 64:
-        problem("name", _l("At most %(n)d characters.", n=64))
-    raw_role = cells.get("role", "")
-    role = ROLE_WORDS.get(raw_role) or next((r for r in Role if r.value == raw_role.lower()), None)
-    if not raw_role:
-        role = Role.MEMBER
-    if role is None:
-        problem("role", _l("Unknown role %(value)s.", value=raw_role))
-    raw_stage = cells.get("stage", "")
-    stage = STAGE_WORDS.get(raw_stage) or next(
-        (s for s in Stage if s.value == raw_stage.lower()), None
-    )
-    if raw_stage and stage is None:
-        problem("stage", _l("Unknown member stage %(value)s.", value=raw_stage))
-    email = cells.get("email", "") or None
-    if email:
+    def check(column: str, parse, *args) -> None:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            problem("email", _l("%(value)s is not an email address.", value=email))
-    college_name, branch_name = cells.get("college", ""), cells.get("branch", "")
-    branch = None
-    if branch_name or college_name:
-        branch = branches.get((college_name, branch_name))
-        if branch is None:
-            problem(
-                "branch",
-                _l(
-                    "Unknown branch %(branch)s in %(college)s.",
-                    branch=branch_name,
-                    college=college_name,
-                ),
-            )
-        elif branch.archived_at is not None:
-            problem("branch", _l("Branch %(branch)s is archived.", branch=branch_name))
-    elif role in organisation.BRANCH_ROLES:
-        problem("branch", _l("Members and committee members need a branch."))
+            values[column] = parse(*args)
+        except _Bad as bad:
+            problems.append(Problem(number, column, bad.message))
+            values[column] = None
+
+    check("student_no", _student_no, cells.get("student_no", ""), number, seen)
+    check("name", _name, cells.get("name", ""))
+    check("role", _role, cells.get("role", ""))
+    check("stage", _stage, cells.get("stage", ""))
+    check("email", _email, cells.get("email", ""))
+    check(
+        "branch",
+        _branch,
+        cells.get("college", ""),
+        cells.get("branch", ""),
+        values["role"],
+        branches,
+    )
     if problems:
         return None, problems
-    return _Row(number, student_no, name, role, stage, email, branch), []
+    return _Row(row=number, **values), []
 
 
 # Applying -----------------------------------------------------------------------
