@@ -46,12 +46,12 @@ def as_admin(clock, admin, login):
     return login(admin)
 
 
-@pytest.mark.parametrize("role", [Role.MEMBER, Role.COMMITTEE, Role.ADVISOR])
-def test_only_admins_reach_the_administration_pages(make, login, role):
-    client = login(make.user(role))
-    for path in ("/admin/", "/admin/users", "/admin/organisation", "/admin/settings"):
-        assert client.get(path).status_code == 403
-    assert client.post("/admin/colleges", data={"name": "X"}).status_code == 403
+def test_only_admins_reach_the_administration_pages(make, login):
+    for role in (Role.MEMBER, Role.COMMITTEE, Role.ADVISOR):
+        client = login(make.user(role))
+        for path in ("/admin/", "/admin/users", "/admin/organisation", "/admin/settings"):
+            assert client.get(path).status_code == 403, (role, path)
+        assert client.post("/admin/colleges", data={"name": "X"}).status_code == 403
 
 
 def test_anonymous_visitor_is_sent_to_login(client):

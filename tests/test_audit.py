@@ -81,16 +81,15 @@ def test_committee_sees_only_its_own_branch(db, make, login):
     assert client.get(f"/audit/?branch={two.id}").status_code == 404
 
 
-@pytest.mark.parametrize("role", [Role.MEMBER, Role.ADVISOR])
-def test_members_and_advisors_cannot_read_the_audit_log(make, login, role):
-    assert login(make.user(role)).get("/audit/").status_code == 403
+def test_members_and_advisors_cannot_read_the_audit_log(make, login):
+    for role in (Role.MEMBER, Role.ADVISOR):
+        assert login(make.user(role)).get("/audit/").status_code == 403
 
 
-@pytest.mark.parametrize(
-    "query", ["from=2026-13-01", "to=yesterday", "branch=abc", "page=0", "person=" + "x" * 65]
-)
-def test_malformed_filters_are_400(login, admin, query):
-    assert login(admin).get(f"/audit/?{query}").status_code == 400
+def test_malformed_filters_are_400(login, admin):
+    client = login(admin)
+    for query in ("from=2026-13-01", "to=yesterday", "branch=abc", "page=0", "person=" + "x" * 65):
+        assert client.get(f"/audit/?{query}").status_code == 400, query
 
 
 def test_audit_log_is_paginated(db, login, admin):
