@@ -233,3 +233,21 @@ def test_backup_taken_while_points_are_booked_is_consistent(app, db, make, cli, 
     rows = db.session.scalar(select(func.count(LedgerEntry.id)))
     assert 5 <= rows <= len(booked)
     assert totals.differences(db.session) == []
+
+
+def test_backup_of_the_other_database_kind_is_refused(db, app, cli, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    cli("backup", str(archive))
+    with tarfile.open(archive) as source:
+        manifest = json.loads(source.extractfile("manifest.json").read())
+        members = {
+            m.name: source.extractfile(m).read() for m in source if m.name != "manifest.json"
+        }
+    other = "postgresql" if manifest["database"] == "sqlite" else "sqlite"
+    name = backups.DATABASE_FILES[other]
+    members[name] = members.pop(backups.DATABASE_FILES[manifest["database"]])
+    manifest["files"][name] = manifest["files"].pop(backups.DATABASE_FILES[manifest["database"]])
+    manifest["database"] = other
+    _tar(tmp_path / "other.tar.gz", {"manifest.json": json.dumps(manifest).encode(), **members})
+    result = cli("restore", str(tmp_path / "other.tar.gz"), "--yes")
+    assert result.exit_code != 0 and f"This is a {other} backup" in result.output

@@ -122,6 +122,16 @@ def current_member_count(session: Session, branch_id: int) -> int:
     )
 
 
+def current_member_counts(session: Session) -> dict[int, int]:
+    """Branch id → current (not deactivated) members, for every branch with any."""
+    rows = session.execute(
+        select(User.branch_id, func.count(User.id))
+        .where(User.branch_id.is_not(None), User.status != AccountStatus.DEACTIVATED)
+        .group_by(User.branch_id)
+    )
+    return dict(rows.all())
+
+
 def archive_branch(session: Session, branch: Branch, actor: User, now: datetime) -> None:
     """Archive a branch without members: it keeps its ledger and history but
     drops out of current rankings, choices and self-registration."""

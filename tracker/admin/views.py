@@ -78,11 +78,7 @@ def _organisation_page(college_form=None, branch_form=None, status=200):
     colleges = db.session.scalars(select(College).order_by(College.name)).all()
     branch_form = branch_form or BranchForm()
     branch_form.college_id.choices = [(c.id, c.name) for c in colleges if c.archived_at is None]
-    counts = {
-        b.id: organisation.current_member_count(db.session, b.id)
-        for c in colleges
-        for b in c.branches
-    }
+    counts = organisation.current_member_counts(db.session)
     return render_template(
         "admin/organisation.html",
         colleges=colleges,
