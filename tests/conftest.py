@@ -109,8 +109,20 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The audit table refuses DELETE (a trigger, so the application
+            # cannot rewrite history); the harness lifts it for the reset only.
+            guards = conn.execute(
+                sa.text(
+                    "SELECT name, sql FROM sqlite_master "
+                    "WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+                )
+            ).all()
+            for name, _sql in guards:
+                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
             for table in reversed(tables):
                 conn.execute(table.delete())
+            for _name, sql in guards:
+                conn.execute(sa.text(sql))
         for table in tables:
             if table.name in seeded:
                 conn.execute(table.insert(), seeded[table.name])

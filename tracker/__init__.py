@@ -43,16 +43,29 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities
+    from .admin.views import bp as admin
+    from .auditlog.views import bp as auditlog
     from .auth.views import bp as auth
     from .branch.views import bp as branch
     from .dashboards.views import bp as dashboards
     from .events.views import bp as events
     from .notifications.views import bp as notifications
+    from .personal.views import bp as personal
     from .rankings.views import bp as rankings
     from .review.views import bp as review
     from .tutoring.views import bp as tutoring
 
-    for blueprint in (auth, dashboards, activities, review, branch, rankings):
+    for blueprint in (
+        auth,
+        dashboards,
+        activities,
+        review,
+        branch,
+        rankings,
+        admin,
+        auditlog,
+        personal,
+    ):
         app.register_blueprint(blueprint)
     for blueprint in (events, tutoring, notifications):
         app.register_blueprint(blueprint)

@@ -92,6 +92,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Whether members see each other's full names on leaderboards",
     ),
     Setting(
+        "TRACKER_INACTIVE_DAYS",
+        "TRACKER_INACTIVE_DAYS",
+        30,
+        int,
+        "After how many days without an activity a member counts as inactive",
+    ),
+    Setting(
+        "TRACKER_ACTIVATION_DAYS",
+        "TRACKER_ACTIVATION_DAYS",
+        14,
+        int,
+        "How long an account activation link stays valid, in days",
+    ),
+    Setting(
+        "TRACKER_BASE_URL",
+        "TRACKER_BASE_URL",
+        "http://127.0.0.1:5000",
+        str,
+        "The address members open the site at; the command line builds activation links with it",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",

@@ -9,7 +9,16 @@ from flask_babel import format_date, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .models import ActivityStatus, Category, EntryKind, MenteeResponse, Role, Stage, Unit
+from .models import (
+    AccountStatus,
+    ActivityStatus,
+    Category,
+    EntryKind,
+    MenteeResponse,
+    Role,
+    Stage,
+    Unit,
+)
 
 LOCALES = {"zh_CN": "中文", "en": "English"}
 
@@ -50,6 +59,11 @@ ROLE_LABELS = {
     Role.COMMITTEE: _l("Committee"),
     Role.ADVISOR: _l("Advisor"),
     Role.ADMIN: _l("Administrator"),
+}
+ACCOUNT_STATUS_LABELS = {
+    AccountStatus.PENDING: _l("Waiting for confirmation"),
+    AccountStatus.ACTIVE: _l("Active"),
+    AccountStatus.DEACTIVATED: _l("Deactivated"),
 }
 STAGE_LABELS = {
     Stage.ACTIVIST: _l("Activist"),
@@ -128,6 +142,7 @@ def init_template_helpers(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         STATUS_BADGES=STATUS_BADGES,
         ROLE_LABELS=ROLE_LABELS,
+        ACCOUNT_STATUS_LABELS=ACCOUNT_STATUS_LABELS,
         STAGE_LABELS=STAGE_LABELS,
         UNIT_LABELS=UNIT_LABELS,
         KIND_LABELS=KIND_LABELS,

@@ -360,6 +360,8 @@ def adjust_points(
         raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
     if actor.id == member.id:
         raise Forbidden(_l("You cannot adjust your own points."))
+    if category is not None and category.retired_at is not None:
+        raise InvalidInput({"category_id": _l("This category is retired.")})
     reason = _clean_reason(reason)
     points = Decimal(points).quantize(TENTH)
     if points == 0 or abs(points) > MAX_ADJUSTMENT:

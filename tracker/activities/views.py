@@ -30,6 +30,7 @@ from ..forms import show_errors
 from ..i18n import format_points
 from ..models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
 from ..permissions import can_read_activity
+from ..settings import setting
 from .forms import entry_form_for, form_values
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -63,7 +64,7 @@ def _settings() -> dict:
     return {
         "today": campus_today(),
         "now": utcnow(),
-        "backdate_days": current_app.config["TRACKER_BACKDATE_DAYS"],
+        "backdate_days": setting("TRACKER_BACKDATE_DAYS"),
         "upload_folder": current_app.config["UPLOAD_FOLDER"],
     }
 

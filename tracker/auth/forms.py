@@ -46,6 +46,12 @@ class ChangePasswordForm(FlaskForm, _NewPassword):
     submit = SubmitField(_l("Change password"))
 
 
+class ActivateForm(FlaskForm, _NewPassword):
+    password = _NewPassword.password
+    confirm = _NewPassword.confirm
+    submit = SubmitField(_l("Activate my account"))
+
+
 class RegisterForm(FlaskForm):
     invite_code = StringField(
         _l("Branch invitation code"),

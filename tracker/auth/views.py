@@ -17,14 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, audit
-from ..clock import campus_today
+from .. import accounts, activation, audit
+from ..clock import campus_today, utcnow
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..forms import show_errors
 from ..models import AccountStatus
 from ..passwords import dummy_verify, hash_password, needs_rehash, verify_password
-from .forms import ChangePasswordForm, LanguageForm, LoginForm, RegisterForm
+from .forms import ActivateForm, ChangePasswordForm, LanguageForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
@@ -95,6 +95,43 @@ def login():
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboards.home"))
     return render_template("auth/login.html", form=form)
+
+
+# Pages a user who must choose a new password may still reach.
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _new_password_first():
+    """After an admin's reset, nothing but choosing a new password is possible."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_ALLOWED
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"])
+def activate(token: str):
+    """Where a new account chooses its first password, with its one-time link."""
+    found = activation.valid_token(db.session, token, utcnow())
+    if found is None:
+        return render_template("auth/activate.html", form=None), 404
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            activation.activate(db.session, token, form.password.data, utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your account is ready. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/activate.html", form=form, user=found.user)
 
 
 @bp.post("/logout")

@@ -5,9 +5,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from .accounts import branches, colleges, create_admin, users
+    from .backup import backup, restore
     from .demo import seed_demo
     from .events import notify_upcoming
     from .ledger import check_ledger, rebuild_totals
+    from .members import import_members
 
     for command in (
         create_admin,
@@ -18,5 +20,8 @@ def init_app(app: Flask) -> None:
         check_ledger,
         rebuild_totals,
         notify_upcoming,
+        import_members,
+        backup,
+        restore,
     ):
         app.cli.add_command(command)

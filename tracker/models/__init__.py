@@ -1,6 +1,7 @@
 """The tracker's tables, one module per aggregate."""
 
 from .activity import Activity, ActivityMentee, ActivityStatus, Evidence, MenteeResponse
+from .admin import ActivationToken, SettingOverride
 from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
@@ -19,6 +20,7 @@ __all__ = [
     "Pairing",
     "PairingStatus",
     "event_branch",
+    "ActivationToken",
     "AccountStatus",
     "Activity",
     "ActivityMentee",
@@ -37,6 +39,7 @@ __all__ = [
     "MenteeResponse",
     "PointRule",
     "Role",
+    "SettingOverride",
     "Stage",
     "Unit",
     "User",

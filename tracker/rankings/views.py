@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Branch, Role
 from ..periods import STANDARD_KINDS, standard_period
 from ..permissions import readable_branch_ids
+from ..settings import setting
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
 
@@ -48,7 +49,7 @@ def members():
         page=page,
         viewer_id=current_user.id,
     )
-    full_names = current_app.config["TRACKER_SHOW_FULL_NAMES"] or current_user.role != Role.MEMBER
+    full_names = setting("TRACKER_SHOW_FULL_NAMES") or current_user.role != Role.MEMBER
     return render_template(
         "rankings/members.html",
         board=board,

@@ -1,0 +1,242 @@
+"""Bulk import of members: every file format, every problem, all or nothing."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from tracker.models import ActivationToken, AuditEvent, Membership, Role, Stage, User
+
+HEADER = "student_no,name,college,branch,role,stage,email\n"
+
+
+@pytest.fixture
+def place(make):
+    college = make.college("马克思主义学院")
+    return make.branch(college, "第一党支部"), make.branch(college, "第二党支部")
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(args=list(args))
+
+
+@pytest.fixture
+def as_admin(clock, make, db, login):
+    admin = make.user(Role.ADMIN)
+    admin.locale = "en"
+    db.session.commit()
+    return login(admin)
+
+
+def users(db) -> int:
+    return db.session.scalar(select(func.count(User.id)))
+
+
+def upload(client, data: bytes, name: str = "members.csv"):
+    return client.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+GOOD = (
+    HEADER
+    + "2026001,张三,马克思主义学院,第一党支部,member,activist,zhang@example.edu.cn\n"
+    + "2026002,李四,马克思主义学院,第二党支部,支委,预备党员,\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [GOOD.encode("utf-8"), b"\xef\xbb\xbf" + GOOD.encode("utf-8"), GOOD.encode("gb18030")],
+    ids=["utf-8", "utf-8-bom", "gb18030"],
+)
+def test_csv_in_every_encoding_excel_writes(db, place, cli, tmp_path, encoded):
+    path = tmp_path / "members.csv"
+    path.write_bytes(encoded)
+    result = cli("import-members", str(path), "--links", str(tmp_path / "links.csv"))
+    assert result.exit_code == 0, result.output
+    zhang = db.session.scalars(select(User).where(User.student_no == "2026001")).one()
+    li = db.session.scalars(select(User).where(User.student_no == "2026002")).one()
+    assert zhang.name == "张三" and zhang.branch_id == place[0].id and zhang.stage == Stage.ACTIVIST
+    assert li.role == Role.COMMITTEE and li.stage == Stage.PROBATIONARY
+    assert li.branch_id == place[1].id and li.password_hash is None
+    links = list(csv.reader((tmp_path / "links.csv").read_text("utf-8-sig").splitlines()))
+    assert links[0] == ["student_no", "name", "activation_link"] and len(links) == 3
+    assert links[1][2].startswith("http://127.0.0.1:5000/activate/")
+    assert db.session.scalar(select(func.count(ActivationToken.id))) == 2
+
+
+def test_xlsx(db, place, cli, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["student_no", "name", "college", "branch", "role", "stage", "email"])
+    sheet.append([2026003, "王五", "马克思主义学院", "第一党支部", None, None, None])
+    book.save(tmp_path / "members.xlsx")
+    result = cli(
+        "import-members", str(tmp_path / "members.xlsx"), "--links", str(tmp_path / "l.csv")
+    )
+    assert result.exit_code == 0, result.output
+    wang = db.session.scalars(select(User).where(User.student_no == "2026003")).one()
+    assert wang.role == Role.MEMBER and wang.branch_id == place[0].id
+
+
+def test_dry_run_changes_nothing(db, place, cli, tmp_path):
+    (tmp_path / "m.csv").write_text(GOOD)
+    before = users(db)
+    result = cli("import-members", str(tmp_path / "m.csv"), "--dry-run")
+    assert result.exit_code == 0 and "2 to create" in result.output
+    assert users(db) == before
+
+
+def test_every_problem_is_reported_with_its_row_and_nothing_is_imported(db, place, as_admin):
+    rows = [
+        "2026999,好人,马克思主义学院,第一党支部,,,",
+        "2026001,张三,马克思主义学院,第一党支部,,,",
+        "2026001,张三三,马克思主义学院,第一党支部,,,",
+        "2026002,张三,马克思主义学院,第九党支部,,,",
+        "2026003,张三,马克思主义学院,第一党支部,boss,,",
+        "2026004,张三,马克思主义学院,第一党支部,,senior,",
+        "2026005,张三,马克思主义学院,第一党支部,,,not-an-email",
+        "2026006,,马克思主义学院,第一党支部,,,",
+        "20 26,张三,马克思主义学院,第一党支部,,,",
+        ",张三,,,member,,",
+    ]
+    expected = [
+        (4, "student_no", "appears already in row 3"),
+        (5, "branch", "Unknown branch"),
+        (6, "role", "Unknown role"),
+        (7, "stage", "Unknown member stage"),
+        (8, "email", "not an email"),
+        (9, "name", "The name is empty"),
+        (10, "student_no", "letters, digits"),
+        (11, "student_no", "letters, digits"),
+        (11, "branch", "need a branch"),
+    ]
+    before = users(db)
+    response = upload(as_admin, (HEADER + "\n".join(rows)).encode())
+    assert response.status_code == 422 and "Nothing was imported" in response.text
+    problems = response.text.split('id="problems"')[1].split("</table>")[0]
+    reported = [
+        tuple(cell.split("</td>")[0] for cell in line.split("<td>")[1:])
+        for line in problems.split("<tr>")[2:]
+    ]
+    assert [(int(r), c) for r, c, _m in reported] == [(r, c) for r, c, _m in expected]
+    for (_r, _c, message), (_row, _column, wanted) in zip(reported, expected, strict=True):
+        assert wanted in message
+    assert 'name="staged"' not in response.text
+    assert users(db) == before
+
+
+def test_command_line_refuses_a_file_with_problems(db, place, cli, tmp_path):
+    (tmp_path / "m.csv").write_text(GOOD + "2026001,重复,马克思主义学院,第一党支部,,,\n")
+    before = users(db)
+    result = cli("import-members", str(tmp_path / "m.csv"))
+    assert result.exit_code != 0 and "Nothing was imported" in result.output
+    assert "row 4 [student_no]" in result.output
+    assert users(db) == before
+
+
+def test_archived_branch_in_the_file_is_a_problem(db, place, cli, tmp_path):
+    from datetime import UTC, datetime
+
+    place[1].archived_at = datetime.now(UTC)
+    db.session.commit()
+    (tmp_path / "m.csv").write_text(GOOD)
+    result = cli("import-members", str(tmp_path / "m.csv"))
+    assert (
+        result.exit_code != 0 and "row 3 [branch]" in result.output and "archived" in result.output
+    )
+
+
+def test_header_problems_refuse_the_file(db, place, cli, tmp_path):
+    cases = [
+        ("student_no,name,college,branch,class\n1,a,b,c,d\n", "Unknown columns: class"),
+        ("student_no,name\n2026001,张三\n", "Missing columns: college, branch"),
+        ("", "The file is empty"),
+    ]
+    for content, message in cases:
+        (tmp_path / "m.csv").write_text(content)
+        result = cli("import-members", str(tmp_path / "m.csv"))
+        assert result.exit_code != 0 and message in result.output, content
+
+
+def test_existing_accounts_are_updated_and_moved(db, make, place, cli, tmp_path, clock):
+    one, two = place
+    member = make.member(one, student_no="2026001", name="旧名", joined_on=date(2026, 9, 1))
+    (tmp_path / "m.csv").write_text(HEADER + "2026001,新名,马克思主义学院,第二党支部,,,\n")
+    result = cli("import-members", str(tmp_path / "m.csv"), "--links", str(tmp_path / "l.csv"))
+    assert result.exit_code == 0, result.output
+    assert "update 2026001" in result.output
+    db.session.refresh(member)
+    assert member.name == "新名" and member.branch_id == two.id
+    spans = db.session.scalars(
+        select(Membership).where(Membership.user_id == member.id).order_by(Membership.start_on)
+    ).all()
+    assert [(m.branch_id, m.end_on) for m in spans] == [
+        (one.id, date(2026, 11, 25)),
+        (two.id, None),
+    ]
+
+
+def test_web_preview_then_import_with_links(db, place, as_admin):
+    response = upload(as_admin, GOOD.encode("gb18030"))
+    assert response.status_code == 200 and "2 accounts to create" in response.text
+    assert users(db) == 1  # only the admin
+    staged = response.text.split('name="staged" value="')[1].split('"')[0]
+    response = as_admin.post("/admin/import/confirm", data={"staged": staged, "output": "page"})
+    assert response.status_code == 200 and response.text.count("/activate/") == 2
+    assert users(db) == 3
+    assert db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()[-1] == (
+        "members.imported"
+    )
+    # The staged file is gone: a second confirmation cannot import twice.
+    assert as_admin.post("/admin/import/confirm", data={"staged": staged}).status_code == 404
+
+
+def test_web_import_can_hand_out_links_as_csv(db, place, as_admin):
+    response = upload(as_admin, GOOD.encode())
+    staged = response.text.split('name="staged" value="')[1].split('"')[0]
+    response = as_admin.post("/admin/import/confirm", data={"staged": staged, "output": "csv"})
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(response.get_data(as_text=True).lstrip("\ufeff").splitlines()))
+    assert [r[0] for r in rows] == ["student_no", "2026001", "2026002"]
+
+
+def test_web_preview_of_a_300_row_file_with_bad_rows(db, place, as_admin):
+    lines = [HEADER.strip()]
+    for n in range(300):
+        lines.append(f"2027{n:04d},学生{n},马克思主义学院,第{'一' if n % 2 else '二'}党支部,,,")
+    lines[50] = "20270048,重复,马克思主义学院,第一党支部,,,"
+    lines[120] = "20270119,错支部,马克思主义学院,不存在支部,,,"
+    lines[200] = "20270199,坏邮箱,马克思主义学院,第一党支部,,,bad@"
+    response = upload(as_admin, "\n".join(lines).encode())
+    assert response.status_code == 422
+    problems = response.text.split('id="problems"')[1]
+    for row in (51, 121, 201):
+        assert f"<td>{row}</td>" in problems
+    assert 'name="staged"' not in response.text
+    assert users(db) == 1
+
+
+def test_not_a_spreadsheet_is_refused(db, place, as_admin):
+    response = upload(as_admin, b"PK\x03\x04garbage", "members.xlsx")
+    assert response.status_code == 422 and "cannot be read" in response.text
+    response = upload(as_admin, bytes([0xFF, 0xFE, 0x00, 0x81]) * 10)
+    assert response.status_code == 422
+
+
+def test_confirm_needs_a_staged_file(as_admin):
+    assert as_admin.post("/admin/import/confirm", data={"staged": "../x"}).status_code == 400
+    assert as_admin.post("/admin/import/confirm", data={"staged": "0" * 32}).status_code == 404
+
+
+def test_only_admins_import(make, login):
+    client = login(make.committee())
+    assert client.get("/admin/import").status_code == 403

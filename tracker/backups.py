@@ -1,0 +1,277 @@
+"""Backups: one archive holding the database, the uploaded files and a manifest.
+
+A backup is taken while the app serves: SQLite's online backup API copies a
+consistent snapshot page by page, and pg_dump reads inside one snapshot. A
+restore refuses an archive that is not a tracker backup, was made by a newer
+version of the schema, or is damaged (every file's SHA-256 is checked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess  # noqa: S404  (pg_dump and pg_restore, with argument lists)
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from .config import PROJECT_ROOT
+
+APP_NAME = "tracker"
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead, with the reason for the operator."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    app: str
+    format: int
+    database: str
+    schema_revision: str
+    created_at: str
+    files: dict[str, str]  # archive name → SHA-256
+
+    def as_json(self) -> bytes:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True).encode()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def schema_revision(engine: Engine) -> str:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if not rows:
+        raise BackupError("The database has no schema revision; run `flask db upgrade` first.")
+    return ",".join(sorted(rows))
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(
+            f"{name} was not found. Install the PostgreSQL client tools of the server's "
+            f"version (e.g. `apt install postgresql-client`) and make sure {name} is on PATH."
+        )
+    return found
+
+
+def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
+    """A libpq URL without the password, and an environment carrying it."""
+    url = make_url(str(engine.url.render_as_string(hide_password=False)))
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    plain = url.set(drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[:2000]}")
+
+
+def _dump_database(engine: Engine, target: Path) -> None:
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            with sqlite3.connect(target) as copy:
+                raw.driver_connection.backup(copy)
+            copy.close()
+        finally:
+            raw.close()
+    elif engine.dialect.name == "postgresql":
+        url, env = _pg_target(engine)
+        _run(
+            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), url], env
+        )
+    else:
+        raise BackupError(f"Backups of {engine.dialect.name} databases are not supported.")
+
+
+def create_backup(
+    engine: Engine, upload_folder: str | Path, path: str | Path, now: datetime
+) -> Manifest:
+    """Write a backup archive (tar.gz) of the database and every uploaded file."""
+    kind = engine.dialect.name
+    if kind not in DATABASE_FILES:
+        raise BackupError(f"Backups of {kind} databases are not supported.")
+    revision = schema_revision(engine)
+    path, uploads = Path(path), Path(upload_folder)
+    with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
+        dump = Path(work) / DATABASE_FILES[kind]
+        _dump_database(engine, dump)
+        members = {DATABASE_FILES[kind]: dump}
+        if uploads.is_dir():
+            for item in sorted(uploads.rglob("*")):
+                if item.is_file():
+                    members[str(PurePosixPath("uploads", *item.relative_to(uploads).parts))] = item
+        manifest = Manifest(
+            app=APP_NAME,
+            format=FORMAT,
+            database=kind,
+            schema_revision=revision,
+            created_at=now.isoformat(),
+            files={name: _sha256(source) for name, source in members.items()},
+        )
+        partial = path.with_name(path.name + ".part")
+        with tarfile.open(partial, "w:gz") as archive:
+            data = manifest.as_json()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime = len(data), int(now.timestamp())
+            archive.addfile(info, io.BytesIO(data))
+            for name, source in members.items():
+                archive.add(source, arcname=name, recursive=False)
+        # Only a complete archive gets the name asked for.
+        partial.replace(path)
+    return manifest
+
+
+def _read_manifest(archive: tarfile.TarFile) -> Manifest:
+    try:
+        stream = archive.extractfile(MANIFEST)
+        raw = json.loads(stream.read()) if stream else None
+        manifest = Manifest(**raw)
+    except (KeyError, TypeError, ValueError):
+        raise BackupError("This file is not a backup of this app (no valid manifest).") from None
+    if manifest.app != APP_NAME or manifest.format != FORMAT:
+        raise BackupError("This file is not a backup of this app.")
+    return manifest
+
+
+def _check_revision(manifest: Manifest) -> None:
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    for revision in manifest.schema_revision.split(","):
+        try:
+            known = script.get_revision(revision)
+        except CommandError:
+            known = None
+        if known is None:
+            raise BackupError(
+                f"The backup has schema revision {revision!r}, which this version of the app "
+                "does not know: it was made by a newer version. Upgrade the app first."
+            )
+
+
+def _safe_name(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return bool(parts) and not PurePosixPath(name).is_absolute() and ".." not in parts
+
+
+def _extract(path: Path, work: Path) -> Manifest:
+    """Unpack and verify every file against the manifest."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            manifest = _read_manifest(archive)
+            names = set()
+            for member in archive:
+                if member.name == MANIFEST:
+                    continue
+                if not member.isfile() or not _safe_name(member.name):
+                    raise BackupError(f"Unexpected entry {member.name!r} in the backup.")
+                target = work / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.extractfile(member) as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out)
+                names.add(member.name)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise BackupError(f"The backup file is incomplete or damaged ({error}).") from None
+    if names != set(manifest.files):
+        raise BackupError(
+            "The backup file is incomplete: files listed in its manifest are missing."
+        )
+    for name, digest in manifest.files.items():
+        if _sha256(work / name) != digest:
+            raise BackupError(f"The backup file is damaged: {name} does not match its checksum.")
+    return manifest
+
+
+def _restore_database(engine: Engine, dump: Path) -> None:
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        with sqlite3.connect(dump) as source:
+            if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError("The database in the backup is damaged.")
+        source.close()
+        raw = engine.raw_connection()
+        try:
+            with sqlite3.connect(dump) as source:
+                source.backup(raw.driver_connection)
+            source.close()
+        finally:
+            raw.close()
+    else:
+        url, env = _pg_target(engine)
+        _run(
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                url,
+                str(dump),
+            ],
+            env,
+        )
+    engine.dispose()
+
+
+def _replace_uploads(unpacked: Path, upload_folder: Path) -> None:
+    upload_folder.parent.mkdir(parents=True, exist_ok=True)
+    old = upload_folder.with_name(upload_folder.name + ".before-restore")
+    shutil.rmtree(old, ignore_errors=True)
+    if upload_folder.exists():
+        upload_folder.rename(old)
+    if unpacked.exists():
+        shutil.move(str(unpacked), str(upload_folder))
+    else:
+        upload_folder.mkdir()
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_backup(engine: Engine, upload_folder: str | Path, path: str | Path) -> Manifest:
+    """Replace the database and the uploaded files with the backup's.
+
+    Everything is checked before anything is replaced. Stop the app while
+    restoring: requests served meanwhile would see a mix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path} is not a file.")
+    with tempfile.TemporaryDirectory(prefix="tracker-restore-") as work:
+        work_path = Path(work)
+        manifest = _extract(path, work_path)
+        _check_revision(manifest)
+        if manifest.database != engine.dialect.name:
+            raise BackupError(
+                f"This is a {manifest.database} backup; the app's database is "
+                f"{engine.dialect.name}."
+            )
+        _restore_database(engine, work_path / DATABASE_FILES[manifest.database])
+        _replace_uploads(work_path / "uploads", Path(upload_folder))
+    return manifest

@@ -1,0 +1,55 @@
+"""``flask backup PATH`` and ``flask restore PATH``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .. import audit, backups
+from ..clock import utcnow
+from ..extensions import db
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """Write a backup (database and uploaded files) to PATH, while the app serves."""
+    try:
+        manifest = backups.create_backup(
+            db.engine, current_app.config["UPLOAD_FOLDER"], path, utcnow()
+        )
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record(db.session, "backup.created", actor=None, path=str(path))
+    db.session.commit()
+    click.echo(
+        f"Backup written to {path}: schema {manifest.schema_revision}, "
+        f"{len(manifest.files) - 1} uploaded files."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database and uploaded files with a backup. Stop the app first."""
+    if not yes:
+        click.confirm("This replaces every record and uploaded file. Go on?", abort=True)
+    db.session.remove()
+    try:
+        manifest = backups.restore_backup(db.engine, current_app.config["UPLOAD_FOLDER"], path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record(
+        db.session, "backup.restored", actor=None, path=str(path), created_at=manifest.created_at
+    )
+    db.session.commit()
+    click.echo(
+        f"Restored the backup of {manifest.created_at} (schema {manifest.schema_revision}). "
+        "Run `flask db upgrade` if this version of the app is newer."
+    )

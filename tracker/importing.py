@@ -1,0 +1,389 @@
+"""Bulk import of members from a spreadsheet (CSV or XLSX).
+
+``import_members`` reads the whole file, checks every row, then applies
+every row in one transaction. With ``dry_run`` (the preview) or with any
+problem, the transaction is rolled back: nothing is half-imported, and the
+report lists every problem with its row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import accounts, activation, audit, organisation
+from .errors import InvalidInput
+from .models import Branch, College, Role, Stage, User
+
+COLUMNS = ("student_no", "name", "college", "branch", "role", "stage", "email")
+REQUIRED_COLUMNS = ("student_no", "name", "college", "branch")
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+
+# What a spreadsheet may say instead of the stored value.
+ROLE_WORDS = {
+    "成员": Role.MEMBER,
+    "党员": Role.MEMBER,
+    "支委": Role.COMMITTEE,
+    "指导老师": Role.ADVISOR,
+    "辅导员": Role.ADVISOR,
+    "管理员": Role.ADMIN,
+}
+STAGE_WORDS = {
+    "入党积极分子": Stage.ACTIVIST,
+    "积极分子": Stage.ACTIVIST,
+    "发展对象": Stage.DEVELOPMENT_TARGET,
+    "预备党员": Stage.PROBATIONARY,
+    "正式党员": Stage.FULL_MEMBER,
+}
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str | None
+    message: object
+
+
+@dataclass
+class RowPlan:
+    row: int
+    student_no: str
+    name: str
+    action: str  # "create", "update" or "unchanged"
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowPlan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # (user, activation token) for each account created, when really imported.
+    links: list[tuple[User, str]] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+# Reading ------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRefused(_l("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise FileRefused(_l("This is not a CSV or XLSX file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRefused(_l("This XLSX file cannot be read.")) from None
+    sheet = workbook.worksheets[0]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        rows.append(["" if v is None else _cell_text(v) for v in values])
+        if len(rows) > MAX_ROWS + 1:
+            break
+    workbook.close()
+    return rows
+
+
+def _cell_text(value) -> str:
+    # Student numbers typed into Excel become numbers: 2023001 not 2023001.0.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_table(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the non-empty rows, numbered as the spreadsheet numbers them."""
+    if len(data) > MAX_BYTES:
+        raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=MAX_BYTES // 1024 // 1024))
+    if not data.strip():
+        raise FileRefused(_l("The file is empty."))
+    rows = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
+    if not rows:
+        raise FileRefused(_l("The file is empty."))
+    header = [h.strip().lower() for h in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise FileRefused(
+            _l(
+                "Unknown columns: %(names)s. The columns are: %(known)s.",
+                names=", ".join(unknown),
+                known=", ".join(COLUMNS),
+            )
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise FileRefused(_l("Missing columns: %(names)s.", names=", ".join(missing)))
+    if len(set(header)) != len(header):
+        raise FileRefused(_l("A column appears twice in the header."))
+    body = []
+    for number, values in enumerate(rows[1:], start=2):
+        if not any((v or "").strip() for v in values):
+            continue
+        cells = {
+            name: (values[i] if i < len(values) else "").strip() for i, name in enumerate(header)
+        }
+        body.append((number, cells))
+    if len(body) > MAX_ROWS:
+        raise FileRefused(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+    return header, body
+
+
+# Checking -----------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    row: int
+    student_no: str
+    name: str
+    role: Role
+    stage: Stage | None
+    email: str | None
+    branch: Branch | None
+
+
+def _branches(session: Session) -> dict[tuple[str, str], Branch]:
+    rows = session.execute(select(Branch, College.name).join(College))
+    return {(college, branch.name): branch for branch, college in rows}
+
+
+class _Bad(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _student_no(raw: str, number: int, seen: dict[str, int]) -> str:
+    if not accounts.STUDENT_NO.match(raw):
+        raise _Bad(_l("3 to 32 letters, digits, '-' or '_'."))
+    if raw in seen:
+        raise _Bad(
+            _l("Student number %(no)s appears already in row %(row)d.", no=raw, row=seen[raw])
+        )
+    seen[raw] = number
+    return raw
+
+
+def _name(raw: str) -> str:
+    if not raw:
+        raise _Bad(_l("The name is empty."))
+    if len(raw) > 64:
+        raise _Bad(_l("At most %(n)d characters.", n=64))
+    return raw
+
+
+def _role(raw: str) -> Role:
+    if not raw:
+        return Role.MEMBER
+    role = ROLE_WORDS.get(raw) or next((r for r in Role if r.value == raw.lower()), None)
+    if role is None:
+        raise _Bad(_l("Unknown role %(value)s.", value=raw))
+    return role
+
+
+def _stage(raw: str) -> Stage | None:
+    if not raw:
+        return None
+    stage = STAGE_WORDS.get(raw) or next((s for s in Stage if s.value == raw.lower()), None)
+    if stage is None:
+        raise _Bad(_l("Unknown member stage %(value)s.", value=raw))
+    return stage
+
+
+def _email(raw: str) -> str | None:
+    if not raw:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise _Bad(_l("%(value)s is not an email address.", value=raw)) from None
+
+
+def _branch(college: str, name: str, role: Role | None, branches: dict) -> Branch | None:
+    if not (college or name):
+        if role in organisation.BRANCH_ROLES:
+            raise _Bad(_l("Members and committee members need a branch."))
+        return None
+    branch = branches.get((college, name))
+    if branch is None:
+        raise _Bad(_l("Unknown branch %(branch)s in %(college)s.", branch=name, college=college))
+    if branch.archived_at is not None:
+        raise _Bad(_l("Branch %(branch)s is archived.", branch=name))
+    return branch
+
+
+def _check_row(
+    number: int, cells: dict[str, str], branches: dict, seen: dict[str, int]
+) -> tuple[_Row | None, list[Problem]]:
+    """One row's values, or every problem it has (all of them, not just the first)."""
+    problems: list[Problem] = []
+    values: dict[str, object] = {}
+
+    def check(column: str, parse, *args) -> None:
+        try:
+            values[column] = parse(*args)
+        except _Bad as bad:
+            problems.append(Problem(number, column, bad.message))
+            values[column] = None
+
+    check("student_no", _student_no, cells.get("student_no", ""), number, seen)
+    check("name", _name, cells.get("name", ""))
+    check("role", _role, cells.get("role", ""))
+    check("stage", _stage, cells.get("stage", ""))
+    check("email", _email, cells.get("email", ""))
+    check(
+        "branch",
+        _branch,
+        cells.get("college", ""),
+        cells.get("branch", ""),
+        values["role"],
+        branches,
+    )
+    if problems:
+        return None, problems
+    return _Row(row=number, **values), []
+
+
+# Applying -----------------------------------------------------------------------
+
+
+def _apply_row(
+    session: Session, row: _Row, actor: User | None, today: date
+) -> tuple[RowPlan, User | None]:
+    """Create or update one account; returns the plan line and a new user, if any."""
+    existing = accounts.find_user(session, row.student_no)
+    if existing is None:
+        user = accounts.create_user(
+            session,
+            student_no=row.student_no,
+            name=row.name,
+            role=row.role,
+            branch=row.branch if row.role in organisation.BRANCH_ROLES else None,
+            email=row.email,
+            stage=row.stage,
+            joined_on=today,
+            actor=actor,
+        )
+        return RowPlan(row.row, row.student_no, row.name, "create"), user
+    changes = []
+    if (existing.name, existing.email, existing.stage) != (row.name, row.email, row.stage):
+        changes.append("profile")
+        organisation.edit_profile(
+            session, existing, name=row.name, email=row.email, stage=row.stage, actor=actor
+        )
+    if existing.role != row.role:
+        changes.append("role")
+        organisation.set_role(session, existing, row.role, actor, today, row.branch)
+    if row.role in organisation.BRANCH_ROLES and row.branch and existing.branch_id != row.branch.id:
+        changes.append("branch")
+        organisation.move_member(session, existing, row.branch, today, actor, today)
+    action = "update" if changes else "unchanged"
+    return RowPlan(row.row, row.student_no, row.name, action, changes), None
+
+
+def import_members(
+    session: Session,
+    data: bytes,
+    *,
+    actor: User | None,
+    today: date,
+    now: datetime,
+    activation_days: int,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Check and (unless ``dry_run``) apply a member file, all or nothing.
+
+    Raises FileRefused when the file as a whole is unreadable. Commits only
+    when every row is good and ``dry_run`` is false; otherwise rolls back.
+    """
+    _header, body = read_table(data)
+    report = ImportReport()
+    branches, seen, checked = _branches(session), {}, []
+    for number, cells in body:
+        row, problems = _check_row(number, cells, branches, seen)
+        report.problems.extend(problems)
+        if row:
+            checked.append(row)
+    created: list[User] = []
+    for row in checked:
+        # No savepoint per row: each domain function checks before it changes
+        # anything, and any problem rolls the whole import back below.
+        try:
+            line, user = _apply_row(session, row, actor, today)
+        except InvalidInput as error:
+            report.problems.extend(
+                Problem(row.row, column, message) for column, message in error.errors.items()
+            )
+        else:
+            report.rows.append(line)
+            if user is not None:
+                created.append(user)
+        if progress:
+            progress(1)
+    report.problems.sort(key=lambda p: p.row)
+    if dry_run or report.problems:
+        session.rollback()
+        return report
+    report.links = [
+        (user, activation.issue_token(session, user, now, activation_days)) for user in created
+    ]
+    audit.record(
+        session,
+        "members.imported",
+        actor=actor,
+        created=report.count("create"),
+        updated=report.count("update"),
+        rows=len(body),
+    )
+    session.commit()
+    report.applied = True
+    return report

@@ -1,0 +1,238 @@
+"""A member's own data (PIPL): download it all, or anonymise it when they leave.
+
+The export is a list of small sections, one function each, so a feature that
+adds a table (check-ins, notifications...) adds one function to SECTIONS.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from . import accounts, audit
+from .csvfiles import csv_bytes
+from .errors import Forbidden
+from .models import (
+    AccountStatus,
+    ActivationToken,
+    Activity,
+    ActivityMentee,
+    AuditEvent,
+    Category,
+    Evidence,
+    LedgerEntry,
+    Membership,
+    User,
+)
+
+Rows = list[dict[str, Any]]
+
+
+def profile(session: Session, user: User) -> Rows:
+    return [
+        {
+            "student_no": user.student_no,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "stage": user.stage,
+            "status": user.status,
+            "branch": user.branch.name if user.branch else None,
+            "college": user.branch.college.name if user.branch else None,
+            "locale": user.locale,
+            "created_at": user.created_at,
+        }
+    ]
+
+
+def memberships(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(Membership).where(Membership.user_id == user.id).order_by(Membership.start_on)
+    )
+    return [{"branch": m.branch.name, "start_on": m.start_on, "end_on": m.end_on} for m in rows]
+
+
+def activities(session: Session, user: User) -> Rows:
+    rows = session.execute(
+        select(Activity, Category.key)
+        .join(Category, Category.id == Activity.category_id)
+        .where(Activity.user_id == user.id)
+        .order_by(Activity.occurred_on, Activity.id)
+    )
+    return [
+        {
+            "id": a.id,
+            "category": key,
+            "occurred_on": a.occurred_on,
+            "start_time": a.start_time,
+            "quantity": a.quantity,
+            "title": a.title,
+            "description": a.description,
+            "location": a.location,
+            "status": a.status,
+            "submitted_at": a.submitted_at,
+            "reviewed_at": a.reviewed_at,
+            "review_reason": a.review_reason,
+        }
+        for a, key in rows
+    ]
+
+
+def evidence(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(Evidence).join(Activity).where(Activity.user_id == user.id).order_by(Evidence.id)
+    )
+    return [
+        {
+            "activity_id": e.activity_id,
+            "file": f"evidence/{e.stored_name}",
+            "original_name": e.original_name,
+            "content_type": e.content_type,
+            "size": e.size,
+            "created_at": e.created_at,
+        }
+        for e in rows
+    ]
+
+
+def ledger(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.user_id == user.id).order_by(LedgerEntry.id)
+    )
+    return [
+        {
+            "kind": r.kind,
+            "points": r.points,
+            "earned_on": r.earned_on,
+            "activity_id": r.activity_id,
+            "branch": r.branch.name,
+            "reason": r.reason,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
+
+
+def tutoring_named(session: Session, user: User) -> Rows:
+    """Tutoring sessions in which someone named this user as a mentee."""
+    rows = session.scalars(
+        select(ActivityMentee)
+        .where(ActivityMentee.mentee_id == user.id)
+        .order_by(ActivityMentee.id)
+    )
+    return [
+        {
+            "activity_id": m.activity_id,
+            "mentor": m.activity.member.name,
+            "response": m.response,
+            "reason": m.reason,
+            "responded_at": m.responded_at,
+        }
+        for m in rows
+    ]
+
+
+def account_events(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(or_(AuditEvent.subject_id == user.id, AuditEvent.actor_id == user.id))
+        .order_by(AuditEvent.id)
+    )
+    return [
+        {"created_at": e.created_at, "action": e.action, "ip_address": e.ip_address} for e in rows
+    ]
+
+
+SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
+    "profile": profile,
+    "memberships": memberships,
+    "activities": activities,
+    "evidence": evidence,
+    "ledger": ledger,
+    "tutoring_named": tutoring_named,
+    "account_events": account_events,
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is not None and not isinstance(value, str | int | float | bool):
+        return str(value)
+    return value
+
+
+def _csv(rows: Rows) -> bytes:
+    header = list(rows[0]) if rows else []
+    return csv_bytes(header, ([row[k] for k in header] for row in rows))
+
+
+def export_zip(session: Session, user: User, upload_folder: str) -> bytes:
+    """Every section as JSON and CSV, and the evidence files, in one ZIP."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, section in SECTIONS.items():
+            rows = [{k: _plain(v) for k, v in row.items()} for row in section(session, user)]
+            archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
+            archive.writestr(f"{name}.csv", _csv(rows))
+        for item in session.scalars(
+            select(Evidence).join(Activity).where(Activity.user_id == user.id)
+        ):
+            path = Path(upload_folder) / item.stored_name
+            if path.is_file():
+                archive.write(path, f"evidence/{item.stored_name}")
+    return buffer.getvalue()
+
+
+def anonymise(session: Session, user: User, actor: User) -> list[str]:
+    """Remove what identifies a member who has left; keep the points.
+
+    Name, student number and email are replaced, reflections, places and
+    evidence removed, the account closed. Ledger rows and memberships stay,
+    so branch history and every total are unchanged. Returns the stored
+    names of the evidence files for the caller to delete after commit.
+    """
+    if user.id == actor.id:
+        raise Forbidden(_l("You cannot anonymise your own account."))
+    files = list(
+        session.scalars(
+            select(Evidence.stored_name).join(Activity).where(Activity.user_id == user.id)
+        )
+    )
+    activity_ids = select(Activity.id).where(Activity.user_id == user.id)
+    session.execute(delete(Evidence).where(Evidence.activity_id.in_(activity_ids)))
+    for activity in session.scalars(select(Activity).where(Activity.user_id == user.id)):
+        activity.description = ""
+        activity.location = None
+    session.execute(delete(ActivationToken).where(ActivationToken.user_id == user.id))
+    user.name = f"已匿名 #{user.id}"
+    user.student_no = f"anon-{user.id}"
+    user.email = None
+    user.password_hash = None
+    user.locale = None
+    user.status = AccountStatus.DEACTIVATED
+    accounts.end_sessions(user)
+    audit.record(
+        session,
+        "user.anonymised",
+        actor=actor,
+        subject=user,
+        branch_id=user.branch_id,
+        evidence_files=len(files),
+    )
+    return files

@@ -1,0 +1,112 @@
+"""Settings an administrator may change while the app runs.
+
+``setting(key)`` is the one way to read them: an override stored by an admin
+wins, otherwise app.config (defaults, instance file, environment) applies.
+Nothing is cached, so a change is seen by the very next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from . import audit
+from .config import SETTINGS
+from .errors import InvalidInput
+from .extensions import db
+from .models import SettingOverride, User
+
+
+@dataclass(frozen=True)
+class RuntimeSetting:
+    key: str
+    label: Any
+    kind: str  # "bool" or "int"
+    minimum: int = 0
+    maximum: int = 0
+
+
+RUNTIME_SETTINGS: dict[str, RuntimeSetting] = {
+    s.key: s
+    for s in (
+        RuntimeSetting(
+            "TRACKER_SHOW_FULL_NAMES", _l("Members see full names on leaderboards"), "bool"
+        ),
+        RuntimeSetting(
+            "TRACKER_BACKDATE_DAYS", _l("Days back an activity may be logged"), "int", 0, 365
+        ),
+        RuntimeSetting(
+            "TRACKER_INACTIVE_DAYS",
+            _l("Days without activity before a member is inactive"),
+            "int",
+            1,
+            365,
+        ),
+    )
+}
+_PARSERS = {s.key: s.parse for s in SETTINGS}
+
+
+def setting(key: str, session: Session | None = None) -> Any:
+    """The current value of a setting: an admin's override, else app.config."""
+    if key in RUNTIME_SETTINGS:
+        override = (session or db.session).get(SettingOverride, key)
+        if override is not None:
+            return _PARSERS[key](override.value)
+    return current_app.config[key]
+
+
+def _checked(spec: RuntimeSetting, value: Any) -> str:
+    if spec.kind == "bool":
+        return "true" if value else "false"
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not spec.minimum <= number <= spec.maximum:
+        raise InvalidInput(
+            {spec.key: _l("A whole number from %(a)d to %(b)d.", a=spec.minimum, b=spec.maximum)}
+        )
+    return str(number)
+
+
+def change_setting(session: Session, key: str, value: Any, actor: User) -> bool:
+    """Store an override; returns whether the value changed. Audited."""
+    spec = RUNTIME_SETTINGS.get(key)
+    if spec is None:
+        raise InvalidInput({"key": _l("This setting cannot be changed here.")})
+    text = _checked(spec, value)
+    before = setting(key, session)
+    override = session.get(SettingOverride, key)
+    if override is None:
+        override = SettingOverride(key=key, value=text, updated_by_id=actor.id)
+        session.add(override)
+    else:
+        override.value = text
+        override.updated_by_id = actor.id
+    after = _PARSERS[key](text)
+    if after == before:
+        return False
+    audit.record(session, "setting.changed", actor=actor, key=key, before=before, after=after)
+    return True
+
+
+def reset_setting(session: Session, key: str, actor: User) -> None:
+    """Forget the override, so app.config applies again. Audited."""
+    override = session.get(SettingOverride, key)
+    if override is None:
+        return
+    before = setting(key, session)
+    session.delete(override)
+    audit.record(
+        session,
+        "setting.reset",
+        actor=actor,
+        key=key,
+        before=before,
+        after=current_app.config[key],
+    )
