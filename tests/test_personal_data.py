@@ -45,8 +45,19 @@ def test_member_downloads_all_their_data(db, make, login, member_with_records):
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = set(archive.namelist())
-    for section in ("profile", "activities", "evidence", "ledger", "memberships"):
+    for section in (
+        "profile",
+        "activities",
+        "evidence",
+        "ledger",
+        "memberships",
+        "check_ins",
+        "pairings",
+        "notifications",
+    ):
         assert f"{section}.json" in names and f"{section}.csv" in names
+    notices = json.loads(archive.read("notifications.json"))
+    assert [n["kind"] for n in notices] == ["entry_approved"]
     assert archive.read("evidence/e1.png") == b"\x89PNG evidence"
     profile = json.loads(archive.read("profile.json"))
     assert profile[0]["student_no"] == "2026123" and profile[0]["email"] == "zsf@example.edu.cn"

@@ -28,11 +28,14 @@ from .models import (
     ActivationToken,
     Activity,
     ActivityMentee,
+    Attendance,
     AuditEvent,
     Category,
     Evidence,
     LedgerEntry,
     Membership,
+    Notification,
+    Pairing,
     User,
 )
 
@@ -154,6 +157,55 @@ def account_events(session: Session, user: User) -> Rows:
     ]
 
 
+def check_ins(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(Attendance).where(Attendance.user_id == user.id).order_by(Attendance.id)
+    )
+    return [
+        {
+            "event": a.event.title,
+            "starts_at": a.event.starts_at,
+            "status": a.status,
+            "recorded_at": a.recorded_at,
+            "leave_reason": a.leave_reason,
+        }
+        for a in rows
+    ]
+
+
+def pairings(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(Pairing)
+        .where(or_(Pairing.mentor_id == user.id, Pairing.mentee_id == user.id))
+        .order_by(Pairing.id)
+    )
+    return [
+        {
+            "mentor": p.mentor.name,
+            "mentee": p.mentee.name,
+            "status": p.status,
+            "created_at": p.created_at,
+            "accepted_at": p.accepted_at,
+        }
+        for p in rows
+    ]
+
+
+def notifications(session: Session, user: User) -> Rows:
+    rows = session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    )
+    return [
+        {
+            "kind": n.kind,
+            "params": json.dumps(n.params, ensure_ascii=False),
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+        }
+        for n in rows
+    ]
+
+
 SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
     "profile": profile,
     "memberships": memberships,
@@ -161,6 +213,9 @@ SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
     "evidence": evidence,
     "ledger": ledger,
     "tutoring_named": tutoring_named,
+    "pairings": pairings,
+    "check_ins": check_ins,
+    "notifications": notifications,
     "account_events": account_events,
 }
 
@@ -220,6 +275,10 @@ def anonymise(session: Session, user: User, actor: User) -> list[str]:
         activity.description = ""
         activity.location = None
     session.execute(delete(ActivationToken).where(ActivationToken.user_id == user.id))
+    # Messages quote other people's reasons and titles; they go with the person.
+    session.execute(delete(Notification).where(Notification.user_id == user.id))
+    for attendance in session.scalars(select(Attendance).where(Attendance.user_id == user.id)):
+        attendance.leave_reason = None
     user.name = f"已匿名 #{user.id}"
     user.student_no = f"anon-{user.id}"
     user.email = None
