@@ -43,13 +43,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities
+    from .api.views import bp as api
     from .auth.views import bp as auth
     from .branch.views import bp as branch
     from .dashboards.views import bp as dashboards
     from .rankings.views import bp as rankings
     from .review.views import bp as review
 
-    for blueprint in (auth, dashboards, activities, review, branch, rankings):
+    for blueprint in (auth, dashboards, activities, review, branch, rankings, api):
         app.register_blueprint(blueprint)
 
 

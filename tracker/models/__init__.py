@@ -5,10 +5,12 @@ from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
 from .org import AdvisorScope, Branch, College, Membership
+from .token import ApiToken
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
     "AccountStatus",
+    "ApiToken",
     "Activity",
     "ActivityMentee",
     "ActivityStatus",
