@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import flask_babel
 import pytest
 from sqlalchemy import select
 
@@ -49,6 +50,9 @@ def api(app, db):
         auth = {"Authorization": f"Bearer {issued.token}", **headers}
 
         def call(method: str, path: str, **kwargs):
+            # The fixture's app context (and its cached locale) outlives requests;
+            # a real server starts each request afresh.
+            flask_babel.refresh()
             kwargs.setdefault("headers", {}).update(auth)
             return client.open("/api/v1" + path, method=method, **kwargs)
 
@@ -85,3 +89,230 @@ def test_token_then_log_then_approve_then_leaderboard(clock, client, api, member
     assert board["me"]["points"] == 2 and board["me"]["rank"] == 1
     assert board["items"][0]["member"] == {"id": member.id, "name": "张三丰"}
     assert totals.differences(db.session) == []
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+# Tokens and authentication -------------------------------------------------
+
+
+def test_token_is_stored_hashed_and_shown_once(client, member, db):
+    response = client.post(
+        "/api/v1/tokens",
+        json={"student_no": member.student_no, "password": PASSWORD, "name": "手机"},
+    )
+    raw = response.json["token"]
+    [stored] = db.session.scalars(select(ApiToken)).all()
+    assert raw not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
+    assert stored.name == "手机" and response.headers["Cache-Control"] == "no-store"
+    listed = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {raw}"}).json
+    assert listed["total"] == 1 and "token" not in listed["items"][0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"student_no": "nobody", "password": PASSWORD},
+        {"student_no": "S00001", "password": "wrong-password"},
+    ],
+)
+def test_token_refused_for_wrong_credentials(client, member, body):
+    response = client.post("/api/v1/tokens", json=body)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_token_refused_for_a_pending_account(client, make, branch):
+    from tracker.models import AccountStatus
+
+    waiting = make.member(branch, status=AccountStatus.PENDING)
+    response = client.post(
+        "/api/v1/tokens", json={"student_no": waiting.student_no, "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.config(
+    TRACKER_LOGIN_LIMIT_ACCOUNT="2 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
+)
+def test_token_requests_are_rate_limited_like_the_login_form(client, member):
+    wrong = {"student_no": member.student_no, "password": "nope-nope-nope"}
+    assert [client.post("/api/v1/tokens", json=wrong).status_code for _ in range(2)] == [401, 401]
+    blocked = client.post(
+        "/api/v1/tokens", json={"student_no": member.student_no, "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert blocked.json["error"]["code"] == "rate_limited" and "Retry-After" in blocked.headers
+
+
+def test_requests_without_or_with_a_bad_token_are_refused(client, api, member, db, clock):
+    assert client.get("/api/v1/me").status_code == 401
+    for header in ("Bearer trk_wrong", "Basic abc", "Bearer ", "trk_x"):
+        response = client.get("/api/v1/me", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json["error"]["code"] == "unauthorized"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    call = api(member)
+    assert call("GET", "/me").status_code == 200
+    clock.shift(timedelta(days=31))
+    assert call("GET", "/me").status_code == 401  # expired
+
+
+def test_revoked_token_and_deactivated_user_are_refused(api, member, db):
+    from tracker.models import AccountStatus
+
+    call = api(member)
+    [token] = db.session.scalars(select(ApiToken)).all()
+    assert call("DELETE", f"/tokens/{token.id}").status_code == 204
+    assert call("GET", "/me").status_code == 401
+    other = api(member)
+    member.status = AccountStatus.DEACTIVATED
+    db.session.commit()
+    assert other("GET", "/me").status_code == 401
+
+
+def test_a_token_of_another_user_cannot_be_revoked(api, member, committee, db):
+    api(member)
+    [theirs] = db.session.scalars(select(ApiToken)).all()
+    assert api(committee)("DELETE", f"/tokens/{theirs.id}").status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.revoked_at is None
+
+
+def test_last_use_is_recorded(api, member, db, clock):
+    call = api(member)
+    call("GET", "/me")
+    [token] = db.session.scalars(select(ApiToken)).all()
+    db.session.refresh(token)
+    assert token.last_used_at is not None
+
+
+def test_account_page_lists_and_revokes_tokens(api, login, member, db):
+    api(member)
+    [token] = db.session.scalars(select(ApiToken)).all()
+    page = login(member)
+    html = page.get("/account").get_data(as_text=True)
+    assert token.prefix in html and f'data-token="{token.id}"' in html
+    assert page.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    assert token.prefix not in page.get("/account").get_data(as_text=True)
+
+
+def test_cli_creates_a_token(app, member, client):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", member.student_no])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip().splitlines()[0]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert me.json["student_no"] == member.student_no
+    missing = app.test_cli_runner().invoke(args=["tokens", "create", "nobody"])
+    assert missing.exit_code != 0 and "nobody" in missing.output
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_session_writes_need_the_csrf_header(app, member, clock):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post(
+        "/login", data={"student_no": member.student_no, "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert client.get("/api/v1/me").status_code == 200
+    refused = client.post("/api/v1/activities", json=STUDY)
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf"
+    accepted = client.post("/api/v1/activities", json=STUDY, headers={"X-CSRFToken": csrf})
+    assert accepted.status_code == 201, accepted.json
+
+
+# Errors --------------------------------------------------------------------
+
+
+def test_errors_are_json_in_the_request_language(api, member):
+    call = api(member)
+    english = call("GET", "/nowhere", headers={"Accept-Language": "en"})
+    assert english.status_code == 404 and english.is_json
+    assert english.json["error"] == {
+        "code": "not_found",
+        "message": "There is nothing here.",
+        "fields": {},
+    }
+    chinese = call("GET", "/nowhere", headers={"Accept-Language": "zh-CN"})
+    assert chinese.json["error"]["message"] != "There is nothing here."
+    assert call("PUT", "/me").status_code == 405
+    assert call("PUT", "/me").json["error"]["code"] == "method_not_allowed"
+
+
+def test_user_locale_applies_without_accept_language(api, member, db, clock):
+    member.locale = "en"
+    db.session.commit()
+    response = api(member)("POST", "/activities", json={**STUDY, "occurred_on": "2030-01-01"})
+    assert response.json["error"]["fields"]["occurred_on"] == "The date cannot be in the future."
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "per_page=101",
+        "page=abc",
+        "status=lost",
+        "from=2026-13-01",
+        "from=25.11.2026",
+        "member_id=-1",
+        "branch_id=99999999999999",
+    ],
+)
+def test_malformed_query_parameters_are_400(api, member, query):
+    response = api(member)("GET", f"/activities?{query}")
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ('{"quantity": NaN}', "application/json"),
+        ("category=study", "text/plain"),
+    ],
+)
+def test_malformed_bodies_are_400(api, member, data, content_type):
+    response = api(member)("POST", "/activities", data=data, content_type=content_type)
+    assert response.status_code == 400
+
+
+# Me and categories -----------------------------------------------------------
+
+
+def test_me_gives_points_per_period_and_rank_in_branch(api, make, member, branch, clock):
+    make.activity(make.member(branch), status=ActivityStatus.PENDING)
+    from tracker import points as points_domain
+    from tracker.extensions import db
+
+    activity = make.activity(member, quantity=45)
+    points_domain.approve_entry(db.session, activity, None, utcnow())
+    db.session.commit()
+    me = api(member)("GET", "/me").json
+    assert me["student_no"] == member.student_no and me["role"] == "member"
+    assert me["branch"] == {"id": branch.id, "name": branch.name}
+    assert me["points"] == {"week": 1.5, "month": 1.5, "year": 1.5, "all": 1.5}
+    assert me["rank_in_branch"] == {"period": "month", "rank": 1, "of": 2}
+    assert me["stage"] == "activist"
+
+
+def test_categories_with_their_current_rule(api, member, clock):
+    listed = api(member)("GET", "/categories", headers={"Accept-Language": "en"}).json
+    study = next(c for c in listed["items"] if c["key"] == "study")
+    assert study["unit"] == "minutes" and study["needs_start_time"] is True
+    assert study["rule"]["points_per_unit"] == 1 and study["rule"]["daily_cap"] == 6
+    assert "30" in study["rule"]["summary"]
+    assert listed["total"] == len(listed["items"]) == 5
