@@ -187,16 +187,16 @@ def list_activities():
     if args.get("from") and args.get("to") and args["to"] < args["from"]:
         raise BadRequest({"to": _l("The end is before the start.")})
     filters = {
-        "status": Activity.status == args.get("status"),
-        "member_id": Activity.user_id == args.get("member_id"),
-        "branch_id": Activity.branch_id == args.get("branch_id"),
-        "category": Activity.category.has(Category.key == args.get("category")),
-        "from": Activity.occurred_on >= args.get("from"),
-        "to": Activity.occurred_on <= args.get("to"),
+        "status": lambda v: Activity.status == v,
+        "member_id": lambda v: Activity.user_id == v,
+        "branch_id": lambda v: Activity.branch_id == v,
+        "category": lambda v: Activity.category.has(Category.key == v),
+        "from": lambda v: Activity.occurred_on >= v,
+        "to": lambda v: Activity.occurred_on <= v,
     }
     for name, condition in filters.items():
         if args.get(name) is not None:
-            query = query.where(condition)
+            query = query.where(condition(args[name]))
     found = db.paginate(
         query.order_by(Activity.occurred_on.desc(), Activity.id.desc()),
         page=args["page"],

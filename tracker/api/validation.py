@@ -143,23 +143,42 @@ def json_body(op: Operation) -> dict[str, Any]:
     return check_object(op.body, data)
 
 
+def _is_file(schema: dict[str, Any]) -> bool:
+    return schema.get("format") == "binary" or schema.get("items", {}).get("format") == "binary"
+
+
 def form_body(op: Operation) -> dict[str, Any]:
-    """A multipart form's fields, converted to JSON values by the schema, then checked."""
+    """A multipart form's fields, converted to JSON values by the schema, then checked.
+
+    File fields are left to the view (request.files); here they only count as given.
+    """
     schema = op.multipart or {}
+    files = {n for n, sub in schema.get("properties", {}).items() if _is_file(sub)}
+    fields_schema = {
+        **schema,
+        "properties": {n: s for n, s in schema.get("properties", {}).items() if n not in files},
+        "required": [n for n in schema.get("required", ()) if n not in files],
+    }
+    missing = {
+        n: _l("Choose at least one file.")
+        for n in schema.get("required", ())
+        if n in files and not any(f.filename for f in request.files.getlist(n))
+    }
+    if missing:
+        raise Unprocessable(missing)
     data: dict[str, Any] = {}
-    for name, sub in schema.get("properties", {}).items():
+    for name, sub in fields_schema["properties"].items():
         if name not in request.form:
             continue
-        types = _types(sub)
-        if "array" in types:
+        if "array" in _types(sub):
             values = [v for raw in request.form.getlist(name) for v in raw.split(",") if v.strip()]
             data[name] = [_from_text(sub.get("items", {}), v.strip()) for v in values]
         else:
             data[name] = _from_text(sub, request.form[name])
     for name in request.form:
-        if name not in data and name not in schema.get("properties", {}):
+        if name not in data and name not in fields_schema["properties"]:
             data[name] = request.form[name]
-    return check_object(schema, data)
+    return check_object(fields_schema, data)
 
 
 def _from_text(schema: dict[str, Any], raw: str) -> Any:
