@@ -560,3 +560,308 @@ def test_too_large_upload_is_413(api, member, clock, make):
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
+
+
+# Review ----------------------------------------------------------------------------
+
+
+def test_member_cannot_approve(api, make, member, branch, clock):
+    own = make.activity(member)
+    neighbour = make.activity(make.member(branch), start=None)
+    call = api(member)
+    refused = call("POST", f"/activities/{own.id}/approve")
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
+    assert call("POST", f"/activities/{neighbour.id}/approve").status_code == 404
+
+
+def test_committee_cannot_touch_another_branchs_entries(api, make, committee, clock, db):
+    stranger = make.activity(make.member(make.branch()))
+    call = api(committee)
+    for action, body in (("approve", None), ("reject", {"reason": "x"}), ("revoke", {"reason": "x"})):
+        response = call("POST", f"/activities/{stranger.id}/{action}", json=body)
+        assert response.status_code == 404, action
+    db.session.refresh(stranger)
+    assert stranger.status == ActivityStatus.PENDING
+    assert db.session.scalars(select(LedgerEntry)).all() == []
+
+
+def test_committee_never_reviews_own_entry(api, committee, clock, make):
+    own = make.activity(committee)
+    assert api(committee)("POST", f"/activities/{own.id}/approve").status_code == 403
+
+
+def test_approve_twice_books_once(api, member, committee, clock, make, db):
+    entry = make.activity(member)
+    call = api(committee)
+    assert call("POST", f"/activities/{entry.id}/approve").status_code == 200
+    again = call("POST", f"/activities/{entry.id}/approve")
+    assert again.status_code == 409
+    assert len(db.session.scalars(select(LedgerEntry)).all()) == 1
+
+
+def test_reject_needs_a_reason_and_reaches_the_member(api, member, committee, clock, make):
+    entry = make.activity(member)
+    call = api(committee)
+    for body in ({}, {"reason": ""}, {"reason": "x" * 501}):
+        assert call("POST", f"/activities/{entry.id}/reject", json=body).status_code == 422
+    rejected = call("POST", f"/activities/{entry.id}/reject", json={"reason": "请补充内容"})
+    assert rejected.json["status"] == "rejected"
+    seen = api(member)("GET", f"/activities/{entry.id}").json
+    assert seen["review_reason"] == "请补充内容"
+    resubmitted = api(member)("PATCH", f"/activities/{entry.id}", json={"title": "补充后"})
+    assert resubmitted.json["status"] == "pending"
+
+
+def test_revoke_books_a_reversal(api, member, committee, clock, make, db):
+    entry = make.activity(member)
+    call = api(committee)
+    call("POST", f"/activities/{entry.id}/approve")
+    revoked = call("POST", f"/activities/{entry.id}/revoke", json={"reason": "重复登记"})
+    assert revoked.status_code == 200 and revoked.json["status"] == "revoked"
+    assert revoked.json["points"] == 0
+    kinds = [e.kind for e in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))]
+    assert kinds == [EntryKind.AWARD, EntryKind.REVERSAL]
+    assert totals.differences(db.session) == []
+
+
+# Tutoring confirmation ----------------------------------------------------------
+
+
+@pytest.fixture
+def session_with_mentee(make, member, db):
+    mentee = make.member(make.branch())
+    entry = make.activity(member, "tutoring")
+    db.session.add(ActivityMentee(activity_id=entry.id, mentee_id=mentee.id))
+    db.session.commit()
+    return entry, mentee
+
+
+def test_named_mentee_confirms_and_disputes(api, session_with_mentee, clock, db):
+    entry, mentee = session_with_mentee
+    call = api(mentee)
+    confirmed = call("POST", f"/activities/{entry.id}/confirmation", json={"decision": "confirm"})
+    assert confirmed.status_code == 200, confirmed.json
+    assert confirmed.json["response"] == "confirmed"
+    assert call(
+        "POST", f"/activities/{entry.id}/confirmation", json={"decision": "dispute"}
+    ).status_code == 422
+    disputed = call(
+        "POST",
+        f"/activities/{entry.id}/confirmation",
+        json={"decision": "dispute", "reason": "那天没有辅导"},
+    )
+    assert disputed.json["response"] == "disputed"
+    [link] = db.session.scalars(select(ActivityMentee)).all()
+    db.session.refresh(link)
+    assert link.response == MenteeResponse.DISPUTED and link.reason == "那天没有辅导"
+
+
+def test_only_a_named_mentee_answers(api, session_with_mentee, committee, make, clock):
+    entry, _ = session_with_mentee
+    body = {"decision": "confirm"}
+    assert api(committee)("POST", f"/activities/{entry.id}/confirmation", json=body).status_code == (
+        403
+    )
+    stranger = make.member(make.branch())
+    assert api(stranger)("POST", f"/activities/{entry.id}/confirmation", json=body).status_code == (
+        404
+    )
+
+
+def test_no_answer_after_review(api, session_with_mentee, committee, clock):
+    entry, mentee = session_with_mentee
+    api(committee)("POST", f"/activities/{entry.id}/approve")
+    late = api(mentee)("POST", f"/activities/{entry.id}/confirmation", json={"decision": "confirm"})
+    assert late.status_code == 409
+
+
+# Adjustments ---------------------------------------------------------------------
+
+
+def test_committee_adjusts_a_member_of_the_branch(api, member, committee, clock, db):
+    body = {"member_id": member.id, "points": -1.5, "reason": "重复计分", "category": "study"}
+    booked = api(committee)("POST", "/adjustments", json=body)
+    assert booked.status_code == 201, booked.json
+    assert booked.json["points"] == -1.5 and booked.json["category"] == "study"
+    assert booked.json["earned_on"] == "2026-11-25"
+    assert api(member)("GET", "/me").json["points"]["week"] == -1.5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"points": 1.55, "reason": "x"},
+        {"points": 0, "reason": "x"},
+        {"points": 101, "reason": "x"},
+        {"points": 1, "reason": ""},
+        {"points": 1, "reason": "x", "role": "admin"},
+        {"points": 1, "reason": "x", "category": "nope"},
+    ],
+)
+def test_bad_adjustments_are_refused(api, member, committee, clock, db, body):
+    response = api(committee)("POST", "/adjustments", json={"member_id": member.id, **body})
+    assert response.status_code == 422, response.json
+    assert db.session.scalars(select(LedgerEntry)).all() == []
+
+
+def test_adjustments_only_by_committee_of_the_branch(api, make, member, committee, clock):
+    body = {"member_id": member.id, "points": 1, "reason": "x"}
+    assert api(member)("POST", "/adjustments", json=body).status_code == 403
+    other_committee = make.committee(make.branch())
+    assert api(other_committee)("POST", "/adjustments", json=body).status_code == 404
+    assert api(committee)("POST", "/adjustments", json={**body, "member_id": committee.id}).status_code == (
+        403
+    )
+
+
+# Leaderboards and statistics ---------------------------------------------------------
+
+
+@pytest.fixture
+def scored(make, branch, member, db, clock):
+    """member 2 points, a neighbour 1 point, a member of another college's branch 3 points."""
+    from tracker import points as points_domain
+
+    neighbour = make.member(branch, name="王五")
+    far = make.member(make.branch(), name="赵六")
+    for who, minutes in ((member, 60), (neighbour, 30), (far, 90)):
+        entry = make.activity(who, quantity=minutes)
+        points_domain.approve_entry(db.session, entry, None, utcnow())
+    db.session.commit()
+    return neighbour, far
+
+
+def test_member_sees_masked_names_and_own_standing(api, member, scored, clock):
+    neighbour, _ = scored
+    board = api(member)("GET", "/leaderboard/members?period=week").json
+    assert [(i["rank"], i["member"]["name"], i["points"]) for i in board["items"]] == [
+        (1, "张三丰", 2),
+        (2, "王*", 1),
+    ]
+    assert board["me"]["rank"] == 1 and board["total"] == 2
+    assert board["scope"] == {"kind": "branch", "id": member.branch_id}
+    assert board["period"] == {"kind": "week", "first_day": "2026-11-23", "last_day": "2026-11-29"}
+
+
+@pytest.mark.config(TRACKER_SHOW_FULL_NAMES=True)
+def test_full_names_when_the_campus_allows(api, member, scored, clock):
+    board = api(member)("GET", "/leaderboard/members").json
+    assert {i["member"]["name"] for i in board["items"]} == {"张三丰", "王五"}
+
+
+def test_committee_sees_own_branch_in_full(api, committee, scored, clock):
+    names = {i["member"]["name"] for i in api(committee)("GET", "/leaderboard/members").json["items"]}
+    assert "王五" in names
+
+
+def test_school_and_custom_period_and_category(api, member, scored, clock):
+    call = api(member)
+    school = call("GET", "/leaderboard/members?scope=school&period=all").json
+    assert [i["points"] for i in school["items"][:3]] == [3, 2, 1]
+    assert school["items"][0]["member"]["name"] == "赵*"
+    custom = call(
+        "GET", "/leaderboard/members?scope=school&period=custom&from=2026-11-26&to=2026-11-30"
+    ).json
+    assert {i["points"] for i in custom["items"]} == {0}
+    assert call("GET", "/leaderboard/members?category=volunteer").json["me"]["points"] == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=custom",
+        "period=custom&from=2026-11-25",
+        "period=custom&from=2026-11-25&to=2026-11-01",
+        "period=term1",
+        "scope=galaxy",
+        "category=nope",
+        "per_page=500",
+    ],
+)
+def test_malformed_leaderboard_queries_are_400(api, member, query, clock):
+    assert api(member)("GET", f"/leaderboard/members?{query}").status_code == 400
+
+
+def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, scored, clock, db):
+    from tracker.accounts import add_advisor_scope
+
+    _, far = scored
+    call = api(member)
+    assert call("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 403
+    foreign_college = far.branch.college_id
+    assert (
+        call("GET", f"/leaderboard/members?scope=college&scope_id={foreign_college}").status_code
+        == 403
+    )
+    assert call("GET", "/leaderboard/members?scope=college").status_code == 200
+    assert call("GET", "/leaderboard/members?scope_id=999999").status_code == 404
+    advisor = make.user(Role.ADVISOR)
+    add_advisor_scope(db.session, advisor, branch=far.branch)
+    db.session.commit()
+    reader = api(advisor)
+    assert reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 200
+    assert reader("GET", f"/leaderboard/members?scope_id={member.branch_id}").status_code == 403
+    assert reader("GET", "/leaderboard/members?scope=school").status_code == 403
+    assert reader("GET", "/leaderboard/members").status_code == 400  # no branch of their own
+    full = reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").json
+    assert full["items"][0]["member"]["name"] == "赵六" and full["me"] is None
+
+
+def test_branch_stats(api, member, committee, scored, make, clock):
+    make.activity(member, start=__import__("datetime").time(15, 0))
+    stats = api(committee)("GET", f"/branches/{member.branch_id}/stats?period=month").json
+    assert stats["members"] == 3 and stats["participants"] == 2
+    assert stats["points"] == 3 and stats["per_capita"] == 1 and stats["entries"] == 2
+    assert stats["participation"] == pytest.approx(0.667)
+    assert stats["pending"] == 1
+    assert stats["categories"] == [{"category": "study", "points": 3, "entries": 2}]
+
+
+def test_branch_stats_refusals(api, member, scored, clock):
+    _, far = scored
+    call = api(member)
+    assert call("GET", f"/branches/{member.branch_id}/stats").status_code == 200
+    assert call("GET", f"/branches/{far.branch_id}/stats").status_code == 403
+    assert call("GET", "/branches/999999/stats").status_code == 404
+    assert call("GET", f"/branches/{member.branch_id}/stats?period=decade").status_code == 400
+
+
+# The document ------------------------------------------------------------------------
+
+
+def test_every_api_route_is_in_the_document(app, client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            path = rule.rule.removeprefix("/api/v1")
+            for converter in rule.arguments:
+                path = path.replace(f"<int:{converter}>", "{" + converter + "}")
+            routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == documented
+
+
+def test_document_describes_parameters_bodies_and_errors(client):
+    doc = client.get("/api/v1/openapi.json").json
+    create = doc["paths"]["/activities"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert {"category", "occurred_on", "quantity", "title", "mentee_ids"} <= set(body["properties"])
+    assert body["additionalProperties"] is False
+    assert {"201", "400", "401", "403", "422"} <= set(create["responses"])
+    board = doc["paths"]["/leaderboard/members"]["get"]
+    assert {p["name"] for p in board["parameters"]} == {
+        "scope", "scope_id", "period", "from", "to", "category", "page", "per_page"
+    }
+    assert doc["paths"]["/tokens"]["post"]["security"] == []
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_reference_page_renders_every_operation(client):
+    doc = client.get("/api/v1/openapi.json").json
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            assert f'id="{op["operationId"]}"' in html
+    assert "cdn" not in html.lower()
