@@ -17,13 +17,21 @@ from ..clock import utcnow
 from ..extensions import csrf, db
 from ..models import User
 from .errors import Unauthorized
-from .spec import ApiSpec
+from .spec import MAX_ID, ApiSpec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 api = ApiSpec(bp, title="Tracker API", version="1.0.0")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def ids_in_range() -> None:
+    # An id beyond the database's integer range cannot exist; looking it up
+    # would fail in the database instead of answering 404.
+    if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)
 
 
 @bp.before_request

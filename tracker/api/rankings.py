@@ -119,6 +119,7 @@ def _standing(row: ranking.Standing, user: User) -> dict[str, Any]:
         *PAGING,
     ),
     responses={200: ("A page of the leaderboard", LEADERBOARD)},
+    errors=(404,),
 )
 def member_leaderboard():
     args = query_args(api.operation_for("api.member_leaderboard"))

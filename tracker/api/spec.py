@@ -58,11 +58,13 @@ class Operation:
     path_params: tuple[str, ...] = ()
 
 
-_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_CONVERTER = re.compile(r"<(?:[^:>]+:)?(\w+)>")
+MAX_ID = 2**31 - 1
 
 
 def openapi_path(rule: str) -> str:
-    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule)
+    return _CONVERTER.sub(lambda m: "{" + m.group(1) + "}", rule)
+
 
 
 class ApiSpec:
@@ -108,7 +110,7 @@ class ApiSpec:
                 responses=responses,
                 errors=errors,
                 public=public,
-                path_params=tuple(m.group(2) for m in _CONVERTER.finditer(rule)),
+                path_params=tuple(m.group(1) for m in _CONVERTER.finditer(rule)),
             )
             self.blueprint.add_url_rule(rule, view_func=view, methods=[method])
             return view
@@ -140,7 +142,7 @@ class ApiSpec:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             }
             for name in op.path_params
         ] + [

@@ -196,7 +196,7 @@ def query_args(op: Operation) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for param in op.query:
         raw = request.args.get(param.name)
-        if raw is None or raw == "":
+        if raw is None:
             if param.required:
                 errors[param.name] = _l("Please fill this in.")
             elif "default" in param.schema:
