@@ -43,9 +43,7 @@ def _failed(response) -> bool:
     errors=(401, 403, 429),
     public=True,
 )
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], deduct_when=_failed
-)
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], deduct_when=_failed)
 @limiter.limit(
     lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
     key_func=_token_account_key,

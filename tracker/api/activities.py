@@ -18,7 +18,7 @@ from ..models import Activity, ActivityStatus, Category, User
 from ..permissions import can_read_records, readable_branch_ids
 from . import serialize
 from .blueprint import api, caller
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
 from .schemas import (
     ACTIVITY,
     ACTIVITY_CHANGES,
@@ -42,13 +42,6 @@ def readable_activity_or_404(activity_id: int) -> Activity:
     ):
         raise NotFound()
     return activity
-
-
-class NotFound(InvalidInput):
-    status = 404
-
-    def __init__(self):
-        super().__init__({"id": _l("There is nothing here.")})
 
 
 def activity_body(activity: Activity) -> dict[str, Any]:

@@ -50,6 +50,27 @@ def describe_type(schema: dict[str, Any]) -> str:
     return label
 
 
+LIMITS = (
+    ("minLength", "at least {} characters"),
+    ("maxLength", "at most {} characters"),
+    ("minimum", "≥ {}"),
+    ("exclusiveMinimum", "> {}"),
+    ("maximum", "≤ {}"),
+    ("multipleOf", "multiple of {}"),
+    ("maxItems", "at most {} items"),
+    ("pattern", "matches {}"),
+    ("default", "default {}"),
+)
+
+
+def describe_limits(schema: dict[str, Any]) -> str:
+    """The schema's limits in words, e.g. "at most 120 characters; ≤ 100"."""
+    parts = [text.format(schema[key]) for key, text in LIMITS if key in schema]
+    if schema.get("description"):
+        parts.append(schema["description"])
+    return "; ".join(parts)
+
+
 @api.route(
     "/docs",
     "GET",
@@ -66,4 +87,5 @@ def reference():
         components=doc["components"]["schemas"],
         resolve=_resolve,
         describe_type=describe_type,
+        describe_limits=describe_limits,
     )

@@ -16,9 +16,8 @@ from ..models import Branch, Category, College, Role, User
 from ..periods import Period, custom_period, standard_period
 from ..permissions import can_read_leaderboard
 from . import serialize
-from .activities import NotFound
 from .blueprint import api, caller
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
 from .schemas import BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
 from .spec import Param
 from .validation import query_args

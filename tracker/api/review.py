@@ -12,8 +12,9 @@ from ..extensions import db
 from ..models import Activity, Category, Role, User
 from ..permissions import can_read_records
 from . import serialize
-from .activities import NotFound, activity_body, readable_activity_or_404
+from .activities import activity_body, readable_activity_or_404
 from .blueprint import api, caller
+from .errors import NotFound
 from .schemas import ACTIVITY, ADJUSTMENT, ADJUSTMENT_REQUEST, CONFIRMATION, REASON, obj
 from .validation import json_body
 

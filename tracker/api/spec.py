@@ -66,7 +66,6 @@ def openapi_path(rule: str) -> str:
     return _CONVERTER.sub(lambda m: "{" + m.group(1) + "}", rule)
 
 
-
 class ApiSpec:
     def __init__(self, blueprint: Blueprint, *, title: str, version: str):
         self.blueprint = blueprint
