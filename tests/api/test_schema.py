@@ -19,7 +19,7 @@ from tracker.clock import utcnow
 
 # Examples per operation: enough to reach each operation's refusals and
 # typical successes, few enough to keep the suite fast on both databases.
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 5
 
 
 @pytest.fixture

@@ -42,16 +42,16 @@ def authenticate() -> None:
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, raw = header.partition(" ")
-        user = tokens.authenticate(db.session, raw.strip(), utcnow())
-        if scheme.lower() != "bearer" or user is None:
+        user = None
+        if scheme.lower() == "bearer":
+            user = tokens.authenticate(db.session, raw.strip(), utcnow())
+        if user is None:
             raise Unauthorized(_l("The token is missing, wrong, expired or revoked."))
         # Flask-Login's per-request user: current_user works, no session is written.
         g._login_user = user
-        g.api_auth = "token"
         return
     if not current_user.is_authenticated:
         raise Unauthorized()
-    g.api_auth = "session"
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
 
