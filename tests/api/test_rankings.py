@@ -63,20 +63,19 @@ def test_school_and_custom_period_and_category(api, member, scored, clock):
     assert call("GET", "/leaderboard/members?category=volunteer").json["me"]["points"] == 0
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+def test_malformed_leaderboard_queries_are_400(api, member, clock):
+    call = api(member)
+    for query in (
         "period=custom",
         "period=custom&from=2026-11-25",
         "period=custom&from=2026-11-25&to=2026-11-01",
         "period=term1",
+        "period=",
         "scope=galaxy",
         "category=nope",
         "per_page=500",
-    ],
-)
-def test_malformed_leaderboard_queries_are_400(api, member, query, clock):
-    assert api(member)("GET", f"/leaderboard/members?{query}").status_code == 400
+    ):
+        assert call("GET", f"/leaderboard/members?{query}").status_code == 400, query
 
 
 def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, scored, clock, db):

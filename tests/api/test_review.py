@@ -146,20 +146,18 @@ def test_committee_adjusts_a_member_of_the_branch(api, member, committee, clock,
     assert api(member)("GET", "/me").json["points"]["week"] == -1.5
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
+def test_bad_adjustments_are_refused(api, member, committee, clock, db):
+    call = api(committee)
+    for body in (
         {"points": 1.55, "reason": "x"},
         {"points": 0, "reason": "x"},
         {"points": 101, "reason": "x"},
         {"points": 1, "reason": ""},
         {"points": 1, "reason": "x", "role": "admin"},
         {"points": 1, "reason": "x", "category": "nope"},
-    ],
-)
-def test_bad_adjustments_are_refused(api, member, committee, clock, db, body):
-    response = api(committee)("POST", "/adjustments", json={"member_id": member.id, **body})
-    assert response.status_code == 422, response.json
+    ):
+        response = call("POST", "/adjustments", json={"member_id": member.id, **body})
+        assert response.status_code == 422, body
     assert db.session.scalars(select(LedgerEntry)).all() == []
 
 
