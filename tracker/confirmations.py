@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -59,3 +59,23 @@ def respond_as_mentee(
         target=activity,
     )
     return link
+
+
+def sessions_naming(session: Session, mentee: User, *, open_only: bool) -> Select:
+    """The mentee's places in tutoring sessions, newest first; ``open_only``: still under review.
+
+    Being named is what lets a mentee see a session of another branch: only
+    its date, amount, title and mentor, never the rest of the mentor's record.
+    """
+    query = (
+        select(ActivityMentee)
+        .join(Activity)
+        .where(
+            ActivityMentee.mentee_id == mentee.id,
+            Activity.status.not_in((ActivityStatus.WITHDRAWN,)),
+        )
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    )
+    if open_only:
+        query = query.where(Activity.status == ActivityStatus.PENDING)
+    return query

@@ -169,3 +169,17 @@ def test_adjustments_only_by_committee_of_the_branch(api, make, member, committe
     assert api(committee)(
         "POST", "/adjustments", json={**body, "member_id": committee.id}
     ).status_code == (403)
+
+
+def test_mentee_finds_the_sessions_that_name_them(api, session_with_mentee, committee, member):
+    entry, mentee = session_with_mentee
+    listed = api(mentee)("GET", "/confirmations").json
+    assert [(i["activity_id"], i["mentor"]["id"], i["response"]) for i in listed["items"]] == [
+        (entry.id, member.id, "pending")
+    ]
+    assert api(committee)("GET", "/confirmations").json["total"] == 0
+    api(committee)("POST", f"/activities/{entry.id}/approve")
+    assert api(mentee)("GET", "/confirmations").json["total"] == 0
+    answered = api(mentee)("GET", "/confirmations?open=false").json["items"]
+    assert answered[0]["status"] == "approved"
+    assert api(mentee)("GET", "/confirmations?open=maybe").status_code == 400

@@ -15,8 +15,20 @@ from . import serialize
 from .activities import activity_body, readable_activity_or_404
 from .blueprint import api, caller
 from .errors import NotFound
-from .schemas import ACTIVITY, ADJUSTMENT, ADJUSTMENT_REQUEST, CONFIRMATION, REASON, obj
-from .validation import json_body
+from .schemas import (
+    ACTIVITY,
+    ADJUSTMENT,
+    ADJUSTMENT_REQUEST,
+    CONFIRMATION,
+    ID,
+    PAGING,
+    REASON,
+    REF,
+    obj,
+    page_of,
+)
+from .spec import Param
+from .validation import json_body, query_args
 
 REVIEW_NOTE = (
     "Only a committee member of the entry's branch, never on their own entry. "
@@ -82,6 +94,57 @@ ANSWER = obj(
     reason={"type": ["string", "null"]},
     responded_at={"type": "string", "format": "date-time"},
 )
+
+
+NAMED_SESSION = obj(
+    activity_id=ID,
+    mentor=REF,
+    occurred_on={"type": "string", "format": "date"},
+    quantity={"type": "number"},
+    title={"type": "string"},
+    status={"type": "string"},
+    response={"type": "string", "enum": ["pending", "confirmed", "disputed"]},
+    reason={"type": ["string", "null"]},
+)
+
+
+@api.route(
+    "/confirmations",
+    "GET",
+    summary="Tutoring sessions that name me",
+    description="Sessions a mentor logged naming the caller as mentee; `open=true` (default) "
+    "lists only those still waiting for review, which the caller may answer.",
+    tag="Tutoring",
+    query=(
+        Param(
+            "open", {"type": "string", "enum": ["true", "false"], "default": "true"}, "Open only"
+        ),
+        *PAGING,
+    ),
+    responses={200: ("A page of sessions", page_of(NAMED_SESSION))},
+)
+def named_sessions():
+    args = query_args(api.operation_for("api.named_sessions"))
+    found = db.paginate(
+        confirmations.sessions_naming(db.session, caller(), open_only=args["open"] == "true"),
+        page=args["page"],
+        per_page=args["per_page"],
+        error_out=False,
+    )
+    items = [
+        {
+            "activity_id": link.activity_id,
+            "mentor": serialize.person(link.activity.member),
+            "occurred_on": serialize.day(link.activity.occurred_on),
+            "quantity": serialize.number(link.activity.quantity),
+            "title": link.activity.title,
+            "status": link.activity.status.value,
+            "response": link.response.value,
+            "reason": link.reason,
+        }
+        for link in found.items
+    ]
+    return serialize.page(items, args["page"], args["per_page"], found.total or 0)
 
 
 @api.route(
