@@ -66,6 +66,8 @@ LIMITS = (
 def describe_limits(schema: dict[str, Any]) -> str:
     """The schema's limits in words, e.g. "at most 120 characters; ≤ 100"."""
     parts = [text.format(schema[key]) for key, text in LIMITS if key in schema]
+    if schema.get("minLength") == 1:
+        parts[0] = "not empty"
     if schema.get("description"):
         parts.append(schema["description"])
     return "; ".join(parts)
