@@ -142,3 +142,10 @@ def test_reference_page_renders_every_operation(client):
         for op in ops.values():
             assert f'id="{op["operationId"]}"' in html
     assert "cdn" not in html.lower()
+
+
+def test_nul_characters_are_refused_not_stored(api, member, clock):
+    call = api(member)
+    created = call("POST", "/activities", json={**STUDY, "title": "a\x00b"})
+    assert created.status_code == 422 and "title" in created.json["error"]["fields"]
+    assert call("GET", "/activities?category=%00").status_code == 400

@@ -63,7 +63,11 @@ def _files() -> list[uploads.PreparedFile]:
     files = [f for f in request.files.getlist("evidence") if f]
     if len(files) > uploads.MAX_FILES:
         raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
-    return [uploads.prepare_evidence(f.filename, f.read(limit + 1), limit) for f in files]
+    # A NUL in a file name would reach the database, which cannot store it.
+    return [
+        uploads.prepare_evidence((f.filename or "").replace("\x00", ""), f.read(limit + 1), limit)
+        for f in files
+    ]
 
 
 def _mentee_numbers(ids: list[int]) -> list[str]:

@@ -49,6 +49,9 @@ def _check_number(schema: dict[str, Any], value):
 
 
 def _check_string(schema: dict[str, Any], value: str):
+    # PostgreSQL cannot store NUL in text; refused here rather than failing there.
+    if "\x00" in value:
+        raise _Invalid(_l("Contains a character that is not allowed."))
     if len(value) < schema.get("minLength", 0):
         raise _Invalid(_l("Please fill this in."))
     if "maxLength" in schema and len(value) > schema["maxLength"]:
