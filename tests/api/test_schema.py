@@ -7,6 +7,8 @@ must refuse requests without a token or with a wrong one.
 
 from __future__ import annotations
 
+import os
+
 import flask_babel
 import pytest
 import schemathesis
@@ -19,7 +21,8 @@ from tracker.clock import utcnow
 
 # Examples per operation: enough to reach each operation's refusals and
 # typical successes, few enough to keep the suite fast on both databases.
-MAX_EXAMPLES = 5
+# TRACKER_API_FUZZ_EXAMPLES=200 runs a deeper search before a release.
+MAX_EXAMPLES = int(os.environ.get("TRACKER_API_FUZZ_EXAMPLES", "5"))
 
 
 @pytest.fixture

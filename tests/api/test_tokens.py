@@ -130,9 +130,10 @@ def test_last_use_is_recorded(api, member, db, clock):
     assert token.last_used_at is not None
 
 
-def test_account_page_lists_and_revokes_tokens(api, login, member, db):
+def test_account_page_lists_and_revokes_tokens(api, login, member, committee, db):
     api(member)
     [token] = db.session.scalars(select(ApiToken)).all()
+    assert login(committee).post(f"/account/tokens/{token.id}/revoke").status_code == 404
     page = login(member)
     html = page.get("/account").get_data(as_text=True)
     assert token.prefix in html and f'data-token="{token.id}"' in html
