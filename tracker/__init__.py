@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .activities.views import bp as activities
     from .admin.views import bp as admin
+    from .api.views import bp as api
     from .auditlog.views import bp as auditlog
     from .auth.views import bp as auth
     from .branch.views import bp as branch
@@ -62,12 +63,14 @@ def register_blueprints(app: Flask) -> None:
         review,
         branch,
         rankings,
+        events,
+        tutoring,
+        notifications,
         admin,
         auditlog,
         personal,
+        api,
     ):
-        app.register_blueprint(blueprint)
-    for blueprint in (events, tutoring, notifications):
         app.register_blueprint(blueprint)
 
 

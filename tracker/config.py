@@ -134,6 +134,13 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Login attempts allowed for one student number",
     ),
+    Setting(
+        "TRACKER_API_TOKEN_DAYS",
+        "TRACKER_API_TOKEN_DAYS",
+        90,
+        int,
+        "How many days a personal access token for the API stays valid",
+    ),
     Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int, "Argon2id passes"),
     Setting(
         "TRACKER_PASSWORD_MEMORY_KIB",

@@ -26,10 +26,17 @@ LOCALES = {"zh_CN": "中文", "en": "English"}
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # A script names its language per request; that wins over the account setting.
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        return _from_accept_language()
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:
         return session["locale"]
+    return _from_accept_language()
+
+
+def _from_accept_language() -> str:
     best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
     if best and best.startswith("en"):
         return "en"

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 
 from .models import (
     AccountStatus,
+    Activity,
+    ActivityStatus,
     Branch,
+    Category,
     EntryKind,
     LedgerEntry,
     MemberCategoryTotal,
@@ -237,3 +240,61 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass(frozen=True)
+class BranchStats:
+    members: int
+    participants: int
+    points: Decimal
+    entries: int
+    pending: int
+    # (category id, points, entries) for every category with points or entries.
+    by_category: list[tuple[int, Decimal, int]]
+
+    @property
+    def per_capita(self) -> Decimal:
+        if not self.members:
+            return Decimal(0)
+        return (self.points / self.members).quantize(Decimal("0.1"))
+
+    @property
+    def participation(self) -> Decimal:
+        """The share of current members with at least one approved entry, 0 to 1."""
+        if not self.members:
+            return Decimal(0)
+        return (Decimal(self.participants) / self.members).quantize(Decimal("0.001"))
+
+
+def branch_stats(session: Session, branch_id: int, period: Period) -> BranchStats:
+    """A branch's points, entries and participation in a period.
+
+    Built from the member standings, so the numbers always agree with the
+    leaderboard; points earned there by members who have since moved count
+    for the branch, while ``members`` counts the current members.
+    """
+    scope = Scope("branch", branch_id)
+    everyone = member_leaderboard(session, period, scope, per_page=1_000_000).rows
+    current = [row for row in everyone if row.branch_id == branch_id]
+    by_category = []
+    for category in session.scalars(select(Category).order_by(Category.sort_order, Category.id)):
+        rows = member_leaderboard(
+            session, period, scope, category_id=category.id, per_page=1_000_000
+        ).rows
+        earned = sum((row.points for row in rows), Decimal(0))
+        entries = sum(row.entries for row in rows)
+        if earned or entries:
+            by_category.append((category.id, earned, entries))
+    pending = session.scalar(
+        select(func.count()).where(
+            Activity.branch_id == branch_id, Activity.status == ActivityStatus.PENDING
+        )
+    )
+    return BranchStats(
+        members=len(current),
+        participants=sum(1 for row in current if row.entries > 0),
+        points=sum((row.points for row in everyone), Decimal(0)),
+        entries=sum(row.entries for row in everyone),
+        pending=pending or 0,
+        by_category=by_category,
+    )

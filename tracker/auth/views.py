@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,13 +18,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, activation, audit
+from .. import accounts, activation, audit, tokens
 from ..clock import campus_today, utcnow
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..forms import show_errors
 from ..models import AccountStatus
 from ..passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from ..review.forms import ConfirmForm
 from .forms import ActivateForm, ChangePasswordForm, LanguageForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
@@ -178,7 +180,25 @@ def account():
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template(
+        "auth/account.html",
+        form=form,
+        tokens=tokens.tokens_of(db.session, current_user),
+        now=utcnow(),
+        revoke_form=ConfirmForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke_token(db.session, current_user, token_id, utcnow()):
+        abort(404)
+    db.session.commit()
+    flash(_("The token was revoked; scripts using it are refused from now on."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/language")

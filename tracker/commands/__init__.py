@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from .events import notify_upcoming
     from .ledger import check_ledger, rebuild_totals
     from .members import import_members
+    from .tokens import tokens
 
     for command in (
         create_admin,
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
         import_members,
         backup,
         restore,
+        tokens,
     ):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
 from .notification import Notification
 from .org import AdvisorScope, Branch, College, Membership
 from .tutoring import Pairing, PairingStatus
+from .token import ApiToken
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "event_branch",
     "ActivationToken",
     "AccountStatus",
+    "ApiToken",
     "Activity",
     "ActivityMentee",
     "ActivityStatus",

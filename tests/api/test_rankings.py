@@ -1,0 +1,122 @@
+"""Leaderboards and branch statistics through the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.clock import utcnow
+from tracker.models import (
+    Role,
+)
+
+# Leaderboards and statistics ---------------------------------------------------------
+
+
+@pytest.fixture
+def scored(make, branch, member, db, clock):
+    """member 2 points, a neighbour 1 point, a member of another college's branch 3 points."""
+    from tracker import points as points_domain
+
+    neighbour = make.member(branch, name="王五")
+    far = make.member(make.branch(), name="赵六")
+    for who, minutes in ((member, 60), (neighbour, 30), (far, 90)):
+        entry = make.activity(who, quantity=minutes)
+        points_domain.approve_entry(db.session, entry, None, utcnow())
+    db.session.commit()
+    return neighbour, far
+
+
+def test_member_sees_masked_names_and_own_standing(api, member, scored, clock):
+    neighbour, _ = scored
+    board = api(member)("GET", "/leaderboard/members?period=week").json
+    assert [(i["rank"], i["member"]["name"], i["points"]) for i in board["items"]] == [
+        (1, "张三丰", 2),
+        (2, "王*", 1),
+    ]
+    assert board["me"]["rank"] == 1 and board["total"] == 2
+    assert board["scope"] == {"kind": "branch", "id": member.branch_id}
+    assert board["period"] == {"kind": "week", "first_day": "2026-11-23", "last_day": "2026-11-29"}
+
+
+@pytest.mark.config(TRACKER_SHOW_FULL_NAMES=True)
+def test_full_names_when_the_campus_allows(api, member, scored, clock):
+    board = api(member)("GET", "/leaderboard/members").json
+    assert {i["member"]["name"] for i in board["items"]} == {"张三丰", "王五"}
+
+
+def test_committee_sees_own_branch_in_full(api, committee, scored, clock):
+    names = {
+        i["member"]["name"] for i in api(committee)("GET", "/leaderboard/members").json["items"]
+    }
+    assert "王五" in names
+
+
+def test_school_and_custom_period_and_category(api, member, scored, clock):
+    call = api(member)
+    school = call("GET", "/leaderboard/members?scope=school&period=all").json
+    assert [i["points"] for i in school["items"][:3]] == [3, 2, 1]
+    assert school["items"][0]["member"]["name"] == "赵*"
+    custom = call(
+        "GET", "/leaderboard/members?scope=school&period=custom&from=2026-11-26&to=2026-11-30"
+    ).json
+    assert {i["points"] for i in custom["items"]} == {0}
+    assert call("GET", "/leaderboard/members?category=volunteer").json["me"]["points"] == 0
+
+
+def test_malformed_leaderboard_queries_are_400(api, member, clock):
+    call = api(member)
+    for query in (
+        "period=custom",
+        "period=custom&from=2026-11-25",
+        "period=custom&from=2026-11-25&to=2026-11-01",
+        "period=term1",
+        "period=",
+        "scope=galaxy",
+        "category=nope",
+        "per_page=500",
+    ):
+        assert call("GET", f"/leaderboard/members?{query}").status_code == 400, query
+
+
+def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, scored, clock, db):
+    from tracker.accounts import add_advisor_scope
+
+    _, far = scored
+    call = api(member)
+    assert call("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 403
+    foreign_college = far.branch.college_id
+    assert (
+        call("GET", f"/leaderboard/members?scope=college&scope_id={foreign_college}").status_code
+        == 403
+    )
+    assert call("GET", "/leaderboard/members?scope=college").status_code == 200
+    assert call("GET", "/leaderboard/members?scope_id=999999").status_code == 404
+    advisor = make.user(Role.ADVISOR)
+    add_advisor_scope(db.session, advisor, branch=far.branch)
+    db.session.commit()
+    reader = api(advisor)
+    assert reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 200
+    assert reader("GET", f"/leaderboard/members?scope_id={member.branch_id}").status_code == 403
+    assert reader("GET", "/leaderboard/members?scope=school").status_code == 403
+    assert reader("GET", "/leaderboard/members").status_code == 400  # no branch of their own
+    full = reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").json
+    assert full["items"][0]["member"]["name"] == "赵六" and full["me"] is None
+
+
+def test_branch_stats(api, member, committee, scored, make, clock):
+    make.activity(member, start=__import__("datetime").time(15, 0))
+    stats = api(committee)("GET", f"/branches/{member.branch_id}/stats?period=month").json
+    assert stats["members"] == 3 and stats["participants"] == 2
+    assert stats["points"] == 3 and stats["per_capita"] == 1 and stats["entries"] == 2
+    assert stats["participation"] == pytest.approx(0.667)
+    assert stats["pending"] == 1
+    assert stats["categories"] == [{"category": "study", "points": 3, "entries": 2}]
+
+
+def test_branch_stats_refusals(api, member, scored, clock):
+    _, far = scored
+    call = api(member)
+    assert call("GET", f"/branches/{member.branch_id}/stats").status_code == 200
+    assert call("GET", f"/branches/{far.branch_id}/stats").status_code == 403
+    assert call("GET", "/branches/999999/stats").status_code == 404
+    assert call("GET", f"/branches/{member.branch_id}/stats?period=decade").status_code == 400

@@ -1,0 +1,160 @@
+"""Tokens, the current user and the categories."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import audit, points, ranking, tokens
+from ..accounts import find_user
+from ..clock import campus_today, utcnow
+from ..extensions import db, limiter
+from ..i18n import current_locale_name
+from ..models import AccountStatus, Category
+from ..passwords import dummy_verify, verify_password
+from . import serialize
+from .blueprint import api, caller
+from .errors import Unauthorized, error_response
+from .schemas import CATEGORY, ME, NEW_TOKEN, PAGING, TOKEN, TOKEN_REQUEST, page_of
+from .validation import json_body, query_args
+
+
+def _token_account_key() -> str:
+    data = request.get_json(silent=True)
+    number = data.get("student_no") if isinstance(data, dict) else None
+    return "api-token:" + (number.strip().lower() if isinstance(number, str) else "")
+
+
+def _failed(response) -> bool:
+    # As on the login form, only failed attempts count towards the limits.
+    return response.status_code != 201
+
+
+@api.route(
+    "/tokens",
+    "POST",
+    summary="Create a personal access token",
+    description="Exchange a student number and password for a token. "
+    "Rate-limited like the login form. The token is shown only in this response.",
+    tag="Tokens",
+    body=TOKEN_REQUEST,
+    responses={201: ("The new token", NEW_TOKEN)},
+    errors=(401, 403, 429),
+    public=True,
+)
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_token_account_key,
+    deduct_when=_failed,
+)
+def create_token():
+    data = json_body(api.operation_for("api.create_token"))
+    user = find_user(db.session, data["student_no"])
+    if user is None:
+        dummy_verify()
+    if user is None or not verify_password(user.password_hash, data["password"]):
+        audit.record(
+            db.session,
+            "auth.token_failed",
+            actor=None,
+            subject=user,
+            student_no=data["student_no"].strip()[:32],
+        )
+        db.session.commit()
+        raise Unauthorized(_l("Wrong student number or password."))
+    if user.status != AccountStatus.ACTIVE:
+        return error_response(403, _l("This account cannot log in."))
+    issued = tokens.issue_token(
+        db.session,
+        user,
+        name=data.get("name", ""),
+        now=utcnow(),
+        lifetime_days=current_app.config["TRACKER_API_TOKEN_DAYS"],
+    )
+    db.session.commit()
+    body = {"token": issued.token, "expires_at": serialize.moment(issued.record.expires_at)}
+    return body, 201, {"Cache-Control": "no-store"}
+
+
+@api.route(
+    "/tokens",
+    "GET",
+    summary="List my tokens",
+    tag="Tokens",
+    query=PAGING,
+    responses={200: ("My live tokens, newest first", page_of(TOKEN))},
+)
+def list_tokens():
+    args = query_args(api.operation_for("api.list_tokens"))
+    mine = tokens.tokens_of(db.session, caller())
+    start = (args["page"] - 1) * args["per_page"]
+    items = [serialize.token(t) for t in mine[start : start + args["per_page"]]]
+    return serialize.page(items, args["page"], args["per_page"], len(mine))
+
+
+@api.route(
+    "/tokens/<int:token_id>",
+    "DELETE",
+    summary="Revoke one of my tokens",
+    tag="Tokens",
+    responses={204: ("Revoked", None)},
+)
+def revoke_token(token_id: int):
+    if not tokens.revoke_token(db.session, caller(), token_id, utcnow()):
+        return error_response(404, _l("There is nothing here."))
+    db.session.commit()
+    return "", 204
+
+
+@api.route(
+    "/me",
+    "GET",
+    summary="The current user",
+    description="Who I am, my points this week, month, academic year and all time, "
+    "and my rank in my branch this month.",
+    tag="Me",
+    responses={200: ("The current user", ME)},
+)
+def me():
+    user = caller()
+    summary = ranking.member_summary(db.session, user, campus_today())
+    standing = summary.rank_in_branch
+    return {
+        "id": user.id,
+        "student_no": user.student_no,
+        "name": user.name,
+        "role": user.role.value,
+        "branch": serialize.branch(user.branch),
+        "stage": user.stage.value if user.stage else None,
+        "locale": current_locale_name(),
+        "points": {kind: serialize.number(value) for kind, value in summary.points.items()},
+        "rank_in_branch": {
+            "period": "month",
+            "rank": standing.rank if standing else None,
+            "of": summary.branch_size,
+        },
+    }
+
+
+@api.route(
+    "/categories",
+    "GET",
+    summary="Activity categories and their current rules",
+    tag="Categories",
+    query=PAGING,
+    responses={200: ("Categories in display order", page_of(CATEGORY))},
+)
+def categories():
+    args = query_args(api.operation_for("api.categories"))
+    query = select(Category).where(Category.retired_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(
+        query.order_by(Category.sort_order, Category.id)
+        .limit(args["per_page"])
+        .offset((args["page"] - 1) * args["per_page"])
+    ).all()
+    today = campus_today()
+    items = [serialize.category(c, points.rule_for(db.session, c.id, today)) for c in found]
+    return serialize.page(items, args["page"], args["per_page"], total)

@@ -1,0 +1,285 @@
+"""Logging activities through the API: create, list, read, edit, withdraw, evidence."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from .. import entries, points, uploads
+from ..clock import campus_today, utcnow
+from ..entries import EntryInput
+from ..errors import Forbidden, InvalidInput
+from ..extensions import db
+from ..models import Activity, ActivityStatus, Category, User
+from ..permissions import can_read_records, readable_branch_ids
+from . import serialize
+from .blueprint import api, caller
+from .errors import BadRequest, NotFound
+from .schemas import (
+    ACTIVITY,
+    ACTIVITY_CHANGES,
+    DAY,
+    EVIDENCE_FORM,
+    ID,
+    NEW_ACTIVITY,
+    NEW_ACTIVITY_FORM,
+    PAGING,
+    page_of,
+)
+from .spec import Param
+from .validation import form_body, json_body, query_args
+
+
+def readable_activity_or_404(activity_id: int) -> Activity:
+    """An entry the caller may see; any other id answers 404, so nothing leaks."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not can_read_records(
+        db.session, caller(), activity.user_id, activity.branch_id
+    ):
+        raise NotFound()
+    return activity
+
+
+def activity_body(activity: Activity) -> dict[str, Any]:
+    booked = points.awarded_points(db.session, [activity.id]).get(activity.id)
+    return serialize.activity(activity, booked)
+
+
+def _settings() -> dict[str, Any]:
+    return {
+        "today": campus_today(),
+        "now": utcnow(),
+        "backdate_days": current_app.config["TRACKER_BACKDATE_DAYS"],
+        "upload_folder": current_app.config["UPLOAD_FOLDER"],
+    }
+
+
+def _files() -> list[uploads.PreparedFile]:
+    limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
+    files = [f for f in request.files.getlist("evidence") if f]
+    if len(files) > uploads.MAX_FILES:
+        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
+    # A NUL in a file name would reach the database, which cannot store it.
+    return [
+        uploads.prepare_evidence((f.filename or "").replace("\x00", ""), f.read(limit + 1), limit)
+        for f in files
+    ]
+
+
+def _mentee_numbers(ids: list[int]) -> list[str]:
+    """Student numbers for mentee ids; entries.check_entry applies the rules to them."""
+    found = dict(db.session.execute(select(User.id, User.student_no).where(User.id.in_(ids))).all())
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise InvalidInput({"mentee_ids": _l("No student with id %(id)s.", id=missing[0])})
+    return [found[i] for i in ids]
+
+
+def _entry_input(data: dict[str, Any], current: EntryInput | None = None) -> EntryInput:
+    entry = current or EntryInput(occurred_on=None, quantity=None)
+    for name in ("occurred_on", "quantity", "title", "description", "location"):
+        if name in data:
+            setattr(entry, name, data[name])
+    if "start_time" in data:
+        entry.start_time = time.fromisoformat(data["start_time"]) if data["start_time"] else None
+    if "mentee_ids" in data:
+        entry.mentee_numbers = _mentee_numbers(data["mentee_ids"])
+    return entry
+
+
+def _current_input(activity: Activity) -> EntryInput:
+    return EntryInput(
+        occurred_on=activity.occurred_on,
+        quantity=activity.quantity,
+        title=activity.title,
+        description=activity.description,
+        start_time=activity.start_time,
+        location=activity.location,
+        mentee_numbers=[link.mentee.student_no for link in activity.mentees],
+    )
+
+
+def _category(key: str) -> Category:
+    category = db.session.scalars(
+        select(Category).where(Category.key == key, Category.retired_at.is_(None))
+    ).first()
+    if category is None:
+        raise InvalidInput({"category": _l("No such category.")})
+    return category
+
+
+@api.route(
+    "/activities",
+    "POST",
+    summary="Log an activity",
+    description="As JSON, or as multipart/form-data with evidence files (needed by "
+    "categories whose rule requires evidence). Fields beyond the schema (points, status, "
+    "branch_id, ...) are refused. A repeated submission_key answers 200 with the entry "
+    "already booked.",
+    tag="Activities",
+    body=NEW_ACTIVITY,
+    multipart=NEW_ACTIVITY_FORM,
+    responses={
+        201: ("The new entry (pending, or approved at once if the rule says so)", ACTIVITY),
+        200: ("The same submission_key was sent before: the entry kept then", ACTIVITY),
+    },
+)
+def create_activity():
+    op = api.operation_for("api.create_activity")
+    if request.mimetype == "multipart/form-data":
+        data, files = form_body(op), _files()
+    else:
+        data, files = json_body(op), []
+    category = _category(data["category"])
+    try:
+        activity = entries.submit_entry(
+            db.session,
+            caller(),
+            category,
+            _entry_input(data),
+            files=files,
+            submission_key=data.get("submission_key"),
+            **_settings(),
+        )
+    except entries.DuplicateSubmission as duplicate:
+        return activity_body(db.session.get(Activity, duplicate.activity_id)), 200
+    location = url_for(".get_activity", activity_id=activity.id)
+    return activity_body(activity), 201, {"Location": location}
+
+
+LIST_FILTERS = (
+    Param("status", {"type": "string", "enum": [s.value for s in ActivityStatus]}, "Status"),
+    Param("member_id", ID, "Only this member's entries"),
+    Param("branch_id", ID, "Only entries booked to this branch"),
+    Param("category", {"type": "string", "maxLength": 32}, "Category key"),
+    Param("from", DAY, "Occurred on or after this day"),
+    Param("to", DAY, "Occurred on or before this day"),
+    *PAGING,
+)
+
+
+@api.route(
+    "/activities",
+    "GET",
+    summary="List entries I may read",
+    description="My own entries, and for committee, advisors and admins those of the "
+    "branches they may read. Newest first.",
+    tag="Activities",
+    query=LIST_FILTERS,
+    responses={200: ("A page of entries", page_of(ACTIVITY))},
+)
+def list_activities():
+    args = query_args(api.operation_for("api.list_activities"))
+    user = caller()
+    readable = readable_branch_ids(db.session, user)
+    query = select(Activity)
+    if readable is not None:
+        query = query.where(or_(Activity.user_id == user.id, Activity.branch_id.in_(readable)))
+        if args.get("branch_id") and args["branch_id"] not in readable | {user.branch_id}:
+            raise Forbidden(_l("You do not have permission to see or do this."))
+    if args.get("from") and args.get("to") and args["to"] < args["from"]:
+        raise BadRequest({"to": _l("The end is before the start.")})
+    filters = {
+        "status": lambda v: Activity.status == v,
+        "member_id": lambda v: Activity.user_id == v,
+        "branch_id": lambda v: Activity.branch_id == v,
+        "category": lambda v: Activity.category.has(Category.key == v),
+        "from": lambda v: Activity.occurred_on >= v,
+        "to": lambda v: Activity.occurred_on <= v,
+    }
+    for name, condition in filters.items():
+        if args.get(name) is not None:
+            query = query.where(condition(args[name]))
+    found = db.paginate(
+        query.order_by(Activity.occurred_on.desc(), Activity.id.desc()),
+        page=args["page"],
+        per_page=args["per_page"],
+        error_out=False,
+        count=True,
+    )
+    booked = points.awarded_points(db.session, [a.id for a in found.items])
+    items = [serialize.activity(a, booked.get(a.id)) for a in found.items]
+    return serialize.page(items, args["page"], args["per_page"], found.total or 0)
+
+
+@api.route(
+    "/activities/<int:activity_id>",
+    "GET",
+    summary="One entry",
+    tag="Activities",
+    responses={200: ("The entry", ACTIVITY)},
+)
+def get_activity(activity_id: int):
+    return activity_body(readable_activity_or_404(activity_id))
+
+
+@api.route(
+    "/activities/<int:activity_id>",
+    "PATCH",
+    summary="Edit my pending or rejected entry",
+    description="Only the fields given change; a rejected entry is resubmitted.",
+    tag="Activities",
+    body=ACTIVITY_CHANGES,
+    responses={200: ("The entry, pending review", ACTIVITY)},
+    errors=(409,),
+)
+def update_activity(activity_id: int):
+    activity = readable_activity_or_404(activity_id)
+    data = json_body(api.operation_for("api.update_activity"))
+    entries.update_entry(
+        db.session,
+        caller(),
+        activity,
+        _entry_input(data, _current_input(activity)),
+        files=[],
+        remove_ids=data.get("remove_evidence_ids", []),
+        **_settings(),
+    )
+    return activity_body(activity)
+
+
+@api.route(
+    "/activities/<int:activity_id>",
+    "DELETE",
+    summary="Withdraw my pending or rejected entry",
+    tag="Activities",
+    responses={200: ("The withdrawn entry", ACTIVITY)},
+    errors=(409,),
+)
+def withdraw_activity(activity_id: int):
+    activity = readable_activity_or_404(activity_id)
+    entries.withdraw_entry(db.session, caller(), activity, utcnow())
+    return activity_body(activity)
+
+
+@api.route(
+    "/activities/<int:activity_id>/evidence",
+    "POST",
+    summary="Add evidence files to my pending or rejected entry",
+    tag="Activities",
+    multipart=EVIDENCE_FORM,
+    responses={200: ("The entry with its files", ACTIVITY)},
+    errors=(409,),
+)
+def add_evidence(activity_id: int):
+    activity = readable_activity_or_404(activity_id)
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest({"evidence": _l("Send the files as multipart/form-data.")})
+    form_body(api.operation_for("api.add_evidence"))
+    files = _files()
+    if not files:
+        raise InvalidInput({"evidence": _l("Choose at least one file.")})
+    entries.update_entry(
+        db.session,
+        caller(),
+        activity,
+        _current_input(activity),
+        files=files,
+        remove_ids=[],
+        **_settings(),
+    )
+    return activity_body(activity)

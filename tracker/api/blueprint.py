@@ -1,0 +1,64 @@
+"""The API blueprint, its OpenAPI registry and who is calling.
+
+A request is authenticated by ``Authorization: Bearer <token>`` or by the
+browser session. Flask-WTF's automatic CSRF check is off for the blueprint
+(a token request has no cookie to forge); session-authenticated writes are
+checked here instead, with the token in the X-CSRFToken header.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import tokens
+from ..clock import utcnow
+from ..extensions import csrf, db
+from ..models import User
+from .errors import Unauthorized
+from .spec import MAX_ID, ApiSpec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+api = ApiSpec(bp, title="Tracker API", version="1.0.0")
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def ids_in_range() -> None:
+    # An id beyond the database's integer range cannot exist; looking it up
+    # would fail in the database instead of answering 404.
+    if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)
+
+
+@bp.before_request
+def authenticate() -> None:
+    op = api.operation_for(request.endpoint)
+    if op is None or op.public:
+        return
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, raw = header.partition(" ")
+        user = None
+        if scheme.lower() == "bearer":
+            user = tokens.authenticate(db.session, raw.strip(), utcnow())
+        if user is None:
+            raise Unauthorized(_l("The token is missing, wrong, expired or revoked."))
+        # Flask-Login's per-request user: current_user works, no session is written.
+        g._login_user = user
+        return
+    if not current_user.is_authenticated:
+        raise Unauthorized()
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+
+
+def caller() -> User:
+    """The authenticated user of this API request."""
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        abort(401)
+    return user

@@ -1,0 +1,103 @@
+"""Personal access tokens: issue, authenticate, list and revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import InvalidInput
+from .models import ApiToken, User
+
+PREFIX = "trk_"
+MAX_NAME = 64
+# last_used_at is written at most this often per token, so a busy script
+# does not turn every read into a write.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once, never stored
+    record: ApiToken
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, user: User, *, name: str, now: datetime, lifetime_days: int
+) -> IssuedToken:
+    """Create a token for ``user`` valid for ``lifetime_days``; the caller commits.
+
+    The returned ``token`` is the only copy of the secret.
+    """
+    name = (name or "").strip() or "API"
+    if len(name) > MAX_NAME:
+        raise InvalidInput({"name": _l("At most %(n)d characters.", n=MAX_NAME)})
+    raw = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_digest(raw),
+        prefix=raw[:10],
+        created_at=now,
+        expires_at=now + timedelta(days=lifetime_days),
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session, "token.created", actor=user, subject=user, branch_id=user.branch_id, target=record
+    )
+    return IssuedToken(token=raw, record=record)
+
+
+def authenticate(session: Session, raw: str, now: datetime) -> User | None:
+    """The active user a live token belongs to, or None; records when it was used."""
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
+        return None
+    record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        return None
+    user = record.user
+    if not user.is_active:
+        return None
+    if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == record.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return user
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that are not revoked, newest first (expired ones included)."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> bool:
+    """Revoke one of the user's own tokens; False when there is no such live token."""
+    record = session.get(ApiToken, token_id)
+    if record is None or record.user_id != user.id or record.revoked_at is not None:
+        return False
+    record.revoked_at = now
+    audit.record(
+        session, "token.revoked", actor=user, subject=user, branch_id=user.branch_id, target=record
+    )
+    return True
