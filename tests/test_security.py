@@ -163,3 +163,24 @@ def test_malformed_query_parameters_are_400_not_500(make, login):
     assert client.get("/leaderboard/?page=-3").status_code == 400
     assert client.get("/leaderboard/?branch=abc").status_code == 200
     assert client.get("/leaderboard/?branch=999999").status_code == 404
+
+
+def test_nul_bytes_in_forms_and_queries_are_400_not_500(clock, make, login, db):
+    from sqlalchemy import func, select
+
+    from tracker.models import Activity
+
+    client = login(make.member())
+    response = client.post(
+        "/activities/new/study",
+        data={
+            "occurred_on": "2026-11-25",
+            "start_time": "09:00",
+            "quantity": "30",
+            "title": "a\x00b",
+            "submission_key": "nul",
+        },
+    )
+    assert response.status_code == 400
+    assert client.get("/leaderboard/?period=week\x00").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0

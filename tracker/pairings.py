@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -177,6 +177,24 @@ def dispute_session(
         reason=reason,
         activity_id=activity.id,
     )
+
+
+def places_naming(mentee: User, *, open_only: bool) -> Select:
+    """The mentee's places in tutoring sessions, newest first, as a query to page through.
+
+    ``open_only``: sessions still waiting for review. Being named is what lets
+    a mentee see a session of another branch: its date, amount, title and
+    mentor, never the rest of the mentor's record.
+    """
+    query = (
+        select(ActivityMentee)
+        .join(Activity)
+        .where(ActivityMentee.mentee_id == mentee.id, Activity.status != ActivityStatus.WITHDRAWN)
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    )
+    if open_only:
+        query = query.where(Activity.status == ActivityStatus.PENDING)
+    return query
 
 
 def sessions_naming(session: Session, mentee: User, *, waiting: bool) -> list[Activity]:

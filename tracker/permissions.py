@@ -49,6 +49,8 @@ def can_read_activity(session: Session, viewer: User, activity) -> bool:
     if can_read_records(session, viewer, activity.user_id, activity.branch_id):
         return True
     return any(link.mentee_id == viewer.id for link in activity.mentees)
+
+
 def can_read_leaderboard(session: Session, viewer: User, kind: str, scope_id: int | None) -> bool:
     """Whether the viewer may see the member leaderboard of a branch, college or the school.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, request
+from flask import Flask, abort, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -56,8 +56,21 @@ def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
     }
 
 
+def refuse_nul_bytes() -> None:
+    """A NUL byte in a form or query is never legitimate, and PostgreSQL refuses to store one.
+
+    The API checks its JSON bodies against its schemas and answers in JSON itself.
+    """
+    if request.path.startswith("/api/"):
+        return
+    for _key, values in (*request.args.lists(), *request.form.lists()):
+        if any("\x00" in value for value in values):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    app.before_request(refuse_nul_bytes)
     if app.config["TRACKER_HTTPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     login_manager.login_view = "auth.login"

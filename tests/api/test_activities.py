@@ -100,8 +100,12 @@ def test_red_site_visit_with_evidence_as_multipart(api, member, clock):
     assert fake.status_code == 422 and "evidence" in fake.json["error"]["fields"]
 
 
-def test_tutoring_session_names_mentees_by_id(api, make, member, branch, clock):
+def test_tutoring_session_names_mentees_by_id(api, make, member, branch, clock, db):
+    from tracker.models import Pairing, PairingStatus
+
     mentee = make.member(make.branch())
+    db.session.add(Pairing(mentor_id=member.id, mentee_id=mentee.id, status=PairingStatus.ACCEPTED))
+    db.session.commit()
     body = {
         **STUDY,
         "category": "tutoring",

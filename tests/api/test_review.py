@@ -92,18 +92,28 @@ def session_with_mentee(make, member, db):
     return entry, mentee
 
 
-def test_named_mentee_confirms_and_disputes(api, session_with_mentee, clock, db):
+def test_named_mentee_confirms_once(api, session_with_mentee, clock, db):
     entry, mentee = session_with_mentee
     call = api(mentee)
     confirmed = call("POST", f"/activities/{entry.id}/confirmation", json={"decision": "confirm"})
     assert confirmed.status_code == 200, confirmed.json
     assert confirmed.json["response"] == "confirmed"
-    assert (
-        call(
-            "POST", f"/activities/{entry.id}/confirmation", json={"decision": "dispute"}
-        ).status_code
-        == 422
+    again = call(
+        "POST",
+        f"/activities/{entry.id}/confirmation",
+        json={"decision": "dispute", "reason": "改主意了"},
     )
+    assert again.status_code == 409
+    [link] = db.session.scalars(select(ActivityMentee)).all()
+    db.session.refresh(link)
+    assert link.response == MenteeResponse.CONFIRMED
+
+
+def test_named_mentee_disputes_with_a_reason(api, session_with_mentee, clock, db):
+    entry, mentee = session_with_mentee
+    call = api(mentee)
+    no_reason = call("POST", f"/activities/{entry.id}/confirmation", json={"decision": "dispute"})
+    assert no_reason.status_code == 422
     disputed = call(
         "POST",
         f"/activities/{entry.id}/confirmation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import confirmations, points
+from .. import pairings, points
 from ..clock import campus_today, utcnow
 from ..errors import Forbidden, InvalidInput
 from ..extensions import db
@@ -126,7 +126,7 @@ NAMED_SESSION = obj(
 def named_sessions():
     args = query_args(api.operation_for("api.named_sessions"))
     found = db.paginate(
-        confirmations.sessions_naming(db.session, caller(), open_only=args["open"] == "true"),
+        pairings.places_naming(caller(), open_only=args["open"] == "true"),
         page=args["page"],
         per_page=args["per_page"],
         error_out=False,
@@ -161,16 +161,20 @@ def named_sessions():
 def confirm_session(activity_id: int):
     user = caller()
     activity = db.session.get(Activity, activity_id)
-    link = confirmations.mentee_link(db.session, activity, user) if activity else None
+    link = None
+    if activity is not None:
+        link = next((m for m in activity.mentees if m.mentee_id == user.id), None)
     if link is None:
         if activity and can_read_records(db.session, user, activity.user_id, activity.branch_id):
             raise Forbidden(_l("Only a mentee named by this session can answer."))
         raise NotFound()
     data = json_body(api.operation_for("api.confirm_session"))
-    confirmations.respond_as_mentee(
-        db.session, link, data["decision"], data.get("reason"), utcnow()
-    )
+    if data["decision"] == "confirm":
+        pairings.confirm_session(db.session, user, activity, utcnow())
+    else:
+        pairings.dispute_session(db.session, user, activity, data.get("reason"), utcnow())
     db.session.commit()
+    db.session.refresh(link)
     return {
         "activity_id": activity.id,
         "response": link.response.value,

@@ -8,8 +8,8 @@ from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
 from .notification import Notification
 from .org import AdvisorScope, Branch, College, Membership
-from .tutoring import Pairing, PairingStatus
 from .token import ApiToken
+from .tutoring import Pairing, PairingStatus
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
