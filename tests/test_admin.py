@@ -545,3 +545,27 @@ def test_a_changed_setting_can_go_back_to_the_configured_value(db, app, as_admin
     assert setting("TRACKER_BACKDATE_DAYS") == app.config["TRACKER_BACKDATE_DAYS"] == 14
     assert actions(db)[-1] == "setting.reset"
     assert as_admin.post("/admin/settings/SECRET_KEY/reset").status_code == 404
+
+
+def test_admin_turns_on_approval_when_every_mentee_confirmed(as_admin, db, make):
+    from tracker.models import Category
+
+    tutoring = db.session.scalars(select(Category).where(Category.key == "tutoring")).one()
+    study = db.session.scalars(select(Category).where(Category.key == "study")).one()
+    assert "approve-when-confirmed" in as_admin.get(f"/admin/categories/{tutoring.id}").text
+    assert "approve-when-confirmed" not in as_admin.get(f"/admin/categories/{study.id}").text
+    as_admin.post(f"/admin/categories/{tutoring.id}/approve-when-confirmed", data={"enabled": "1"})
+    db.session.refresh(tutoring)
+    assert tutoring.approve_when_confirmed
+    refused = as_admin.post(
+        f"/admin/categories/{study.id}/approve-when-confirmed",
+        data={"enabled": "1"},
+        follow_redirects=True,
+    )
+    assert "alert-danger" in refused.text
+    db.session.refresh(study)
+    assert not study.approve_when_confirmed
+    as_admin.post(f"/admin/categories/{tutoring.id}/approve-when-confirmed", data={})
+    db.session.refresh(tutoring)
+    assert not tutoring.approve_when_confirmed
+    assert "category.auto_approval_changed" in actions(db)

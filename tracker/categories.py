@@ -167,3 +167,20 @@ def retire_category(session: Session, category: Category, actor: User, now: date
         raise InvalidInput({"category": _l("This category is retired already.")})
     category.retired_at = now
     audit.record(session, "category.retired", actor=actor, target=category, key=category.key)
+
+
+def set_approve_when_confirmed(
+    session: Session, category: Category, enabled: bool, actor: User
+) -> None:
+    """Whether a tutoring session is approved on its own once every named mentee confirms."""
+    if not category.needs_mentees:
+        raise InvalidInput({"category": _l("Only categories that name mentees have this.")})
+    category.approve_when_confirmed = enabled
+    audit.record(
+        session,
+        "category.auto_approval_changed",
+        actor=actor,
+        target=category,
+        key=category.key,
+        enabled=enabled,
+    )

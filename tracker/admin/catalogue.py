@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -100,6 +100,7 @@ def category(category_id: int):
         versions=categories.rule_versions(db.session, found),
         current=current,
         form=form,
+        confirm_form=ConfirmForm(),
     ), 422 if form.errors else 200
 
 
@@ -112,4 +113,17 @@ def retire_category(category_id: int):
         lambda: categories.retire_category(db.session, found, current_user, utcnow()),
         _("Category retired. Its entries and points stay."),
         url_for(".categories_page"),
+    )
+
+
+@bp.post("/categories/<int:category_id>/approve-when-confirmed")
+def approve_when_confirmed(category_id: int):
+    found = get_or_404(Category, category_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "1"
+    return apply(
+        lambda: categories.set_approve_when_confirmed(db.session, found, enabled, current_user),
+        _("Saved."),
+        url_for(".category", category_id=found.id),
     )
