@@ -28,7 +28,7 @@ run: $(STAMP) translations
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,8 +23,10 @@ from flask import g
 _TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["TRACKER_INSTANCE_PATH"] = str(_TMP / "instance")
-for leaked in ("DATABASE_URL", "SECRET_KEY", "TRACKER_SHOW_FULL_NAMES"):
+for leaked in ("DATABASE_URL", "SECRET_KEY", "TRACKER_SHOW_FULL_NAMES", "LC_ALL"):
     os.environ.pop(leaked, None)
+# The command line speaks the terminal's language; the tests read English.
+os.environ["LC_MESSAGES"] = "C"
 
 from flask_migrate import upgrade  # noqa: E402
 
@@ -77,7 +79,35 @@ def _database_url(backend: str) -> str:
             "PostgreSQL not configured: set TRACKER_TEST_POSTGRES_URL "
             "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/tracker_test)"
         )
-    return POSTGRES_URL
+    return _worker_database(POSTGRES_URL)
+
+
+_worker_databases: list[str] = []
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database next to the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    if name not in _worker_databases:
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        _worker_databases.append(name)
+        atexit.register(_drop_database, base, name)
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(base, name: str) -> None:
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 _prepared: dict[str, dict[str, list[dict]]] = {}

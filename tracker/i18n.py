@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -25,7 +26,7 @@ LOCALES = {"zh_CN": "中文", "en": "English"}
 
 def select_locale() -> str:
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return terminal_locale()
     # A script names its language per request; that wins over the account setting.
     if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
         return _from_accept_language()
@@ -34,6 +35,15 @@ def select_locale() -> str:
     if session.get("locale") in LOCALES:
         return session["locale"]
     return _from_accept_language()
+
+
+def terminal_locale() -> str:
+    """The command line speaks the terminal's language: Chinese when it says zh, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def _from_accept_language() -> str:
