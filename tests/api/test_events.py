@@ -165,9 +165,10 @@ def test_check_in_outside_the_window_is_a_conflict(api, member, event, clock, db
 def test_wrong_or_expired_code_is_refused(api, committee, member, clock, db):
     body = api(committee)("POST", "/events", json=new_event(rotating=True)).json
     call = api(member, **EN)
-    wrong = call("POST", f"/events/{body['id']}/checkin", json={"code": "ZZZZZZ"})
-    assert wrong.status_code == 422
-    assert wrong.json["error"]["fields"] == {"code": "Wrong or expired code."}
+    for code in ("ZZZZZZ", "签到码"):
+        wrong = call("POST", f"/events/{body['id']}/checkin", json={"code": code})
+        assert wrong.status_code == 422
+        assert wrong.json["error"]["fields"] == {"code": "Wrong or expired code."}
     # A rotating code is good for its minute and the next one, not longer.
     clock.move_to(FROZEN_NOW + timedelta(minutes=2))
     expired = call("POST", f"/events/{body['id']}/checkin", json={"code": body["code"]})
@@ -330,3 +331,32 @@ def test_unknown_events_answer_404(api, member, clock):
     call = api(member)
     assert call("GET", "/events/999").status_code == 404
     assert call("POST", "/events/999/checkin", json={"code": "ABCDEF"}).status_code == 404
+
+
+def test_check_in_by_code_alone(api, committee, member, make, event, clock, db):
+    code = code_of(db, event["id"])
+    first = api(member)("POST", "/events/checkin", json={"code": f" {code} "})
+    assert first.status_code == 200
+    assert (first.json["event"]["id"], first.json["new"]) == (event["id"], True)
+    again = api(member)("POST", "/events/checkin", json={"code": code})
+    assert again.json["new"] is False
+    outsider = api(make.member(make.branch()), **EN)("POST", "/events/checkin", json={"code": code})
+    assert outsider.status_code == 403
+    assert outsider.json["error"]["message"] == "This code belongs to an event of another branch."
+    wrong = api(member, **EN)("POST", "/events/checkin", json={"code": "ZZZZZZ"})
+    assert wrong.status_code == 422
+    assert wrong.json["error"]["fields"] == {"code": "Wrong or expired code."}
+    assert api(committee)("POST", "/events/checkin", json={"code": code}).json["new"] is True
+    advisor = api(make.user(Role.ADVISOR))("POST", "/events/checkin", json={"code": code})
+    assert advisor.status_code == 403
+
+
+def test_a_new_code_retires_the_old_one(api, committee, member, event, clock, db):
+    old = event["code"]
+    assert api(member)("POST", f"/events/{event['id']}/code").status_code == 403
+    rotated = api(committee)("POST", f"/events/{event['id']}/code")
+    assert rotated.status_code == 200 and rotated.json["code"] != old
+    refused = api(member)("POST", f"/events/{event['id']}/checkin", json={"code": old})
+    assert refused.status_code == 422
+    ok = api(member)("POST", f"/events/{event['id']}/checkin", json={"code": rotated.json["code"]})
+    assert ok.status_code == 200

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .. import attendance, event_codes
 from ..clock import utcnow
-from ..errors import InvalidInput
+from ..errors import Forbidden, InvalidInput
 from ..extensions import db
 from ..models import Attendance, AttendanceStatus, Event, Role, User
 from . import serialize
@@ -261,13 +261,53 @@ def get_event(event_id: int):
 def check_in(event_id: int):
     event = visible_event_or_404(event_id)
     data = json_body(api.operation_for("api.check_in"))
-    result = attendance.check_in(db.session, caller(), event, data["code"], utcnow())
+    return _checked_in(
+        event, attendance.check_in(db.session, caller(), event, data["code"], utcnow())
+    )
+
+
+def _checked_in(event: Event, result: attendance.CheckIn) -> dict[str, Any]:
     db.session.commit()
     return {
         "event": event_body(event, result.attendance, look_up=False),
         "attendance": serialize.attendance(result.attendance),
         "new": result.new,
     }
+
+
+@api.route(
+    "/events/checkin",
+    "POST",
+    summary="Check in with a code alone",
+    description="The open event of the caller's branch whose current code this is; "
+    "otherwise as checking in to a named event.",
+    tag="Events",
+    body=CHECKIN,
+    responses={200: ("The caller's attendance", CHECKED_IN)},
+    errors=(409,),
+)
+def check_in_by_code():
+    data = json_body(api.operation_for("api.check_in_by_code"))
+    user, now = caller(), utcnow()
+    if not user.logs_activities:
+        raise Forbidden(_l("You do not have permission to see or do this."))
+    event = attendance.event_for_code(db.session, user, data["code"], now)
+    return _checked_in(event, attendance.check_in(db.session, user, event, data["code"], now))
+
+
+@api.route(
+    "/events/<int:event_id>/code",
+    "POST",
+    summary="Retire the check-in code and make a new one",
+    description=MANAGERS_ONLY,
+    tag="Events",
+    responses={200: ("The event with its new code", EVENT)},
+)
+def rotate_code(event_id: int):
+    event = visible_event_or_404(event_id)
+    attendance.rotate_code(db.session, caller(), event)
+    db.session.commit()
+    return event_body(event)
 
 
 @api.route(
