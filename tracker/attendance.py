@@ -37,6 +37,7 @@ from .models import (
 )
 from .models.events import new_event_secret
 from .models.types import TENTH
+from .permissions import readable_branch_ids
 
 MAX_TITLE = 120
 MAX_PLACE = 200
@@ -70,7 +71,7 @@ def can_manage(user: User, event: Event) -> bool:
     return user.role == Role.COMMITTEE and user.branch_id in event.branch_ids
 
 
-def _ensure_manager(user: User, event: Event) -> None:
+def ensure_manager(user: User, event: Event) -> None:
     if not can_manage(user, event):
         raise Forbidden(_l("Only the committee of the event's branch can do this."))
 
@@ -186,7 +187,7 @@ def create_event(session: Session, organiser: User, data: EventInput, now: datet
 
 def rotate_code(session: Session, manager: User, event: Event) -> None:
     """A new secret: every code shown so far stops working."""
-    _ensure_manager(manager, event)
+    ensure_manager(manager, event)
     event.secret = new_event_secret()
     audit.record(session, "event.code_rotated", actor=manager, target=event)
 
@@ -315,7 +316,7 @@ def mark_present(
     session: Session, manager: User, event: Event, member: User, now: datetime
 ) -> CheckIn:
     """The committee records a late arrival (capacity does not stop the committee)."""
-    _ensure_manager(manager, event)
+    ensure_manager(manager, event)
     if member.branch_id not in event.branch_ids:
         raise Forbidden(_l("This member is not in the event's branches."))
     result = _record(session, event, member, AttendanceStatus.PRESENT, now, manager, capacity=False)
@@ -355,7 +356,7 @@ def request_leave(
 def approve_leave(session: Session, manager: User, attendance: Attendance, now: datetime) -> None:
     """The committee approves a leave request; the member is told."""
     event = attendance.event
-    _ensure_manager(manager, event)
+    ensure_manager(manager, event)
     changed = session.execute(
         update(Attendance)
         .where(
@@ -384,7 +385,7 @@ def close_event(session: Session, manager: User, event: Event, now: datetime) ->
     the unique (event, member) constraint and the ledger's one award per
     entry keep single. The caller commits.
     """
-    _ensure_manager(manager, event)
+    ensure_manager(manager, event)
     if now < event.starts_at:
         raise Conflict(_l("An event can be closed once it has started."))
     closed = session.execute(
@@ -492,6 +493,21 @@ def attendance_sheet(session: Session, event: Event) -> tuple[list[Attendance], 
         .order_by(User.student_no)
     )
     return records, [u for u in everyone if u.id not in marked]
+
+
+def visible_branch_ids(session: Session, user: User) -> set[int] | None:
+    """Branches whose events the user sees: a member's or committee's own, else what they read.
+
+    None means every branch (an admin).
+    """
+    if user.role in (Role.MEMBER, Role.COMMITTEE):
+        return {user.branch_id} if user.branch_id else set()
+    return readable_branch_ids(session, user)
+
+
+def can_see(session: Session, user: User, event: Event) -> bool:
+    visible = visible_branch_ids(session, user)
+    return visible is None or bool(event.branch_ids & visible)
 
 
 def events_for_branches(branch_ids: set[int] | None):

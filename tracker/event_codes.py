@@ -32,6 +32,8 @@ def normalise_code(code: str | None) -> str:
 
 def code_matches(event: Event, code: str, now: datetime) -> bool:
     """Whether ``code`` is the event's code now (or, if rotating, a minute ago)."""
-    code = normalise_code(code)
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters,
+    # and anyone can type 签到 into the code field.
+    code = normalise_code(code).encode()
     moments = [now, now - timedelta(seconds=CODE_PERIOD)] if event.rotating else [now]
-    return any(hmac.compare_digest(code, code_for(event, m)) for m in moments)
+    return any(hmac.compare_digest(code, code_for(event, m).encode()) for m in moments)

@@ -8,6 +8,7 @@ must refuse requests without a token or with a wrong one.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import flask_babel
 import pytest
@@ -15,8 +16,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tracker import tokens
+from tracker import attendance, tokens
 from tracker.api.views import api
+from tracker.attendance import EventInput
 from tracker.clock import utcnow
 
 # Examples per operation: enough to reach each operation's refusals and
@@ -27,11 +29,20 @@ MAX_EXAMPLES = int(os.environ.get("TRACKER_API_FUZZ_EXAMPLES", "5"))
 
 @pytest.fixture
 def seeded_token(app, db, make):
-    """A committee member's token, in a branch with a member and a pending entry."""
+    """A committee member's token, in a branch with a member, a pending entry, an open event."""
     branch = make.branch()
     member = make.member(branch)
     make.activity(member)
     committee = make.committee(branch)
+    now = utcnow()
+    event = EventInput(
+        title="主题党日",
+        category=make.category("meeting"),
+        place="",
+        starts_at=now - timedelta(minutes=10),
+        ends_at=now + timedelta(hours=1),
+    )
+    attendance.create_event(db.session, committee, event, now)
     issued = tokens.issue_token(db.session, committee, name="fuzz", now=utcnow(), lifetime_days=1)
     db.session.commit()
     return issued.token
@@ -79,7 +90,8 @@ def test_every_secured_operation_refuses_missing_and_wrong_tokens(client):
     doc = client.get("/api/v1/openapi.json").json
     for path, operations in doc["paths"].items():
         url = "/api/v1" + path.replace("{activity_id}", "1").replace("{branch_id}", "1")
-        url = url.replace("{token_id}", "1")
+        for name in ("token_id", "event_id", "pairing_id"):
+            url = url.replace("{" + name + "}", "1")
         for method, operation in operations.items():
             if operation.get("security") == []:
                 continue

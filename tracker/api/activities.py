@@ -103,7 +103,7 @@ def _current_input(activity: Activity) -> EntryInput:
     )
 
 
-def _category(key: str) -> Category:
+def active_category(key: str) -> Category:
     category = db.session.scalars(
         select(Category).where(Category.key == key, Category.retired_at.is_(None))
     ).first()
@@ -134,7 +134,7 @@ def create_activity():
         data, files = form_body(op), _files()
     else:
         data, files = json_body(op), []
-    category = _category(data["category"])
+    category = active_category(data["category"])
     try:
         activity = entries.submit_entry(
             db.session,

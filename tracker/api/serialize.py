@@ -8,7 +8,17 @@ from typing import Any
 
 from ..clock import to_campus
 from ..i18n import category_name, format_points, rule_summary
-from ..models import Activity, ApiToken, Branch, Category, PointRule, User
+from ..models import (
+    Activity,
+    ApiToken,
+    Attendance,
+    Branch,
+    Category,
+    Event,
+    Pairing,
+    PointRule,
+    User,
+)
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -121,3 +131,44 @@ def token(value: ApiToken) -> dict[str, Any]:
 
 def page(items: list, page_no: int, per_page: int, total: int, **extra) -> dict[str, Any]:
     return {"items": items, "page": page_no, "per_page": per_page, "total": total, **extra}
+
+
+def event(value: Event, mine: Attendance | None, code: str | None) -> dict[str, Any]:
+    """An event; ``code`` only for those who manage it, ``attendance`` the caller's own."""
+    return {
+        "id": value.id,
+        "title": value.title,
+        "category": value.category.key,
+        "place": value.place,
+        "starts_at": moment(value.starts_at),
+        "ends_at": moment(value.ends_at),
+        "checkin_opens_at": moment(value.checkin_opens_at),
+        "checkin_closes_at": moment(value.checkin_closes_at),
+        "points": number(value.points),
+        "capacity": value.capacity,
+        "mandatory": value.mandatory,
+        "rotating": value.rotating,
+        "branches": [branch(b) for b in value.branches],
+        "closed_at": moment(value.closed_at),
+        "attendance": mine.status.value if mine else None,
+        "code": code,
+    }
+
+
+def attendance(value: Attendance) -> dict[str, Any]:
+    return {
+        "member": person(value.member),
+        "status": value.status.value,
+        "recorded_at": moment(value.recorded_at),
+    }
+
+
+def pairing(value: Pairing) -> dict[str, Any]:
+    return {
+        "id": value.id,
+        "mentor": person(value.mentor),
+        "mentee": person(value.mentee),
+        "status": value.status.value,
+        "created_at": moment(value.created_at),
+        "accepted_at": moment(value.accepted_at),
+    }

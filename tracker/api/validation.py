@@ -2,7 +2,7 @@
 
 Supports the part of JSON Schema the API uses: type (one or a list, "null"
 included), enum, minimum/maximum, multipleOf, exclusiveMinimum, minLength/maxLength,
-pattern, format "date", items/maxItems/uniqueItems, required and
+pattern, format "date" and "date-time" (with an offset), items/maxItems/uniqueItems, required and
 additionalProperties false. Values come back parsed: dates as ``date``,
 numbers as exact ``Decimal`` or ``int``.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,12 @@ from .errors import BadRequest, Unprocessable
 from .spec import Operation
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+# Times far from now are mistakes, and near the ends of the calendar
+# arithmetic on them (a window before the start) would overflow.
+YEARS = range(1970, 3000)
 NOT_GIVEN = object()
 
 
@@ -65,7 +71,22 @@ def _check_string(schema: dict[str, Any], value: str):
             return date.fromisoformat(value)
         except ValueError:
             raise _Invalid(_l("A date as YYYY-MM-DD, please.")) from None
+    if schema.get("format") == "date-time":
+        return _moment(value)
     return value
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 time with its offset, in UTC; a time without offset is ambiguous."""
+    try:
+        if not DATE_TIME.match(value):
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        if moment.year not in YEARS:
+            raise ValueError(value)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _Invalid(_l("A time as ISO 8601 with an offset, please.")) from None
 
 
 def check_value(schema: dict[str, Any], value: Any) -> Any:

@@ -20,23 +20,15 @@ from ..extensions import db
 from ..forms import show_errors
 from ..i18n import category_name
 from ..models import Attendance, AttendanceStatus, Branch, Category, Event, Role, User
-from ..permissions import readable_branch_ids
 from ..roles import role_required
 from .forms import ButtonForm, CodeForm, EventForm, LeaveForm
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 
-def _visible_branch_ids() -> set[int] | None:
-    if current_user.role in (Role.MEMBER, Role.COMMITTEE):
-        return {current_user.branch_id} if current_user.branch_id else set()
-    return readable_branch_ids(db.session, current_user)
-
-
 def _event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    visible = _visible_branch_ids()
-    if event is None or (visible is not None and not (event.branch_ids & visible)):
+    if event is None or not attendance.can_see(db.session, current_user, event):
         abort(404)
     return event
 
@@ -64,7 +56,7 @@ def qr_svg(url: str) -> Markup:
 @login_required
 def index():
     now = utcnow()
-    query = attendance.events_for_branches(_visible_branch_ids())
+    query = attendance.events_for_branches(attendance.visible_branch_ids(db.session, current_user))
     upcoming = db.session.scalars(
         query.where(Event.ends_at >= now, Event.closed_at.is_(None)).order_by(Event.starts_at)
     ).all()
