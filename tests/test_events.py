@@ -10,8 +10,8 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_codes, totals
-from tracker.attendance import EventInput
+from tracker import attendance, attendance_rates, event_codes, event_planning, totals
+from tracker.event_planning import EventInput
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -38,7 +38,7 @@ def new_event(db, make, committee, *, start=timedelta(minutes=30), **overrides) 
         "ends_at": FROZEN_NOW + start + timedelta(minutes=90),
         **overrides,
     }
-    event = attendance.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
+    event = event_planning.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
     db.session.commit()
     return event
 

@@ -1,4 +1,4 @@
-"""Events and attendance: create, check in, mark, leave, close, attendance rates.
+"""Attendance at events: check in, mark present, leave, close.
 
 Closing an event books one approved entry per attendee through
 ``points.approve_entry``; the entry carries the event's id, so neither a
@@ -8,7 +8,7 @@ second close nor two people checking one member in can book twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -21,175 +21,19 @@ from .accounts import branch_on
 from .clock import to_campus
 from .errors import Conflict, Forbidden, InvalidInput
 from .event_codes import code_matches
+from .event_planning import ensure_manager
 from .models import (
     ATTENDED,
     AccountStatus,
     Activity,
     Attendance,
     AttendanceStatus,
-    Branch,
-    Category,
     Event,
     Role,
-    Unit,
     User,
-    event_branch,
 )
-from .models.events import new_event_secret
-from .models.types import TENTH
-from .permissions import readable_branch_ids
 
-MAX_TITLE = 120
-MAX_PLACE = 200
 MAX_REASON = 500
-MAX_CAPACITY = 10_000
-MAX_POINTS = Decimal(20)
-
-
-@dataclass
-class EventInput:
-    title: str
-    category: Category | None
-    place: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    opens_before: int = 30  # minutes before the start that check-in opens
-    closes_after: int = 30  # minutes after the start that check-in closes
-    points: Decimal | None = None
-    capacity: int | None = None
-    mandatory: bool = False
-    rotating: bool = False
-    branch_ids: list[int] | None = None
-
-
-def can_manage(user: User, event: Event) -> bool:
-    """The committee of one of the event's branches, or an admin."""
-    if not user.is_active:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.COMMITTEE and user.branch_id in event.branch_ids
-
-
-def ensure_manager(user: User, event: Event) -> None:
-    if not can_manage(user, event):
-        raise Forbidden(_l("Only the committee of the event's branch can do this."))
-
-
-def default_points(session: Session, category: Category, starts_at: datetime, ends_at: datetime):
-    """What the category's rule gives for attending the whole event."""
-    day = to_campus(starts_at).date()
-    rule = points.rule_for(session, category.id, day)
-    if rule is None:
-        return None
-    minutes = Decimal(int((ends_at - starts_at).total_seconds() // 60))
-    quantity = {Unit.MINUTES: minutes, Unit.HOURS: (minutes / 60).quantize(TENTH)}.get(
-        category.unit, Decimal(1)
-    )
-    return points.points_for_quantity(rule, quantity)
-
-
-def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[list[Branch], dict]:
-    errors: dict[str, object] = {}
-    title = (data.title or "").strip()
-    if not title:
-        errors["title"] = _l("Please give a title.")
-    elif len(title) > MAX_TITLE:
-        errors["title"] = _l("At most %(n)d characters.", n=MAX_TITLE)
-    if len((data.place or "").strip()) > MAX_PLACE:
-        errors["place"] = _l("At most %(n)d characters.", n=MAX_PLACE)
-    if data.category is None or data.category.retired_at is not None:
-        errors["category"] = _l("Please choose a category.")
-    if data.starts_at is None:
-        errors["starts_at"] = _l("Please give the start.")
-    elif data.ends_at is None or data.ends_at <= data.starts_at:
-        errors["ends_at"] = _l("The end must come after the start.")
-    elif data.ends_at - data.starts_at > timedelta(days=1):
-        errors["ends_at"] = _l("An event lasts at most one day.")
-    if not 0 <= data.opens_before <= 24 * 60:
-        errors["opens_before"] = _l("Between %(min)s and %(max)s.", min=0, max=24 * 60)
-    if not 1 <= data.closes_after <= 24 * 60:
-        errors["closes_after"] = _l("Between %(min)s and %(max)s.", min=1, max=24 * 60)
-    if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
-        errors["capacity"] = _l("Between %(min)s and %(max)s.", min=1, max=MAX_CAPACITY)
-    if data.points is not None and not (
-        0 <= data.points <= MAX_POINTS and data.points == data.points.quantize(TENTH)
-    ):
-        errors["points"] = _l("Between 0 and %(max)s, with at most one decimal.", max=MAX_POINTS)
-    if organiser.role == Role.ADMIN:
-        wanted = set(data.branch_ids or [])
-        branches = list(
-            session.scalars(
-                select(Branch).where(Branch.id.in_(wanted), Branch.archived_at.is_(None))
-            )
-        )
-        if not wanted or len(branches) != len(wanted):
-            errors["branch_ids"] = _l("Choose at least one branch.")
-    elif organiser.role == Role.COMMITTEE and organiser.is_active and organiser.branch_id:
-        branches = [session.get(Branch, organiser.branch_id)]
-    else:
-        raise Forbidden(_l("Only the branch committee can create events."))
-    return branches, errors
-
-
-def create_event(session: Session, organiser: User, data: EventInput, now: datetime) -> Event:
-    """Create an event and tell every member of its branches; the caller commits."""
-    branches, errors = _check_event(session, organiser, data)
-    if not errors and data.points is None:
-        data.points = default_points(session, data.category, data.starts_at, data.ends_at)
-        if data.points is None:
-            errors["starts_at"] = _l("No point rule applies on that day.")
-    if errors:
-        raise InvalidInput(errors)
-    event = Event(
-        title=data.title.strip(),
-        category_id=data.category.id,
-        place=(data.place or "").strip(),
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        checkin_opens_at=data.starts_at - timedelta(minutes=data.opens_before),
-        checkin_closes_at=data.starts_at + timedelta(minutes=data.closes_after),
-        points=data.points,
-        capacity=data.capacity,
-        mandatory=data.mandatory,
-        rotating=data.rotating,
-        created_by_id=organiser.id,
-        created_at=now,
-        branches=branches,
-    )
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        "event.created",
-        actor=organiser,
-        branch_id=branches[0].id if len(branches) == 1 else None,
-        target=event,
-    )
-    members = session.scalars(
-        select(User.id).where(
-            User.branch_id.in_([b.id for b in branches]),
-            User.status == AccountStatus.ACTIVE,
-            User.id != organiser.id,
-        )
-    )
-    for member_id in members:
-        notify.notify(
-            session,
-            member_id,
-            "event_created",
-            event_id=event.id,
-            title=event.title,
-            when=event.starts_at,
-        )
-    return event
-
-
-def rotate_code(session: Session, manager: User, event: Event) -> None:
-    """A new secret: every code shown so far stops working."""
-    ensure_manager(manager, event)
-    event.secret = new_event_secret()
-    audit.record(session, "event.code_rotated", actor=manager, target=event)
 
 
 def _open_events(session: Session, now: datetime):
@@ -436,36 +280,6 @@ def close_event(session: Session, manager: User, event: Event, now: datetime) ->
     return booked
 
 
-def remind_upcoming(session: Session, now: datetime, within: timedelta) -> int:
-    """Tell members of events starting within ``within`` (once per event); returns events told."""
-    due = session.scalars(
-        select(Event).where(
-            Event.closed_at.is_(None),
-            Event.reminded_at.is_(None),
-            Event.starts_at > now,
-            Event.starts_at <= now + within,
-        )
-    ).all()
-    for event in due:
-        event.reminded_at = now
-        members = session.scalars(
-            select(User.id).where(
-                User.branch_id.in_(event.branch_ids), User.status == AccountStatus.ACTIVE
-            )
-        )
-        for member_id in members:
-            notify.notify(
-                session,
-                member_id,
-                "event_soon",
-                event_id=event.id,
-                title=event.title,
-                when=event.starts_at,
-                opens=event.checkin_opens_at,
-            )
-    return len(due)
-
-
 # --- reading ---------------------------------------------------------------
 
 
@@ -493,42 +307,3 @@ def attendance_sheet(session: Session, event: Event) -> tuple[list[Attendance], 
         .order_by(User.student_no)
     )
     return records, [u for u in everyone if u.id not in marked]
-
-
-def visible_branch_ids(session: Session, user: User) -> set[int] | None:
-    """Branches whose events the user sees: a member's or committee's own, else what they read.
-
-    None means every branch (an admin).
-    """
-    if user.role in (Role.MEMBER, Role.COMMITTEE):
-        return {user.branch_id} if user.branch_id else set()
-    return readable_branch_ids(session, user)
-
-
-def can_see(session: Session, user: User, event: Event) -> bool:
-    visible = visible_branch_ids(session, user)
-    return visible is None or bool(event.branch_ids & visible)
-
-
-def events_for_branches(branch_ids: set[int] | None):
-    """A query of events for any of the branches (None: every event)."""
-    query = select(Event)
-    if branch_ids is not None:
-        query = query.where(
-            Event.id.in_(
-                select(event_branch.c.event_id).where(event_branch.c.branch_id.in_(branch_ids))
-            )
-        )
-    return query
-
-
-def upcoming_events(session: Session, branch_id: int, now: datetime, limit: int = 5) -> list[Event]:
-    """Events of the branch that have not ended, soonest first."""
-    return list(
-        session.scalars(
-            events_for_branches({branch_id})
-            .where(Event.ends_at >= now, Event.closed_at.is_(None))
-            .order_by(Event.starts_at)
-            .limit(limit)
-        )
-    )

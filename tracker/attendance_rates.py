@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .attendance import events_for_branches
 from .clock import to_campus
+from .event_planning import events_for_branches
 from .models import Attendance, AttendanceStatus, Event, Membership
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import attendance, pairings
+from . import attendance, event_planning, pairings
 from .event_codes import code_for
 from .models import (
     Activity,
@@ -60,7 +60,7 @@ def seed_events(seeder, groups) -> None:
 
 
 def _event(seeder, organiser, category, title, place, mandatory, starts, created) -> Event:
-    data = attendance.EventInput(
+    data = event_planning.EventInput(
         title=title,
         category=category,
         place=place,
@@ -69,7 +69,7 @@ def _event(seeder, organiser, category, title, place, mandatory, starts, created
         mandatory=mandatory,
         rotating=not mandatory,
     )
-    return attendance.create_event(seeder.session, organiser, data, created)
+    return event_planning.create_event(seeder.session, organiser, data, created)
 
 
 def _attend(seeder, event: Event, members, committee, starts: datetime) -> None:

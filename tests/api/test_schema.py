@@ -16,10 +16,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tracker import attendance, tokens
+from tracker import event_planning, tokens
 from tracker.api.views import api
-from tracker.attendance import EventInput
 from tracker.clock import utcnow
+from tracker.event_planning import EventInput
 
 # Examples per operation: enough to reach each operation's refusals and
 # typical successes, few enough to keep the suite fast on both databases.
@@ -42,7 +42,7 @@ def seeded_token(app, db, make):
         starts_at=now - timedelta(minutes=10),
         ends_at=now + timedelta(hours=1),
     )
-    attendance.create_event(db.session, committee, event, now)
+    event_planning.create_event(db.session, committee, event, now)
     issued = tokens.issue_token(db.session, committee, name="fuzz", now=utcnow(), lifetime_days=1)
     db.session.commit()
     return issued.token

@@ -17,7 +17,7 @@ from flask_babel import gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tracker import entries
+from tracker import entries, event_planning
 from tracker.clock import campus_now, campus_today
 from tracker.i18n import STATUS_LABELS
 from tracker.models import AccountStatus, Activity, ActivityStatus, LedgerEntry, User
@@ -411,17 +411,16 @@ def test_member_checks_in_with_the_short_code_and_committee_closes_the_event(
 ):
     from datetime import UTC, datetime
 
-    from tracker import attendance
     from tracker.models import Attendance, AttendanceStatus
 
     branch = make.branch()
     member = make.member(branch, name="张小红")
     committee = make.committee(branch, name="赵支委")
     started = datetime.now(UTC) - timedelta(minutes=1)
-    event = attendance.create_event(
+    event = event_planning.create_event(
         db.session,
         committee,
-        attendance.EventInput(
+        event_planning.EventInput(
             title="主题党日：重温入党誓词",
             category=make.category("meeting"),
             place="校史馆",

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
-from .. import attendance
+from .. import event_planning
 from ..clock import utcnow
 from ..extensions import db
 
@@ -23,6 +23,6 @@ from ..extensions import db
 @with_appcontext
 def notify_upcoming(within: int) -> None:
     """Notify the members of each event that starts soon (once per event)."""
-    told = attendance.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
+    told = event_planning.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
     db.session.commit()
     click.echo(f"Reminded the members of {told} event(s).")

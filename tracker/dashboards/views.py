@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import attendance, ranking
+from .. import event_planning, ranking
 from ..clock import campus_today, utcnow
 from ..extensions import db
 from ..models import AccountStatus, Activity, ActivityStatus, Branch, College, Role, User
@@ -48,7 +48,7 @@ def home():
         recent=recent,
         pending_reviews=pending_reviews,
         registrations=registrations,
-        upcoming_events=attendance.upcoming_events(
+        upcoming_events=event_planning.upcoming_events(
             db.session, current_user.branch_id, utcnow(), limit=3
         )
         if current_user.branch_id

@@ -14,7 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..attendance import MAX_PLACE, MAX_REASON, MAX_TITLE
+from ..attendance import MAX_REASON
+from ..event_planning import MAX_PLACE, MAX_TITLE
 
 
 class EventForm(FlaskForm):

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import attendance, event_codes
+from .. import attendance, event_codes, event_planning
 from ..clock import campus_today, campus_zone, utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -28,14 +28,14 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 def _event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    if event is None or not attendance.can_see(db.session, current_user, event):
+    if event is None or not event_planning.can_see(db.session, current_user, event):
         abort(404)
     return event
 
 
 def _managed_event_or_404(event_id: int) -> Event:
     event = _event_or_404(event_id)
-    if not attendance.can_manage(current_user, event):
+    if not event_planning.can_manage(current_user, event):
         abort(403)
     return event
 
@@ -56,7 +56,9 @@ def qr_svg(url: str) -> Markup:
 @login_required
 def index():
     now = utcnow()
-    query = attendance.events_for_branches(attendance.visible_branch_ids(db.session, current_user))
+    query = event_planning.events_for_branches(
+        event_planning.visible_branch_ids(db.session, current_user)
+    )
     upcoming = db.session.scalars(
         query.where(Event.ends_at >= now, Event.closed_at.is_(None)).order_by(Event.starts_at)
     ).all()
@@ -73,11 +75,11 @@ def index():
     )
 
 
-def _event_input(form: EventForm) -> attendance.EventInput:
+def _event_input(form: EventForm) -> event_planning.EventInput:
     zone = campus_zone()
     starts = datetime.combine(form.day.data, form.start.data, zone)
     ends = datetime.combine(form.day.data, form.end.data, zone)
-    return attendance.EventInput(
+    return event_planning.EventInput(
         title=form.title.data,
         category=db.session.get(Category, form.category_id.data),
         place=form.place.data or "",
@@ -114,7 +116,9 @@ def new():
         del form.branch_ids
     if form.validate_on_submit():
         try:
-            event = attendance.create_event(db.session, current_user, _event_input(form), utcnow())
+            event = event_planning.create_event(
+                db.session, current_user, _event_input(form), utcnow()
+            )
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()
@@ -130,7 +134,7 @@ def new():
 def detail(event_id: int):
     event = _event_or_404(event_id)
     mine = attendance.attendance_of(db.session, event, current_user.id)
-    managing = attendance.can_manage(current_user, event)
+    managing = event_planning.can_manage(current_user, event)
     records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
     return render_template(
         "events/detail.html",
@@ -284,7 +288,7 @@ def rotate(event_id: int):
     event = _managed_event_or_404(event_id)
     if not ButtonForm().validate():
         abort(400)
-    attendance.rotate_code(db.session, current_user, event)
+    event_planning.rotate_code(db.session, current_user, event)
     db.session.commit()
     flash(_("A new code was made; the old one no longer works."), "success")
     return redirect(url_for(".code", event_id=event.id))
