@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from .accounts import branches, colleges, create_admin, users
     from .demo import seed_demo
     from .ledger import check_ledger, rebuild_totals
+    from .terms import terms
 
     for command in (
         create_admin,
@@ -16,5 +17,6 @@ def init_app(app: Flask) -> None:
         seed_demo,
         check_ledger,
         rebuild_totals,
+        terms,
     ):
         app.cli.add_command(command)

@@ -5,6 +5,7 @@ from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
 from .org import AdvisorScope, Branch, College, Membership
+from .term import Term
 from .user import AccountStatus, Role, Stage, User
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PointRule",
     "Role",
     "Stage",
+    "Term",
     "Unit",
     "User",
 ]

@@ -36,6 +36,16 @@ class LedgerEntry(db.Model):
         Index("ix_ledger_user_category_earned", "user_id", "category_id", "earned_on"),
         Index("ix_ledger_branch_earned", "branch_id", "earned_on"),
         Index("ix_ledger_earned_user", "earned_on", "user_id"),
+        # Covers custom-range leaderboards: they read only the index.
+        Index(
+            "ix_ledger_earned_cover",
+            "earned_on",
+            "branch_id",
+            "user_id",
+            "category_id",
+            "kind",
+            "points_tenths",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +79,8 @@ class MemberTotal(db.Model):
 
     Derived from the ledger in the same transaction as each ledger row and
     rebuilt by ``flask rebuild-totals``; ``check-ledger`` proves them equal.
-    ``period_kind`` is week, month, year (academic, from 1 September) or all.
+    ``period_kind`` is week, month, term (period_start = the term's first
+    day), year (academic, from 1 September) or all.
     """
 
     __tablename__ = "member_total"
