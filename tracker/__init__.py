@@ -46,10 +46,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .branch.views import bp as branch
     from .dashboards.views import bp as dashboards
+    from .exports.views import bp as exports
     from .rankings.views import bp as rankings
     from .review.views import bp as review
 
-    for blueprint in (auth, dashboards, activities, review, branch, rankings):
+    for blueprint in (auth, dashboards, activities, review, branch, rankings, exports):
         app.register_blueprint(blueprint)
 
 

@@ -566,3 +566,16 @@ def inactive_members(session: Session, branch_id: int, today: date, days: int) -
     roster = branch_roster(session, branch_id, standard_period("all", today))
     quiet = [row for row in roster if row.inactive_since(today, days)]
     return sorted(quiet, key=lambda r: (r.last_approved_on or date.min, r.standing.name))
+
+
+def member_category_points(
+    session: Session, period: Period, scope: Scope
+) -> dict[tuple[int, int], Decimal]:
+    """Points per (member, category) earned in the scope during the period."""
+    src = _source(period, scope, None, per_category=True)
+    rows = session.execute(
+        select(src.user_id, src.category_id, func.sum(src.points))
+        .where(*src.where)
+        .group_by(src.user_id, src.category_id)
+    )
+    return {(user_id, category_id): _tenths(p) for user_id, category_id, p in rows}
