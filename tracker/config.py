@@ -92,6 +92,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Whether members see each other's full names on leaderboards",
     ),
     Setting(
+        "TRACKER_INACTIVE_DAYS",
+        "TRACKER_INACTIVE_DAYS",
+        30,
+        int,
+        "Days without an approved entry after which the committee dashboard lists a "
+        "member as inactive",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",

@@ -454,10 +454,11 @@ def _tenths(value) -> Decimal:
 
 @dataclass(frozen=True)
 class Trend:
-    """Weekly points: ``weeks`` are the Mondays, ``series`` maps a label to one value a week."""
+    """Weekly points: ``weeks`` are the Mondays, ``series`` maps a key (a category or
+    branch id, or None for the total) to one value a week."""
 
     weeks: list[date]
-    series: dict[str, list[Decimal]]
+    series: dict[int | None, list[Decimal]]
 
 
 def weekly_trend(
@@ -468,35 +469,38 @@ def weekly_trend(
     weeks: int = 12,
     user_id: int | None = None,
     split: str | None = None,
+    only: list[int] | None = None,
 ) -> Trend:
     """Points per week for the last ``weeks`` weeks, in total or split by
-    "category" or "branch"; read from the stored weekly totals."""
+    "category" or "branch" (``only`` those ids); read from the stored weekly totals."""
     last = period_start("week", today)
     mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     table = MemberCategoryTotal if split == "category" else MemberTotal
-    label_col = {
-        "category": Category.name_zh,
-        "branch": Branch.name,
-        None: literal(""),
-    }[split]
-    query = select(table.period_start, label_col.label("label"), func.sum(table.points)).where(
-        table.period_kind == "week",
-        table.period_start >= mondays[0],
-        scope.branch_filter(table.branch_id),
+    keys = [table.period_start]
+    if split == "category":
+        keys.append(table.category_id)
+    elif split == "branch":
+        keys.append(table.branch_id)
+    query = (
+        select(*keys, func.sum(table.points))
+        .where(
+            table.period_kind == "week",
+            table.period_start >= mondays[0],
+            scope.branch_filter(table.branch_id),
+        )
+        .group_by(*keys)
     )
     if user_id is not None:
         query = query.where(table.user_id == user_id)
-    if split == "category":
-        query = query.join(Category, Category.id == table.category_id)
-    elif split == "branch":
-        query = query.join(Branch, Branch.id == table.branch_id)
-    query = query.group_by(table.period_start, label_col)
+    if only is not None and split:
+        query = query.where(keys[1].in_(only))
     index = {monday: i for i, monday in enumerate(mondays)}
-    series: dict[str, list[Decimal]] = {}
-    for start, label, points in session.execute(query):
-        values = series.setdefault(label, [Decimal(0)] * weeks)
-        values[index[start]] = _tenths(points)
-    return Trend(mondays, dict(sorted(series.items())))
+    series: dict[int | None, list[Decimal]] = {}
+    for row in session.execute(query):
+        key = row[1] if split else None
+        values = series.setdefault(key, [Decimal(0)] * weeks)
+        values[index[row[0]]] = _tenths(row[-1])
+    return Trend(mondays, series)
 
 
 @dataclass(frozen=True)
