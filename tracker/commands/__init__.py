@@ -5,6 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from .accounts import branches, colleges, create_admin, users
+    from .bench import bench_seed
     from .demo import seed_demo
     from .ledger import check_ledger, rebuild_totals
     from .terms import terms
@@ -18,5 +19,6 @@ def init_app(app: Flask) -> None:
         check_ledger,
         rebuild_totals,
         terms,
+        bench_seed,
     ):
         app.cli.add_command(command)
