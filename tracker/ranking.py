@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select, union
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
@@ -175,33 +175,39 @@ def _earned(period: Period, scope: Scope, category_id: int | None, *, by_branch:
 
 
 def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
-    """Every ranked member of the scope with points, rank and list position, as one query.
+    """Every ranked member of the scope with points, rank, list position and the
+    number of rows, as one query.
 
     Current members appear even with no points; people who earned points in
-    the scope during the period and have since moved appear too.
+    the scope during the period and have since moved appear too. A left join
+    from the users (rather than a UNION) keeps it to one pass over them.
     """
     earned = _earned(period, scope, category_id).subquery()
-    current = select(User.id.label("user_id")).where(
-        scope.branch_filter(User.branch_id),
-        User.status == AccountStatus.ACTIVE,
-        User.role.in_(RANKED_ROLES),
-    )
-    people = union(current, select(earned.c.user_id)).subquery()
     points = func.coalesce(earned.c.points, 0)
     return (
         select(
-            people.c.user_id,
+            User.id.label("user_id"),
             points.label("points"),
             func.coalesce(earned.c.entries, 0).label("entries"),
             func.rank().over(order_by=points.desc()).label("rank"),
             func.row_number().over(order_by=(points.desc(), User.name, User.id)).label("position"),
+            func.count().over().label("total"),
             User.name,
             User.student_no,
             User.branch_id,
         )
-        .select_from(people)
-        .join(User, User.id == people.c.user_id)
-        .outerjoin(earned, earned.c.user_id == people.c.user_id)
+        .select_from(User)
+        .outerjoin(earned, earned.c.user_id == User.id)
+        .where(
+            or_(
+                and_(
+                    scope.branch_filter(User.branch_id),
+                    User.status == AccountStatus.ACTIVE,
+                    User.role.in_(RANKED_ROLES),
+                ),
+                earned.c.user_id.is_not(None),
+            )
+        )
     )
 
 
@@ -216,6 +222,7 @@ class Standing:
     branch_name: str | None
     points: Decimal
     entries: int
+    total: int
 
 
 def _rows(session: Session, ranked, *conditions) -> list[Standing]:
@@ -236,6 +243,7 @@ def _rows(session: Session, ranked, *conditions) -> list[Standing]:
             branch_name=r.branch_name,
             points=Decimal(r.points or 0).quantize(TENTH),
             entries=int(r.entries or 0),
+            total=int(r.total),
         )
         for r in rows
     ]
@@ -270,19 +278,25 @@ def member_leaderboard(
     per_page: int = 50,
     viewer_id: int | None = None,
 ) -> Leaderboard:
-    """One page of the member leaderboard, plus the viewer's own standing and neighbours."""
-    ranked = _standings(period, scope, category_id).subquery()
-    total = session.scalar(select(func.count()).select_from(ranked)) or 0
+    """One page of the member leaderboard, plus the viewer's own standing and neighbours.
+
+    One statement: the standings are computed once (a CTE, which both
+    databases materialise when it is read twice) and the page, the viewer's
+    row and the rows just above and below it are picked from them.
+    """
+    ranked = _standings(period, scope, category_id).cte("ranked")
     first = (page - 1) * per_page + 1
-    rows = _rows(session, ranked, ranked.c.position.between(first, first + per_page - 1))
-    me, around = None, []
+    wanted = [ranked.c.position.between(first, first + per_page - 1)]
     if viewer_id is not None:
-        mine = _rows(session, ranked, ranked.c.user_id == viewer_id)
-        if mine:
-            me = mine[0]
-            around = _rows(
-                session, ranked, ranked.c.position.between(me.position - 1, me.position + 1)
-            )
+        mine = select(ranked.c.position).where(ranked.c.user_id == viewer_id).scalar_subquery()
+        wanted.append(ranked.c.position.between(mine - 1, mine + 1))
+    picked = _rows(session, ranked, or_(*wanted))
+    total = picked[0].total if picked else 0
+    if not picked and page > 1:
+        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+    rows = [r for r in picked if first <= r.position < first + per_page]
+    me = next((r for r in picked if r.user_id == viewer_id), None)
+    around = [r for r in picked if me and abs(r.position - me.position) <= 1]
     return Leaderboard(rows, total, page, per_page, me, around)
 
 
