@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tracker import points, ranking
+from tracker import points, ranking, statistics
 from tracker.periods import custom_period, standard_period
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -229,7 +229,7 @@ def test_category_filter_and_points_by_category(db, make):
             db.session, period, scope, category_id=study.id, viewer_id=member.id
         )
         assert board.me.points == Decimal(2) and board.me.entries == 1
-        mix = {c.key: c.points for c in ranking.points_by_category(db.session, period, scope)}
+        mix = {c.key: c.points for c in statistics.points_by_category(db.session, period, scope)}
         assert mix == {"study": Decimal(2), "volunteer": Decimal(4)}
 
 

@@ -1,7 +1,7 @@
-"""Totals, ranks and statistics: the one place that adds points up for display.
+"""Totals and ranks: the one place that adds points up for display.
 
-Every number a page, a chart or an export shows comes from a function here,
-with a ``Period`` (week, month, term, academic year, all time, custom range)
+Every number a page, a chart or an export shows comes from a function here
+(or from ``statistics``, which sums through ``points_source`` below), with a ``Period`` (week, month, term, academic year, all time, custom range)
 and a ``Scope`` (branch, college, school, optionally narrowed to the branches
 a viewer may read). Standard periods read the stored per-period totals (one
 row per member and branch, so the cost does not grow with the number of
@@ -23,7 +23,6 @@ from .errors import InvalidInput
 from .models import (
     AccountStatus,
     Branch,
-    Category,
     College,
     EntryKind,
     LedgerEntry,
@@ -34,7 +33,7 @@ from .models import (
     Term,
     User,
 )
-from .periods import CALENDAR_KINDS, Period, custom_period, period_start, standard_period
+from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
 
 RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
@@ -115,7 +114,12 @@ class _Source:
     where: tuple
 
 
-def _source(period: Period, scope: Scope, category_id: int | None, per_category: bool = False):
+def points_source(
+    period: Period, scope: Scope, category_id: int | None, per_category: bool = False
+):
+    """Where per-member points of the period come from: the stored totals for standard
+    periods, the ledger for custom ranges. Every sum in this module and in
+    ``statistics`` reads through it."""
     if period.is_standard:
         table = MemberCategoryTotal if category_id or per_category else MemberTotal
         where = [
@@ -159,7 +163,7 @@ def _source(period: Period, scope: Scope, category_id: int | None, per_category:
 
 def _earned(period: Period, scope: Scope, category_id: int | None, *, by_branch: bool = False):
     """Points and entries per member (and branch) earned in the scope during the period."""
-    src = _source(period, scope, category_id)
+    src = points_source(period, scope, category_id)
     keys = [src.user_id.label("user_id")]
     if by_branch:
         keys.append(src.branch_id.label("branch_id"))
@@ -302,7 +306,7 @@ def member_leaderboard(
 
 def member_points(session: Session, user_id: int, period: Period) -> Decimal:
     """A member's points in a period, across all branches they were in."""
-    src = _source(period, Scope("school"), None)
+    src = points_source(period, Scope("school"), None)
     value = session.scalar(select(func.sum(src.points)).where(*src.where, src.user_id == user_id))
     return Decimal(value or 0).quantize(TENTH)
 
@@ -451,7 +455,7 @@ def branch_leaderboard(
             branch_id=r.id,
             branch_name=r.name,
             college_name=r.college_name,
-            points=_tenths(r.points),
+            points=tenths(r.points),
             members=int(r.members),
             active_members=int(r.active),
         )
@@ -459,141 +463,8 @@ def branch_leaderboard(
     ]
 
 
-def _tenths(value) -> Decimal:
+def tenths(value) -> Decimal:
     """A sum read back from the database: Decimal when typed, raw tenths otherwise."""
     if isinstance(value, Decimal):
         return value.quantize(TENTH)
     return (Decimal(int(value or 0)) / 10).quantize(TENTH)
-
-
-@dataclass(frozen=True)
-class Trend:
-    """Weekly points: ``weeks`` are the Mondays, ``series`` maps a key (a category or
-    branch id, or None for the total) to one value a week."""
-
-    weeks: list[date]
-    series: dict[int | None, list[Decimal]]
-
-
-def weekly_trend(
-    session: Session,
-    today: date,
-    scope: Scope,
-    *,
-    weeks: int = 12,
-    user_id: int | None = None,
-    split: str | None = None,
-    only: list[int] | None = None,
-) -> Trend:
-    """Points per week for the last ``weeks`` weeks, in total or split by
-    "category" or "branch" (``only`` those ids); read from the stored weekly totals."""
-    last = period_start("week", today)
-    mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    table = MemberCategoryTotal if split == "category" else MemberTotal
-    keys = [table.period_start]
-    if split == "category":
-        keys.append(table.category_id)
-    elif split == "branch":
-        keys.append(table.branch_id)
-    query = (
-        select(*keys, func.sum(table.points))
-        .where(
-            table.period_kind == "week",
-            table.period_start >= mondays[0],
-            scope.branch_filter(table.branch_id),
-        )
-        .group_by(*keys)
-    )
-    if user_id is not None:
-        query = query.where(table.user_id == user_id)
-    if only is not None and split:
-        query = query.where(keys[1].in_(only))
-    index = {monday: i for i, monday in enumerate(mondays)}
-    series: dict[int | None, list[Decimal]] = {}
-    for row in session.execute(query):
-        key = row[1] if split else None
-        values = series.setdefault(key, [Decimal(0)] * weeks)
-        values[index[row[0]]] = _tenths(row[-1])
-    return Trend(mondays, series)
-
-
-@dataclass(frozen=True)
-class CategoryPoints:
-    category_id: int
-    key: str
-    name_zh: str
-    name_en: str
-    points: Decimal
-
-
-def points_by_category(
-    session: Session, period: Period, scope: Scope, *, user_id: int | None = None
-) -> list[CategoryPoints]:
-    """Points per category in the period (adjustments without a category left out)."""
-    src = _source(period, scope, None, per_category=True)
-    query = (
-        select(
-            Category.id,
-            Category.key,
-            Category.name_zh,
-            Category.name_en,
-            func.sum(src.points).label("points"),
-        )
-        .join(Category, Category.id == src.category_id)
-        .where(*src.where)
-        .group_by(Category.id, Category.key, Category.name_zh, Category.name_en)
-        .order_by(Category.sort_order)
-    )
-    if user_id is not None:
-        query = query.where(src.user_id == user_id)
-    return [
-        CategoryPoints(r[0], r[1], r[2], r[3], _tenths(r.points)) for r in session.execute(query)
-    ]
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    standing: Standing
-    last_approved_on: date | None
-
-    def inactive_since(self, today: date, days: int) -> bool:
-        return self.last_approved_on is None or self.last_approved_on <= today - timedelta(days)
-
-
-def branch_roster(session: Session, branch_id: int, period: Period) -> list[RosterRow]:
-    """Every member of a branch with their points in the period and the day of their
-    last approved entry that has not been revoked."""
-    board = member_leaderboard(session, period, Scope("branch", branch_id), per_page=100_000)
-    reversed_ = select(LedgerEntry.activity_id).where(LedgerEntry.kind == EntryKind.REVERSAL)
-    last = dict(
-        session.execute(
-            select(LedgerEntry.user_id, func.max(LedgerEntry.earned_on))
-            .where(
-                LedgerEntry.user_id.in_([r.user_id for r in board.rows]),
-                LedgerEntry.kind == EntryKind.AWARD,
-                LedgerEntry.activity_id.not_in(reversed_),
-            )
-            .group_by(LedgerEntry.user_id)
-        ).all()
-    )
-    return [RosterRow(row, last.get(row.user_id)) for row in board.rows]
-
-
-def inactive_members(session: Session, branch_id: int, today: date, days: int) -> list[RosterRow]:
-    """Members with no approved entry in the last ``days`` days, longest quiet first."""
-    roster = branch_roster(session, branch_id, standard_period("all", today))
-    quiet = [row for row in roster if row.inactive_since(today, days)]
-    return sorted(quiet, key=lambda r: (r.last_approved_on or date.min, r.standing.name))
-
-
-def member_category_points(
-    session: Session, period: Period, scope: Scope
-) -> dict[tuple[int, int], Decimal]:
-    """Points per (member, category) earned in the scope during the period."""
-    src = _source(period, scope, None, per_category=True)
-    rows = session.execute(
-        select(src.user_id, src.category_id, func.sum(src.points))
-        .where(*src.where)
-        .group_by(src.user_id, src.category_id)
-    )
-    return {(user_id, category_id): _tenths(p) for user_id, category_id, p in rows}

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ranking
+from . import ranking, statistics
 from .models import Activity, ActivityStatus, Branch, Category, User
 from .periods import Period
 from .points import awarded_points
@@ -94,8 +94,8 @@ def branch_report(session: Session, branch: Branch, period: Period) -> BranchRep
         session, period, ranking.Scope("college", branch.college_id)
     )
     standing = next((s for s in college if s.branch_id == branch.id), None)
-    by_category = ranking.member_category_points(session, period, scope)
-    roster = ranking.branch_roster(session, branch.id, period)
+    by_category = statistics.member_category_points(session, period, scope)
+    roster = statistics.branch_roster(session, branch.id, period)
     categories = list(session.scalars(select(Category).order_by(Category.sort_order)))
     lines = [
         ReportLine(

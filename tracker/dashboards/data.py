@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import ranking
+from .. import ranking, statistics
 from ..i18n import category_name
 from ..models import AccountStatus, Activity, ActivityStatus, Branch, Category, User
 from ..periods import Period, standard_period
@@ -28,7 +28,7 @@ def _number(value: Decimal) -> float:
     return float(value)
 
 
-def line_chart(trend: ranking.Trend, names: dict, kind: str = "line") -> dict:
+def line_chart(trend: statistics.Trend, names: dict, kind: str = "line") -> dict:
     return {
         "type": kind,
         "labels": [monday.isoformat() for monday in trend.weeks],
@@ -57,8 +57,8 @@ def _category_names(session: Session) -> dict[int, str]:
 @dataclass(frozen=True)
 class MemberDashboard:
     summary: ranking.MemberSummary
-    trend: ranking.Trend
-    categories: list[ranking.CategoryPoints]
+    trend: statistics.Trend
+    categories: list[statistics.CategoryPoints]
     category_period: Period
     recent: list[Activity]
     names: dict[int, str]
@@ -88,8 +88,10 @@ def member_dashboard(session: Session, user: User, today: date) -> MemberDashboa
     ).all()
     return MemberDashboard(
         summary=summary,
-        trend=ranking.weekly_trend(session, today, everywhere, weeks=TREND_WEEKS, user_id=user.id),
-        categories=ranking.points_by_category(session, period, everywhere, user_id=user.id),
+        trend=statistics.weekly_trend(
+            session, today, everywhere, weeks=TREND_WEEKS, user_id=user.id
+        ),
+        categories=statistics.points_by_category(session, period, everywhere, user_id=user.id),
         category_period=period,
         recent=list(recent),
         names=_category_names(session),
@@ -118,9 +120,9 @@ class CommitteeDashboard:
     branch: Branch
     period: Period
     pending: int
-    trend: ranking.Trend
-    roster: list[ranking.RosterRow]
-    inactive: list[ranking.RosterRow]
+    trend: statistics.Trend
+    roster: list[statistics.RosterRow]
+    inactive: list[statistics.RosterRow]
     inactive_days: int
     names: dict[int, str]
 
@@ -139,16 +141,16 @@ def committee_dashboard(
             Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
         )
     )
-    roster = ranking.branch_roster(session, branch.id, period)
+    roster = statistics.branch_roster(session, branch.id, period)
     return CommitteeDashboard(
         branch=branch,
         period=period,
         pending=pending or 0,
-        trend=ranking.weekly_trend(
+        trend=statistics.weekly_trend(
             session, today, ranking.Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
         ),
         roster=roster,
-        inactive=ranking.inactive_members(session, branch.id, today, inactive_days),
+        inactive=statistics.inactive_members(session, branch.id, today, inactive_days),
         inactive_days=inactive_days,
         names=_category_names(session),
     )
@@ -158,8 +160,8 @@ def committee_dashboard(
 class AdvisorDashboard:
     period: Period
     branches: list[ranking.BranchStanding]
-    trend: ranking.Trend
-    categories: list[ranking.CategoryPoints]
+    trend: statistics.Trend
+    categories: list[statistics.CategoryPoints]
     top: ranking.Leaderboard
     names: dict[int, str]
 
@@ -204,10 +206,10 @@ def advisor_dashboard(
     return AdvisorDashboard(
         period=period,
         branches=branches,
-        trend=ranking.weekly_trend(
+        trend=statistics.weekly_trend(
             session, today, scope, weeks=TREND_WEEKS, split="branch", only=leading
         ),
-        categories=ranking.points_by_category(session, period, scope),
+        categories=statistics.points_by_category(session, period, scope),
         top=ranking.member_leaderboard(
             session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
         ),

@@ -1,0 +1,155 @@
+"""Statistics for dashboards and reports: weekly trends, category mix, rosters.
+
+They sum through ``ranking.points_source`` (stored totals for standard periods,
+the ledger for custom ranges) and take ranks from ``ranking.member_leaderboard``,
+so a number here is always the number the leaderboards show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import ranking
+from .models import Category, EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
+from .periods import Period, period_start, standard_period
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Weekly points: ``weeks`` are the Mondays, ``series`` maps a key (a category or
+    branch id, or None for the total) to one value a week."""
+
+    weeks: list[date]
+    series: dict[int | None, list[Decimal]]
+
+
+def weekly_trend(
+    session: Session,
+    today: date,
+    scope: ranking.Scope,
+    *,
+    weeks: int = 12,
+    user_id: int | None = None,
+    split: str | None = None,
+    only: list[int] | None = None,
+) -> Trend:
+    """Points per week for the last ``weeks`` weeks, in total or split by
+    "category" or "branch" (``only`` those ids); read from the stored weekly totals."""
+    last = period_start("week", today)
+    mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    table = MemberCategoryTotal if split == "category" else MemberTotal
+    keys = [table.period_start]
+    if split == "category":
+        keys.append(table.category_id)
+    elif split == "branch":
+        keys.append(table.branch_id)
+    query = (
+        select(*keys, func.sum(table.points))
+        .where(
+            table.period_kind == "week",
+            table.period_start >= mondays[0],
+            scope.branch_filter(table.branch_id),
+        )
+        .group_by(*keys)
+    )
+    if user_id is not None:
+        query = query.where(table.user_id == user_id)
+    if only is not None and split:
+        query = query.where(keys[1].in_(only))
+    index = {monday: i for i, monday in enumerate(mondays)}
+    series: dict[int | None, list[Decimal]] = {}
+    for row in session.execute(query):
+        key = row[1] if split else None
+        values = series.setdefault(key, [Decimal(0)] * weeks)
+        values[index[row[0]]] = ranking.tenths(row[-1])
+    return Trend(mondays, series)
+
+
+@dataclass(frozen=True)
+class CategoryPoints:
+    category_id: int
+    key: str
+    name_zh: str
+    name_en: str
+    points: Decimal
+
+
+def points_by_category(
+    session: Session, period: Period, scope: ranking.Scope, *, user_id: int | None = None
+) -> list[CategoryPoints]:
+    """Points per category in the period (adjustments without a category left out)."""
+    src = ranking.points_source(period, scope, None, per_category=True)
+    query = (
+        select(
+            Category.id,
+            Category.key,
+            Category.name_zh,
+            Category.name_en,
+            func.sum(src.points).label("points"),
+        )
+        .join(Category, Category.id == src.category_id)
+        .where(*src.where)
+        .group_by(Category.id, Category.key, Category.name_zh, Category.name_en)
+        .order_by(Category.sort_order)
+    )
+    if user_id is not None:
+        query = query.where(src.user_id == user_id)
+    return [
+        CategoryPoints(r[0], r[1], r[2], r[3], ranking.tenths(r.points))
+        for r in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    standing: ranking.Standing
+    last_approved_on: date | None
+
+    def inactive_since(self, today: date, days: int) -> bool:
+        return self.last_approved_on is None or self.last_approved_on <= today - timedelta(days)
+
+
+def branch_roster(session: Session, branch_id: int, period: Period) -> list[RosterRow]:
+    """Every member of a branch with their points in the period and the day of their
+    last approved entry that has not been revoked."""
+    board = ranking.member_leaderboard(
+        session, period, ranking.Scope("branch", branch_id), per_page=100_000
+    )
+    reversed_ = select(LedgerEntry.activity_id).where(LedgerEntry.kind == EntryKind.REVERSAL)
+    last = dict(
+        session.execute(
+            select(LedgerEntry.user_id, func.max(LedgerEntry.earned_on))
+            .where(
+                LedgerEntry.user_id.in_([r.user_id for r in board.rows]),
+                LedgerEntry.kind == EntryKind.AWARD,
+                LedgerEntry.activity_id.not_in(reversed_),
+            )
+            .group_by(LedgerEntry.user_id)
+        ).all()
+    )
+    return [RosterRow(row, last.get(row.user_id)) for row in board.rows]
+
+
+def inactive_members(session: Session, branch_id: int, today: date, days: int) -> list[RosterRow]:
+    """Members with no approved entry in the last ``days`` days, longest quiet first."""
+    roster = branch_roster(session, branch_id, standard_period("all", today))
+    quiet = [row for row in roster if row.inactive_since(today, days)]
+    return sorted(quiet, key=lambda r: (r.last_approved_on or date.min, r.standing.name))
+
+
+def member_category_points(
+    session: Session, period: Period, scope: ranking.Scope
+) -> dict[tuple[int, int], Decimal]:
+    """Points per (member, category) earned in the scope during the period."""
+    src = ranking.points_source(period, scope, None, per_category=True)
+    rows = session.execute(
+        select(src.user_id, src.category_id, func.sum(src.points))
+        .where(*src.where)
+        .group_by(src.user_id, src.category_id)
+    )
+    return {(user_id, category_id): ranking.tenths(p) for user_id, category_id, p in rows}
