@@ -1,9 +1,10 @@
 """Totals and ranks: the one place that adds points up for display.
 
 Every number a page, a chart or an export shows comes from a function here
-(or from ``statistics``, which sums through ``points_source`` below), with a ``Period`` (week, month, term, academic year, all time, custom range)
-and a ``Scope`` (branch, college, school, optionally narrowed to the branches
-a viewer may read). Standard periods read the stored per-period totals (one
+(or from ``statistics``, which sums through ``points_source`` below), with a
+``Period`` (week, month, term, academic year, all time, custom range) and a
+``Scope`` (branch, college, school, optionally narrowed to the branches a
+viewer may read). Standard periods read the stored per-period totals (one
 row per member and branch, so the cost does not grow with the number of
 entries); custom ranges sum the ledger through an index that covers the
 query. Ties share a rank: 1, 2, 2, 4.

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import ranking
 from .models import Category, EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
-from .periods import Period, period_start, standard_period
+from .periods import Period, period_start
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def weekly_trend(
         select(*keys, func.sum(table.points))
         .where(
             table.period_kind == "week",
-            table.period_start >= mondays[0],
+            # Equalities, not a range: each week is one index lookup.
+            table.period_start.in_(mondays),
             scope.branch_filter(table.branch_id),
         )
         .group_by(*keys)
@@ -120,14 +121,20 @@ def branch_roster(session: Session, branch_id: int, period: Period) -> list[Rost
     board = ranking.member_leaderboard(
         session, period, ranking.Scope("branch", branch_id), per_page=100_000
     )
-    reversed_ = select(LedgerEntry.activity_id).where(LedgerEntry.kind == EntryKind.REVERSAL)
+    reversal = aliased(LedgerEntry)
+    reversed_ = (
+        select(reversal.id)
+        .where(reversal.activity_id == LedgerEntry.activity_id)
+        .where(reversal.kind == EntryKind.REVERSAL)
+        .exists()
+    )
     last = dict(
         session.execute(
             select(LedgerEntry.user_id, func.max(LedgerEntry.earned_on))
             .where(
                 LedgerEntry.user_id.in_([r.user_id for r in board.rows]),
                 LedgerEntry.kind == EntryKind.AWARD,
-                LedgerEntry.activity_id.not_in(reversed_),
+                ~reversed_,
             )
             .group_by(LedgerEntry.user_id)
         ).all()
@@ -135,10 +142,16 @@ def branch_roster(session: Session, branch_id: int, period: Period) -> list[Rost
     return [RosterRow(row, last.get(row.user_id)) for row in board.rows]
 
 
-def inactive_members(session: Session, branch_id: int, today: date, days: int) -> list[RosterRow]:
-    """Members with no approved entry in the last ``days`` days, longest quiet first."""
-    roster = branch_roster(session, branch_id, standard_period("all", today))
-    quiet = [row for row in roster if row.inactive_since(today, days)]
+def inactive_members(
+    roster: list[RosterRow], branch_id: int, today: date, days: int
+) -> list[RosterRow]:
+    """Current members of the branch (from its roster) with no approved entry in
+    the last ``days`` days, longest quiet first."""
+    quiet = [
+        row
+        for row in roster
+        if row.standing.branch_id == branch_id and row.inactive_since(today, days)
+    ]
     return sorted(quiet, key=lambda r: (r.last_approved_on or date.min, r.standing.name))
 
 

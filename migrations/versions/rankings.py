@@ -14,6 +14,18 @@ branch_labels = None
 depends_on = None
 
 
+MEMBER_TOTAL_USER = ["period_kind", "period_start", "user_id", "branch_id", "points_tenths", "entries"]
+CATEGORY_TOTAL_USER = [
+    "period_kind",
+    "period_start",
+    "category_id",
+    "user_id",
+    "branch_id",
+    "points_tenths",
+    "entries",
+]
+
+
 def upgrade():
     op.create_table(
         "term",
@@ -33,9 +45,18 @@ def upgrade():
             ["earned_on", "branch_id", "user_id", "category_id", "kind", "points_tenths"],
             unique=False,
         )
+    # Cover the per-member sums of college and school leaderboards.
+    with op.batch_alter_table("member_total", schema=None) as batch_op:
+        batch_op.create_index("ix_member_total_user", MEMBER_TOTAL_USER, unique=False)
+    with op.batch_alter_table("member_category_total", schema=None) as batch_op:
+        batch_op.create_index("ix_member_category_total_user", CATEGORY_TOTAL_USER, unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("member_category_total", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_category_total_user")
+    with op.batch_alter_table("member_total", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_total_user")
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_earned_cover")
     op.drop_table("term")

@@ -150,7 +150,7 @@ def committee_dashboard(
             session, today, ranking.Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
         ),
         roster=roster,
-        inactive=statistics.inactive_members(session, branch.id, today, inactive_days),
+        inactive=statistics.inactive_members(roster, branch.id, today, inactive_days),
         inactive_days=inactive_days,
         names=_category_names(session),
     )

@@ -87,6 +87,16 @@ class MemberTotal(db.Model):
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "user_id", "branch_id"),
         Index("ix_member_total_rank", "period_kind", "period_start", "branch_id", "points_tenths"),
+        # Covers the per-member sums of college and school leaderboards.
+        Index(
+            "ix_member_total_user",
+            "period_kind",
+            "period_start",
+            "user_id",
+            "branch_id",
+            "points_tenths",
+            "entries",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +121,16 @@ class MemberCategoryTotal(db.Model):
             "category_id",
             "branch_id",
             "points_tenths",
+        ),
+        Index(
+            "ix_member_category_total_user",
+            "period_kind",
+            "period_start",
+            "category_id",
+            "user_id",
+            "branch_id",
+            "points_tenths",
+            "entries",
         ),
     )
 
