@@ -106,3 +106,12 @@ def test_advisor_dashboard_shows_only_assigned_branches(db, make, login, clock):
     admin = login(make.user(Role.ADMIN)).get("/dashboard/advisor.json?period=month").get_json()
     assert "丙支部" in admin["charts"]["branches"]["labels"]
     assert Decimal(str(admin["charts"]["branches"]["datasets"][0]["data"][0])) == 6
+
+
+def test_admin_pages_open_on_a_branch_and_a_college_without_being_told(make, login, clock):
+    branch = make.branch()
+    make.member(branch, name="张三")
+    client = login(make.user(Role.ADMIN))
+    assert "张三" in client.get("/leaderboard/").get_data(as_text=True)
+    assert client.get("/dashboard/branch").status_code == 200
+    assert client.get("/dashboard/advisor?scope=college").status_code == 200

@@ -93,6 +93,14 @@ def shows_full_name(viewer: User, row_branch_id: int | None, show_all: bool, rea
     return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
 
 
+def _first_branch(session: Session, readable: frozenset[int] | None) -> int | None:
+    """The branch a page opens on when the viewer has none of their own."""
+    query = select(Branch.id).where(Branch.archived_at.is_(None)).order_by(Branch.id).limit(1)
+    if readable is not None:
+        query = query.where(Branch.id.in_(sorted(readable)))
+    return session.scalar(query)
+
+
 def _int(args: MultiDict, name: str) -> int | None:
     raw = args.get(name)
     if raw in (None, ""):
@@ -152,9 +160,7 @@ def parse_filters(
     is_member = viewer.role in (Role.MEMBER, Role.COMMITTEE)
     branch = college = None
     if scope_kind == "branch":
-        branch_id = _int(args, "branch") or viewer.branch_id
-        if branch_id is None and readable:
-            branch_id = min(readable)
+        branch_id = _int(args, "branch") or viewer.branch_id or _first_branch(session, readable)
         branch = session.get(Branch, branch_id) if branch_id else None
         if branch is None:
             abort(404)
@@ -169,8 +175,9 @@ def parse_filters(
             college_id = session.scalar(
                 select(Branch.college_id).where(Branch.id == viewer.branch_id)
             )
-        if college_id is None and readable:
-            college_id = session.scalar(select(Branch.college_id).where(Branch.id == min(readable)))
+        if college_id is None:
+            first = _first_branch(session, readable)
+            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
         college = session.get(College, college_id) if college_id else None
         if college is None:
             abort(404)
