@@ -173,12 +173,10 @@ class AdvisorDashboard:
         names = [b.branch_name for b in self.branches]
         branch_names = self.branch_names
         return {
-            "branches": bar_chart(
-                names,
-                {
-                    labels["total"]: [b.points for b in self.branches],
-                    labels["per_capita"]: [b.per_capita for b in self.branches],
-                },
+            "branches": bar_chart(names, {labels["total"]: [b.points for b in self.branches]}),
+            # Its own chart: per-member points are a scale apart from totals.
+            "per_capita": bar_chart(
+                names, {labels["per_capita"]: [b.per_capita for b in self.branches]}
             ),
             "participation": bar_chart(
                 names, {labels["participation"]: [b.participation for b in self.branches]}
