@@ -289,7 +289,7 @@ def member_leaderboard(
     databases materialise when it is read twice) and the page, the viewer's
     row and the rows just above and below it are picked from them.
     """
-    ranked = _standings(period, scope, category_id).cte("ranked")
+    ranked = _standings(period, scope, category_id).cte("ranked").prefix_with("MATERIALIZED")
     first = (page - 1) * per_page + 1
     wanted = [ranked.c.position.between(first, first + per_page - 1)]
     if viewer_id is not None:
