@@ -83,6 +83,8 @@ def build(app, args) -> None:
             str(args.entries),
         ]
     )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
     print(result.output.strip().splitlines()[-1])
     if result.exit_code != 0:
         raise SystemExit(result.output)

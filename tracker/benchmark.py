@@ -152,6 +152,9 @@ def seed(
             memberships.append({"user_id": uid, "branch_id": branch_id, "start_on": first_day})
     for chunk in _chunks(iter(memberships)):
         session.execute(insert(Membership), chunk)
+    # The ids above were given explicitly; PostgreSQL's sequence must catch up
+    # before the ORM adds the staff accounts.
+    _fix_sequences(session, User)
     staff = [
         User(student_no="Badvisor", name="基准老师", role=Role.ADVISOR, password_hash=password),
         User(student_no="Badmin", name="基准管理员", role=Role.ADMIN, password_hash=password),
