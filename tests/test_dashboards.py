@@ -52,11 +52,17 @@ def test_committee_dashboard_lists_members_and_the_inactive(db, make, login, clo
     approved(db, make, busy, reviewer, day=date(2026, 11, 24))
     approved(db, make, quiet, reviewer, day=date(2026, 11, 10))
     make.activity(busy, "volunteer", quantity=1)  # pending
+    undone = make.member(branch, name="撤销者")
+    recent = make.activity(undone, "volunteer", quantity=1, occurred_on=date(2026, 11, 24))
+    points.approve_entry(db.session, recent, reviewer, NOW)
+    points.revoke_approval(db.session, recent, reviewer, "撤销", NOW)
+    db.session.commit()
     client = login(reviewer)
     page = client.get("/dashboard/branch").get_data(as_text=True)
     roster, inactive = page.split('id="roster"')[1].split('id="inactive"')
     assert "忙碌者" in roster and "沉默者" in roster
     assert "沉默者" in inactive and "李支委" in inactive and "忙碌者" not in inactive
+    assert "撤销者" in inactive  # a revoked approval is no longer an approved entry
     assert "1 entry waits" in page or "1 条" in page
     charts = client.get("/dashboard/branch.json").get_json()["charts"]
     assert charts["trend_by_category"]["datasets"][0]["data"][-1] == 4.0

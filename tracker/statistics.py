@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from . import ranking
-from .models import Category, EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
+from .models import Activity, ActivityStatus, Category, MemberCategoryTotal, MemberTotal, User
 from .periods import Period, period_start
 
 
@@ -121,22 +121,18 @@ def branch_roster(session: Session, branch_id: int, period: Period) -> list[Rost
     board = ranking.member_leaderboard(
         session, period, ranking.Scope("branch", branch_id), per_page=100_000
     )
-    reversal = aliased(LedgerEntry)
-    reversed_ = (
-        select(reversal.id)
-        .where(reversal.activity_id == LedgerEntry.activity_id)
-        .where(reversal.kind == EntryKind.REVERSAL)
-        .exists()
+    # One index walk per member (user_id, occurred_on), newest first, stopping
+    # at the first approved entry; a revoked entry is no longer "approved".
+    last_day = (
+        select(Activity.occurred_on)
+        .where(Activity.user_id == User.id, Activity.status == ActivityStatus.APPROVED)
+        .order_by(Activity.occurred_on.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     last = dict(
         session.execute(
-            select(LedgerEntry.user_id, func.max(LedgerEntry.earned_on))
-            .where(
-                LedgerEntry.user_id.in_([r.user_id for r in board.rows]),
-                LedgerEntry.kind == EntryKind.AWARD,
-                ~reversed_,
-            )
-            .group_by(LedgerEntry.user_id)
+            select(User.id, last_day).where(User.id.in_([r.user_id for r in board.rows]))
         ).all()
     )
     return [RosterRow(row, last.get(row.user_id)) for row in board.rows]

@@ -1,7 +1,9 @@
 """What each dashboard shows, gathered from ``ranking`` for a page and its charts.
 
-The page's tables and the chart endpoint's JSON are built from the same
-object, so a chart and the table under it always show the same numbers.
+The page's tables and the chart endpoint's JSON are built by the same
+function, so a chart and the table under it always show the same numbers.
+The chart endpoints pass ``charts_only=True``, which leaves out the parts
+no chart draws (rosters, top members, recent entries), and nothing else.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def _category_names(session: Session) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class MemberDashboard:
-    summary: ranking.MemberSummary
+    summary: ranking.MemberSummary | None
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
     category_period: Period
@@ -74,18 +76,22 @@ class MemberDashboard:
         }
 
 
-def member_dashboard(session: Session, user: User, today: date) -> MemberDashboard:
+def member_dashboard(
+    session: Session, user: User, today: date, *, charts_only: bool = False
+) -> MemberDashboard:
     """A member's points this week / month / term, rank in branch, weekly trend,
     points by category (this term, else this academic year) and recent entries."""
-    summary = ranking.member_summary(session, user, today)
+    summary = None if charts_only else ranking.member_summary(session, user, today)
     everywhere = ranking.Scope("school")
-    period = summary.term or standard_period("year", today)
-    recent = session.scalars(
-        select(Activity)
-        .where(Activity.user_id == user.id)
-        .order_by(Activity.submitted_at.desc())
-        .limit(8)
-    ).all()
+    period = ranking.current_term(session, today) or standard_period("year", today)
+    recent = []
+    if not charts_only:
+        recent = session.scalars(
+            select(Activity)
+            .where(Activity.user_id == user.id)
+            .order_by(Activity.submitted_at.desc())
+            .limit(8)
+        ).all()
     return MemberDashboard(
         summary=summary,
         trend=statistics.weekly_trend(
@@ -131,17 +137,25 @@ class CommitteeDashboard:
 
 
 def committee_dashboard(
-    session: Session, branch: Branch, period: Period, today: date, inactive_days: int
+    session: Session,
+    branch: Branch,
+    period: Period,
+    today: date,
+    inactive_days: int,
+    *,
+    charts_only: bool = False,
 ) -> CommitteeDashboard:
     """The branch committee's view: pending queue, weekly trend by category, every
     member's points in the period with their last approved entry, and who has gone
     quiet for ``inactive_days`` days."""
-    pending = session.scalar(
-        select(func.count()).where(
-            Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
+    pending, roster = 0, []
+    if not charts_only:
+        pending = session.scalar(
+            select(func.count()).where(
+                Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
+            )
         )
-    )
-    roster = statistics.branch_roster(session, branch.id, period)
+        roster = statistics.branch_roster(session, branch.id, period)
     return CommitteeDashboard(
         branch=branch,
         period=period,
@@ -162,7 +176,7 @@ class AdvisorDashboard:
     branches: list[ranking.BranchStanding]
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
-    top: ranking.Leaderboard
+    top: ranking.Leaderboard | None
     names: dict[int, str]
 
     @property
@@ -196,6 +210,8 @@ def advisor_dashboard(
     scope: ranking.Scope,
     today: date,
     category_id: int | None = None,
+    *,
+    charts_only: bool = False,
 ) -> AdvisorDashboard:
     """Branches side by side (total, per-capita, participation), weekly trends of
     the leading branches, the category mix and the top members of the scope."""
@@ -208,7 +224,9 @@ def advisor_dashboard(
             session, today, scope, weeks=TREND_WEEKS, split="branch", only=leading
         ),
         categories=statistics.points_by_category(session, period, scope),
-        top=ranking.member_leaderboard(
+        top=None
+        if charts_only
+        else ranking.member_leaderboard(
             session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
         ),
         names=_category_names(session),

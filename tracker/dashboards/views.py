@@ -60,11 +60,11 @@ def home():
 @bp.get("/dashboard/member.json")
 @login_required
 def member_json():
-    board = data.member_dashboard(db.session, current_user, campus_today())
+    board = data.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
     return jsonify(charts=board.charts(_labels()))
 
 
-def _committee_board():
+def _committee_board(charts_only: bool = False):
     if current_user.role == Role.MEMBER:
         abort(403)
     filters = parse_filters(db.session, current_user, request.args, campus_today())
@@ -76,6 +76,7 @@ def _committee_board():
         filters.period,
         campus_today(),
         current_app.config["TRACKER_INACTIVE_DAYS"],
+        charts_only=charts_only,
     )
     return filters, board
 
@@ -95,11 +96,11 @@ def committee():
 @bp.get("/dashboard/branch.json")
 @login_required
 def committee_json():
-    _, board = _committee_board()
+    _, board = _committee_board(charts_only=True)
     return jsonify(charts=board.charts(_labels()))
 
 
-def _advisor_board():
+def _advisor_board(charts_only: bool = False):
     if current_user.role not in (Role.ADVISOR, Role.ADMIN):
         abort(403)
     filters = parse_filters(
@@ -108,7 +109,12 @@ def _advisor_board():
     if filters.scope_kind == "branch":
         abort(400)
     board = data.advisor_dashboard(
-        db.session, filters.period, filters.scope, campus_today(), filters.category_id
+        db.session,
+        filters.period,
+        filters.scope,
+        campus_today(),
+        filters.category_id,
+        charts_only=charts_only,
     )
     return filters, board
 
@@ -129,5 +135,5 @@ def advisor():
 @bp.get("/dashboard/advisor.json")
 @login_required
 def advisor_json():
-    _, board = _advisor_board()
+    _, board = _advisor_board(charts_only=True)
     return jsonify(charts=board.charts(_labels()))
