@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tracker import points, ranking
+from tracker import points, ranking, statistics
 from tracker.periods import custom_period, standard_period
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -125,3 +125,189 @@ def test_member_cannot_open_another_branch_leaderboard(make, login):
     member = make.member()
     other = make.branch()
     assert login(member).get(f"/leaderboard/?branch={other.id}").status_code == 404
+
+
+def test_viewer_row_is_shown_with_neighbours_when_off_the_page(db, make, login):
+    branch = make.branch()
+    reviewer = make.committee(branch, name="审核人")
+    people = [make.member(branch, name=f"成员{n:02d}") for n in range(6)]
+    for hours, member in zip(range(6, 0, -1), people, strict=True):
+        award(db, member, reviewer, hours, make=make)
+    board = ranking.member_leaderboard(
+        db.session,
+        standard_period("month", date(2026, 11, 25)),
+        ranking.Scope("branch", branch.id),
+        per_page=2,
+        viewer_id=people[3].id,
+    )
+    assert [r.user_id for r in board.rows] == [people[0].id, people[1].id]
+    assert not board.me_on_page and board.total == 7 and board.pages == 4
+    assert [r.user_id for r in board.around_me] == [p.id for p in people[2:5]]
+    assert [r.rank for r in board.around_me] == [3, 4, 5]
+    page = login(people[3]).get("/leaderboard/?period=month").get_data(as_text=True)
+    assert 'id="around-me"' not in page  # 50 a page: the viewer is on the first one
+
+
+def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
+    from tracker.models import Membership
+
+    college = make.college()
+    grew, steady = make.branch(college), make.branch(college)
+    archived = make.branch(college)
+    archived.archived_at = NOW
+    make.member(archived)
+    reviewer_a, reviewer_b = make.committee(grew), make.committee(steady)
+    mover = make.member(steady, joined_on=date(2026, 9, 1))
+    quiet = make.member(grew)
+    award(db, mover, reviewer_b, 2, day=date(2026, 11, 2), make=make)  # 4 points in steady
+    membership = db.session.query(Membership).filter_by(user_id=mover.id).one()
+    membership.end_on = date(2026, 11, 10)
+    db.session.add(Membership(user_id=mover.id, branch_id=grew.id, start_on=date(2026, 11, 10)))
+    mover.branch_id = grew.id
+    db.session.commit()
+    award(db, mover, reviewer_a, 3, day=date(2026, 11, 24), make=make)  # 6 points in grew
+    month = standard_period("month", date(2026, 11, 25))
+    rows = ranking.branch_leaderboard(db.session, month, ranking.Scope("college", college.id))
+    by_id = {r.branch_id: r for r in rows}
+    assert archived.id not in by_id
+    # grew: reviewer, quiet and the mover (who joined mid-month) = 3 members, 6 points.
+    assert (by_id[grew.id].points, by_id[grew.id].members) == (Decimal(6), 3)
+    assert by_id[grew.id].per_capita == Decimal(2) and by_id[grew.id].participation == Decimal(
+        "33.3"
+    )
+    # steady: reviewer and the mover (who left mid-month) = 2 members, 4 points.
+    assert (by_id[steady.id].points, by_id[steady.id].members) == (Decimal(4), 2)
+    assert by_id[steady.id].per_capita == Decimal(2) and by_id[steady.id].participation == 50
+    assert [r.branch_id for r in rows] == [grew.id, steady.id]
+    by_share = ranking.branch_leaderboard(
+        db.session, month, ranking.Scope("college", college.id), sort="participation"
+    )
+    assert [r.branch_id for r in by_share] == [steady.id, grew.id]
+    tie = ranking.branch_leaderboard(
+        db.session, month, ranking.Scope("college", college.id), sort="per_capita"
+    )
+    assert [r.rank for r in tie] == [1, 1]
+    before = custom_period(date(2025, 8, 1), date(2025, 8, 31))  # before anyone joined
+    assert {
+        r.members
+        for r in ranking.branch_leaderboard(
+            db.session, before, ranking.Scope("college", college.id)
+        )
+    } == {0}
+    assert quiet.id  # a member without entries counts as a member, not a participant
+
+
+def test_revoked_entries_do_not_count_as_participation(db, make):
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    member = make.member(branch)
+    activity = make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, 24))
+    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.revoke_approval(db.session, activity, reviewer, "撤销", NOW)
+    db.session.commit()
+    for period in (
+        standard_period("week", date(2026, 11, 25)),
+        custom_period(date(2026, 11, 23), date(2026, 11, 25)),
+    ):
+        [row] = ranking.branch_leaderboard(db.session, period, ranking.Scope("branch", branch.id))
+        assert row.points == 0 and row.active_members == 0 and row.members == 2
+
+
+def test_category_filter_and_points_by_category(db, make):
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    member = make.member(branch)
+    award(db, member, reviewer, 2, key="volunteer", make=make)
+    award(db, member, reviewer, 60, key="study", day=date(2026, 11, 23), make=make)
+    study = make.category("study")
+    scope = ranking.Scope("branch", branch.id)
+    for period in (
+        standard_period("month", date(2026, 11, 25)),
+        custom_period(date(2026, 11, 1), date(2026, 11, 30)),
+    ):
+        board = ranking.member_leaderboard(
+            db.session, period, scope, category_id=study.id, viewer_id=member.id
+        )
+        assert board.me.points == Decimal(2) and board.me.entries == 1
+        mix = {c.key: c.points for c in statistics.points_by_category(db.session, period, scope)}
+        assert mix == {"study": Decimal(2), "volunteer": Decimal(4)}
+
+
+def test_period_boundaries_in_shanghai(db, make, login):
+    import time_machine
+
+    from tracker import terms
+
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    member = make.member(branch)
+    terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2026, 11, 30))
+    db.session.commit()
+    award(db, member, reviewer, 1, day=date(2026, 11, 30), make=make)  # the term's last day
+    award(db, member, reviewer, 1, day=date(2026, 8, 31), make=make)  # last academic year
+    # Monday 30 November, 23:30 in Shanghai (15:30 UTC): still November, still the term.
+    with time_machine.travel(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), tick=False):
+        home = login(member).get("/").get_data(as_text=True)
+    assert 'data-period="month">2<' in home and 'data-period="term">2<' in home
+    assert 'data-period="year">2<' in home and 'data-period="all">4<' in home
+    # Half an hour later: December, no current term, still the same academic year.
+    with time_machine.travel(datetime(2026, 11, 30, 16, 30, tzinfo=UTC), tick=False):
+        home = login(member).get("/").get_data(as_text=True)
+    assert 'data-period="month">0<' in home and 'data-period="term"' not in home
+    assert 'data-period="year">2<' in home and 'data-period="week">2<' in home
+
+
+def test_members_see_the_school_leaderboard_with_masked_names(db, make, login):
+    mine, other = make.branch(), make.branch()
+    viewer = make.member(mine, name="王小明")
+    make.member(other, name="欧阳娜娜")
+    page = login(viewer).get("/leaderboard/?scope=school&period=all").get_data(as_text=True)
+    assert "王小明" in page and "欧**娜" in page and "欧阳娜娜" not in page
+    committee = make.committee(mine, name="李支委")
+    page = login(committee).get("/leaderboard/?scope=school").get_data(as_text=True)
+    assert "王小明" in page and "欧阳娜娜" not in page  # full names only of their branch
+
+
+def test_advisor_scope_limits_every_leaderboard(db, make, login):
+    from tracker.models import AdvisorScope, Role
+
+    college = make.college()
+    mine, sibling = make.branch(college), make.branch(college)
+    elsewhere = make.branch()
+    make.member(mine, name="本支部甲")
+    make.member(sibling, name="隔壁乙")
+    make.member(elsewhere, name="外院丙")
+    advisor = make.user(Role.ADVISOR)
+    db.session.add(AdvisorScope(user_id=advisor.id, branch_id=mine.id))
+    db.session.commit()
+    client = login(advisor)
+    school = client.get("/leaderboard/?scope=school").get_data(as_text=True)
+    assert "本支部甲" in school and "隔壁乙" not in school and "外院丙" not in school
+    college_page = client.get(f"/leaderboard/branches?scope=college&college={college.id}")
+    assert mine.name in college_page.get_data(as_text=True)
+    assert sibling.name not in college_page.get_data(as_text=True)
+    other_college = elsewhere.college_id
+    assert client.get(f"/leaderboard/?scope=college&college={other_college}").status_code == 404
+    assert (
+        client.get(f"/leaderboard/branches?scope=college&college={other_college}").status_code
+        == 404
+    )
+
+
+def test_custom_and_term_periods_from_the_query_string(db, make, login):
+    from tracker import terms
+
+    member = make.member()
+    term = terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))
+    db.session.commit()
+    client = login(member)
+    assert client.get("/leaderboard/?period=term").status_code == 200
+    assert client.get(f"/leaderboard/?period=term&term={term.id}").status_code == 200
+    assert client.get("/leaderboard/?period=term&term=9999").status_code == 404
+    ok = "/leaderboard/?period=custom&from=2026-11-01&to=2026-11-30"
+    assert client.get(ok).status_code == 200
+    assert (
+        client.get("/leaderboard/?period=custom&from=2026-11-30&to=2026-11-01").status_code == 400
+    )
+    assert client.get("/leaderboard/?period=custom").status_code == 400
+    assert client.get("/leaderboard/branches?sort=shoe").status_code == 400

@@ -161,7 +161,8 @@ def test_malformed_query_parameters_are_400_not_500(make, login):
     client = login(make.member())
     assert client.get("/leaderboard/?period=decade").status_code == 400
     assert client.get("/leaderboard/?page=-3").status_code == 400
-    assert client.get("/leaderboard/?branch=abc").status_code == 200
+    assert client.get("/leaderboard/?branch=abc").status_code == 400
+    assert client.get("/leaderboard/?period=custom&from=2026-13-01").status_code == 400
     assert client.get("/leaderboard/?branch=999999").status_code == 404
 
 

@@ -50,6 +50,7 @@ def register_blueprints(app: Flask) -> None:
     from .branch.views import bp as branch
     from .dashboards.views import bp as dashboards
     from .events.views import bp as events
+    from .exports.views import bp as exports
     from .notifications.views import bp as notifications
     from .personal.views import bp as personal
     from .rankings.views import bp as rankings
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         review,
         branch,
         rankings,
+        exports,
         events,
         tutoring,
         notifications,

@@ -96,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_INACTIVE_DAYS",
         30,
         int,
-        "After how many days without an activity a member counts as inactive",
+        "Days without an approved entry after which the committee dashboard lists a "
+        "member as inactive",
     ),
     Setting(
         "TRACKER_ACTIVATION_DAYS",

@@ -1,11 +1,19 @@
-"""Reporting periods: weeks from Monday, months, academic years from 1 September."""
+"""Reporting periods: weeks from Monday, months, terms, academic years from 1 September.
+
+Calendar periods (``CALENDAR_KINDS``) are computed from a day alone; a term
+(学期) is a stored span of days (``tracker.terms``). All of ``STORED_KINDS``
+have stored per-member totals; "custom" ranges do not.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-STANDARD_KINDS = ("week", "month", "year", "all")
+CALENDAR_KINDS = ("week", "month", "year", "all")
+# Kept for the callers that only know calendar periods.
+STANDARD_KINDS = CALENDAR_KINDS
+STORED_KINDS = ("week", "month", "term", "year", "all")
 ACADEMIC_YEAR_START_MONTH = 9
 ALL_TIME_START = date(2000, 1, 1)
 
@@ -41,16 +49,18 @@ def period_end(kind: str, start: date) -> date:
 class Period:
     """A span of campus days, ``start`` included and ``end`` excluded.
 
-    ``kind`` is one of STANDARD_KINDS, whose totals are stored, or "custom".
+    ``kind`` is one of STORED_KINDS, whose totals are stored, or "custom".
+    ``name`` names a term.
     """
 
     kind: str
     start: date
     end: date
+    name: str | None = None
 
     @property
     def is_standard(self) -> bool:
-        return self.kind in STANDARD_KINDS
+        return self.kind in STORED_KINDS
 
     @property
     def last_day(self) -> date:

@@ -1,55 +1,225 @@
-"""Totals, ranks and leaderboards: the one place that adds points up for display.
+"""Totals and ranks: the one place that adds points up for display.
 
-Standard periods read the stored per-period totals (one row per member, so
-the cost does not grow with the number of entries); custom date ranges sum
-the ledger. Ties share a rank: 1, 2, 2, 4.
+Every number a page, a chart or an export shows comes from a function here
+(or from ``statistics``, which sums through ``points_source`` below), with a
+``Period`` (week, month, term, academic year, all time, custom range) and a
+``Scope`` (branch, college, school, optionally narrowed to the branches a
+viewer may read). Standard periods read the stored per-period totals (one
+row per member and branch, so the cost does not grow with the number of
+entries); custom ranges sum the ledger through an index that covers the
+query. Ties share a rank: 1, 2, 2, 4.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, case, func, literal, select, union
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from .errors import InvalidInput
 from .models import (
     AccountStatus,
-    Activity,
-    ActivityStatus,
     Branch,
-    Category,
+    College,
     EntryKind,
     LedgerEntry,
     MemberCategoryTotal,
+    Membership,
     MemberTotal,
     Role,
+    Term,
     User,
 )
-from .periods import STANDARD_KINDS, Period, standard_period
+from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
 
 RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
+PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
+BRANCH_METRICS = ("total", "per_capita", "participation")
+TENTH = Decimal("0.1")
+# Longest custom range: a leaderboard over more is an "all time" one.
+MAX_CUSTOM_DAYS = 3660
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a leaderboard looks: one branch, one college, or the whole school."""
+    """Where a leaderboard looks: one branch, one college, or the whole school.
+
+    ``within`` narrows it to the branches a viewer may read (an advisor's).
+    """
 
     kind: str  # "branch", "college" or "school"
     id: int | None = None
+    within: frozenset[int] | None = None
 
     def branch_filter(self, column):
         if self.kind == "branch":
-            return column == self.id
-        if self.kind == "college":
-            return column.in_(select(Branch.id).where(Branch.college_id == self.id))
-        return literal(True)
+            condition = column == self.id
+        elif self.kind == "college":
+            condition = column.in_(select(Branch.id).where(Branch.college_id == self.id))
+        else:
+            condition = literal(True)
+        if self.within is not None:
+            condition = and_(condition, column.in_(sorted(self.within)))
+        return condition
+
+
+def resolve_period(
+    session: Session,
+    kind: str,
+    today: date,
+    *,
+    term_id: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Period:
+    """The period a request names: a calendar period containing ``today``, the
+    current term (or the term ``term_id``), or a custom range of days."""
+    if kind in CALENDAR_KINDS:
+        return standard_period(kind, today)
+    if kind == "term":
+        query = select(Term)
+        if term_id is not None:
+            term = session.get(Term, term_id)
+        else:
+            term = session.scalars(
+                query.where(Term.first_day <= today, Term.last_day >= today)
+            ).first()
+        if term is None:
+            message = _l("No such term.") if term_id else _l("No term includes today.")
+            raise InvalidInput({"term": message})
+        return Period("term", term.first_day, term.last_day + timedelta(days=1), term.name)
+    if kind == "custom":
+        if first_day is None or last_day is None:
+            raise InvalidInput({"from": _l("Give the first and the last day of the range.")})
+        if last_day < first_day:
+            raise InvalidInput({"to": _l("The range ends before it starts.")})
+        if (last_day - first_day).days > MAX_CUSTOM_DAYS:
+            raise InvalidInput({"to": _l("A custom range covers at most ten years.")})
+        return custom_period(first_day, last_day)
+    raise InvalidInput({"period": _l("Unknown period.")})
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where per-member points for a period come from, as columns and conditions."""
+
+    user_id: object
+    branch_id: object
+    category_id: object
+    points: object
+    entries: object
+    where: tuple
+
+
+def points_source(
+    period: Period, scope: Scope, category_id: int | None, per_category: bool = False
+):
+    """Where per-member points of the period come from: the stored totals for standard
+    periods, the ledger for custom ranges. Every sum in this module and in
+    ``statistics`` reads through it."""
+    if period.is_standard:
+        table = MemberCategoryTotal if category_id or per_category else MemberTotal
+        where = [
+            table.period_kind == period.kind,
+            table.period_start == period.start,
+            scope.branch_filter(table.branch_id),
+        ]
+        if category_id:
+            where.append(table.category_id == category_id)
+        return _Source(
+            table.user_id,
+            table.branch_id,
+            getattr(table, "category_id", None),
+            table.points,
+            table.entries,
+            tuple(where),
+        )
+    entries = case(
+        (LedgerEntry.kind == EntryKind.AWARD, 1),
+        (LedgerEntry.kind == EntryKind.REVERSAL, -1),
+        else_=0,
+    )
+    where = [
+        LedgerEntry.earned_on >= period.start,
+        LedgerEntry.earned_on < period.end,
+        scope.branch_filter(LedgerEntry.branch_id),
+    ]
+    if category_id:
+        where.append(LedgerEntry.category_id == category_id)
+    elif per_category:
+        where.append(LedgerEntry.category_id.is_not(None))
+    return _Source(
+        LedgerEntry.user_id,
+        LedgerEntry.branch_id,
+        LedgerEntry.category_id,
+        LedgerEntry.points,
+        entries,
+        tuple(where),
+    )
+
+
+def _earned(period: Period, scope: Scope, category_id: int | None, *, by_branch: bool = False):
+    """Points and entries per member (and branch) earned in the scope during the period."""
+    src = points_source(period, scope, category_id)
+    keys = [src.user_id.label("user_id")]
+    if by_branch:
+        keys.append(src.branch_id.label("branch_id"))
+    return (
+        select(
+            *keys,
+            func.sum(src.points).label("points"),
+            func.sum(src.entries).label("entries"),
+        )
+        .where(*src.where)
+        .group_by(*keys)
+    )
+
+
+def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
+    """Every ranked member of the scope with points, rank, list position and the
+    number of rows, as one query.
+
+    Current members appear even with no points; people who earned points in
+    the scope during the period and have since moved appear too. A left join
+    from the users (rather than a UNION) keeps it to one pass over them.
+    """
+    earned = _earned(period, scope, category_id).subquery()
+    points = func.coalesce(earned.c.points, 0)
+    return (
+        select(
+            User.id.label("user_id"),
+            points.label("points"),
+            func.coalesce(earned.c.entries, 0).label("entries"),
+            func.rank().over(order_by=points.desc()).label("rank"),
+            func.row_number().over(order_by=(points.desc(), User.name, User.id)).label("position"),
+            func.count().over().label("total"),
+            User.name,
+            User.student_no,
+            User.branch_id,
+        )
+        .select_from(User)
+        .outerjoin(earned, earned.c.user_id == User.id)
+        .where(
+            or_(
+                and_(
+                    scope.branch_filter(User.branch_id),
+                    User.status == AccountStatus.ACTIVE,
+                    User.role.in_(RANKED_ROLES),
+                ),
+                earned.c.user_id.is_not(None),
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
 class Standing:
     rank: int
+    position: int
     user_id: int
     name: str
     student_no: str
@@ -57,86 +227,28 @@ class Standing:
     branch_name: str | None
     points: Decimal
     entries: int
+    total: int
 
 
-def _earned(period: Period, scope: Scope, category_id: int | None):
-    """Points and entries per member earned in the scope during the period."""
-    if period.is_standard:
-        table = MemberCategoryTotal if category_id else MemberTotal
-        query = select(
-            table.user_id,
-            func.sum(table.points).label("points"),
-            func.sum(table.entries).label("entries"),
-        ).where(
-            table.period_kind == period.kind,
-            table.period_start == period.start,
-            scope.branch_filter(table.branch_id),
-        )
-        if category_id:
-            query = query.where(table.category_id == category_id)
-        return query.group_by(table.user_id)
-    query = select(
-        LedgerEntry.user_id,
-        func.sum(LedgerEntry.points).label("points"),
-        func.sum(
-            case(
-                (LedgerEntry.kind == EntryKind.AWARD, 1),
-                (LedgerEntry.kind == EntryKind.REVERSAL, -1),
-                else_=0,
-            )
-        ).label("entries"),
-    ).where(
-        LedgerEntry.earned_on >= period.start,
-        LedgerEntry.earned_on < period.end,
-        scope.branch_filter(LedgerEntry.branch_id),
-    )
-    if category_id:
-        query = query.where(LedgerEntry.category_id == category_id)
-    return query.group_by(LedgerEntry.user_id)
-
-
-def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
-    """Every ranked member of the scope with their points and rank, as one query.
-
-    Current members appear even with no points; people who earned points in
-    the scope during the period and have since moved appear too.
-    """
-    earned = _earned(period, scope, category_id).subquery()
-    current = select(User.id.label("user_id")).where(
-        scope.branch_filter(User.branch_id),
-        User.status == AccountStatus.ACTIVE,
-        User.role.in_(RANKED_ROLES),
-    )
-    people = union(current, select(earned.c.user_id)).subquery()
-    points = func.coalesce(earned.c.points, 0)
-    return (
-        select(
-            people.c.user_id,
-            points.label("points"),
-            func.coalesce(earned.c.entries, 0).label("entries"),
-            func.rank().over(order_by=points.desc()).label("rank"),
-        )
-        .select_from(people)
-        .outerjoin(earned, earned.c.user_id == people.c.user_id)
-    )
-
-
-def _rows(session: Session, ranked, query) -> list[Standing]:
+def _rows(session: Session, ranked, *conditions) -> list[Standing]:
     rows = session.execute(
-        query.add_columns(User.name, User.student_no, User.branch_id, Branch.name)
-        .join(User, User.id == ranked.c.user_id)
-        .outerjoin(Branch, Branch.id == User.branch_id)
+        select(ranked, Branch.name.label("branch_name"))
+        .outerjoin(Branch, Branch.id == ranked.c.branch_id)
+        .where(*conditions)
+        .order_by(ranked.c.position)
     )
     return [
         Standing(
             rank=r.rank,
+            position=r.position,
             user_id=r.user_id,
             name=r.name,
             student_no=r.student_no,
             branch_id=r.branch_id,
-            branch_name=r[-1],
-            points=Decimal(r.points or 0).quantize(Decimal("0.1")),
+            branch_name=r.branch_name,
+            points=Decimal(r.points or 0).quantize(TENTH),
             entries=int(r.entries or 0),
+            total=int(r.total),
         )
         for r in rows
     ]
@@ -149,10 +261,16 @@ class Leaderboard:
     page: int
     per_page: int
     me: Standing | None
+    # The viewer's row with the members just above and below it.
+    around_me: list[Standing]
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def me_on_page(self) -> bool:
+        return self.me is not None and any(r.user_id == self.me.user_id for r in self.rows)
 
 
 def member_leaderboard(
@@ -165,43 +283,33 @@ def member_leaderboard(
     per_page: int = 50,
     viewer_id: int | None = None,
 ) -> Leaderboard:
-    """One page of the member leaderboard, plus the viewer's own standing."""
-    ranked = _standings(period, scope, category_id).subquery()
-    base = select(ranked.c.user_id, ranked.c.points, ranked.c.entries, ranked.c.rank)
-    total = session.scalar(select(func.count()).select_from(ranked))
-    rows = _rows(
-        session,
-        ranked,
-        base.order_by(ranked.c.rank, User.name, ranked.c.user_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page),
-    )
-    me = None
+    """One page of the member leaderboard, plus the viewer's own standing and neighbours.
+
+    One statement: the standings are computed once (a CTE, which both
+    databases materialise when it is read twice) and the page, the viewer's
+    row and the rows just above and below it are picked from them.
+    """
+    ranked = _standings(period, scope, category_id).cte("ranked").prefix_with("MATERIALIZED")
+    first = (page - 1) * per_page + 1
+    wanted = [ranked.c.position.between(first, first + per_page - 1)]
     if viewer_id is not None:
-        mine = _rows(session, ranked, base.where(ranked.c.user_id == viewer_id))
-        me = mine[0] if mine else None
-    return Leaderboard(rows=rows, total=total or 0, page=page, per_page=per_page, me=me)
+        mine = select(ranked.c.position).where(ranked.c.user_id == viewer_id).scalar_subquery()
+        wanted.append(ranked.c.position.between(mine - 1, mine + 1))
+    picked = _rows(session, ranked, or_(*wanted))
+    total = picked[0].total if picked else 0
+    if not picked and page > 1:
+        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+    rows = [r for r in picked if first <= r.position < first + per_page]
+    me = next((r for r in picked if r.user_id == viewer_id), None)
+    around = [r for r in picked if me and abs(r.position - me.position) <= 1]
+    return Leaderboard(rows, total, page, per_page, me, around)
 
 
 def member_points(session: Session, user_id: int, period: Period) -> Decimal:
     """A member's points in a period, across all branches they were in."""
-    if period.is_standard:
-        value = session.scalar(
-            select(func.sum(MemberTotal.points)).where(
-                MemberTotal.user_id == user_id,
-                MemberTotal.period_kind == period.kind,
-                MemberTotal.period_start == period.start,
-            )
-        )
-    else:
-        value = session.scalar(
-            select(func.sum(LedgerEntry.points)).where(
-                LedgerEntry.user_id == user_id,
-                LedgerEntry.earned_on >= period.start,
-                LedgerEntry.earned_on < period.end,
-            )
-        )
-    return Decimal(value or 0).quantize(Decimal("0.1"))
+    src = points_source(period, Scope("school"), None)
+    value = session.scalar(select(func.sum(src.points)).where(*src.where, src.user_id == user_id))
+    return Decimal(value or 0).quantize(TENTH)
 
 
 @dataclass(frozen=True)
@@ -209,27 +317,36 @@ class MemberSummary:
     points: dict[str, Decimal]
     rank_in_branch: Standing | None
     branch_size: int
+    term: Period | None
 
 
 def member_summary(
     session: Session, user: User, today: date, rank_kind: str = "month"
 ) -> MemberSummary:
     """A member's points for each standard period and their rank in their branch."""
-    totals = {
-        kind: member_points(session, user.id, standard_period(kind, today))
-        for kind in STANDARD_KINDS
-    }
+    periods = {kind: standard_period(kind, today) for kind in CALENDAR_KINDS}
+    term = current_term(session, today)
+    if term is not None:
+        periods["term"] = term
+    totals = {kind: member_points(session, user.id, p) for kind, p in periods.items()}
     standing, size = None, 0
     if user.branch_id:
         board = member_leaderboard(
             session,
-            standard_period(rank_kind, today),
+            periods.get(rank_kind) or standard_period(rank_kind, today),
             Scope("branch", user.branch_id),
             per_page=1,
             viewer_id=user.id,
         )
         standing, size = board.me, board.total
-    return MemberSummary(points=totals, rank_in_branch=standing, branch_size=size)
+    return MemberSummary(points=totals, rank_in_branch=standing, branch_size=size, term=term)
+
+
+def current_term(session: Session, today: date) -> Period | None:
+    try:
+        return resolve_period(session, "term", today)
+    except InvalidInput:
+        return None
 
 
 def mask_name(name: str) -> str:
@@ -243,58 +360,112 @@ def mask_name(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class BranchStats:
-    members: int
-    participants: int
+class BranchStanding:
+    rank: int
+    branch_id: int
+    branch_name: str
+    college_name: str
     points: Decimal
-    entries: int
-    pending: int
-    # (category id, points, entries) for every category with points or entries.
-    by_category: list[tuple[int, Decimal, int]]
+    members: int
+    active_members: int
 
     @property
     def per_capita(self) -> Decimal:
-        if not self.members:
-            return Decimal(0)
-        return (self.points / self.members).quantize(Decimal("0.1"))
+        return (self.points / self.members).quantize(TENTH) if self.members else Decimal(0)
 
     @property
     def participation(self) -> Decimal:
-        """The share of current members with at least one approved entry, 0 to 1."""
+        """Share of members with at least one approved entry, in percent."""
         if not self.members:
             return Decimal(0)
-        return (Decimal(self.participants) / self.members).quantize(Decimal("0.001"))
+        return (Decimal(100) * self.active_members / self.members).quantize(TENTH)
 
 
-def branch_stats(session: Session, branch_id: int, period: Period) -> BranchStats:
-    """A branch's points, entries and participation in a period.
+def _members_during(period: Period, scope: Scope):
+    """Members per branch during the period, from the dated memberships.
 
-    Built from the member standings, so the numbers always agree with the
-    leaderboard; points earned there by members who have since moved count
-    for the branch, while ``members`` counts the current members.
+    Everyone whose membership overlaps the period counts, so a member who
+    joined mid-term counts in the branch they joined and in the one they left.
     """
-    scope = Scope("branch", branch_id)
-    everyone = member_leaderboard(session, period, scope, per_page=1_000_000).rows
-    current = [row for row in everyone if row.branch_id == branch_id]
-    by_category = []
-    for category in session.scalars(select(Category).order_by(Category.sort_order, Category.id)):
-        rows = member_leaderboard(
-            session, period, scope, category_id=category.id, per_page=1_000_000
-        ).rows
-        earned = sum((row.points for row in rows), Decimal(0))
-        entries = sum(row.entries for row in rows)
-        if earned or entries:
-            by_category.append((category.id, earned, entries))
-    pending = session.scalar(
-        select(func.count()).where(
-            Activity.branch_id == branch_id, Activity.status == ActivityStatus.PENDING
+    return (
+        select(
+            Membership.branch_id.label("branch_id"),
+            func.count(func.distinct(Membership.user_id)).label("members"),
         )
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.start_on < period.end,
+            or_(Membership.end_on.is_(None), Membership.end_on > period.start),
+            User.role.in_(RANKED_ROLES),
+            scope.branch_filter(Membership.branch_id),
+        )
+        .group_by(Membership.branch_id)
     )
-    return BranchStats(
-        members=len(current),
-        participants=sum(1 for row in current if row.entries > 0),
-        points=sum((row.points for row in everyone), Decimal(0)),
-        entries=sum(row.entries for row in everyone),
-        pending=pending or 0,
-        by_category=by_category,
+
+
+def branch_leaderboard(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    sort: str = "total",
+) -> list[BranchStanding]:
+    """Every unarchived branch of the scope: total, per-capita and participation, ranked
+    by ``sort`` (one of BRANCH_METRICS), ties sharing a rank."""
+    if sort not in BRANCH_METRICS:
+        raise InvalidInput({"sort": _l("Unknown order.")})
+    earned = _earned(period, scope, category_id, by_branch=True).subquery()
+    per_branch = (
+        select(
+            earned.c.branch_id,
+            func.sum(earned.c.points).label("points"),
+            func.sum(case((earned.c.entries > 0, 1), else_=0)).label("active"),
+        )
+        .group_by(earned.c.branch_id)
+        .subquery()
     )
+    members = _members_during(period, scope).subquery()
+    points = func.coalesce(per_branch.c.points, 0)
+    headcount = func.coalesce(members.c.members, 0)
+    active = func.coalesce(per_branch.c.active, 0)
+    metric = {
+        "total": cast(points, Float),
+        "per_capita": cast(points, Float) / func.nullif(headcount, 0),
+        "participation": cast(active, Float) / func.nullif(headcount, 0),
+    }[sort]
+    rows = session.execute(
+        select(
+            func.rank().over(order_by=func.coalesce(metric, 0).desc()).label("rank"),
+            Branch.id,
+            Branch.name,
+            College.name.label("college_name"),
+            points.label("points"),
+            headcount.label("members"),
+            active.label("active"),
+        )
+        .join(College, College.id == Branch.college_id)
+        .outerjoin(per_branch, per_branch.c.branch_id == Branch.id)
+        .outerjoin(members, members.c.branch_id == Branch.id)
+        .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
+        .order_by("rank", College.name, Branch.name)
+    )
+    return [
+        BranchStanding(
+            rank=r.rank,
+            branch_id=r.id,
+            branch_name=r.name,
+            college_name=r.college_name,
+            points=tenths(r.points),
+            members=int(r.members),
+            active_members=int(r.active),
+        )
+        for r in rows
+    ]
+
+
+def tenths(value) -> Decimal:
+    """A sum read back from the database: Decimal when typed, raw tenths otherwise."""
+    if isinstance(value, Decimal):
+        return value.quantize(TENTH)
+    return (Decimal(int(value or 0)) / 10).quantize(TENTH)

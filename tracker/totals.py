@@ -3,12 +3,18 @@
 ``apply`` keeps them current in the same transaction as each ledger row;
 ``rebuild`` recomputes them from the ledger; ``differences`` compares the
 two and is what ``flask check-ledger`` and the tests rely on.
+
+Term totals (period_kind "term", period_start = the term's first day) follow
+the same path; because terms are defined by an admin, possibly after points
+were earned, ``tracker.terms`` calls ``rebuild_kind(session, "term")``
+whenever a term is created or changed.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -24,8 +30,9 @@ from .models import (
     LedgerEntry,
     MemberCategoryTotal,
     MemberTotal,
+    Term,
 )
-from .periods import STANDARD_KINDS, period_start
+from .periods import CALENDAR_KINDS, STORED_KINDS, period_start
 
 ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT: 0}
 BATCH = 5000
@@ -53,18 +60,44 @@ def _upsert(session: Session, model, rows: list[dict]) -> None:
     session.execute(_upsert_statement(session.get_bind().dialect.name, model), rows)
 
 
+def term_starts(session: Session) -> Callable[[date], date | None]:
+    """A function giving the first day of the term containing a day (or None).
+
+    Loads the terms once, so bucketing many days costs no more queries.
+    """
+    terms = session.execute(select(Term.first_day, Term.last_day).order_by(Term.first_day)).all()
+    firsts = [t.first_day for t in terms]
+
+    def start_of(day: date) -> date | None:
+        i = bisect_right(firsts, day) - 1
+        return terms[i].first_day if i >= 0 and day <= terms[i].last_day else None
+
+    return start_of
+
+
+def _starts(session: Session, day: date) -> list[tuple[str, date]]:
+    """(kind, start) of every stored period that contains ``day``."""
+    starts = [(kind, period_start(kind, day)) for kind in CALENDAR_KINDS]
+    term_first = session.scalar(
+        select(Term.first_day).where(Term.first_day <= day, Term.last_day >= day)
+    )
+    if term_first is not None:
+        starts.append(("term", term_first))
+    return starts
+
+
 def apply(session: Session, entry: LedgerEntry) -> None:
-    """Add one ledger row to every stored total it belongs to."""
+    """Add one ledger row to every stored total it belongs to (its term's too)."""
     rows = [
         {
             "period_kind": kind,
-            "period_start": period_start(kind, entry.earned_on),
+            "period_start": start,
             "user_id": entry.user_id,
             "branch_id": entry.branch_id,
             "points_tenths": entry.points,
             "entries": ENTRY_DELTA[entry.kind],
         }
-        for kind in STANDARD_KINDS
+        for kind, start in _starts(session, entry.earned_on)
     ]
     _upsert(session, MemberTotal, rows)
     if entry.category_id is not None:
@@ -76,8 +109,10 @@ def apply(session: Session, entry: LedgerEntry) -> None:
 TotalKey = tuple[str, date, int, int, int | None]  # kind, start, user, branch, category
 
 
-def expected_totals(session: Session) -> dict[TotalKey, list]:
-    """Every total as the ledger says it should be: {key: [points, entries]}.
+def expected_totals(
+    session: Session, kinds: tuple[str, ...] = STORED_KINDS
+) -> dict[TotalKey, list]:
+    """Every total of ``kinds`` as the ledger says it should be: {key: [points, entries]}.
 
     The database sums per member, branch, category and day; the few rows that
     leaves are bucketed into periods here, which works the same on every
@@ -100,11 +135,14 @@ def expected_totals(session: Session) -> dict[TotalKey, list]:
             LedgerEntry.kind,
         )
     )
+    term_start = term_starts(session)
     result: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
     for user_id, branch_id, category_id, day, kind, points, count in rows:
         entries = ENTRY_DELTA[EntryKind(kind)] * count
-        for period_kind in STANDARD_KINDS:
-            start = period_start(period_kind, day)
+        for period_kind in kinds:
+            start = term_start(day) if period_kind == "term" else period_start(period_kind, day)
+            if start is None:
+                continue
             for cat in (None, category_id) if category_id is not None else (None,):
                 bucket = result[(period_kind, start, user_id, branch_id, cat)]
                 bucket[0] += Decimal(points)
@@ -153,12 +191,17 @@ def _chunks(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
 
 def rebuild(session: Session) -> int:
     """Replace every stored total with what the ledger says. Returns rows written."""
-    session.execute(delete(MemberCategoryTotal))
-    session.execute(delete(MemberTotal))
+    return rebuild_kind(session, *STORED_KINDS)
+
+
+def rebuild_kind(session: Session, *kinds: str) -> int:
+    """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written."""
+    for model in (MemberCategoryTotal, MemberTotal):
+        session.execute(delete(model).where(model.period_kind.in_(kinds)))
     written = 0
     plain, per_category = [], []
     for (kind, start, user_id, branch_id, category_id), (points, entries) in expected_totals(
-        session
+        session, kinds
     ).items():
         row = {
             "period_kind": kind,

@@ -16,6 +16,7 @@ from ..errors import Forbidden, InvalidInput
 from ..extensions import db
 from ..models import Activity, ActivityStatus, Category, User
 from ..permissions import can_read_records, readable_branch_ids
+from ..settings import setting
 from . import serialize
 from .blueprint import api, caller
 from .errors import BadRequest, NotFound
@@ -53,7 +54,7 @@ def _settings() -> dict[str, Any]:
     return {
         "today": campus_today(),
         "now": utcnow(),
-        "backdate_days": current_app.config["TRACKER_BACKDATE_DAYS"],
+        "backdate_days": setting("TRACKER_BACKDATE_DAYS"),
         "upload_folder": current_app.config["UPLOAD_FOLDER"],
     }
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import ranking
+from .. import ranking, statistics
 from ..clock import campus_today
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import Branch, Category, College, Role, User
 from ..periods import Period, custom_period, standard_period
 from ..permissions import can_read_leaderboard
+from ..settings import setting
 from . import serialize
 from .blueprint import api, caller
 from .errors import BadRequest, NotFound
@@ -84,7 +84,7 @@ def _standing(row: ranking.Standing, user: User) -> dict[str, Any]:
     # As on the leaderboard page: members see others' names masked unless the
     # campus allows full names; a committee member sees their own branch in full.
     full = (
-        current_app.config["TRACKER_SHOW_FULL_NAMES"]
+        setting("TRACKER_SHOW_FULL_NAMES")
         or user.role in (Role.ADMIN, Role.ADVISOR)
         or row.user_id == user.id
         or (user.role == Role.COMMITTEE and row.branch_id == user.branch_id)
@@ -161,16 +161,18 @@ def branch_stats(branch_id: int):
     if not can_read_leaderboard(db.session, caller(), "branch", branch.id):
         raise Forbidden(_l("You do not have permission to see or do this."))
     period = _period(args)
-    stats = ranking.branch_stats(db.session, branch.id, period)
+    stats = statistics.branch_stats(db.session, branch, period)
+    standing = stats.standing
     keys = dict(db.session.execute(select(Category.id, Category.key)).all())
     return {
         "branch": serialize.branch(branch),
         "period": _period_body(period),
-        "members": stats.members,
-        "participants": stats.participants,
-        "participation": float(stats.participation),
-        "points": serialize.number(stats.points),
-        "per_capita": serialize.number(stats.per_capita),
+        "members": standing.members,
+        "participants": standing.active_members,
+        # The leaderboard shows a percentage; the API gives the share, 0 to 1.
+        "participation": float(standing.participation) / 100,
+        "points": serialize.number(standing.points),
+        "per_capita": serialize.number(standing.per_capita),
         "entries": stats.entries,
         "pending": stats.pending,
         "categories": [

@@ -1,18 +1,42 @@
-"""Home pages: what each role sees first."""
+"""Dashboards: the member's, the branch committee's and the advisor's.
+
+Each page renders its tables on the server; its charts are drawn by
+static/js/charts.js from the matching ``.json`` endpoint, which serialises the
+same dashboard object, so the page is complete without the script.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user
-from sqlalchemy import func, select
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from .. import event_planning, ranking
 from ..clock import campus_today, utcnow
 from ..extensions import db
-from ..models import AccountStatus, Activity, ActivityStatus, Branch, College, Role, User
-from ..permissions import readable_branch_ids
+from ..models import Role
+from ..rankings.filters import filter_choices, parse_filters
+from ..settings import setting
+from . import data
 
 bp = Blueprint("dashboards", __name__)
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "points": _("Points"),
+        "total": _("Total points"),
+        "per_capita": _("Points per member"),
+        "participation": _("Participation (%)"),
+    }
 
 
 @bp.get("/")
@@ -20,32 +44,14 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.role in (Role.ADVISOR, Role.ADMIN):
-        return _overview()
-    summary = ranking.member_summary(db.session, current_user, campus_today())
-    recent = db.session.scalars(
-        select(Activity)
-        .where(Activity.user_id == current_user.id)
-        .order_by(Activity.submitted_at.desc())
-        .limit(8)
-    ).all()
+        return advisor()
+    board = data.member_dashboard(db.session, current_user, campus_today())
     pending_reviews = registrations = 0
     if current_user.role == Role.COMMITTEE:
-        pending_reviews = db.session.scalar(
-            select(func.count()).where(
-                Activity.branch_id == current_user.branch_id,
-                Activity.status == ActivityStatus.PENDING,
-                Activity.user_id != current_user.id,
-            )
-        )
-        registrations = db.session.scalar(
-            select(func.count()).where(
-                User.branch_id == current_user.branch_id, User.status == AccountStatus.PENDING
-            )
-        )
+        pending_reviews, registrations = data.committee_waiting(db.session, current_user)
     return render_template(
         "dashboards/member.html",
-        summary=summary,
-        recent=recent,
+        board=board,
         pending_reviews=pending_reviews,
         registrations=registrations,
         upcoming_events=event_planning.upcoming_events(
@@ -56,17 +62,83 @@ def home():
     )
 
 
-def _overview():
-    readable = readable_branch_ids(db.session, current_user)
-    query = (
-        select(Branch, College.name, func.count(User.id))
-        .join(College)
-        .outerjoin(User, (User.branch_id == Branch.id) & (User.status == AccountStatus.ACTIVE))
-        .where(Branch.archived_at.is_(None))
-        .group_by(Branch.id, College.name)
-        .order_by(College.name, Branch.name)
+@bp.get("/dashboard/member.json")
+@login_required
+def member_json():
+    board = data.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
+    return jsonify(charts=board.charts(_labels()))
+
+
+def _committee_board(charts_only: bool = False):
+    if current_user.role == Role.MEMBER:
+        abort(403)
+    filters = parse_filters(db.session, current_user, request.args, campus_today())
+    if filters.branch is None:
+        abort(400)
+    board = data.committee_dashboard(
+        db.session,
+        filters.branch,
+        filters.period,
+        campus_today(),
+        setting("TRACKER_INACTIVE_DAYS"),
+        charts_only=charts_only,
     )
-    if readable is not None:
-        query = query.where(Branch.id.in_(readable))
-    branches = db.session.execute(query).all()
-    return render_template("dashboards/overview.html", branches=branches)
+    return filters, board
+
+
+@bp.get("/dashboard/branch")
+@login_required
+def committee():
+    filters, board = _committee_board()
+    return render_template(
+        "dashboards/committee.html",
+        board=board,
+        filters=filters,
+        choices=filter_choices(db.session, current_user, filters.readable),
+    )
+
+
+@bp.get("/dashboard/branch.json")
+@login_required
+def committee_json():
+    _, board = _committee_board(charts_only=True)
+    return jsonify(charts=board.charts(_labels()))
+
+
+def _advisor_board(charts_only: bool = False):
+    if current_user.role not in (Role.ADVISOR, Role.ADMIN):
+        abort(403)
+    filters = parse_filters(
+        db.session, current_user, request.args, campus_today(), default_scope="school"
+    )
+    if filters.scope_kind == "branch":
+        abort(400)
+    board = data.advisor_dashboard(
+        db.session,
+        filters.period,
+        filters.scope,
+        campus_today(),
+        filters.category_id,
+        charts_only=charts_only,
+    )
+    return filters, board
+
+
+@bp.get("/dashboard/advisor")
+@login_required
+def advisor():
+    filters, board = _advisor_board()
+    return render_template(
+        "dashboards/advisor.html",
+        board=board,
+        filters=filters,
+        choices=filter_choices(db.session, current_user, filters.readable),
+        mask=ranking.mask_name,
+    )
+
+
+@bp.get("/dashboard/advisor.json")
+@login_required
+def advisor_json():
+    _, board = _advisor_board(charts_only=True)
+    return jsonify(charts=board.charts(_labels()))

@@ -8,6 +8,7 @@ from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
 from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
 from .notification import Notification
 from .org import AdvisorScope, Branch, College, Membership
+from .term import Term
 from .token import ApiToken
 from .tutoring import Pairing, PairingStatus
 from .user import AccountStatus, Role, Stage, User
@@ -43,6 +44,7 @@ __all__ = [
     "Role",
     "SettingOverride",
     "Stage",
+    "Term",
     "Unit",
     "User",
 ]

@@ -36,6 +36,16 @@ class LedgerEntry(db.Model):
         Index("ix_ledger_user_category_earned", "user_id", "category_id", "earned_on"),
         Index("ix_ledger_branch_earned", "branch_id", "earned_on"),
         Index("ix_ledger_earned_user", "earned_on", "user_id"),
+        # Covers custom-range leaderboards: they read only the index.
+        Index(
+            "ix_ledger_earned_cover",
+            "earned_on",
+            "branch_id",
+            "user_id",
+            "category_id",
+            "kind",
+            "points_tenths",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,13 +79,24 @@ class MemberTotal(db.Model):
 
     Derived from the ledger in the same transaction as each ledger row and
     rebuilt by ``flask rebuild-totals``; ``check-ledger`` proves them equal.
-    ``period_kind`` is week, month, year (academic, from 1 September) or all.
+    ``period_kind`` is week, month, term (period_start = the term's first
+    day), year (academic, from 1 September) or all.
     """
 
     __tablename__ = "member_total"
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "user_id", "branch_id"),
         Index("ix_member_total_rank", "period_kind", "period_start", "branch_id", "points_tenths"),
+        # Covers the per-member sums of college and school leaderboards.
+        Index(
+            "ix_member_total_user",
+            "period_kind",
+            "period_start",
+            "user_id",
+            "branch_id",
+            "points_tenths",
+            "entries",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +121,16 @@ class MemberCategoryTotal(db.Model):
             "category_id",
             "branch_id",
             "points_tenths",
+        ),
+        Index(
+            "ix_member_category_total_user",
+            "period_kind",
+            "period_start",
+            "category_id",
+            "user_id",
+            "branch_id",
+            "points_tenths",
+            "entries",
         ),
     )
 

@@ -1,0 +1,51 @@
+"""``flask terms``: define the terms (学期) leaderboards can be read for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+from .. import terms as term_rules
+from ..errors import DomainError
+from ..extensions import db
+
+
+def _day(ctx, param, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use the form YYYY-MM-DD") from None
+
+
+@click.group()
+def terms() -> None:
+    """Manage terms (学期)."""
+
+
+@terms.command("create")
+@click.argument("name")
+@click.option("--start", required=True, callback=_day, help="First day, YYYY-MM-DD.")
+@click.option("--end", required=True, callback=_day, help="Last day (included), YYYY-MM-DD.")
+@with_appcontext
+def create_term(name: str, start: date, end: date) -> None:
+    """Create a term; its totals are rebuilt from the ledger at once."""
+    try:
+        term = term_rules.create_term(db.session, name, start, end)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created term {term.name}: {term.first_day} to {term.last_day}.")
+
+
+@terms.command("list")
+@with_appcontext
+def list_terms() -> None:
+    """List the terms, earliest first."""
+    found = term_rules.list_terms(db.session)
+    if not found:
+        click.echo("No terms yet.")
+    for term in found:
+        click.echo(f"{term.name}\t{term.first_day}\t{term.last_day}")

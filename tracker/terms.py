@@ -1,0 +1,82 @@
+"""Terms (学期): creating and changing them, and finding the term of a day.
+
+Creating or changing a term rebuilds the stored term totals in the same
+transaction (``totals.rebuild_kind(session, "term")``), so a term defined
+after points were earned still shows them, and a shortened term drops the
+days it no longer covers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import totals
+from .errors import InvalidInput
+from .models import Term
+from .periods import Period
+
+MAX_NAME_LENGTH = 64
+
+
+def _check(session: Session, name: str, first_day: date, last_day: date, term_id: int | None):
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput({"name": _l("A term name has 1 to 64 characters.")})
+    if last_day < first_day:
+        raise InvalidInput({"last_day": _l("A term cannot end before it starts.")})
+    others = select(Term).where(Term.id != term_id) if term_id else select(Term)
+    if session.scalars(others.where(Term.name == name)).first():
+        raise InvalidInput({"name": _l("A term with this name already exists.")})
+    overlapping = session.scalars(
+        others.where(Term.first_day <= last_day, Term.last_day >= first_day).order_by(
+            Term.first_day
+        )
+    ).first()
+    if overlapping:
+        raise InvalidInput(
+            {
+                "first_day": _l(
+                    "This term overlaps %(name)s (%(first)s to %(last)s); terms cannot overlap.",
+                    name=overlapping.name,
+                    first=overlapping.first_day.isoformat(),
+                    last=overlapping.last_day.isoformat(),
+                )
+            }
+        )
+    return name
+
+
+def create_term(session: Session, name: str, first_day: date, last_day: date) -> Term:
+    """Add a term and rebuild the term totals; refuses overlaps and duplicate names."""
+    name = _check(session, name, first_day, last_day, None)
+    term = Term(name=name, first_day=first_day, last_day=last_day)
+    session.add(term)
+    session.flush()
+    totals.rebuild_kind(session, "term")
+    return term
+
+
+def change_term(session: Session, term: Term, name: str, first_day: date, last_day: date) -> Term:
+    """Rename or move a term and rebuild the term totals; refuses overlaps."""
+    term.name = _check(session, name, first_day, last_day, term.id)
+    term.first_day, term.last_day = first_day, last_day
+    session.flush()
+    totals.rebuild_kind(session, "term")
+    return term
+
+
+def list_terms(session: Session) -> list[Term]:
+    return list(session.scalars(select(Term).order_by(Term.first_day)))
+
+
+def term_on(session: Session, day: date) -> Term | None:
+    """The term that contains ``day``, if any."""
+    return session.scalars(select(Term).where(Term.first_day <= day, Term.last_day >= day)).first()
+
+
+def term_period(term: Term) -> Period:
+    return Period("term", term.first_day, term.last_day + timedelta(days=1), term.name)
