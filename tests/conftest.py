@@ -165,6 +165,18 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
                     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only exist only in their PostgreSQL variant."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("postgres_only") and "[sqlite" in item.name
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request, tmp_path):
     config = {

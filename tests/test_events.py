@@ -396,15 +396,11 @@ def _race(app, work, count: int) -> list[str]:
     return outcomes
 
 
-def _postgres_only(db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite allows one writer)")
-
-
+# Concurrent writers need PostgreSQL: SQLite allows one writer at a time.
+@pytest.mark.postgres_only
 def test_checking_one_member_in_from_several_places_at_once_books_one_award(
     clock, app, db, make, committee, member
 ):
-    _postgres_only(db)
     helpers = [make.committee(committee.branch).id for _ in range(THREADS - 1)]
     event = new_event(db, make, committee, start=timedelta(minutes=10))
     code = code_now(event)
@@ -447,8 +443,9 @@ def test_checking_one_member_in_from_several_places_at_once_books_one_award(
     assert totals.differences(db.session) == []
 
 
+# Concurrent writers need PostgreSQL: SQLite allows one writer at a time.
+@pytest.mark.postgres_only
 def test_capacity_holds_when_members_check_in_at_once(clock, app, db, make, committee):
-    _postgres_only(db)
     people = [make.member(committee.branch).id for _ in range(THREADS)]
     event = new_event(db, make, committee, capacity=2)
     code, event_id = code_now(event), event.id
@@ -495,8 +492,9 @@ def test_admin_creates_one_event_for_several_branches(clock, db, make, login):
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
 
 
+# Concurrent writers need PostgreSQL: SQLite allows one writer at a time.
+@pytest.mark.postgres_only
 def test_check_ins_racing_the_close_are_booked_or_refused(clock, app, db, make, committee):
-    _postgres_only(db)
     people = [make.member(committee.branch).id for _ in range(THREADS - 1)]
     event = new_event(db, make, committee, start=timedelta(minutes=-10))
     code, event_id, committee_id = code_now(event), event.id, committee.id
