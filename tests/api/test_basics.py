@@ -125,6 +125,7 @@ def test_document_describes_parameters_bodies_and_errors(client):
         "scope",
         "scope_id",
         "period",
+        "term_id",
         "from",
         "to",
         "category",

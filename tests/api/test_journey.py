@@ -70,3 +70,5 @@ def test_a_script_with_only_tokens(app, make, branch, clock):
     assert members["me"]["points"] == 1.5 + 2  # the study session and the event
     stats = call(boss, "GET", f"/branches/{branch.id}/stats?period=week")
     assert stats["points"] == 1.5 + 2
+    branches = call(me, "GET", f"/leaderboard/branches?period=week&college_id={branch.college_id}")
+    assert [(b["branch"]["id"], b["points"]) for b in branches["items"]] == [(branch.id, 1.5 + 2)]

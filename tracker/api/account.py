@@ -11,7 +11,7 @@ from ..accounts import find_user
 from ..clock import campus_today, utcnow
 from ..extensions import db, limiter
 from ..i18n import current_locale_name
-from ..models import AccountStatus, Category
+from ..models import AccountStatus, Category, User
 from ..passwords import dummy_verify, verify_password
 from . import serialize
 from .blueprint import api, caller
@@ -113,7 +113,8 @@ def revoke_token(token_id: int):
     "GET",
     summary="The current user",
     description="Who I am, my points this week, month, academic year and all time, "
-    "and my rank in my branch this month.",
+    "and my rank in my branch this month; `term` gives my points and rank in my branch "
+    "this term, or null when no term includes today.",
     tag="Me",
     responses={200: ("The current user", ME)},
 )
@@ -135,6 +136,28 @@ def me():
             "rank": standing.rank if standing else None,
             "of": summary.branch_size,
         },
+        "term": _term_figure(user, summary),
+    }
+
+
+def _term_figure(user: User, summary: ranking.MemberSummary) -> dict | None:
+    """Points this term and rank in the branch this term; None when no term is current."""
+    term = summary.term
+    if term is None:
+        return None
+    rank, size = None, 0
+    if user.branch_id:
+        board = ranking.member_leaderboard(
+            db.session, term, ranking.Scope("branch", user.branch_id), per_page=1, viewer_id=user.id
+        )
+        rank, size = (board.me.rank if board.me else None), board.total
+    return {
+        "name": term.name or "",
+        "first_day": serialize.day(term.start),
+        "last_day": serialize.day(term.last_day),
+        "points": serialize.number(summary.points["term"]),
+        "rank": rank,
+        "of": size,
     }
 
 

@@ -9,41 +9,61 @@ from sqlalchemy import select
 
 from .. import ranking, statistics
 from ..clock import campus_today
-from ..errors import Forbidden
+from ..errors import Forbidden, InvalidInput
 from ..extensions import db
-from ..models import Branch, Category, College, Role, User
-from ..periods import Period, custom_period, standard_period
+from ..models import Branch, Category, College, Role, Term, User
+from ..periods import Period
 from ..permissions import can_read_leaderboard
+from ..rankings.filters import resolve_scope
 from ..settings import setting
 from . import serialize
 from .blueprint import api, caller
 from .errors import BadRequest, NotFound
-from .schemas import BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
+from .schemas import BRANCH_LEADERBOARD, BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
 from .spec import Param
 from .validation import query_args
 
-PERIOD_KINDS = ["week", "month", "year", "all", "custom"]
 PERIOD_PARAMS = (
     Param(
         "period",
-        {"type": "string", "enum": PERIOD_KINDS, "default": "month"},
-        "week, month, academic year (from 1 September), all time, or custom (from and to)",
+        {"type": "string", "enum": list(ranking.PERIOD_KINDS), "default": "month"},
+        "week, month, term (the current one, or term_id), academic year (from 1 September), "
+        "all time, or custom (from and to) — the same periods as the leaderboard pages",
     ),
+    Param("term_id", ID, "With period=term: this term rather than the current one"),
     Param("from", DAY, "First day of a custom period"),
     Param("to", DAY, "Last day of a custom period"),
 )
 
 
 def _period(args: dict[str, Any]) -> Period:
+    """The period the query names, resolved as the leaderboard pages resolve it.
+
+    A malformed custom range is 400; period=term when no term includes today is
+    422 (the request is well-formed, the campus has no current term); an
+    unknown term_id is 404.
+    """
     kind = args["period"]
-    if kind != "custom":
-        return standard_period(kind, campus_today())
-    errors = {n: _l("Please fill this in.") for n in ("from", "to") if not args.get(n)}
-    if errors:
-        raise BadRequest(errors)
-    if args["to"] < args["from"]:
-        raise BadRequest({"to": _l("The end is before the start.")})
-    return custom_period(args["from"], args["to"])
+    if kind == "custom":
+        errors = {n: _l("Please fill this in.") for n in ("from", "to") if not args.get(n)}
+        if errors:
+            raise BadRequest(errors)
+    term_id = args.get("term_id") if kind == "term" else None
+    if term_id is not None and db.session.get(Term, term_id) is None:
+        raise NotFound()
+    try:
+        return ranking.resolve_period(
+            db.session,
+            kind,
+            campus_today(),
+            term_id=term_id,
+            first_day=args.get("from"),
+            last_day=args.get("to"),
+        )
+    except InvalidInput as error:
+        if kind == "custom":
+            raise BadRequest(error.errors) from None
+        raise
 
 
 def _period_body(period: Period) -> dict[str, str]:
@@ -118,7 +138,7 @@ def _standing(row: ranking.Standing, user: User) -> dict[str, Any]:
         *PAGING,
     ),
     responses={200: ("A page of the leaderboard", LEADERBOARD)},
-    errors=(404,),
+    errors=(404, 422),
 )
 def member_leaderboard():
     args = query_args(api.operation_for("api.member_leaderboard"))
@@ -152,6 +172,7 @@ def member_leaderboard():
     tag="Rankings",
     query=PERIOD_PARAMS,
     responses={200: ("The branch's numbers for the period", BRANCH_STATS)},
+    errors=(404, 422),
 )
 def branch_stats(branch_id: int):
     args = query_args(api.operation_for("api.branch_stats"))
@@ -179,4 +200,70 @@ def branch_stats(branch_id: int):
             {"category": keys[cid], "points": serialize.number(pts), "entries": n}
             for cid, pts, n in stats.by_category
         ],
+    }
+
+
+@api.route(
+    "/leaderboard/branches",
+    "GET",
+    summary="Branch leaderboard",
+    description="Branches of one college, or of the whole school, ranked by total points, "
+    "points per member or participation; ties share a rank. `participation` is the share "
+    "of members with at least one approved entry, from 0 to 1 (the web page shows it as a "
+    "percentage). Members and committee members read their own college and the school; "
+    "advisors only the branches assigned to them; admins every branch — as on the "
+    "leaderboard page.",
+    tag="Rankings",
+    query=(
+        Param("college_id", ID, "Only this college's branches; default: the whole school"),
+        *PERIOD_PARAMS,
+        Param("category", {"type": "string", "maxLength": 32}, "Only this category's points"),
+        Param(
+            "metric",
+            {"type": "string", "enum": list(ranking.BRANCH_METRICS), "default": "total"},
+            "Rank by total points, points per member, or participation",
+        ),
+        *PAGING,
+    ),
+    responses={200: ("A page of the branch leaderboard", BRANCH_LEADERBOARD)},
+    errors=(404, 422),
+)
+def branch_leaderboard():
+    args = query_args(api.operation_for("api.branch_leaderboard"))
+    user = caller()
+    college_id = args.get("college_id")
+    # The page's own rules: an unknown college, or one the caller may not read, is 404.
+    scope, _, college, _ = resolve_scope(
+        db.session, user, "college" if college_id else "school", None, college_id
+    )
+    period = _period(args)
+    rows = ranking.branch_leaderboard(
+        db.session,
+        period,
+        scope,
+        category_id=_category_id(args.get("category")),
+        sort=args["metric"],
+    )
+    first = (args["page"] - 1) * args["per_page"]
+    return serialize.page(
+        [_branch_standing(row) for row in rows[first : first + args["per_page"]]],
+        args["page"],
+        args["per_page"],
+        len(rows),
+        period=_period_body(period),
+        metric=args["metric"],
+        college={"id": college.id, "name": college.name} if college else None,
+    )
+
+
+def _branch_standing(row: ranking.BranchStanding) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "branch": {"id": row.branch_id, "name": row.branch_name},
+        "college": row.college_name,
+        "members": row.members,
+        "points": serialize.number(row.points),
+        "per_capita": serialize.number(row.per_capita),
+        # The page shows a percentage; the API gives the share, 0 to 1.
+        "participation": float(row.participation) / 100,
     }

@@ -94,7 +94,11 @@ STANDING = api.schema(
         entries={"type": "integer"},
     ),
 )
-PERIOD_POINTS = obj(**{kind: POINTS for kind in ("week", "month", "year", "all")})
+# "term" only while a term includes today.
+PERIOD_POINTS = obj(
+    ["week", "month", "year", "all"],
+    **{kind: POINTS for kind in ("week", "month", "term", "year", "all")},
+)
 ME = api.schema(
     "Me",
     obj(
@@ -111,6 +115,20 @@ ME = api.schema(
             rank={"type": ["integer", "null"]},
             of={"type": "integer", "minimum": 0},
         ),
+        term={
+            "anyOf": [
+                obj(
+                    name={"type": "string"},
+                    first_day=DAY,
+                    last_day=DAY,
+                    points=POINTS,
+                    rank={"type": ["integer", "null"]},
+                    of={"type": "integer", "minimum": 0},
+                ),
+                {"type": "null"},
+            ],
+            "description": "Points this term and rank in the branch; null when no term is current",
+        },
     ),
 )
 RULE = obj(
@@ -270,6 +288,32 @@ LEADERBOARD = api.schema(
         scope=obj(kind={"type": "string"}, id={"type": ["integer", "null"]}),
     ),
 )
+BRANCH_STANDING = api.schema(
+    "BranchStanding",
+    obj(
+        rank={"type": "integer", "minimum": 1},
+        branch=BRANCH,
+        college={"type": "string"},
+        members={"type": "integer", "minimum": 0},
+        points=POINTS,
+        per_capita=POINTS,
+        participation={
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "Share of members with an approved entry, 0 to 1 (not a percentage)",
+        },
+    ),
+)
+BRANCH_LEADERBOARD = api.schema(
+    "BranchLeaderboard",
+    page_of(
+        BRANCH_STANDING,
+        period=PERIOD,
+        metric={"type": "string"},
+        college={"anyOf": [BRANCH, {"type": "null"}]},
+    ),
+)
 BRANCH_STATS = api.schema(
     "BranchStats",
     obj(
@@ -277,7 +321,12 @@ BRANCH_STATS = api.schema(
         period=PERIOD,
         members={"type": "integer", "minimum": 0},
         participants={"type": "integer", "minimum": 0},
-        participation={"type": "number", "description": "Share of members with an approved entry"},
+        participation={
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "Share of members with an approved entry, 0 to 1 (not a percentage)",
+        },
         points=POINTS,
         per_capita=POINTS,
         entries={"type": "integer"},

@@ -124,6 +124,56 @@ def _day(args: MultiDict, name: str) -> date | None:
         abort(400)
 
 
+def resolve_scope(
+    session: Session,
+    viewer: User,
+    scope_kind: str,
+    branch_id: int | None,
+    college_id: int | None,
+) -> tuple[ranking.Scope, Branch | None, College | None, frozenset[int] | None]:
+    """The leaderboard scope a viewer asks for, narrowed to what they may read.
+
+    A branch or college that does not exist or that the viewer may not read is
+    404 (the leaderboard pages and the API answer alike). Returns the scope,
+    the branch or college it names, and the viewer's readable branches.
+    """
+    readable = viewer_branches(session, viewer)
+    is_member = viewer.role in (Role.MEMBER, Role.COMMITTEE)
+    branch = college = None
+    if scope_kind == "branch":
+        branch_id = branch_id or viewer.branch_id or _first_branch(session, readable)
+        branch = session.get(Branch, branch_id) if branch_id else None
+        if branch is None:
+            abort(404)
+        if is_member and branch.id != viewer.branch_id:
+            abort(404)
+        if readable is not None and branch.id not in readable:
+            abort(404)
+        scope = ranking.Scope("branch", branch.id)
+    elif scope_kind == "college":
+        if college_id is None and viewer.branch_id:
+            college_id = session.scalar(
+                select(Branch.college_id).where(Branch.id == viewer.branch_id)
+            )
+        if college_id is None:
+            first = _first_branch(session, readable)
+            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
+        college = session.get(College, college_id) if college_id else None
+        if college is None:
+            abort(404)
+        college_branches = set(
+            session.scalars(select(Branch.id).where(Branch.college_id == college.id))
+        )
+        if readable is not None and not college_branches & readable:
+            abort(404)
+        within = None if is_member or readable is None else readable
+        scope = ranking.Scope("college", college.id, within)
+    else:
+        within = None if is_member or readable is None else readable
+        scope = ranking.Scope("school", None, within)
+    return scope, branch, college, readable
+
+
 def parse_filters(
     session: Session,
     viewer: User,
@@ -156,41 +206,9 @@ def parse_filters(
     except InvalidInput as error:
         raise BadQuery(error.message, error.field) from None
 
-    readable = viewer_branches(session, viewer)
-    is_member = viewer.role in (Role.MEMBER, Role.COMMITTEE)
-    branch = college = None
-    if scope_kind == "branch":
-        branch_id = _int(args, "branch") or viewer.branch_id or _first_branch(session, readable)
-        branch = session.get(Branch, branch_id) if branch_id else None
-        if branch is None:
-            abort(404)
-        if is_member and branch.id != viewer.branch_id:
-            abort(404)
-        if readable is not None and branch.id not in readable:
-            abort(404)
-        scope = ranking.Scope("branch", branch.id)
-    elif scope_kind == "college":
-        college_id = _int(args, "college")
-        if college_id is None and viewer.branch_id:
-            college_id = session.scalar(
-                select(Branch.college_id).where(Branch.id == viewer.branch_id)
-            )
-        if college_id is None:
-            first = _first_branch(session, readable)
-            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
-        college = session.get(College, college_id) if college_id else None
-        if college is None:
-            abort(404)
-        college_branches = set(
-            session.scalars(select(Branch.id).where(Branch.college_id == college.id))
-        )
-        if readable is not None and not college_branches & readable:
-            abort(404)
-        within = None if is_member or readable is None else readable
-        scope = ranking.Scope("college", college.id, within)
-    else:
-        within = None if is_member or readable is None else readable
-        scope = ranking.Scope("school", None, within)
+    scope, branch, college, readable = resolve_scope(
+        session, viewer, scope_kind, _int(args, "branch"), _int(args, "college")
+    )
     return Filters(
         period=period,
         scope=scope,
