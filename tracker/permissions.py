@@ -49,25 +49,3 @@ def can_read_activity(session: Session, viewer: User, activity) -> bool:
     if can_read_records(session, viewer, activity.user_id, activity.branch_id):
         return True
     return any(link.mentee_id == viewer.id for link in activity.mentees)
-
-
-def can_read_leaderboard(session: Session, viewer: User, kind: str, scope_id: int | None) -> bool:
-    """Whether the viewer may see the member leaderboard of a branch, college or the school.
-
-    Members and committee see their own branch, their own college and the
-    school (names masked by the caller unless full names are allowed);
-    advisors the branches they may read, and a college only when they may
-    read all of it; admins everything.
-    """
-    readable = readable_branch_ids(session, viewer)
-    if readable is None:
-        return True
-    ranked = viewer.role in (Role.MEMBER, Role.COMMITTEE) and viewer.branch is not None
-    if kind == "branch":
-        return scope_id in readable or (ranked and scope_id == viewer.branch_id)
-    if kind == "college":
-        if ranked and viewer.branch.college_id == scope_id:
-            return True
-        branches = set(session.scalars(select(Branch.id).where(Branch.college_id == scope_id)))
-        return bool(branches) and branches <= readable
-    return ranked

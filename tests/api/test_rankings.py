@@ -83,11 +83,12 @@ def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, sc
 
     _, far = scored
     call = api(member)
-    assert call("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 403
+    # As on the leaderboard pages: what the caller may not read does not exist for them.
+    assert call("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 404
     foreign_college = far.branch.college_id
     assert (
         call("GET", f"/leaderboard/members?scope=college&scope_id={foreign_college}").status_code
-        == 403
+        == 404
     )
     assert call("GET", "/leaderboard/members?scope=college").status_code == 200
     assert call("GET", "/leaderboard/members?scope_id=999999").status_code == 404
@@ -96,9 +97,12 @@ def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, sc
     db.session.commit()
     reader = api(advisor)
     assert reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").status_code == 200
-    assert reader("GET", f"/leaderboard/members?scope_id={member.branch_id}").status_code == 403
-    assert reader("GET", "/leaderboard/members?scope=school").status_code == 403
-    assert reader("GET", "/leaderboard/members").status_code == 400  # no branch of their own
+    assert reader("GET", f"/leaderboard/members?scope_id={member.branch_id}").status_code == 404
+    # The whole school, for an advisor, is the branches they advise.
+    school = reader("GET", "/leaderboard/members?scope=school").json
+    assert {item["branch"]["id"] for item in school["items"]} == {far.branch_id}
+    # With no branch of their own, an advisor starts on the first branch they advise.
+    assert reader("GET", "/leaderboard/members").json["items"][0]["branch"]["id"] == far.branch_id
     full = reader("GET", f"/leaderboard/members?scope_id={far.branch_id}").json
     assert full["items"][0]["member"]["name"] == "赵六" and full["me"] is None
 
@@ -117,6 +121,6 @@ def test_branch_stats_refusals(api, member, scored, clock):
     _, far = scored
     call = api(member)
     assert call("GET", f"/branches/{member.branch_id}/stats").status_code == 200
-    assert call("GET", f"/branches/{far.branch_id}/stats").status_code == 403
+    assert call("GET", f"/branches/{far.branch_id}/stats").status_code == 404
     assert call("GET", "/branches/999999/stats").status_code == 404
     assert call("GET", f"/branches/{member.branch_id}/stats?period=decade").status_code == 400

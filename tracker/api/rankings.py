@@ -9,12 +9,11 @@ from sqlalchemy import select
 
 from .. import ranking, statistics
 from ..clock import campus_today
-from ..errors import Forbidden, InvalidInput
+from ..errors import InvalidInput
 from ..extensions import db
-from ..models import Branch, Category, College, Role, Term, User
+from ..models import Branch, Category, Term, User
 from ..periods import Period
-from ..permissions import can_read_leaderboard
-from ..rankings.filters import resolve_scope
+from ..rankings.filters import resolve_scope, shows_full_name
 from ..settings import setting
 from . import serialize
 from .blueprint import api, caller
@@ -83,31 +82,20 @@ def _category_id(key: str | None) -> int | None:
     return found
 
 
-def _scope(user: User, kind: str, scope_id: int | None) -> ranking.Scope:
-    if kind == "school":
-        scope = ranking.Scope("school")
-    else:
-        if scope_id is None and user.branch is not None:
-            scope_id = user.branch_id if kind == "branch" else user.branch.college_id
-        if scope_id is None:
-            raise BadRequest({"scope_id": _l("Please fill this in.")})
-        model = Branch if kind == "branch" else College
-        if db.session.get(model, scope_id) is None:
-            raise NotFound()
-        scope = ranking.Scope(kind, scope_id)
-    if not can_read_leaderboard(db.session, user, scope.kind, scope.id):
-        raise Forbidden(_l("You do not have permission to see or do this."))
-    return scope
+def _scope(user: User, kind: str, scope_id: int | None):
+    """The scope asked for, narrowed to what the caller may read: the leaderboard pages' rule."""
+    branch_id = scope_id if kind == "branch" else None
+    college_id = scope_id if kind == "college" else None
+    scope, _branch, _college, readable = resolve_scope(
+        db.session, user, kind, branch_id, college_id
+    )
+    return scope, readable
 
 
-def _standing(row: ranking.Standing, user: User) -> dict[str, Any]:
-    # As on the leaderboard page: members see others' names masked unless the
-    # campus allows full names; a committee member sees their own branch in full.
-    full = (
-        setting("TRACKER_SHOW_FULL_NAMES")
-        or user.role in (Role.ADMIN, Role.ADVISOR)
-        or row.user_id == user.id
-        or (user.role == Role.COMMITTEE and row.branch_id == user.branch_id)
+def _standing(row: ranking.Standing, user: User, readable) -> dict[str, Any]:
+    # Names are shown exactly as on the leaderboard page.
+    full = row.user_id == user.id or shows_full_name(
+        user, row.branch_id, setting("TRACKER_SHOW_FULL_NAMES"), readable
     )
     return {
         "rank": row.rank,
@@ -143,7 +131,7 @@ def _standing(row: ranking.Standing, user: User) -> dict[str, Any]:
 def member_leaderboard():
     args = query_args(api.operation_for("api.member_leaderboard"))
     user = caller()
-    scope = _scope(user, args["scope"], args.get("scope_id"))
+    scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
     board = ranking.member_leaderboard(
         db.session,
@@ -155,11 +143,11 @@ def member_leaderboard():
         viewer_id=user.id,
     )
     return serialize.page(
-        [_standing(row, user) for row in board.rows],
+        [_standing(row, user, readable) for row in board.rows],
         board.page,
         board.per_page,
         board.total,
-        me=_standing(board.me, user) if board.me else None,
+        me=_standing(board.me, user, readable) if board.me else None,
         period=_period_body(period),
         scope={"kind": scope.kind, "id": scope.id},
     )
@@ -179,8 +167,7 @@ def branch_stats(branch_id: int):
     branch = db.session.get(Branch, branch_id)
     if branch is None:
         raise NotFound()
-    if not can_read_leaderboard(db.session, caller(), "branch", branch.id):
-        raise Forbidden(_l("You do not have permission to see or do this."))
+    resolve_scope(db.session, caller(), "branch", branch.id, None)
     period = _period(args)
     stats = statistics.branch_stats(db.session, branch, period)
     standing = stats.standing
