@@ -3,11 +3,18 @@ rates on the branch leaderboard, term administration, demo terms."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
-from tracker import event_planning
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from tracker import attendance, attendance_rates, event_planning, points, ranking
 from tracker.event_planning import EventInput
-from tracker.models import Event
+from tracker.models import AdvisorScope, Attendance, Event, Role
+from tracker.periods import standard_period
 
 from .conftest import FROZEN_NOW
 
@@ -41,3 +48,88 @@ def test_branch_dashboard_without_events_says_so(make, login, clock):
     page = login(make.committee(make.branch())).get("/dashboard/branch").get_data(as_text=True)
     assert 'id="home-events"' not in page
     assert "暂无即将开始的活动。" in page or "No upcoming events." in page
+
+
+def held_events(db, make, clock):
+    """Branch A holds a closed must-attend event: one member on approved leave, one
+    present, the committee member absent (1 of 2). Branch B holds only an optional
+    event but has more points. Returns (branch A, branch B)."""
+    a, b = make.branch(name="甲支部"), make.branch(name="乙支部")
+    a_committee, b_committee = make.committee(a), make.committee(b)
+    away, present = make.member(a), make.member(a)
+    b_member = make.member(b)
+    must = new_event(db, make, a_committee, start=timedelta(minutes=10), mandatory=True)
+    optional = new_event(db, make, b_committee, start=timedelta(minutes=10), title="红色观影")
+    attendance.request_leave(db.session, away, must, "实习", FROZEN_NOW)
+    db.session.commit()
+    leave = db.session.scalars(select(Attendance).where(Attendance.event_id == must.id)).one()
+    attendance.approve_leave(db.session, a_committee, leave, FROZEN_NOW)
+    clock.shift(timedelta(hours=1))
+    now = datetime.now(UTC)
+    attendance.mark_present(db.session, a_committee, must, present, now)
+    attendance.mark_present(db.session, b_committee, optional, b_member, now)
+    attendance.close_event(db.session, a_committee, must, now)
+    attendance.close_event(db.session, b_committee, optional, now)
+    activity = make.activity(b_member, "volunteer", quantity=5, occurred_on=date(2026, 11, 24))
+    points.approve_entry(db.session, activity, b_committee, now)
+    db.session.commit()
+    return a, b
+
+
+def test_branch_rates_agree_with_the_per_member_rates(db, make, clock):
+    a, b = held_events(db, make, clock)
+    period = standard_period("month", date(2026, 11, 25))
+    rates = attendance_rates.branch_rates(db.session, period, ranking.Scope("school"))
+    assert rates == {a.id: attendance_rates.branch_rate(db.session, a.id, period.start, period.end)}
+    assert (rates[a.id].attended, rates[a.id].expected) == (1, 2)
+    assert b.id not in rates  # only an optional event: no rate at all
+    december = standard_period("month", date(2026, 12, 1))
+    assert attendance_rates.branch_rates(db.session, december, ranking.Scope("school")) == {}
+
+
+def test_branch_leaderboard_shows_and_sorts_by_attendance(db, make, login, clock):
+    a, b = held_events(db, make, clock)
+    client = login(make.user(Role.ADMIN))
+    page = client.get("/leaderboard/branches?period=month&scope=school").get_data(as_text=True)
+    rows = page.split('id="branch-leaderboard"')[1].split("<tbody>")[1].split("</tr>")
+    assert "乙支部" in rows[0] and "甲支部" in rows[1]  # by total points
+    assert "data-attendance>—<" in rows[0] and "data-attendance>50%<" in rows[1]
+    page = client.get("/leaderboard/branches?period=month&scope=school&sort=attendance")
+    rows = page.get_data(as_text=True).split("<tbody>")[1].split("</tr>")
+    assert "甲支部" in rows[0] and "乙支部" in rows[1]  # no rate sorts last, not as 0%
+    standings = ranking.branch_leaderboard(
+        db.session,
+        standard_period("month", date(2026, 11, 25)),
+        ranking.Scope("school"),
+        sort="attendance",
+    )
+    assert [(s.branch_id, s.attendance) for s in standings] == [(a.id, Decimal(50)), (b.id, None)]
+    assert client.get("/leaderboard/branches?sort=attendance_rate").status_code == 400
+
+
+def test_branch_export_carries_the_attendance_rate(db, make, login, clock):
+    held_events(db, make, clock)
+    client = login(make.user(Role.ADMIN))
+    query = "period=month&scope=school&sort=attendance"
+    body = client.get(f"/export/branches.csv?{query}").get_data().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(body)))
+    assert len(table[0]) == 8
+    assert (table[1][1], table[1][7]) == ("甲支部", "50.0")
+    assert (table[2][1], table[2][7]) == ("乙支部", "")
+    response = client.get(f"/export/branches.xlsx?{query}")
+    book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    sheet = [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert sheet[1][7] == 50.0 and sheet[2][7] is None
+
+
+def test_advisor_dashboard_shows_attendance_only_for_the_assigned_branches(db, make, login, clock):
+    a, b = held_events(db, make, clock)
+    advisor = make.user(Role.ADVISOR)
+    db.session.add(AdvisorScope(user_id=advisor.id, branch_id=b.id))
+    db.session.commit()
+    page = login(advisor).get("/dashboard/advisor?period=month").get_data(as_text=True)
+    table = page.split('id="advisor-branches"')[1].split("</table>")[0]
+    assert "乙支部" in table and "data-attendance>—<" in table
+    assert "甲支部" not in table and "data-attendance>50%" not in table
+    member = make.member(a)
+    assert login(member).get("/dashboard/advisor").status_code == 403
