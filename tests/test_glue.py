@@ -8,12 +8,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_planning, points, ranking
+from tracker import attendance, attendance_rates, event_planning, points, ranking, terms
 from tracker.event_planning import EventInput
-from tracker.models import AdvisorScope, Attendance, Event, Role
+from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
 from tracker.periods import standard_period
 
 from .conftest import FROZEN_NOW
@@ -133,3 +134,87 @@ def test_advisor_dashboard_shows_attendance_only_for_the_assigned_branches(db, m
     assert "甲支部" not in table and "data-attendance>50%" not in table
     member = make.member(a)
     assert login(member).get("/dashboard/advisor").status_code == 403
+
+
+@pytest.fixture
+def admin_client(db, make, login, clock):
+    admin = make.user(Role.ADMIN)
+    admin.locale = "en"  # messages are asserted in English
+    db.session.commit()
+    return login(admin)
+
+
+def term_form(name, first, last):
+    return {"name": name, "first_day": first, "last_day": last}
+
+
+def test_admin_adds_and_changes_terms_and_term_totals_follow(db, make, admin_client):
+    branch = make.branch()
+    reviewer, member = make.committee(branch), make.member(branch)
+    activity = make.activity(member, "volunteer", quantity=2, occurred_on=date(2026, 11, 24))
+    points.approve_entry(db.session, activity, reviewer, FROZEN_NOW)
+    db.session.commit()
+    assert 'href="/admin/terms"' in admin_client.get("/admin/").get_data(as_text=True)
+    page = admin_client.get("/admin/terms").get_data(as_text=True)
+    assert "No terms yet." in page and "rebuilds the stored term totals" in page
+    response = admin_client.post(
+        "/admin/terms", data=term_form("2026秋季学期", "2026-09-01", "2027-01-17")
+    )
+    assert response.status_code == 302
+    term = db.session.scalars(select(Term)).one()
+    period = terms.term_period(term)
+    assert ranking.member_points(db.session, member.id, period) == Decimal(4)
+    response = admin_client.post(
+        f"/admin/terms/{term.id}", data=term_form("2026秋季学期", "2026-09-01", "2026-11-20")
+    )
+    assert response.status_code == 302
+    db.session.refresh(term)
+    assert term.last_day == date(2026, 11, 20)
+    period = terms.term_period(term)
+    assert ranking.member_points(db.session, member.id, period) == Decimal(0)
+    assert "2026秋季学期" in admin_client.get("/admin/terms").get_data(as_text=True)
+    audited = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("term.%")).order_by(AuditEvent.id)
+    ).all()
+    assert [e.action for e in audited] == ["term.created", "term.changed"]
+    assert all(e.actor_id is not None and e.target_id == term.id for e in audited)
+    assert "2026-11-20" in audited[1].details["after"]
+
+
+def test_overlapping_term_is_refused_next_to_the_field(db, admin_client):
+    terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))
+    spring = terms.create_term(db.session, "2027春季学期", date(2027, 2, 20), date(2027, 7, 1))
+    db.session.commit()
+    response = admin_client.post("/admin/terms", data=term_form("寒假", "2027-01-10", "2027-02-19"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    field = page.split('name="first_day"')[1].split("</div>")[0]
+    assert "overlaps 2026秋季学期" in field
+    response = admin_client.post(
+        f"/admin/terms/{spring.id}", data=term_form("2027春季学期", "2027-01-01", "2027-07-01")
+    )
+    assert response.status_code == 422 and "overlaps 2026秋季学期" in response.get_data(
+        as_text=True
+    )
+    response = admin_client.post(
+        f"/admin/terms/{spring.id}", data=term_form("2027春季学期", "2027-07-01", "2027-02-20")
+    )
+    field = response.get_data(as_text=True).split('name="last_day"')[1].split("</div>")[0]
+    assert "cannot end before it starts" in field
+    db.session.expire_all()
+    assert db.session.get(Term, spring.id).first_day == date(2027, 2, 20)
+    assert db.session.scalar(select(func.count()).select_from(Term)) == 2
+    assert admin_client.get("/admin/terms/9999").status_code == 404
+    assert admin_client.post("/admin/terms", data={}).status_code == 422
+
+
+def test_only_admins_manage_terms(db, make, login, clock):
+    term = terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))
+    db.session.commit()
+    for role in (Role.MEMBER, Role.COMMITTEE, Role.ADVISOR):
+        client = login(make.user(role))
+        assert client.get("/admin/terms").status_code == 403
+        assert client.get(f"/admin/terms/{term.id}").status_code == 403
+        posted = client.post("/admin/terms", data=term_form("X", "2027-03-01", "2027-04-01"))
+        assert posted.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Term)) == 1
