@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_planning, points, ranking, terms
+from tracker import attendance, attendance_rates, demo, event_planning, points, ranking, terms
 from tracker.event_planning import EventInput
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
 from tracker.periods import standard_period
@@ -218,3 +218,13 @@ def test_only_admins_manage_terms(db, make, login, clock):
         posted = client.post("/admin/terms", data=term_form("X", "2027-03-01", "2027-04-01"))
         assert posted.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Term)) == 1
+
+
+@pytest.mark.parametrize(
+    "today",
+    [date(2026, 12, 1), date(2027, 1, 31), date(2027, 2, 1), date(2027, 7, 31), date(2026, 8, 1)],
+)
+def test_demo_defines_the_current_and_the_previous_term(today):
+    (_, first, last), (_, start, end) = demo.demo_terms(today)
+    assert start <= today <= end  # the current term holds the seeding day
+    assert first < last < start and start - last == timedelta(days=1)
