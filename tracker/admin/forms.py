@@ -131,7 +131,7 @@ class ImportForm(FlaskForm):
 
 class TermForm(FlaskForm):
     # Field names match the keys of the refusals in ``terms``, so each shows by its field.
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Term name"), validators=[DataRequired(), Length(max=64)])
     first_day = DateField(_l("First day"), validators=[InputRequired()])
     last_day = DateField(_l("Last day"), validators=[InputRequired()])
     submit = SubmitField(_l("Save"))
