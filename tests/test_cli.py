@@ -3,7 +3,18 @@
 import pytest
 from sqlalchemy import select
 
-from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, User
+from tracker import ranking
+from tracker.clock import campus_today
+from tracker.models import (
+    AdvisorScope,
+    Branch,
+    College,
+    LedgerEntry,
+    MemberTotal,
+    Role,
+    Term,
+    User,
+)
 
 
 @pytest.fixture
@@ -120,6 +131,7 @@ def test_seed_demo_then_check_ledger(cli, db):
     result = cli("check-ledger")
     assert result.exit_code == 0 and "agree" in result.output
     _demo_has_group_activities(db)
+    _demo_terms_show_points(db)
     again = cli("seed-demo", "--if-empty")
     assert again.exit_code == 0 and "member" in again.output
     assert cli("seed-demo").exit_code != 0
@@ -162,3 +174,11 @@ def _demo_has_group_activities(db):
         .where(Activity.status == ActivityStatus.PENDING)
     )
     assert {"pending", "confirmed", "disputed"} <= {str(r) for r in waiting}
+
+
+def _demo_terms_show_points(db):
+    today = campus_today()
+    current = ranking.current_term(db.session, today)
+    assert current is not None and db.session.query(Term).count() == 2
+    board = ranking.branch_leaderboard(db.session, current, ranking.Scope("school"))
+    assert sum(b.points for b in board) > 0

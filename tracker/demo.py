@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, demo_groups, points, uploads
+from . import accounts, demo_groups, points, terms, uploads
 from .demo_groups import DISPUTE_REASONS
 from .models import (
     AccountStatus,
@@ -145,6 +145,25 @@ def _photo(rng: random.Random, label: str) -> uploads.PreparedFile:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
     return uploads.PreparedFile(out.getvalue(), "image/jpeg", "jpg", f"{label}.jpg")
+
+
+def demo_terms(today: date) -> list[tuple[str, date, date]]:
+    """The previous term and the current one, oldest first.
+
+    The two halves of the year cover every day (breaks included), so whatever
+    day the demo is seeded there is a current term to rank by.
+    """
+    year = today.year
+    if 2 <= today.month <= 7:
+        return [
+            (f"{year - 1}秋季学期", date(year - 1, 8, 1), date(year, 1, 31)),
+            (f"{year}春季学期", date(year, 2, 1), date(year, 7, 31)),
+        ]
+    autumn = year if today.month >= 8 else year - 1
+    return [
+        (f"{autumn}春季学期", date(autumn, 2, 1), date(autumn, 7, 31)),
+        (f"{autumn}秋季学期", date(autumn, 8, 1), date(autumn + 1, 1, 31)),
+    ]
 
 
 class _Seeder:
@@ -417,5 +436,10 @@ def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[Demo
     demo_groups.seed_events(seeder, groups)
     demo_groups.seed_tutoring_requests(seeder, groups)
     seeder.extras(groups)
+    # After the points are booked: two rebuilds of the term totals cost less
+    # than updating them at every booking. A database with terms keeps its own.
+    if not terms.list_terms(session):
+        for name, first_day, last_day in demo_terms(seeder.today):
+            terms.create_term(session, name, first_day, last_day)
     session.commit()
     return demo_logins(session), count

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from . import attendance_rates
 from .errors import InvalidInput
 from .models import (
     AccountStatus,
@@ -38,7 +39,7 @@ from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
 
 RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
-BRANCH_METRICS = ("total", "per_capita", "participation")
+BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
 TENTH = Decimal("0.1")
 # Longest custom range: a leaderboard over more is an "all time" one.
 MAX_CUSTOM_DAYS = 3660
@@ -368,6 +369,16 @@ class BranchStanding:
     points: Decimal
     members: int
     active_members: int
+    # Expected and actual attendances at closed must-attend events in the period.
+    attended: int = 0
+    expected: int = 0
+
+    @property
+    def attendance(self) -> Decimal | None:
+        """Attendance rate at must-attend events, in percent; None when none were held."""
+        if not self.expected:
+            return None
+        return (Decimal(100) * self.attended / self.expected).quantize(TENTH)
 
     @property
     def per_capita(self) -> Decimal:
@@ -411,8 +422,10 @@ def branch_leaderboard(
     category_id: int | None = None,
     sort: str = "total",
 ) -> list[BranchStanding]:
-    """Every unarchived branch of the scope: total, per-capita and participation, ranked
-    by ``sort`` (one of BRANCH_METRICS), ties sharing a rank."""
+    """Every unarchived branch of the scope: total, per-capita, participation and
+    attendance rate at must-attend events, ranked by ``sort`` (one of BRANCH_METRICS),
+    ties sharing a rank. Sorting by attendance puts branches without must-attend
+    events last: they have no rate, which is not a rate of 0."""
     if sort not in BRANCH_METRICS:
         raise InvalidInput({"sort": _l("Unknown order.")})
     earned = _earned(period, scope, category_id, by_branch=True).subquery()
@@ -426,27 +439,35 @@ def branch_leaderboard(
         .subquery()
     )
     members = _members_during(period, scope).subquery()
+    rates = attendance_rates.branch_rates_query(period, scope).subquery()
     points = func.coalesce(per_branch.c.points, 0)
     headcount = func.coalesce(members.c.members, 0)
     active = func.coalesce(per_branch.c.active, 0)
+    attended = func.coalesce(rates.c.attended, 0)
+    expected = func.coalesce(rates.c.expected, 0)
     metric = {
         "total": cast(points, Float),
         "per_capita": cast(points, Float) / func.nullif(headcount, 0),
         "participation": cast(active, Float) / func.nullif(headcount, 0),
+        "attendance": cast(attended, Float) / func.nullif(expected, 0),
     }[sort]
+    missing = -1 if sort == "attendance" else 0
     rows = session.execute(
         select(
-            func.rank().over(order_by=func.coalesce(metric, 0).desc()).label("rank"),
+            func.rank().over(order_by=func.coalesce(metric, missing).desc()).label("rank"),
             Branch.id,
             Branch.name,
             College.name.label("college_name"),
             points.label("points"),
             headcount.label("members"),
             active.label("active"),
+            attended.label("attended"),
+            expected.label("expected"),
         )
         .join(College, College.id == Branch.college_id)
         .outerjoin(per_branch, per_branch.c.branch_id == Branch.id)
         .outerjoin(members, members.c.branch_id == Branch.id)
+        .outerjoin(rates, rates.c.branch_id == Branch.id)
         .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
         .order_by("rank", College.name, Branch.name)
     )
@@ -459,6 +480,8 @@ def branch_leaderboard(
             points=tenths(r.points),
             members=int(r.members),
             active_members=int(r.active),
+            attended=int(r.attended),
+            expected=int(r.expected),
         )
         for r in rows
     ]

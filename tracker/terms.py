@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import totals
+from . import audit, totals
 from .errors import InvalidInput
-from .models import Term
+from .models import Term, User
 from .periods import Period
 
 MAX_NAME_LENGTH = 64
@@ -50,22 +50,42 @@ def _check(session: Session, name: str, first_day: date, last_day: date, term_id
     return name
 
 
-def create_term(session: Session, name: str, first_day: date, last_day: date) -> Term:
-    """Add a term and rebuild the term totals; refuses overlaps and duplicate names."""
+def _described(term: Term) -> str:
+    return f"{term.name} ({term.first_day.isoformat()} – {term.last_day.isoformat()})"
+
+
+def create_term(
+    session: Session, name: str, first_day: date, last_day: date, actor: User | None = None
+) -> Term:
+    """Add a term and rebuild the term totals; refuses overlaps and duplicate names.
+
+    Audited; ``actor`` is None when the command line defines it.
+    """
     name = _check(session, name, first_day, last_day, None)
     term = Term(name=name, first_day=first_day, last_day=last_day)
     session.add(term)
     session.flush()
     totals.rebuild_kind(session, "term")
+    audit.record(session, "term.created", actor=actor, target=term, term=_described(term))
     return term
 
 
-def change_term(session: Session, term: Term, name: str, first_day: date, last_day: date) -> Term:
-    """Rename or move a term and rebuild the term totals; refuses overlaps."""
+def change_term(
+    session: Session,
+    term: Term,
+    name: str,
+    first_day: date,
+    last_day: date,
+    actor: User | None = None,
+) -> Term:
+    """Rename or move a term and rebuild the term totals; refuses overlaps. Audited."""
+    before = _described(term)
     term.name = _check(session, name, first_day, last_day, term.id)
     term.first_day, term.last_day = first_day, last_day
     session.flush()
     totals.rebuild_kind(session, "term")
+    after = _described(term)
+    audit.record(session, "term.changed", actor=actor, target=term, before=before, after=after)
     return term
 
 

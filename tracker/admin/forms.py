@@ -127,3 +127,11 @@ class SettingsForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
     submit = SubmitField(_l("Preview"))
+
+
+class TermForm(FlaskForm):
+    # Field names match the keys of the refusals in ``terms``, so each shows by its field.
+    name = StringField(_l("Term name"), validators=[DataRequired(), Length(max=64)])
+    first_day = DateField(_l("First day"), validators=[InputRequired()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save"))

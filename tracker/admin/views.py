@@ -196,4 +196,4 @@ def rotate_code(branch_id: int):
     )
 
 
-from . import catalogue, imports, people, runtime  # noqa: E402,F401  (routes join this blueprint)
+from . import catalogue, imports, people, runtime, terms  # noqa: E402,F401  (routes join this blueprint)

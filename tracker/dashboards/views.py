@@ -94,6 +94,7 @@ def committee():
         "dashboards/committee.html",
         board=board,
         filters=filters,
+        upcoming_events=event_planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
     )
 

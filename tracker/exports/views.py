@@ -94,9 +94,13 @@ def branches(fmt: str):
         _("Members"),
         _("Points per member"),
         _("Participation (%)"),
+        _("Attendance at must-attend events (%)"),
     ]
     rows = (
-        [s.rank, s.branch_name, s.college_name, s.points, s.members, s.per_capita, s.participation]
+        [
+            *(s.rank, s.branch_name, s.college_name, s.points, s.members),
+            *(s.per_capita, s.participation, s.attendance),
+        ]
         for s in standings
     )
     return _send(fmt, "branches", filters, header, rows)
