@@ -338,3 +338,15 @@ def login(app):
         return client
 
     return _login
+
+
+@pytest.fixture
+def english_login(login, db):
+    """``login`` for a user who reads English, so messages can be checked by their source text."""
+
+    def _login(user: User, password: str = PASSWORD):
+        user.locale = "en"
+        db.session.commit()
+        return login(user, password)
+
+    return _login

@@ -44,15 +44,8 @@ def new_event(db, make, committee, *, start=timedelta(minutes=30), **overrides) 
 
 
 @pytest.fixture
-def login(login, db):
-    """Log in reading English, so messages can be checked by their source text."""
-
-    def _login(user):
-        user.locale = "en"
-        db.session.commit()
-        return login(user)
-
-    return _login
+def login(english_login):
+    return english_login
 
 
 @pytest.fixture

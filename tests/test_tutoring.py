@@ -21,15 +21,8 @@ from .conftest import TODAY
 
 
 @pytest.fixture
-def login(login, db):
-    """Log in reading English, so messages can be checked by their source text."""
-
-    def _login(user):
-        user.locale = "en"
-        db.session.commit()
-        return login(user)
-
-    return _login
+def login(english_login):
+    return english_login
 
 
 @pytest.fixture

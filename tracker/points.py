@@ -93,10 +93,19 @@ class Estimate:
 
 
 def estimate(
-    session: Session, user_id: int, rule: PointRule, quantity: Decimal, day: date
+    session: Session,
+    user_id: int,
+    rule: PointRule,
+    quantity: Decimal,
+    day: date,
+    fixed_points: Decimal | None = None,
 ) -> Estimate:
-    """The points an entry would earn if approved now, caps included."""
-    uncapped = points_for_quantity(rule, quantity)
+    """The points an entry would earn if approved now, caps included.
+
+    ``fixed_points`` replaces what the rule gives for the quantity (an event's
+    points per attendance); the caps still apply.
+    """
+    uncapped = points_for_quantity(rule, quantity) if fixed_points is None else fixed_points
     room = cap_room(session, user_id, rule, day)
     points = uncapped if room is None else min(uncapped, room)
     return Estimate(points=points, uncapped=uncapped, rule=rule)
@@ -203,11 +212,9 @@ def approve_entry(
         updated_at=now,
     )
     _lock_member(session, activity.user_id)
-    result = estimate(session, activity.user_id, rule, activity.quantity, activity.occurred_on)
-    if fixed_points is not None:
-        room = cap_room(session, activity.user_id, rule, activity.occurred_on)
-        capped = fixed_points if room is None else min(fixed_points, room)
-        result = Estimate(points=capped, uncapped=fixed_points, rule=rule)
+    result = estimate(
+        session, activity.user_id, rule, activity.quantity, activity.occurred_on, fixed_points
+    )
     entry = _book(
         session,
         LedgerEntry(
