@@ -20,10 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from . import attendance_rates
+from . import attendance_rates, school_standings
 from .errors import InvalidInput
 from .models import (
-    AccountStatus,
     Branch,
     College,
     EntryKind,
@@ -31,16 +30,14 @@ from .models import (
     MemberCategoryTotal,
     Membership,
     MemberTotal,
-    Role,
     Term,
     User,
 )
 from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
+from .standings import RANKED_ROLES, TENTH, Leaderboard, Standing, ranked_now
 
-RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
-TENTH = Decimal("0.1")
 # Longest custom range: a leaderboard over more is an "all time" one.
 MAX_CUSTOM_DAYS = 3660
 
@@ -196,7 +193,7 @@ def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
             points.label("points"),
             func.coalesce(earned.c.entries, 0).label("entries"),
             func.rank().over(order_by=points.desc()).label("rank"),
-            func.row_number().over(order_by=(points.desc(), User.name, User.id)).label("position"),
+            func.row_number().over(order_by=(points.desc(), User.id)).label("position"),
             func.count().over().label("total"),
             User.name,
             User.student_no,
@@ -206,29 +203,11 @@ def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
         .outerjoin(earned, earned.c.user_id == User.id)
         .where(
             or_(
-                and_(
-                    scope.branch_filter(User.branch_id),
-                    User.status == AccountStatus.ACTIVE,
-                    User.role.in_(RANKED_ROLES),
-                ),
+                and_(scope.branch_filter(User.branch_id), ranked_now()),
                 earned.c.user_id.is_not(None),
             )
         )
     )
-
-
-@dataclass(frozen=True)
-class Standing:
-    rank: int
-    position: int
-    user_id: int
-    name: str
-    student_no: str
-    branch_id: int | None
-    branch_name: str | None
-    points: Decimal
-    entries: int
-    total: int
 
 
 def _rows(session: Session, ranked, *conditions) -> list[Standing]:
@@ -255,25 +234,6 @@ def _rows(session: Session, ranked, *conditions) -> list[Standing]:
     ]
 
 
-@dataclass(frozen=True)
-class Leaderboard:
-    rows: list[Standing]
-    total: int
-    page: int
-    per_page: int
-    me: Standing | None
-    # The viewer's row with the members just above and below it.
-    around_me: list[Standing]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def me_on_page(self) -> bool:
-        return self.me is not None and any(r.user_id == self.me.user_id for r in self.rows)
-
-
 def member_leaderboard(
     session: Session,
     period: Period,
@@ -286,10 +246,17 @@ def member_leaderboard(
 ) -> Leaderboard:
     """One page of the member leaderboard, plus the viewer's own standing and neighbours.
 
-    One statement: the standings are computed once (a CTE, which both
-    databases materialise when it is read twice) and the page, the viewer's
-    row and the rows just above and below it are picked from them.
+    The whole school's, for a standard period, is walked from the points index
+    (``school_standings``): ranking every member of the school on each request
+    would cost the most on the most read board. Any other is one statement:
+    the standings are computed once (a CTE, which both databases materialise
+    when it is read twice) and the page, the viewer's row and the rows just
+    above and below it are picked from them.
     """
+    if period.is_standard and scope.kind == "school" and scope.within is None:
+        return school_standings.leaderboard(
+            session, period, category_id, page=page, per_page=per_page, viewer_id=viewer_id
+        )
     ranked = _standings(period, scope, category_id).cte("ranked").prefix_with("MATERIALIZED")
     first = (page - 1) * per_page + 1
     wanted = [ranked.c.position.between(first, first + per_page - 1)]

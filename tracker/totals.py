@@ -1,5 +1,9 @@
 """Stored per-period totals, derived from the ledger.
 
+Each ledger row counts in four tables: per member and branch (MemberTotal),
+the same per category (MemberCategoryTotal), and per member across the whole
+school (SchoolTotal, SchoolCategoryTotal), for every period containing its day.
+
 ``apply`` keeps them current in the same transaction as each ledger row;
 ``rebuild`` recomputes them from the ledger; ``differences`` compares the
 two and is what ``flask check-ledger`` and the tests rely on.
@@ -19,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +34,8 @@ from .models import (
     LedgerEntry,
     MemberCategoryTotal,
     MemberTotal,
+    SchoolCategoryTotal,
+    SchoolTotal,
     Term,
 )
 from .periods import CALENDAR_KINDS, STORED_KINDS, period_start
@@ -88,25 +94,35 @@ def _starts(session: Session, day: date) -> list[tuple[str, date]]:
 
 def apply(session: Session, entry: LedgerEntry) -> None:
     """Add one ledger row to every stored total it belongs to (its term's too)."""
-    rows = [
+    school = [
         {
             "period_kind": kind,
             "period_start": start,
             "user_id": entry.user_id,
-            "branch_id": entry.branch_id,
             "points_tenths": entry.points,
             "entries": ENTRY_DELTA[entry.kind],
         }
         for kind, start in _starts(session, entry.earned_on)
     ]
-    _upsert(session, MemberTotal, rows)
+    in_branch = [{**r, "branch_id": entry.branch_id} for r in school]
+    _upsert(session, MemberTotal, in_branch)
+    _upsert(session, SchoolTotal, school)
     if entry.category_id is not None:
-        _upsert(
-            session, MemberCategoryTotal, [{**r, "category_id": entry.category_id} for r in rows]
-        )
+        category = {"category_id": entry.category_id}
+        _upsert(session, MemberCategoryTotal, [{**r, **category} for r in in_branch])
+        _upsert(session, SchoolCategoryTotal, [{**r, **category} for r in school])
 
 
-TotalKey = tuple[str, date, int, int, int | None]  # kind, start, user, branch, category
+# kind, start, user, branch, category; branch None for the school-wide totals,
+# category None for the totals of all categories.
+TotalKey = tuple[str, date, int, int | None, int | None]
+# Which table holds a total, by (branch given, category given).
+MODELS = {
+    (True, False): MemberTotal,
+    (True, True): MemberCategoryTotal,
+    (False, False): SchoolTotal,
+    (False, True): SchoolCategoryTotal,
+}
 
 
 def expected_totals(
@@ -144,37 +160,31 @@ def expected_totals(
             if start is None:
                 continue
             for cat in (None, category_id) if category_id is not None else (None,):
-                bucket = result[(period_kind, start, user_id, branch_id, cat)]
-                bucket[0] += Decimal(points)
-                bucket[1] += entries
+                for branch in (branch_id, None):
+                    bucket = result[(period_kind, start, user_id, branch, cat)]
+                    bucket[0] += Decimal(points)
+                    bucket[1] += entries
     return result
 
 
 def stored_totals(session: Session) -> dict[TotalKey, list]:
     result: dict[TotalKey, list] = {}
-    for row in session.execute(
-        select(
-            MemberTotal.period_kind,
-            MemberTotal.period_start,
-            MemberTotal.user_id,
-            MemberTotal.branch_id,
-            MemberTotal.points,
-            MemberTotal.entries,
+    for model in MODELS.values():
+        branch = getattr(model, "branch_id", None)
+        category = getattr(model, "category_id", None)
+        rows = session.execute(
+            select(
+                model.period_kind,
+                model.period_start,
+                model.user_id,
+                branch if branch is not None else null(),
+                category if category is not None else null(),
+                model.points,
+                model.entries,
+            )
         )
-    ):
-        result[(row[0], row[1], row[2], row[3], None)] = [row[4], row[5]]
-    for row in session.execute(
-        select(
-            MemberCategoryTotal.period_kind,
-            MemberCategoryTotal.period_start,
-            MemberCategoryTotal.user_id,
-            MemberCategoryTotal.branch_id,
-            MemberCategoryTotal.category_id,
-            MemberCategoryTotal.points,
-            MemberCategoryTotal.entries,
-        )
-    ):
-        result[(row[0], row[1], row[2], row[3], row[4])] = [row[5], row[6]]
+        for kind, start, user_id, branch_id, category_id, points, entries in rows:
+            result[(kind, start, user_id, branch_id, category_id)] = [points, entries]
     return result
 
 
@@ -196,27 +206,22 @@ def rebuild(session: Session) -> int:
 
 def rebuild_kind(session: Session, *kinds: str) -> int:
     """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written."""
-    for model in (MemberCategoryTotal, MemberTotal):
+    for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
-    written = 0
-    plain, per_category = [], []
+    rows: dict[type, list[dict]] = defaultdict(list)
     for (kind, start, user_id, branch_id, category_id), (points, entries) in expected_totals(
         session, kinds
     ).items():
-        row = {
-            "period_kind": kind,
-            "period_start": start,
-            "user_id": user_id,
-            "branch_id": branch_id,
-            "points": points,
-            "entries": entries,
-        }
-        if category_id is None:
-            plain.append(row)
-        else:
-            per_category.append({**row, "category_id": category_id})
-    for model, rows in ((MemberTotal, plain), (MemberCategoryTotal, per_category)):
-        for chunk in _chunks(rows):
+        row = {"period_kind": kind, "period_start": start, "user_id": user_id}
+        if branch_id is not None:
+            row["branch_id"] = branch_id
+        if category_id is not None:
+            row["category_id"] = category_id
+        model = MODELS[(branch_id is not None, category_id is not None)]
+        rows[model].append({**row, "points": points, "entries": entries})
+    written = 0
+    for model, model_rows in rows.items():
+        for chunk in _chunks(model_rows):
             session.execute(insert(model), chunk)
             written += len(chunk)
     return written
@@ -232,7 +237,8 @@ def differences(session: Session) -> list[str]:
         have = stored.get(key, [Decimal(0), 0])
         if want[0] != have[0] or want[1] != have[1]:
             kind, start, user_id, branch_id, category_id = key
-            where = f"member {user_id} in branch {branch_id}, {kind} from {start}"
+            place = "the whole school" if branch_id is None else f"branch {branch_id}"
+            where = f"member {user_id} in {place}, {kind} from {start}"
             if category_id is not None:
                 where += f", category {category_id}"
             problems.append(

@@ -5,7 +5,14 @@ from .admin import ActivationToken, SettingOverride
 from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
-from .ledger import EntryKind, LedgerEntry, MemberCategoryTotal, MemberTotal
+from .ledger import (
+    EntryKind,
+    LedgerEntry,
+    MemberCategoryTotal,
+    MemberTotal,
+    SchoolCategoryTotal,
+    SchoolTotal,
+)
 from .notification import Notification
 from .org import AdvisorScope, Branch, College, Membership
 from .term import Term
@@ -42,6 +49,8 @@ __all__ = [
     "MenteeResponse",
     "PointRule",
     "Role",
+    "SchoolCategoryTotal",
+    "SchoolTotal",
     "SettingOverride",
     "Stage",
     "Term",

@@ -142,3 +142,50 @@ class MemberCategoryTotal(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
     entries: Mapped[int] = mapped_column(default=0)
+
+
+class SchoolTotal(db.Model):
+    """A member's points over one period across the whole school: MemberTotal
+    summed over the branches they were in.
+
+    Kept beside MemberTotal so that a school-wide leaderboard reads its first
+    page from the points index instead of ranking every member on each request.
+    """
+
+    __tablename__ = "school_total"
+    __table_args__ = (
+        UniqueConstraint("period_kind", "period_start", "user_id"),
+        Index("ix_school_total_points", "period_kind", "period_start", "points_tenths", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)
+
+
+class SchoolCategoryTotal(db.Model):
+    """As SchoolTotal, per category."""
+
+    __tablename__ = "school_category_total"
+    __table_args__ = (
+        UniqueConstraint("period_kind", "period_start", "category_id", "user_id"),
+        Index(
+            "ix_school_category_total_points",
+            "period_kind",
+            "period_start",
+            "category_id",
+            "points_tenths",
+            "user_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -43,6 +43,9 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    # Counts the members a school-wide leaderboard lists, and those before one
+    # of them, from the index alone (``school_standings``).
+    __table_args__ = (Index("ix_user_ranked", "status", "role", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_no: Mapped[str] = mapped_column(String(32), unique=True)

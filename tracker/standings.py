@@ -1,0 +1,63 @@
+"""What a member leaderboard returns, and who is ranked on one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, or_
+
+from .models import AccountStatus, Role, User
+
+RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
+OTHER_ROLES = tuple(role for role in Role if role not in RANKED_ROLES)
+INACTIVE = tuple(status for status in AccountStatus if status != AccountStatus.ACTIVE)
+TENTH = Decimal("0.1")
+
+
+def ranked_now():
+    """The condition on User for the people a leaderboard lists even without points:
+    active members and committee members (others appear only where they earned points)."""
+    return and_(User.status == AccountStatus.ACTIVE, User.role.in_(RANKED_ROLES))
+
+
+def not_ranked_now():
+    """The opposite of ``ranked_now``, spelt as ranges of the (status, role) index:
+    NOT (...) would read every user."""
+    return or_(
+        User.status.in_(INACTIVE),
+        and_(User.status == AccountStatus.ACTIVE, User.role.in_(OTHER_ROLES)),
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    position: int
+    user_id: int
+    name: str
+    student_no: str
+    branch_id: int | None
+    branch_name: str | None
+    points: Decimal
+    entries: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    rows: list[Standing]
+    total: int
+    page: int
+    per_page: int
+    me: Standing | None
+    # The viewer's row with the members just above and below it.
+    around_me: list[Standing]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def me_on_page(self) -> bool:
+        return self.me is not None and any(r.user_id == self.me.user_id for r in self.rows)
