@@ -213,6 +213,41 @@ def test_revoked_entries_do_not_count_as_participation(db, make):
         assert row.points == 0 and row.active_members == 0 and row.members == 2
 
 
+def test_participation_follows_approvals_revocations_and_adjustments(db, make):
+    from tracker import totals
+
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    member = make.member(branch)
+    week = standard_period("week", date(2026, 11, 25))
+    scope = ranking.Scope("branch", branch.id)
+    study = make.category("study").id
+
+    def active(category_id=None):
+        [row] = ranking.branch_leaderboard(db.session, week, scope, category_id=category_id)
+        return row.active_members
+
+    first, second = (
+        make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, d))
+        for d in (23, 24)
+    )
+    for activity in (first, second):
+        points.approve_entry(db.session, activity, reviewer, NOW)
+    assert active() == 1 and active(study) == 0
+    points.revoke_approval(db.session, first, reviewer, "重复", NOW)
+    assert active() == 1  # the other entry still counts
+    # An adjustment moves points, not the number of entries.
+    points.adjust_points(db.session, member, reviewer, Decimal(2), "补录", date(2026, 11, 24))
+    points.revoke_approval(db.session, second, reviewer, "重复", NOW)
+    assert active() == 0
+    points.approve_entry(
+        db.session, make.activity(member, occurred_on=date(2026, 11, 24)), reviewer, NOW
+    )
+    assert active() == 1 and active(study) == 1
+    db.session.commit()
+    assert totals.differences(db.session) == []
+
+
 def test_category_filter_and_points_by_category(db, make):
     branch = make.branch()
     reviewer = make.committee(branch)

@@ -24,6 +24,8 @@ from . import attendance_rates, school_standings
 from .errors import InvalidInput
 from .models import (
     Branch,
+    BranchCategoryTotal,
+    BranchTotal,
     College,
     EntryKind,
     LedgerEntry,
@@ -114,13 +116,22 @@ class _Source:
 
 
 def points_source(
-    period: Period, scope: Scope, category_id: int | None, per_category: bool = False
+    period: Period,
+    scope: Scope,
+    category_id: int | None,
+    per_category: bool = False,
+    per_member: bool = True,
 ):
     """Where per-member points of the period come from: the stored totals for standard
     periods, the ledger for custom ranges. Every sum in this module and in
-    ``statistics`` reads through it."""
+    ``statistics`` reads through it. Sums that need no member (``per_member``
+    False) read the branch totals of standard periods: a row per branch."""
     if period.is_standard:
-        table = MemberCategoryTotal if category_id or per_category else MemberTotal
+        categories = category_id or per_category
+        if per_member:
+            table = MemberCategoryTotal if categories else MemberTotal
+        else:
+            table = BranchCategoryTotal if categories else BranchTotal
         where = [
             table.period_kind == period.kind,
             table.period_start == period.start,
@@ -129,7 +140,7 @@ def points_source(
         if category_id:
             where.append(table.category_id == category_id)
         return _Source(
-            table.user_id,
+            getattr(table, "user_id", None),
             table.branch_id,
             getattr(table, "category_id", None),
             table.points,
@@ -381,6 +392,29 @@ def _members_during(period: Period, scope: Scope):
     )
 
 
+def _per_branch(period: Period, scope: Scope, category_id: int | None):
+    """Points and members with entries per branch: the stored branch totals for
+    standard periods, the members' sums for custom ranges."""
+    if period.is_standard:
+        table = BranchCategoryTotal if category_id else BranchTotal
+        query = select(
+            table.branch_id,
+            table.points.label("points"),
+            table.active_members.label("active"),
+        ).where(
+            table.period_kind == period.kind,
+            table.period_start == period.start,
+            scope.branch_filter(table.branch_id),
+        )
+        return query.where(table.category_id == category_id) if category_id else query
+    earned = _earned(period, scope, category_id, by_branch=True).subquery()
+    return select(
+        earned.c.branch_id,
+        func.sum(earned.c.points).label("points"),
+        func.sum(case((earned.c.entries > 0, 1), else_=0)).label("active"),
+    ).group_by(earned.c.branch_id)
+
+
 def branch_leaderboard(
     session: Session,
     period: Period,
@@ -395,16 +429,7 @@ def branch_leaderboard(
     events last: they have no rate, which is not a rate of 0."""
     if sort not in BRANCH_METRICS:
         raise InvalidInput({"sort": _l("Unknown order.")})
-    earned = _earned(period, scope, category_id, by_branch=True).subquery()
-    per_branch = (
-        select(
-            earned.c.branch_id,
-            func.sum(earned.c.points).label("points"),
-            func.sum(case((earned.c.entries > 0, 1), else_=0)).label("active"),
-        )
-        .group_by(earned.c.branch_id)
-        .subquery()
-    )
+    per_branch = _per_branch(period, scope, category_id).subquery()
     members = _members_during(period, scope).subquery()
     rates = attendance_rates.branch_rates_query(period, scope).subquery()
     points = func.coalesce(per_branch.c.points, 0)

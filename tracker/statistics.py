@@ -19,6 +19,8 @@ from .models import (
     Activity,
     ActivityStatus,
     Branch,
+    BranchCategoryTotal,
+    BranchTotal,
     Category,
     MemberCategoryTotal,
     MemberTotal,
@@ -50,7 +52,11 @@ def weekly_trend(
     "category" or "branch" (``only`` those ids); read from the stored weekly totals."""
     last = period_start("week", today)
     mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    table = MemberCategoryTotal if split == "category" else MemberTotal
+    # Without a member, the branch totals hold the same sums in fewer rows.
+    if user_id is None:
+        table = BranchCategoryTotal if split == "category" else BranchTotal
+    else:
+        table = MemberCategoryTotal if split == "category" else MemberTotal
     keys = [table.period_start]
     if split == "category":
         keys.append(table.category_id)
@@ -97,7 +103,9 @@ def points_by_category(
     session: Session, period: Period, scope: ranking.Scope, *, user_id: int | None = None
 ) -> list[CategoryPoints]:
     """Points per category in the period (adjustments without a category left out)."""
-    src = ranking.points_source(period, scope, None, per_category=True)
+    src = ranking.points_source(
+        period, scope, None, per_category=True, per_member=user_id is not None
+    )
     query = (
         select(
             Category.id,

@@ -1,8 +1,9 @@
 """Stored per-period totals, derived from the ledger.
 
-Each ledger row counts in four tables: per member and branch (MemberTotal),
-the same per category (MemberCategoryTotal), and per member across the whole
-school (SchoolTotal, SchoolCategoryTotal), for every period containing its day.
+Each ledger row counts, for every period containing its day, in six tables:
+per member and branch (MemberTotal), per member across the whole school
+(SchoolTotal) and per branch (BranchTotal, which also counts the members with
+entries), each again per category (the *CategoryTotal tables).
 
 ``apply`` keeps them current in the same transaction as each ledger row;
 ``rebuild`` recomputes them from the ledger; ``differences`` compares the
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session
 from .models import (
     Activity,
     ActivityStatus,
+    BranchCategoryTotal,
+    BranchTotal,
     EntryKind,
     LedgerEntry,
     MemberCategoryTotal,
@@ -44,26 +47,44 @@ ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT:
 BATCH = 5000
 
 
+# Which table holds a total, by (member given, branch given, category given).
+MODELS = {
+    (True, True, False): MemberTotal,
+    (True, True, True): MemberCategoryTotal,
+    (True, False, False): SchoolTotal,
+    (True, False, True): SchoolCategoryTotal,
+    (False, True, False): BranchTotal,
+    (False, True, True): BranchCategoryTotal,
+}
+# What a total adds up; the other columns but the id say whose and when.
+VALUES = ("points_tenths", "entries", "active_members")
+
+
 @cache
-def _upsert_statement(dialect: str, model):
+def _upsert_statement(dialect: str, model, returning: bool):
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
     stmt = module.insert(table)
-    keys = [c.name for c in table.c if c.name not in ("id", "points_tenths", "entries")]
-    return stmt.on_conflict_do_update(
+    keys = [c.name for c in table.c if c.name != "id" and c.name not in VALUES]
+    stmt = stmt.on_conflict_do_update(
         index_elements=keys,
-        set_={
-            "points_tenths": table.c.points_tenths + stmt.excluded.points_tenths,
-            "entries": table.c.entries + stmt.excluded.entries,
-        },
+        set_={c.name: c + stmt.excluded[c.name] for c in table.c if c.name in VALUES},
     )
+    if returning:
+        stmt = stmt.returning(table.c.period_kind, table.c.period_start, table.c.entries)
+    return stmt
 
 
-def _upsert(session: Session, model, rows: list[dict]) -> None:
-    """Add points and entries to existing totals, creating the missing ones."""
+def _upsert(session: Session, model, rows: list[dict], returning: bool = False):
+    """Add to existing totals, creating the missing ones; with ``returning``,
+    give {(period kind, period start): entries now} of the totals written."""
     # Built once per database and table: compiling it anew for every ledger
     # row costs more than running it.
-    session.execute(_upsert_statement(session.get_bind().dialect.name, model), rows)
+    stmt = _upsert_statement(session.get_bind().dialect.name, model, returning)
+    result = session.execute(stmt, rows)
+    if returning:
+        return {(kind, start): entries for kind, start, entries in result}
+    return None
 
 
 def term_starts(session: Session) -> Callable[[date], date | None]:
@@ -94,35 +115,39 @@ def _starts(session: Session, day: date) -> list[tuple[str, date]]:
 
 def apply(session: Session, entry: LedgerEntry) -> None:
     """Add one ledger row to every stored total it belongs to (its term's too)."""
-    school = [
+    delta = ENTRY_DELTA[entry.kind]
+    periods = [
         {
             "period_kind": kind,
             "period_start": start,
-            "user_id": entry.user_id,
             "points_tenths": entry.points,
-            "entries": ENTRY_DELTA[entry.kind],
+            "entries": delta,
         }
         for kind, start in _starts(session, entry.earned_on)
     ]
-    in_branch = [{**r, "branch_id": entry.branch_id} for r in school]
-    _upsert(session, MemberTotal, in_branch)
-    _upsert(session, SchoolTotal, school)
-    if entry.category_id is not None:
-        category = {"category_id": entry.category_id}
-        _upsert(session, MemberCategoryTotal, [{**r, **category} for r in in_branch])
-        _upsert(session, SchoolCategoryTotal, [{**r, **category} for r in school])
+    member, branch = {"user_id": entry.user_id}, {"branch_id": entry.branch_id}
+    for category_id in (None, entry.category_id) if entry.category_id is not None else (None,):
+        per = category_id is not None
+        rows = [{**r, "category_id": category_id} if per else r for r in periods]
+        now = _upsert(
+            session, MODELS[(True, True, per)], [{**r, **member, **branch} for r in rows], True
+        )
+        _upsert(session, MODELS[(True, False, per)], [{**r, **member} for r in rows])
+        # The member is active in the branch while their entries there add up to more than none.
+        active = [
+            int(now[key] > 0) - int(now[key] - delta > 0)
+            for key in ((r["period_kind"], r["period_start"]) for r in rows)
+        ]
+        _upsert(
+            session,
+            MODELS[(False, True, per)],
+            [{**r, **branch, "active_members": a} for r, a in zip(rows, active, strict=True)],
+        )
 
 
-# kind, start, user, branch, category; branch None for the school-wide totals,
-# category None for the totals of all categories.
-TotalKey = tuple[str, date, int, int | None, int | None]
-# Which table holds a total, by (branch given, category given).
-MODELS = {
-    (True, False): MemberTotal,
-    (True, True): MemberCategoryTotal,
-    (False, False): SchoolTotal,
-    (False, True): SchoolCategoryTotal,
-}
+# kind, start, member, branch, category: member None for a branch's totals,
+# branch None for the school-wide ones, category None for all categories.
+TotalKey = tuple[str, date, int | None, int | None, int | None]
 
 
 def expected_totals(
@@ -153,6 +178,7 @@ def expected_totals(
     )
     term_start = term_starts(session)
     result: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
+    branches: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0, 0])
     for user_id, branch_id, category_id, day, kind, points, count in rows:
         entries = ENTRY_DELTA[EntryKind(kind)] * count
         for period_kind in kinds:
@@ -164,27 +190,29 @@ def expected_totals(
                     bucket = result[(period_kind, start, user_id, branch, cat)]
                     bucket[0] += Decimal(points)
                     bucket[1] += entries
-    return result
+    for (period_kind, start, _user, branch_id, cat), (points, entries) in list(result.items()):
+        if branch_id is not None:
+            bucket = branches[(period_kind, start, None, branch_id, cat)]
+            bucket[0] += points
+            bucket[1] += entries
+            bucket[2] += int(entries > 0)
+    return {**result, **branches}
 
 
 def stored_totals(session: Session) -> dict[TotalKey, list]:
     result: dict[TotalKey, list] = {}
     for model in MODELS.values():
-        branch = getattr(model, "branch_id", None)
-        category = getattr(model, "category_id", None)
-        rows = session.execute(
-            select(
-                model.period_kind,
-                model.period_start,
-                model.user_id,
-                branch if branch is not None else null(),
-                category if category is not None else null(),
-                model.points,
-                model.entries,
-            )
-        )
-        for kind, start, user_id, branch_id, category_id, points, entries in rows:
-            result[(kind, start, user_id, branch_id, category_id)] = [points, entries]
+        key = [
+            getattr(model, name, null())
+            for name in ("period_kind", "period_start", "user_id", "branch_id", "category_id")
+        ]
+        values = [
+            getattr(model, name)
+            for name in ("points", "entries", "active_members")
+            if hasattr(model, name)
+        ]
+        for row in session.execute(select(*key, *values)):
+            result[tuple(row[:5])] = list(row[5:])
     return result
 
 
@@ -209,16 +237,16 @@ def rebuild_kind(session: Session, *kinds: str) -> int:
     for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
     rows: dict[type, list[dict]] = defaultdict(list)
-    for (kind, start, user_id, branch_id, category_id), (points, entries) in expected_totals(
-        session, kinds
-    ).items():
-        row = {"period_kind": kind, "period_start": start, "user_id": user_id}
-        if branch_id is not None:
-            row["branch_id"] = branch_id
-        if category_id is not None:
-            row["category_id"] = category_id
-        model = MODELS[(branch_id is not None, category_id is not None)]
-        rows[model].append({**row, "points": points, "entries": entries})
+    for key, values in expected_totals(session, kinds).items():
+        kind, start, user_id, branch_id, category_id = key
+        row = {"period_kind": kind, "period_start": start}
+        for name, value in zip(("user_id", "branch_id", "category_id"), key[2:], strict=True):
+            if value is not None:
+                row[name] = value
+        row.update(zip(("points", "entries", "active_members"), values, strict=False))
+        rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
+            row
+        )
     written = 0
     for model, model_rows in rows.items():
         for chunk in _chunks(model_rows):
@@ -233,20 +261,26 @@ def differences(session: Session) -> list[str]:
     expected = expected_totals(session)
     stored = stored_totals(session)
     for key in sorted(set(expected) | set(stored), key=str):
-        want = expected.get(key, [Decimal(0), 0])
-        have = stored.get(key, [Decimal(0), 0])
-        if want[0] != have[0] or want[1] != have[1]:
+        nothing = [Decimal(0), 0, 0][: len(expected.get(key) or stored[key])]
+        want, have = expected.get(key, nothing), stored.get(key, nothing)
+        if want != have:
             kind, start, user_id, branch_id, category_id = key
-            place = "the whole school" if branch_id is None else f"branch {branch_id}"
-            where = f"member {user_id} in {place}, {kind} from {start}"
+            if user_id is None:
+                where = f"branch {branch_id}"
+            else:
+                place = "the whole school" if branch_id is None else f"branch {branch_id}"
+                where = f"member {user_id} in {place}"
+            where += f", {kind} from {start}"
             if category_id is not None:
                 where += f", category {category_id}"
-            problems.append(
-                f"{where}: stored {have[0]} points / {have[1]} entries, "
-                f"ledger says {want[0]} / {want[1]}"
-            )
+            problems.append(f"{where}: stored {_describe(have)}, ledger says {_describe(want)}")
     problems.extend(_status_differences(session))
     return problems
+
+
+def _describe(values: list) -> str:
+    names = ("points", "entries", "active members")
+    return " / ".join(f"{value} {name}" for value, name in zip(values, names, strict=False))
 
 
 def _status_differences(session: Session) -> list[str]:

@@ -6,6 +6,8 @@ from .audit import AuditEvent
 from .category import Category, PointRule, Unit
 from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
 from .ledger import (
+    BranchCategoryTotal,
+    BranchTotal,
     EntryKind,
     LedgerEntry,
     MemberCategoryTotal,
@@ -38,6 +40,8 @@ __all__ = [
     "AdvisorScope",
     "AuditEvent",
     "Branch",
+    "BranchCategoryTotal",
+    "BranchTotal",
     "Category",
     "College",
     "EntryKind",

@@ -189,3 +189,40 @@ class SchoolCategoryTotal(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
     entries: Mapped[int] = mapped_column(default=0)
+
+
+class BranchTotal(db.Model):
+    """A branch's points over one period (MemberTotal summed over its members),
+    with how many members had at least one entry in it.
+
+    Kept beside MemberTotal so that the branch leaderboard and the advisor
+    dashboards read one row per branch instead of every member's.
+    """
+
+    __tablename__ = "branch_total"
+    __table_args__ = (UniqueConstraint("period_kind", "period_start", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)
+    # Members whose entries in the branch and period add up to more than none.
+    active_members: Mapped[int] = mapped_column(default=0)
+
+
+class BranchCategoryTotal(db.Model):
+    """As BranchTotal, per category."""
+
+    __tablename__ = "branch_category_total"
+    __table_args__ = (UniqueConstraint("period_kind", "period_start", "category_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)
+    active_members: Mapped[int] = mapped_column(default=0)
