@@ -197,6 +197,24 @@ def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
     assert quiet.id  # a member without entries counts as a member, not a participant
 
 
+def test_a_member_who_became_an_advisor_counts_for_the_days_they_were_a_member(db, make):
+    from tracker import organisation
+    from tracker.models import Role
+
+    branch = make.branch()
+    make.committee(branch)
+    promoted = make.member(branch, joined_on=date(2026, 9, 1))
+    organisation.set_role(db.session, promoted, Role.ADVISOR, None, date(2026, 11, 20))
+    db.session.commit()
+    scope = ranking.Scope("branch", branch.id)
+    november = standard_period("month", date(2026, 11, 25))
+    [row] = ranking.branch_leaderboard(db.session, november, scope)
+    assert row.members == 2
+    december = standard_period("month", date(2026, 12, 1))
+    [row] = ranking.branch_leaderboard(db.session, december, scope)
+    assert row.members == 1
+
+
 def test_revoked_entries_do_not_count_as_participation(db, make):
     branch = make.branch()
     reviewer = make.committee(branch)

@@ -36,7 +36,7 @@ from .models import (
     User,
 )
 from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
-from .standings import RANKED_ROLES, TENTH, Leaderboard, Standing, ranked_now
+from .standings import TENTH, Leaderboard, Standing, ranked_now
 
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
@@ -374,18 +374,18 @@ def _members_during(period: Period, scope: Scope):
     """Members per branch during the period, from the dated memberships.
 
     Everyone whose membership overlaps the period counts, so a member who
-    joined mid-term counts in the branch they joined and in the one they left.
+    joined mid-term counts in the branch they joined and in the one they left,
+    and one who has since become an advisor (which ends the membership) counts
+    for the days they were a member. Read from the index alone.
     """
     return (
         select(
             Membership.branch_id.label("branch_id"),
             func.count(func.distinct(Membership.user_id)).label("members"),
         )
-        .join(User, User.id == Membership.user_id)
         .where(
             Membership.start_on < period.end,
             or_(Membership.end_on.is_(None), Membership.end_on > period.start),
-            User.role.in_(RANKED_ROLES),
             scope.branch_filter(Membership.branch_id),
         )
         .group_by(Membership.branch_id)

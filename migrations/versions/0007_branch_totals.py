@@ -2,7 +2,8 @@
 
 The branch leaderboard and the advisor dashboards read one row per branch
 instead of summing every member's. The tables are filled from member_total
-and member_category_total, which hold the same sums per member.
+and member_category_total, which hold the same sums per member. The index on
+memberships by branch now covers the head count of each branch in a period.
 
 Revision ID: branch_totals
 Revises: school_totals
@@ -76,10 +77,18 @@ def upgrade():
             name=op.f("uq_branch_category_total_period_kind_period_start_category_id_branch_id"),
         ),
     )
+    with op.batch_alter_table("membership") as batch_op:
+        batch_op.drop_index("ix_membership_branch_start")
+        batch_op.create_index(
+            "ix_membership_branch_days", ["branch_id", "start_on", "end_on", "user_id"]
+        )
     _fill("branch_total", "member_total")
     _fill("branch_category_total", "member_category_total", "category_id")
 
 
 def downgrade():
+    with op.batch_alter_table("membership") as batch_op:
+        batch_op.drop_index("ix_membership_branch_days")
+        batch_op.create_index("ix_membership_branch_start", ["branch_id", "start_on"])
     op.drop_table("branch_category_total")
     op.drop_table("branch_total")
