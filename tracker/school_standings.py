@@ -66,15 +66,18 @@ def _board(session: Session, period: Period, category_id: int | None) -> _Board:
     key = [table.period_kind == period.kind, table.period_start == period.start]
     if category_id:
         key.append(table.category_id == category_id)
+    # One pass over the period's totals for the three counts of them.
     positive, negative, stored, ranked, others = session.execute(
         select(
-            _count(table, *key, table.points > 0),
-            _count(table, *key, table.points < 0),
-            _count(table, *key),
+            func.count().filter(table.points > 0),
+            func.count().filter(table.points < 0),
+            func.count(),
             _count(User, ranked_now()),
             # People not ranked now (left, deactivated) who earned points here.
             _count(User, not_ranked_now(), _has_total(table, key)),
         )
+        .select_from(table)
+        .where(*key)
     ).one()
     return _Board(table, tuple(key), positive, negative, stored, ranked + others)
 

@@ -31,16 +31,22 @@ def members():
         viewer_id=current_user.id,
     )
     show_all = setting("TRACKER_SHOW_FULL_NAMES")
+    # The viewer itself, not the request proxy: read once per row below.
+    viewer = current_user._get_current_object()
+    names = {
+        row.user_id: row.name
+        if row.user_id == viewer.id
+        or shows_full_name(viewer, row.branch_id, show_all, filters.readable)
+        else ranking.mask_name(row.name)
+        for row in (*board.rows, *board.around_me)
+    }
     return render_template(
         "rankings/members.html",
         board=board,
         filters=filters,
-        choices=filter_choices(db.session, current_user, filters.readable),
-        full_name=lambda row: (
-            row.user_id == current_user.id
-            or shows_full_name(current_user, row.branch_id, show_all, filters.readable)
-        ),
-        mask=ranking.mask_name,
+        choices=filter_choices(db.session, viewer, filters.readable),
+        names=names,
+        me_id=viewer.id,
     )
 
 
@@ -58,6 +64,7 @@ def branches():
     return render_template(
         "rankings/branches.html",
         rows=rows,
+        my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
     )
