@@ -57,8 +57,8 @@ def _count(table, *where):
     return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
 
-def _has_total(board_table, key):
-    return exists().where(*key, board_table.user_id == User.id)
+def _has_total(table, key):
+    return exists().where(*key, table.user_id == User.id)
 
 
 def _board(session: Session, period: Period, category_id: int | None) -> _Board:
@@ -108,24 +108,18 @@ def _signed(session: Session, board: _Board, above_zero: bool, skip: int, limit:
     ).all()
 
 
-def _zero_members(board: _Board, *columns):
-    """The members listed at zero points, as a query from User."""
+def _zero(session: Session, board: _Board, skip: int, limit: int):
+    """Rows of the part at zero points: totals of zero, and ranked members without one."""
     table = board.table
-    return (
-        select(*columns)
+    return session.execute(
+        select(*_columns(table))
         .select_from(User)
         .outerjoin(table, and_(table.user_id == User.id, *board.key))
+        .outerjoin(Branch, Branch.id == User.branch_id)
         .where(
             or_(table.user_id.is_(None), table.points == 0),
             or_(ranked_now(), table.user_id.is_not(None)),
         )
-    )
-
-
-def _zero(session: Session, board: _Board, skip: int, limit: int):
-    query = _zero_members(board, *_columns(board.table))
-    return session.execute(
-        query.outerjoin(Branch, Branch.id == User.branch_id)
         .order_by(User.id)
         .offset(skip)
         .limit(limit)
@@ -189,8 +183,8 @@ def _slice(session: Session, board: _Board, first: int, last: int) -> list[Stand
     return _ranked(session, board, rows, first)
 
 
-def _standing_of(session: Session, board: _Board, user_id: int):
-    """(points, listed) of a member, or None when they are not listed."""
+def _points_of(session: Session, board: _Board, user_id: int) -> Decimal | None:
+    """A member's points in the list, or None when they are not on it."""
     table = board.table
     found = session.execute(
         select(ranked_now().label("ranked"), table.user_id, table.points)
@@ -272,12 +266,8 @@ def _neighbour(session: Session, board: _Board, user_id: int, points: Decimal, a
             candidates.append((ZERO, found))
     if not candidates:
         return None
-
-    def order_key(candidate):
-        return (-candidate[0], candidate[1])
-
     pick = min if after else max
-    return pick(candidates, key=order_key)[1]
+    return pick(candidates, key=lambda candidate: (-candidate[0], candidate[1]))[1]
 
 
 def _rows_of(session: Session, board: _Board, user_ids: list[int]) -> dict[int, tuple]:
@@ -294,7 +284,7 @@ def _rows_of(session: Session, board: _Board, user_ids: list[int]) -> dict[int, 
 
 def _around(session: Session, board: _Board, user_id: int) -> list[Standing]:
     """A listed member's standing with the members just above and below, or []."""
-    points = _standing_of(session, board, user_id)
+    points = _points_of(session, board, user_id)
     if points is None:
         return []
     position = _position(session, board, user_id, points)
