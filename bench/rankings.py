@@ -142,6 +142,10 @@ def endpoints(app, repeat: int) -> None:
         cases.append(("member", f"/leaderboard/branches?period={period}&scope=school"))
     cases.append(("member", "/leaderboard/branches?period=term&scope=school&sort=per_capita"))
     cases.append(("member", "/leaderboard/branches?period=term&scope=school&sort=participation"))
+    # The same data through the JSON API: the view and serialisation, no page around it.
+    for period in ("week", "term", "all"):
+        cases.append(("member", f"/api/v1/leaderboard/members?period={period}&scope=school"))
+        cases.append(("member", f"/api/v1/leaderboard/branches?period={period}&scope=school"))
     cases.append(("member", f"/leaderboard/?{custom}&scope=branch"))
     cases.append(("member", f"/leaderboard/?{custom}&scope=school"))
     cases.append(("member", f"/leaderboard/branches?{custom}&scope=school"))
