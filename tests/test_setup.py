@@ -73,3 +73,39 @@ def test_periods_contain_their_own_start(kind):
     period = standard_period(kind, date(2026, 11, 29))
     assert period.contains(date(2026, 11, 29)) and period.contains(period.start)
     assert not period.contains(period.end)
+
+
+def test_upgrading_fills_the_school_and_branch_totals_from_the_member_totals(app, db, make):
+    """Migrations 0006 and 0007 derive their tables from member_total: after
+    upgrading a database that already holds points, every total agrees with
+    the ledger."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import func, select
+
+    from tracker import points, totals
+    from tracker.models import BranchTotal, SchoolTotal
+
+    now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    member = make.member(branch)
+    kept, revoked = (
+        make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, d))
+        for d in (23, 24)
+    )
+    for activity in (kept, revoked):
+        points.approve_entry(db.session, activity, reviewer, now)
+    points.revoke_approval(db.session, revoked, reviewer, "重复", now)
+    points.adjust_points(db.session, member, reviewer, Decimal(-5), "扣分", date(2026, 11, 24))
+    db.session.commit()
+    db.session.close()
+    try:
+        downgrade(revision="rankings")
+    finally:
+        upgrade()
+    assert totals.differences(db.session) == []
+    assert db.session.scalar(select(func.count()).select_from(SchoolTotal)) > 0
+    assert db.session.scalar(select(func.count()).select_from(BranchTotal)) > 0
