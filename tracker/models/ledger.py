@@ -74,13 +74,25 @@ class LedgerEntry(db.Model):
     rule: Mapped[PointRule | None] = relationship()
 
 
-class MemberTotal(db.Model):
+class PeriodTotal:
+    """What every stored total has: the period it covers and what it adds up.
+
+    ``period_kind`` is week, month, term (period_start = the term's first
+    day), year (academic, from 1 September) or all.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(default=0)
+
+
+class MemberTotal(PeriodTotal, db.Model):
     """A member's points in one branch over one period, all categories together.
 
     Derived from the ledger in the same transaction as each ledger row and
     rebuilt by ``flask rebuild-totals``; ``check-ledger`` proves them equal.
-    ``period_kind`` is week, month, term (period_start = the term's first
-    day), year (academic, from 1 September) or all.
     """
 
     __tablename__ = "member_total"
@@ -99,16 +111,11 @@ class MemberTotal(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
 
 
-class MemberCategoryTotal(db.Model):
+class MemberCategoryTotal(PeriodTotal, db.Model):
     """As MemberTotal, per category (adjustments without a category are not here)."""
 
     __tablename__ = "member_category_total"
@@ -134,17 +141,12 @@ class MemberCategoryTotal(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
 
 
-class SchoolTotal(db.Model):
+class SchoolTotal(PeriodTotal, db.Model):
     """A member's points over one period across the whole school: MemberTotal
     summed over the branches they were in.
 
@@ -158,15 +160,10 @@ class SchoolTotal(db.Model):
         Index("ix_school_total_points", "period_kind", "period_start", "points_tenths", "user_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
 
 
-class SchoolCategoryTotal(db.Model):
+class SchoolCategoryTotal(PeriodTotal, db.Model):
     """As SchoolTotal, per category."""
 
     __tablename__ = "school_category_total"
@@ -182,16 +179,11 @@ class SchoolCategoryTotal(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
 
 
-class BranchTotal(db.Model):
+class BranchTotal(PeriodTotal, db.Model):
     """A branch's points over one period (MemberTotal summed over its members),
     with how many members had at least one entry in it.
 
@@ -202,27 +194,17 @@ class BranchTotal(db.Model):
     __tablename__ = "branch_total"
     __table_args__ = (UniqueConstraint("period_kind", "period_start", "branch_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
     # Members whose entries in the branch and period add up to more than none.
     active_members: Mapped[int] = mapped_column(default=0)
 
 
-class BranchCategoryTotal(db.Model):
+class BranchCategoryTotal(PeriodTotal, db.Model):
     """As BranchTotal, per category."""
 
     __tablename__ = "branch_category_total"
     __table_args__ = (UniqueConstraint("period_kind", "period_start", "category_id", "branch_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))
-    period_start: Mapped[date] = mapped_column(Date)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths, default=Decimal(0))
-    entries: Mapped[int] = mapped_column(default=0)
     active_members: Mapped[int] = mapped_column(default=0)
