@@ -61,6 +61,14 @@ def _has_total(table, key):
     return exists().where(*key, table.user_id == User.id)
 
 
+def _count_not_ranked(table, key, *where):
+    """How many people not ranked now (left, deactivated, advisors) have a total here."""
+    inactive, other_roles = (
+        _count(User, part, *where, _has_total(table, key)) for part in not_ranked_now()
+    )
+    return inactive + other_roles
+
+
 def _board(session: Session, period: Period, category_id: int | None) -> _Board:
     table = SchoolCategoryTotal if category_id else SchoolTotal
     key = [table.period_kind == period.kind, table.period_start == period.start]
@@ -74,7 +82,7 @@ def _board(session: Session, period: Period, category_id: int | None) -> _Board:
             func.count(),
             _count(User, ranked_now()),
             # People not ranked now (left, deactivated) who earned points here.
-            _count(User, not_ranked_now(), _has_total(table, key)),
+            _count_not_ranked(table, key),
         )
         .select_from(table)
         .where(*key)
@@ -210,8 +218,11 @@ def _position(session: Session, board: _Board, user_id: int, points: Decimal) ->
     ranked_before, nonzero_before, others_before = session.execute(
         select(
             _count(User, ranked_now(), User.id < user_id),
-            _count(table, *board.key, table.points != 0, table.user_id < user_id),
-            _count(User, not_ranked_now(), User.id < user_id, _has_total(table, board.key)),
+            # Totals before them less the zero ones: two index ranges, where
+            # points != 0 would read each total's row.
+            _count(table, *board.key, table.user_id < user_id)
+            - _count(table, *board.key, table.points == 0, table.user_id < user_id),
+            _count_not_ranked(table, board.key, User.id < user_id),
         )
     ).one()
     return board.positive + ranked_before - nonzero_before + others_before + 1
