@@ -13,8 +13,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Branch, Category, Term, User
 from ..periods import Period
-from ..rankings.filters import resolve_scope, shows_full_name
-from ..settings import setting
+from ..rankings.filters import display_names, resolve_scope
 from . import serialize
 from .blueprint import api, caller
 from .errors import BadRequest, NotFound
@@ -92,14 +91,10 @@ def _scope(user: User, kind: str, scope_id: int | None):
     return scope, readable
 
 
-def _standing(row: ranking.Standing, user: User, readable) -> dict[str, Any]:
-    # Names are shown exactly as on the leaderboard page.
-    full = row.user_id == user.id or shows_full_name(
-        user, row.branch_id, setting("TRACKER_SHOW_FULL_NAMES"), readable
-    )
+def _standing(row: ranking.Standing, names: dict[int, str]) -> dict[str, Any]:
     return {
         "rank": row.rank,
-        "member": {"id": row.user_id, "name": row.name if full else ranking.mask_name(row.name)},
+        "member": {"id": row.user_id, "name": names[row.user_id]},
         "branch": {"id": row.branch_id, "name": row.branch_name} if row.branch_id else None,
         "points": serialize.number(row.points),
         "entries": row.entries,
@@ -142,12 +137,14 @@ def member_leaderboard():
         per_page=args["per_page"],
         viewer_id=user.id,
     )
+    # Names are shown exactly as on the leaderboard page.
+    names = display_names(user, (*board.rows, *board.around_me), readable)
     return serialize.page(
-        [_standing(row, user, readable) for row in board.rows],
+        [_standing(row, names) for row in board.rows],
         board.page,
         board.per_page,
         board.total,
-        me=_standing(board.me, user, readable) if board.me else None,
+        me=_standing(board.me, names) if board.me else None,
         period=_period_body(period),
         scope={"kind": scope.kind, "id": scope.id},
     )

@@ -15,8 +15,7 @@ from ..clock import campus_today
 from ..extensions import db
 from ..i18n import STATUS_LABELS, category_name
 from ..models import ActivityStatus, Role
-from ..rankings.filters import Filters, parse_filters, shows_full_name
-from ..settings import setting
+from ..rankings.filters import Filters, display_names, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -62,16 +61,9 @@ def members(fmt: str):
         category_id=filters.category_id,
         per_page=reports.MAX_EXPORT_ROWS,
     )
-    show_all = setting("TRACKER_SHOW_FULL_NAMES")
-
-    def name(row):
-        visible = row.user_id == current_user.id or shows_full_name(
-            current_user, row.branch_id, show_all, filters.readable
-        )
-        return row.name if visible else ranking.mask_name(row.name)
-
+    names = display_names(current_user._get_current_object(), board.rows, filters.readable)
     header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Entries")]
-    rows = ([r.rank, name(r), r.branch_name, r.points, r.entries] for r in board.rows)
+    rows = ([r.rank, names[r.user_id], r.branch_name, r.points, r.entries] for r in board.rows)
     return _send(fmt, "members", filters, header, rows)
 
 

@@ -28,6 +28,7 @@ from ..errors import DomainError, InvalidInput
 from ..models import Branch, Category, College, Role, Term, User
 from ..periods import Period
 from ..permissions import readable_branch_ids
+from ..settings import setting
 
 SCOPE_KINDS = ("branch", "college", "school")
 
@@ -91,6 +92,17 @@ def shows_full_name(viewer: User, row_branch_id: int | None, show_all: bool, rea
     if viewer.role == Role.ADVISOR:
         return readable is None or row_branch_id in readable
     return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
+
+
+def display_names(viewer: User, rows, readable) -> dict[int, str]:
+    """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
+    show_all = setting("TRACKER_SHOW_FULL_NAMES")
+    return {
+        row.user_id: row.name
+        if row.user_id == viewer.id or shows_full_name(viewer, row.branch_id, show_all, readable)
+        else ranking.mask_name(row.name)
+        for row in rows
+    }
 
 
 def _first_branch(session: Session, readable: frozenset[int] | None) -> int | None:

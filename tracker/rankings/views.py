@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 from .. import ranking
 from ..clock import campus_today
 from ..extensions import db
-from ..settings import setting
-from .filters import filter_choices, parse_filters, shows_full_name
+from .filters import display_names, filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
 
@@ -30,16 +29,9 @@ def members():
         page=filters.page,
         viewer_id=current_user.id,
     )
-    show_all = setting("TRACKER_SHOW_FULL_NAMES")
-    # The viewer itself, not the request proxy: read once per row below.
+    # The viewer itself, not the request proxy: read once per row.
     viewer = current_user._get_current_object()
-    names = {
-        row.user_id: row.name
-        if row.user_id == viewer.id
-        or shows_full_name(viewer, row.branch_id, show_all, filters.readable)
-        else ranking.mask_name(row.name)
-        for row in (*board.rows, *board.around_me)
-    }
+    names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
     return render_template(
         "rankings/members.html",
         board=board,
