@@ -364,3 +364,38 @@ def test_custom_and_term_periods_from_the_query_string(db, make, login):
     )
     assert client.get("/leaderboard/?period=custom").status_code == 400
     assert client.get("/leaderboard/branches?sort=shoe").status_code == 400
+
+
+def test_branch_leaderboard_pages_and_keeps_the_viewers_branch_in_view(
+    db, make, login, monkeypatch
+):
+    from tracker.rankings import views
+
+    monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 2)
+    college = make.college()
+    for name in ("A支部", "B支部", "C支部", "D支部"):
+        make.branch(college, name=name)
+    mine = make.branch(college, name="E支部")
+    reviewer = make.committee(mine)
+    award(db, make.member(mine), reviewer, 5, make=make)
+    client = login(make.member(make.branch(college, name="F支部")))
+
+    names = ("A支部", "B支部", "C支部", "D支部", "E支部", "F支部")
+
+    def rows(response) -> tuple[list[str], list[str]]:
+        """Branches on the page, in order, and the one pinned below it."""
+        page, _, pinned = response.get_data(as_text=True).partition('id="my-branch"')
+
+        def listed(html):
+            return sorted((n for n in names if f">{n}<" in html), key=lambda n: html.index(n))
+
+        return listed(page), listed(pinned)
+
+    first = client.get("/leaderboard/branches?scope=school&period=all")
+    assert rows(first) == (["E支部", "A支部"], ["F支部"])  # points first, then by name
+    assert "1 / 3" in first.get_data(as_text=True)
+    last = client.get("/leaderboard/branches?scope=school&period=all&page=3")
+    assert rows(last) == (["D支部", "F支部"], [])
+    # A page past the end shows the last one rather than an empty table.
+    beyond = client.get("/leaderboard/branches?scope=school&period=all&page=99")
+    assert rows(beyond) == (["D支部", "F支部"], [])

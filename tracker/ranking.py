@@ -479,6 +479,51 @@ def branch_leaderboard(
     ]
 
 
+@dataclass(frozen=True)
+class BranchBoard:
+    """One page of a branch leaderboard, and the viewer's own branch when it is
+    on another page."""
+
+    rows: list[BranchStanding]
+    page: int
+    per_page: int
+    total: int
+    mine: BranchStanding | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def branch_page(
+    standings: list[BranchStanding], page: int, per_page: int, my_branch_id: int | None
+) -> BranchBoard:
+    """Page ``page`` of ranked branches; a page past the end is the last one."""
+    pages = max(1, -(-len(standings) // per_page))
+    page = min(max(page, 1), pages)
+    rows = standings[(page - 1) * per_page : page * per_page]
+    mine = next((s for s in standings if s.branch_id == my_branch_id), None)
+    if mine is not None and mine in rows:
+        mine = None
+    return BranchBoard(rows, page, per_page, len(standings), mine)
+
+
 def tenths(value) -> Decimal:
     """A sum read back from the database: Decimal when typed, raw tenths otherwise."""
     if isinstance(value, Decimal):

@@ -11,6 +11,9 @@ from ..extensions import db
 from .filters import display_names, filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
+# A school has hundreds of branches: a page of them reads well on a phone and
+# renders quickly; the viewer's own branch is shown under any page.
+BRANCHES_PER_PAGE = 50
 
 
 def _filters(**defaults):
@@ -46,7 +49,7 @@ def members():
 @login_required
 def branches():
     filters = _filters(default_scope="school")
-    rows = ranking.branch_leaderboard(
+    standings = ranking.branch_leaderboard(
         db.session,
         filters.period,
         filters.scope,
@@ -55,7 +58,9 @@ def branches():
     )
     return render_template(
         "rankings/branches.html",
-        rows=rows,
+        board=ranking.branch_page(
+            standings, filters.page, BRANCHES_PER_PAGE, current_user.branch_id
+        ),
         my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
