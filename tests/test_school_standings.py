@@ -74,6 +74,7 @@ def school(db, make):
     make.member(east, name="未激活", status=AccountStatus.DEACTIVATED)
     make.user(Role.ADVISOR, name="辅导员")
     db.session.commit()
+    return {"college": college, "north": north, "south": south, "east": east}
 
 
 def _reference(db, period, category_id):
@@ -131,3 +132,48 @@ def test_the_school_board_shows_zero_and_negative_totals_in_order(db, school):
     assert [row.user_id for row in zero] == sorted(row.user_id for row in zero)
     names = {row.name for row in board.rows}
     assert "已离开" in names and "未激活" not in names and "辅导员" not in names
+
+
+def _by_hand(db, period, branch_ids):
+    """The narrowed board worked out from the ledger and the users, in Python:
+    ranked members now in the branches, and anyone who earned points there."""
+    from tracker.models import LedgerEntry
+
+    earned: dict[int, Decimal] = {}
+    for entry in db.session.scalars(select(LedgerEntry)):
+        if entry.branch_id in branch_ids and period.start <= entry.earned_on < period.end:
+            earned[entry.user_id] = earned.get(entry.user_id, Decimal(0)) + entry.points
+    listed = [
+        (earned.get(user.id, Decimal(0)), user.id)
+        for user in db.session.scalars(select(User))
+        if user.id in earned
+        or (
+            user.branch_id in branch_ids
+            and user.status == AccountStatus.ACTIVE
+            and user.role in (Role.MEMBER, Role.COMMITTEE)
+        )
+    ]
+    listed.sort(key=lambda row: (-row[0], row[1]))
+    rows = []
+    for position, (points_, user_id) in enumerate(listed, start=1):
+        tied = rows and rows[-1][3] == points_
+        rows.append((position, rows[-1][1] if tied else position, user_id, points_))
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["week", "month", "all"])
+def test_college_and_advisor_boards_list_whom_the_ledger_says(db, make, school, kind):
+    period = standard_period(kind, TODAY)
+    college, east = school["college"], school["east"]
+    scopes = {
+        # The mover stays within the college; the member who left earned in the east.
+        ranking.Scope("college", college.id): {school["north"].id, school["south"].id},
+        # An advisor of the east branch: "the whole school" is that branch.
+        ranking.Scope("school", None, frozenset({east.id})): {east.id},
+    }
+    gone = db.session.scalars(select(User.id).filter_by(name="已离开")).one()
+    for scope, branch_ids in scopes.items():
+        board = ranking.member_leaderboard(db.session, period, scope, per_page=100)
+        assert _plain(board.rows) == _by_hand(db, period, branch_ids)
+        listed = {row.user_id for row in board.rows}
+        assert (gone in listed) == (east.id in branch_ids)

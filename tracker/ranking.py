@@ -55,6 +55,11 @@ class Scope:
     id: int | None = None
     within: frozenset[int] | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether it is less than the whole school."""
+        return self.kind != "school" or self.within is not None
+
     def branch_filter(self, column):
         if self.kind == "branch":
             condition = column == self.id
@@ -193,31 +198,41 @@ def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
     number of rows, as one query.
 
     Current members appear even with no points; people who earned points in
-    the scope during the period and have since moved appear too. A left join
-    from the users (rather than a UNION) keeps it to one pass over them.
+    the scope during the period and have since moved appear too. For the
+    whole school that is nearly everyone, read in one pass over the users; a
+    branch or a college gathers its own members from the branch index and
+    the members with points, rather than reading every user of the school.
     """
-    earned = _earned(period, scope, category_id).subquery()
+    if scope.narrows:
+        # Read twice (the members with points, and their sums): computed once.
+        earned = _earned(period, scope, category_id).cte("earned").prefix_with("MATERIALIZED")
+        ids = (
+            select(User.id.label("id"))
+            .where(scope.branch_filter(User.branch_id), ranked_now())
+            .union(select(earned.c.user_id))
+            .subquery()
+        )
+        listed = select().select_from(ids).join(User, User.id == ids.c.id)
+        listed = listed.outerjoin(earned, earned.c.user_id == User.id)
+    else:
+        earned = _earned(period, scope, category_id).subquery()
+        listed = (
+            select()
+            .select_from(User)
+            .outerjoin(earned, earned.c.user_id == User.id)
+            .where(or_(ranked_now(), earned.c.user_id.is_not(None)))
+        )
     points = func.coalesce(earned.c.points, 0)
-    return (
-        select(
-            User.id.label("user_id"),
-            points.label("points"),
-            func.coalesce(earned.c.entries, 0).label("entries"),
-            func.rank().over(order_by=points.desc()).label("rank"),
-            func.row_number().over(order_by=(points.desc(), User.id)).label("position"),
-            func.count().over().label("total"),
-            User.name,
-            User.student_no,
-            User.branch_id,
-        )
-        .select_from(User)
-        .outerjoin(earned, earned.c.user_id == User.id)
-        .where(
-            or_(
-                and_(scope.branch_filter(User.branch_id), ranked_now()),
-                earned.c.user_id.is_not(None),
-            )
-        )
+    return listed.add_columns(
+        User.id.label("user_id"),
+        points.label("points"),
+        func.coalesce(earned.c.entries, 0).label("entries"),
+        func.rank().over(order_by=points.desc()).label("rank"),
+        func.row_number().over(order_by=(points.desc(), User.id)).label("position"),
+        func.count().over().label("total"),
+        User.name,
+        User.student_no,
+        User.branch_id,
     )
 
 

@@ -98,8 +98,17 @@ class MemberTotal(PeriodTotal, db.Model):
     __tablename__ = "member_total"
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "user_id", "branch_id"),
-        Index("ix_member_total_rank", "period_kind", "period_start", "branch_id", "points_tenths"),
-        # Covers the per-member sums of college and school leaderboards.
+        # Covers the per-member sums of a branch's, a college's or an advisor's board.
+        Index(
+            "ix_member_total_branch",
+            "period_kind",
+            "period_start",
+            "branch_id",
+            "user_id",
+            "points_tenths",
+            "entries",
+        ),
+        # Covers the per-member sums over every branch: the whole school's.
         Index(
             "ix_member_total_user",
             "period_kind",
@@ -122,12 +131,14 @@ class MemberCategoryTotal(PeriodTotal, db.Model):
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start", "category_id", "user_id", "branch_id"),
         Index(
-            "ix_member_category_total_rank",
+            "ix_member_category_total_branch",
             "period_kind",
             "period_start",
             "category_id",
             "branch_id",
+            "user_id",
             "points_tenths",
+            "entries",
         ),
         Index(
             "ix_member_category_total_user",
