@@ -397,5 +397,21 @@ def test_branch_leaderboard_pages_and_keeps_the_viewers_branch_in_view(
     last = client.get("/leaderboard/branches?scope=school&period=all&page=3")
     assert rows(last) == (["D支部", "F支部"], [])
     # A page past the end shows the last one rather than an empty table.
-    beyond = client.get("/leaderboard/branches?scope=school&period=all&page=99")
+    beyond = client.get(
+        "/leaderboard/branches?scope=school&period=all&page=99", follow_redirects=True
+    )
     assert rows(beyond) == (["D支部", "F支部"], [])
+
+
+def test_a_branch_leaderboard_page_past_the_end_leads_to_the_last_one(db, make, login, monkeypatch):
+    from tracker.models import Role
+    from tracker.rankings import views
+
+    monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 2)
+    for _ in range(5):
+        make.branch()
+    # An administrator has no branch of their own to keep in view.
+    client = login(make.user(Role.ADMIN))
+    response = client.get("/leaderboard/branches?scope=school&period=week&page=9")
+    assert response.status_code == 302
+    assert "page=3" in response.headers["Location"]

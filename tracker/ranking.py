@@ -365,6 +365,7 @@ class BranchStanding:
     # Expected and actual attendances at closed must-attend events in the period.
     attended: int = 0
     expected: int = 0
+    position: int = 0  # in the list, from 1
 
     @property
     def attendance(self) -> Decimal | None:
@@ -430,18 +431,9 @@ def _per_branch(period: Period, scope: Scope, category_id: int | None):
     ).group_by(earned.c.branch_id)
 
 
-def branch_leaderboard(
-    session: Session,
-    period: Period,
-    scope: Scope,
-    *,
-    category_id: int | None = None,
-    sort: str = "total",
-) -> list[BranchStanding]:
-    """Every unarchived branch of the scope: total, per-capita, participation and
-    attendance rate at must-attend events, ranked by ``sort`` (one of BRANCH_METRICS),
-    ties sharing a rank. Sorting by attendance puts branches without must-attend
-    events last: they have no rate, which is not a rate of 0."""
+def _branch_standings(period: Period, scope: Scope, category_id: int | None, sort: str) -> Select:
+    """Every unarchived branch of the scope with its numbers, its rank by
+    ``sort`` and its position in the list, as one query."""
     if sort not in BRANCH_METRICS:
         raise InvalidInput({"sort": _l("Unknown order.")})
     per_branch = _per_branch(period, scope, category_id).subquery()
@@ -459,9 +451,12 @@ def branch_leaderboard(
         "attendance": cast(attended, Float) / func.nullif(expected, 0),
     }[sort]
     missing = -1 if sort == "attendance" else 0
-    rows = session.execute(
+    order = func.coalesce(metric, missing).desc()
+    return (
         select(
-            func.rank().over(order_by=func.coalesce(metric, missing).desc()).label("rank"),
+            func.rank().over(order_by=order).label("rank"),
+            func.row_number().over(order_by=(order, College.name, Branch.name)).label("position"),
+            func.count().over().label("total"),
             Branch.id,
             Branch.name,
             College.name.label("college_name"),
@@ -476,9 +471,13 @@ def branch_leaderboard(
         .outerjoin(members, members.c.branch_id == Branch.id)
         .outerjoin(rates, rates.c.branch_id == Branch.id)
         .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
-        .order_by("rank", College.name, Branch.name)
     )
-    return [
+
+
+def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStanding], int]:
+    """The ranked branches that meet ``conditions``, and how many are ranked in all."""
+    rows = session.execute(select(ranked).where(*conditions).order_by(ranked.c.position)).all()
+    standings = [
         BranchStanding(
             rank=r.rank,
             branch_id=r.id,
@@ -489,9 +488,27 @@ def branch_leaderboard(
             active_members=int(r.active),
             attended=int(r.attended),
             expected=int(r.expected),
+            position=r.position,
         )
         for r in rows
     ]
+    return standings, rows[0].total if rows else 0
+
+
+def branch_leaderboard(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    sort: str = "total",
+) -> list[BranchStanding]:
+    """Every unarchived branch of the scope: total, per-capita, participation and
+    attendance rate at must-attend events, ranked by ``sort`` (one of BRANCH_METRICS),
+    ties sharing a rank. Sorting by attendance puts branches without must-attend
+    events last: they have no rate, which is not a rate of 0."""
+    ranked = _branch_standings(period, scope, category_id, sort).subquery()
+    return _branch_rows(session, ranked)[0]
 
 
 @dataclass(frozen=True)
@@ -526,17 +543,31 @@ class BranchBoard:
         return self.page + 1
 
 
-def branch_page(
-    standings: list[BranchStanding], page: int, per_page: int, my_branch_id: int | None
+def branch_board(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    sort: str = "total",
+    page: int = 1,
+    per_page: int = 50,
+    my_branch_id: int | None = None,
 ) -> BranchBoard:
-    """Page ``page`` of ranked branches; a page past the end is the last one."""
-    pages = max(1, -(-len(standings) // per_page))
-    page = min(max(page, 1), pages)
-    rows = standings[(page - 1) * per_page : page * per_page]
-    mine = next((s for s in standings if s.branch_id == my_branch_id), None)
-    if mine is not None and mine in rows:
-        mine = None
-    return BranchBoard(rows, page, per_page, len(standings), mine)
+    """Page ``page`` of ``branch_leaderboard`` and the viewer's branch: ranked
+    in the database, which hands back only the rows shown."""
+    ranked = _branch_standings(period, scope, category_id, sort).subquery()
+    first = (max(page, 1) - 1) * per_page + 1
+    rows, total = _branch_rows(
+        session,
+        ranked,
+        or_(ranked.c.position.between(first, first + per_page - 1), ranked.c.id == my_branch_id),
+    )
+    if not rows and page > 1:
+        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+    on_page = [r for r in rows if first <= r.position < first + per_page]
+    mine = next((r for r in rows if r.branch_id == my_branch_id and r not in on_page), None)
+    return BranchBoard(on_page, max(page, 1), per_page, total, mine)
 
 
 def tenths(value) -> Decimal:

@@ -221,19 +221,20 @@ def branch_leaderboard():
         db.session, user, "college" if college_id else "school", None, college_id
     )
     period = _period(args)
-    rows = ranking.branch_leaderboard(
+    board = ranking.branch_board(
         db.session,
         period,
         scope,
         category_id=_category_id(args.get("category")),
         sort=args["metric"],
+        page=args["page"],
+        per_page=args["per_page"],
     )
-    first = (args["page"] - 1) * args["per_page"]
     return serialize.page(
-        [_branch_standing(row) for row in rows[first : first + args["per_page"]]],
-        args["page"],
-        args["per_page"],
-        len(rows),
+        [_branch_standing(row) for row in board.rows],
+        board.page,
+        board.per_page,
+        board.total,
         period=_period_body(period),
         metric=args["metric"],
         college={"id": college.id, "name": college.name} if college else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import ranking
@@ -49,18 +49,22 @@ def members():
 @login_required
 def branches():
     filters = _filters(default_scope="school")
-    standings = ranking.branch_leaderboard(
+    board = ranking.branch_board(
         db.session,
         filters.period,
         filters.scope,
         category_id=filters.category_id,
         sort=filters.sort,
+        page=filters.page,
+        per_page=BRANCHES_PER_PAGE,
+        my_branch_id=current_user.branch_id,
     )
+    if board.page > board.pages:
+        # Past the end (an old link, a branch archived since): the last page.
+        return redirect(url_for(".branches", page=board.pages, **filters.args()))
     return render_template(
         "rankings/branches.html",
-        board=ranking.branch_page(
-            standings, filters.page, BRANCHES_PER_PAGE, current_user.branch_id
-        ),
+        board=board,
         my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
