@@ -455,7 +455,9 @@ def _branch_standings(period: Period, scope: Scope, category_id: int | None, sor
     return (
         select(
             func.rank().over(order_by=order).label("rank"),
-            func.row_number().over(order_by=(order, College.name, Branch.name)).label("position"),
+            func.row_number()
+            .over(order_by=(order, College.name, Branch.name, Branch.id))
+            .label("position"),
             func.count().over().label("total"),
             Branch.id,
             Branch.name,
