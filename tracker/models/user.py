@@ -45,7 +45,11 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
     # Counts the members a school-wide leaderboard lists, and those before one
     # of them, from the index alone (``school_standings``).
-    __table_args__ = (Index("ix_user_ranked", "status", "role", "id"),)
+    __table_args__ = (
+        Index("ix_user_ranked", "status", "role", "id"),
+        # Who is ranked in a branch or college, from the index alone.
+        Index("ix_user_branch_ranked", "branch_id", "status", "role", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -58,7 +62,7 @@ class User(UserMixin, db.Model):
         _enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE
     )
     # The current branch; its history lives in Membership.
-    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     locale: Mapped[str | None] = mapped_column(String(8))
     # Bumped to end every session of this user at once (logout, new password,
     # deactivation): the session stores it and must match.
