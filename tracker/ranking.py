@@ -36,7 +36,7 @@ from .models import (
     User,
 )
 from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
-from .standings import TENTH, Leaderboard, Standing, ranked_now
+from .standings import TENTH, Leaderboard, Paged, Standing, ranked_now
 
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
@@ -514,7 +514,7 @@ def branch_leaderboard(
 
 
 @dataclass(frozen=True)
-class BranchBoard:
+class BranchBoard(Paged):
     """One page of a branch leaderboard, and the viewer's own branch when it is
     on another page."""
 
@@ -523,26 +523,6 @@ class BranchBoard:
     per_page: int
     total: int
     mine: BranchStanding | None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def branch_board(

@@ -47,8 +47,36 @@ class Standing:
     total: int
 
 
+class Paged:
+    """Page arithmetic of a leaderboard, in the shape the ``pager`` macro reads."""
+
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
 @dataclass(frozen=True)
-class Leaderboard:
+class Leaderboard(Paged):
     rows: list[Standing]
     total: int
     page: int
@@ -56,10 +84,6 @@ class Leaderboard:
     me: Standing | None
     # The viewer's row with the members just above and below it.
     around_me: list[Standing]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
     @property
     def me_on_page(self) -> bool:
