@@ -5,6 +5,8 @@ ranking everyone; ``ranking._standings`` ranks everyone in one statement and
 is what every other scope uses. Here both read the same awkward school (ties,
 equal names, members with nothing, with a revoked entry, below zero, who moved
 branch, who left) and must agree on every page and on every viewer's row.
+The same school checks the narrower boards (a college, an advisor's branches)
+against a board worked out by hand from the ledger.
 """
 
 from datetime import UTC, date, datetime
@@ -155,9 +157,9 @@ def _by_hand(db, period, branch_ids):
     ]
     listed.sort(key=lambda row: (-row[0], row[1]))
     rows = []
-    for position, (points_, user_id) in enumerate(listed, start=1):
-        tied = rows and rows[-1][3] == points_
-        rows.append((position, rows[-1][1] if tied else position, user_id, points_))
+    for position, (total, user_id) in enumerate(listed, start=1):
+        tied = rows and rows[-1][3] == total
+        rows.append((position, rows[-1][1] if tied else position, user_id, total))
     return rows
 
 
