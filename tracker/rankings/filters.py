@@ -81,8 +81,8 @@ def viewer_branches(session: Session, viewer: User) -> frozenset[int] | None:
     if viewer.branch_id is None:
         return frozenset()
     # Members and committee: their college's branches (and, via "school", all).
-    college_id = session.scalar(select(Branch.college_id).where(Branch.id == viewer.branch_id))
-    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college_id)))
+    college = select(Branch.college_id).where(Branch.id == viewer.branch_id).scalar_subquery()
+    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college)))
 
 
 def shows_full_name(viewer: User, row_branch_id: int | None, show_all: bool, readable) -> bool:
