@@ -466,3 +466,23 @@ def test_member_checks_in_with_the_short_code_and_committee_closes_the_event(
     assert ledger_sum(db, member_id) == Decimal(2)
     page.goto("/")
     expect(page.locator("[data-period=week]")).to_have_text("2")
+
+
+def test_the_committee_menu_fits_a_laptop_screen(db, make, browser, live_server, browser_login):
+    from .conftest import TIMEOUT_MS
+
+    committee = make.committee(make.branch(), name="欧阳支部委员")
+    committee.locale = "en"  # the longer labels
+    db.session.commit()
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = browser_login(context.new_page(), committee.student_no)
+        page.goto("/dashboard/branch")
+        # Nothing sticks out to the right, and every committee page is one menu away.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1200
+        page.locator("#nav-committee").click()
+        page.locator("#nav a[href='/review/']").click()
+        page.wait_for_url(f"{live_server.url}/review/")
+    finally:
+        context.close()
