@@ -425,3 +425,11 @@ def test_member_leaderboard_pages_link_to_each_other(db, make, login):
     assert "1 / 2" in first and "page=2" in first
     second = client.get("/leaderboard/?period=month&page=2").get_data(as_text=True)
     assert "2 / 2" in second and "page=1" in second
+
+
+def test_a_member_leaderboard_page_past_the_end_leads_to_the_last_one(db, make, login):
+    branch = make.branch()
+    members = [make.member(branch) for _ in range(51)]
+    response = login(members[0]).get("/leaderboard/?period=month&page=7")
+    assert response.status_code == 302
+    assert "page=2" in response.headers["Location"]

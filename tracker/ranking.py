@@ -539,7 +539,8 @@ def branch_board(
     """Page ``page`` of ``branch_leaderboard`` and the viewer's branch: ranked
     in the database, which hands back only the rows shown."""
     ranked = _branch_standings(period, scope, category_id, sort).subquery()
-    first = (max(page, 1) - 1) * per_page + 1
+    page = max(page, 1)
+    first = (page - 1) * per_page + 1
     rows, total = _branch_rows(
         session,
         ranked,
@@ -549,7 +550,7 @@ def branch_board(
         total = session.scalar(select(func.count()).select_from(ranked)) or 0
     on_page = [r for r in rows if first <= r.position < first + per_page]
     mine = next((r for r in rows if r.branch_id == my_branch_id and r not in on_page), None)
-    return BranchBoard(on_page, max(page, 1), per_page, total, mine)
+    return BranchBoard(on_page, page, per_page, total, mine)
 
 
 def tenths(value) -> Decimal:

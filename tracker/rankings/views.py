@@ -20,6 +20,14 @@ def _filters(**defaults):
     return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
 
 
+def _past_the_end(board, filters):
+    """A redirect to the last page when the page asked for is beyond it (an old
+    link, members or branches gone since), else None."""
+    if board.page <= board.pages:
+        return None
+    return redirect(url_for(request.endpoint, page=board.pages, **filters.args()))
+
+
 @bp.get("/")
 @login_required
 def members():
@@ -32,6 +40,8 @@ def members():
         page=filters.page,
         viewer_id=current_user.id,
     )
+    if last := _past_the_end(board, filters):
+        return last
     # The viewer itself, not the request proxy: read once per row.
     viewer = current_user._get_current_object()
     names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
@@ -59,9 +69,8 @@ def branches():
         per_page=BRANCHES_PER_PAGE,
         my_branch_id=current_user.branch_id,
     )
-    if board.page > board.pages:
-        # Past the end (an old link, a branch archived since): the last page.
-        return redirect(url_for(".branches", page=board.pages, **filters.args()))
+    if last := _past_the_end(board, filters):
+        return last
     return render_template(
         "rankings/branches.html",
         board=board,
