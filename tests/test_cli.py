@@ -5,16 +5,7 @@ from sqlalchemy import select
 
 from tracker import ranking
 from tracker.clock import campus_today
-from tracker.models import (
-    AdvisorScope,
-    Branch,
-    College,
-    LedgerEntry,
-    MemberTotal,
-    Role,
-    Term,
-    User,
-)
+from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, Term, User
 
 
 @pytest.fixture

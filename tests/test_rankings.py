@@ -369,7 +369,7 @@ def test_custom_and_term_periods_from_the_query_string(db, make, login):
 def test_branch_leaderboard_pages_and_keeps_the_viewers_branch_in_view(
     db, make, login, monkeypatch
 ):
-    from tracker.rankings import views
+    from tracker.web.leaderboards import views
 
     monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 2)
     college = make.college()
@@ -405,7 +405,7 @@ def test_branch_leaderboard_pages_and_keeps_the_viewers_branch_in_view(
 
 def test_a_branch_leaderboard_page_past_the_end_leads_to_the_last_one(db, make, login, monkeypatch):
     from tracker.models import Role
-    from tracker.rankings import views
+    from tracker.web.leaderboards import views
 
     monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 2)
     for _ in range(5):

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, configure, instance_path_from_env
+from tracker.config import PROJECT_ROOT, configure, instance_path_from_env
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -26,9 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import security
-    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-    from .i18n import select_locale, select_timezone
+    from tracker import security
+    from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from tracker.i18n import select_locale, select_timezone
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
@@ -42,20 +42,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .activities.views import bp as activities
-    from .admin.views import bp as admin
-    from .api.views import bp as api
-    from .auditlog.views import bp as auditlog
-    from .auth.views import bp as auth
-    from .branch.views import bp as branch
-    from .dashboards.views import bp as dashboards
-    from .events.views import bp as events
-    from .exports.views import bp as exports
-    from .notifications.views import bp as notifications
-    from .personal.views import bp as personal
-    from .rankings.views import bp as rankings
-    from .review.views import bp as review
-    from .tutoring.views import bp as tutoring
+    from tracker.api.views import bp as api
+    from tracker.web.account.views import bp as personal
+    from tracker.web.activities.views import bp as activities
+    from tracker.web.admin.views import bp as admin
+    from tracker.web.auditlog.views import bp as auditlog
+    from tracker.web.auth.views import bp as auth
+    from tracker.web.branch.views import bp as branch
+    from tracker.web.dashboards.views import bp as dashboards
+    from tracker.web.events.views import bp as events
+    from tracker.web.exports.views import bp as exports
+    from tracker.web.leaderboards.views import bp as rankings
+    from tracker.web.notifications.views import bp as notifications
+    from tracker.web.review.views import bp as review
+    from tracker.web.tutoring.views import bp as tutoring
 
     for blueprint in (
         auth,
@@ -77,18 +77,18 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errorpages import init_app
+    from tracker.web.errorpages import init_app
 
     init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .i18n import init_template_helpers
+    from tracker.i18n import init_template_helpers
 
     init_template_helpers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .commands import init_app
+    from tracker.commands import init_app
 
     init_app(app)

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .errors import Forbidden, InvalidInput
-from .models import (
+from tracker import audit
+from tracker.errors import Forbidden, InvalidInput
+from tracker.models import (
     AccountStatus,
     AdvisorScope,
     Branch,
@@ -21,8 +21,8 @@ from .models import (
     Stage,
     User,
 )
-from .models.org import new_invite_code
-from .passwords import MIN_LENGTH, hash_password
+from tracker.models.org import new_invite_code
+from tracker.passwords import MIN_LENGTH, hash_password
 
 STUDENT_NO = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 

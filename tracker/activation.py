@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import accounts, audit
-from .errors import InvalidInput
-from .models import AccountStatus, ActivationToken, User
-from .passwords import hash_password
+from tracker import accounts, audit
+from tracker.errors import InvalidInput
+from tracker.models import AccountStatus, ActivationToken, User
+from tracker.passwords import hash_password
 
 
 def _digest(token: str) -> str:

@@ -16,13 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, notify, points
-from .accounts import branch_on
-from .clock import to_campus
-from .errors import Conflict, Forbidden, InvalidInput
-from .event_codes import code_matches
-from .event_planning import ensure_manager
-from .models import (
+from tracker import audit, notify, points
+from tracker.accounts import branch_on
+from tracker.clock import to_campus
+from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.event_codes import code_matches
+from tracker.event_planning import ensure_manager
+from tracker.models import (
     ATTENDED,
     AccountStatus,
     Activity,

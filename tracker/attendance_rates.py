@@ -12,13 +12,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from .clock import campus_zone, to_campus
-from .event_planning import events_for_branches
-from .models import ATTENDED, Attendance, AttendanceStatus, Event, Membership, event_branch
+from tracker.clock import campus_zone, to_campus
+from tracker.event_planning import events_for_branches
+from tracker.models import ATTENDED, Attendance, AttendanceStatus, Event, Membership, event_branch
 
 if TYPE_CHECKING:
-    from .periods import Period
-    from .ranking import Scope
+    from tracker.periods import Period
+    from tracker.ranking import Scope
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask import has_request_context, request
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, User
+from tracker.models import AuditEvent, User
 
 
 def record(

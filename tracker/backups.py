@@ -27,7 +27,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from .config import PROJECT_ROOT
+from tracker.config import PROJECT_ROOT
 
 APP_NAME = "tracker"
 FORMAT = 1

@@ -18,9 +18,9 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from . import terms, totals
-from .demo import GIVEN, SURNAMES
-from .models import (
+from tracker import terms, totals
+from tracker.demo import GIVEN, SURNAMES
+from tracker.models import (
     Activity,
     ActivityStatus,
     AdvisorScope,
@@ -35,7 +35,7 @@ from .models import (
     Stage,
     User,
 )
-from .passwords import hash_password
+from tracker.passwords import hash_password
 
 BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105 - printed for the benchmark script
 CHUNK = 10_000

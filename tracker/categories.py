@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .errors import InvalidInput
-from .models import Category, EntryKind, LedgerEntry, PointRule, Unit, User
+from tracker import audit
+from tracker.errors import InvalidInput
+from tracker.models import Category, EntryKind, LedgerEntry, PointRule, Unit, User
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 

@@ -16,9 +16,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, demo_groups, points, terms, uploads
-from .demo_groups import DISPUTE_REASONS
-from .models import (
+from tracker import accounts, demo_groups, points, terms, uploads
+from tracker.demo_groups import DISPUTE_REASONS
+from tracker.models import (
     AccountStatus,
     Activity,
     ActivityMentee,
@@ -36,7 +36,7 @@ from .models import (
     Stage,
     User,
 )
-from .passwords import hash_password
+from tracker.passwords import hash_password
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed for people trying the demo
 WEEKS = 10

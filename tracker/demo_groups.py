@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import attendance, event_planning, pairings
-from .event_codes import code_for
-from .models import (
+from tracker import attendance, event_planning, pairings
+from tracker.event_codes import code_for
+from tracker.models import (
     Activity,
     ActivityMentee,
     Attendance,

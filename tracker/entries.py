@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, pairings, points, uploads
-from .accounts import branch_on, find_user
-from .clock import to_campus
-from .errors import Conflict, Forbidden, InvalidInput
-from .models import (
+from tracker import audit, pairings, points, uploads
+from tracker.accounts import branch_on, find_user
+from tracker.clock import to_campus
+from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.models import (
     Activity,
     ActivityMentee,
     ActivityStatus,
@@ -27,7 +27,7 @@ from .models import (
     Unit,
     User,
 )
-from .models.types import TENTH
+from tracker.models.types import TENTH
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 4000

@@ -10,8 +10,8 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from .models import Event
-from .models.org import INVITE_ALPHABET
+from tracker.models import Event
+from tracker.models.org import INVITE_ALPHABET
 
 CODE_LENGTH = 6
 # Rotating codes change every minute; the previous minute's code is still

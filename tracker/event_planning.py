@@ -14,22 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, notify, points
-from .clock import to_campus
-from .errors import Forbidden, InvalidInput
-from .models import (
-    AccountStatus,
-    Branch,
-    Category,
-    Event,
-    Role,
-    Unit,
-    User,
-    event_branch,
-)
-from .models.events import new_event_secret
-from .models.types import TENTH
-from .permissions import readable_branch_ids
+from tracker import audit, notify, points
+from tracker.clock import to_campus
+from tracker.errors import Forbidden, InvalidInput
+from tracker.models import AccountStatus, Branch, Category, Event, Role, Unit, User, event_branch
+from tracker.models.events import new_event_secret
+from tracker.models.types import TENTH
+from tracker.permissions import readable_branch_ids
 
 MAX_TITLE = 120
 

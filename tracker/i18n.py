@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .models import (
+from tracker.models import (
     AccountStatus,
     ActivityStatus,
     Category,

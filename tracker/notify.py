@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .models import Notification, User
+from tracker.models import Notification, User
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def message(note: Notification) -> str:
     """The notification in the current request's language and time zone."""
     from flask_babel import format_datetime
 
-    from .i18n import points_phrase
+    from tracker.i18n import points_phrase
 
     params = dict(note.params)
     for key, value in list(params.items()):

@@ -14,11 +14,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import accounts, audit
-from .errors import Forbidden, InvalidInput
-from .models import AccountStatus, AdvisorScope, Branch, College, Membership, Role, Stage, User
-from .models.org import new_invite_code
-from .passwords import hash_password
+from tracker import accounts, audit
+from tracker.errors import Forbidden, InvalidInput
+from tracker.models import (
+    AccountStatus,
+    AdvisorScope,
+    Branch,
+    College,
+    Membership,
+    Role,
+    Stage,
+    User,
+)
+from tracker.models.org import new_invite_code
+from tracker.passwords import hash_password
 
 BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
 

@@ -14,10 +14,10 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, notify, points
-from .accounts import find_user
-from .errors import Conflict, Forbidden, InvalidInput
-from .models import (
+from tracker import audit, notify, points
+from tracker.accounts import find_user
+from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.models import (
     Activity,
     ActivityMentee,
     ActivityStatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AdvisorScope, Branch, Role, User
+from tracker.models import AdvisorScope, Branch, Role, User
 
 
 def advisor_branch_ids(session: Session, advisor: User) -> set[int]:

@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from . import accounts, audit
-from .csvfiles import csv_bytes
-from .errors import Forbidden
-from .models import (
+from tracker import accounts, audit
+from tracker.csvfiles import csv_bytes
+from tracker.errors import Forbidden
+from tracker.models import (
     AccountStatus,
     ActivationToken,
     Activity,

@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, notify, totals
-from .errors import Conflict, Forbidden, InvalidInput
-from .models import (
+from tracker import audit, notify, totals
+from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.models import (
     Activity,
     ActivityStatus,
     Category,
@@ -27,8 +27,8 @@ from .models import (
     Role,
     User,
 )
-from .models.types import TENTH
-from .periods import period_end, period_start
+from tracker.models.types import TENTH
+from tracker.periods import period_end, period_start
 
 MAX_REASON_LENGTH = 500
 MAX_ADJUSTMENT = Decimal(100)

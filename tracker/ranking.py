@@ -20,9 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from . import attendance_rates, school_standings
-from .errors import InvalidInput
-from .models import (
+from tracker import attendance_rates, school_standings
+from tracker.errors import InvalidInput
+from tracker.models import (
     Branch,
     BranchCategoryTotal,
     BranchTotal,
@@ -35,8 +35,8 @@ from .models import (
     Term,
     User,
 )
-from .periods import CALENDAR_KINDS, Period, custom_period, standard_period
-from .standings import TENTH, Leaderboard, Paged, Standing, ranked_now
+from tracker.periods import CALENDAR_KINDS, Period, custom_period, standard_period
+from tracker.standings import TENTH, Leaderboard, Paged, Standing, ranked_now
 
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")

@@ -13,10 +13,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ranking, statistics
-from .models import Activity, ActivityStatus, Branch, Category, User
-from .periods import Period
-from .points import awarded_points
+from tracker import ranking, statistics
+from tracker.models import Activity, ActivityStatus, Branch, Category, User
+from tracker.periods import Period
+from tracker.points import awarded_points
 
 MAX_EXPORT_ROWS = 100_000
 

@@ -28,9 +28,9 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from .models import Branch, SchoolCategoryTotal, SchoolTotal, User
-from .periods import Period
-from .standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
+from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, User
+from tracker.periods import Period
+from tracker.standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
 
 ZERO = Decimal(0)
 

@@ -9,8 +9,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db, login_manager, talisman
-from .models import User
+from tracker.extensions import db, login_manager, talisman
+from tracker.models import User
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -14,11 +14,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from . import audit
-from .config import SETTINGS
-from .errors import InvalidInput
-from .extensions import db
-from .models import SettingOverride, User
+from tracker import audit
+from tracker.config import SETTINGS
+from tracker.errors import InvalidInput
+from tracker.extensions import db
+from tracker.models import SettingOverride, User
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_
 
-from .models import AccountStatus, Role, User
+from tracker.models import AccountStatus, Role, User
 
 RANKED_ROLES = (Role.MEMBER, Role.COMMITTEE)
 OTHER_ROLES = tuple(role for role in Role if role not in RANKED_ROLES)

@@ -14,8 +14,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import ranking
-from .models import (
+from tracker import ranking
+from tracker.models import (
     Activity,
     ActivityStatus,
     Branch,
@@ -26,7 +26,7 @@ from .models import (
     MemberTotal,
     User,
 )
-from .periods import Period, period_start
+from tracker.periods import Period, period_start
 
 
 @dataclass(frozen=True)

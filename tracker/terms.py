@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, totals
-from .errors import InvalidInput
-from .models import Term, User
-from .periods import Period
+from tracker import audit, totals
+from tracker.errors import InvalidInput
+from tracker.models import Term, User
+from tracker.periods import Period
 
 MAX_NAME_LENGTH = 64
 

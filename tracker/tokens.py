@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit
-from .errors import InvalidInput
-from .models import ApiToken, User
+from tracker import audit
+from tracker.errors import InvalidInput
+from tracker.models import ApiToken, User
 
 PREFIX = "trk_"
 MAX_NAME = 64

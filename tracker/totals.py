@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import (
+from tracker.models import (
     Activity,
     ActivityStatus,
     BranchCategoryTotal,
@@ -41,7 +41,7 @@ from .models import (
     SchoolTotal,
     Term,
 )
-from .periods import CALENDAR_KINDS, STORED_KINDS, period_start
+from tracker.periods import CALENDAR_KINDS, STORED_KINDS, period_start
 
 ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT: 0}
 BATCH = 5000

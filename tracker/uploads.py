@@ -10,7 +10,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InvalidInput
+from tracker.errors import InvalidInput
 
 IMAGE_TYPES = {
     "JPEG": ("image/jpeg", "jpg"),

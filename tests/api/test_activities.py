@@ -7,12 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tracker.models import (
-    Activity,
-    ActivityStatus,
-    LedgerEntry,
-    Role,
-)
+from tracker.models import Activity, ActivityStatus, LedgerEntry, Role
 
 from ..conftest import TODAY
 from .conftest import STUDY, png

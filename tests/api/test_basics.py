@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 from tracker.clock import utcnow
-from tracker.models import (
-    ActivityStatus,
-)
+from tracker.models import ActivityStatus
 
 from .conftest import STUDY
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.clock import utcnow
-from tracker.models import (
-    Role,
-)
+from tracker.models import Role
 
 # Leaderboards and statistics ---------------------------------------------------------
 

@@ -6,13 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker import totals
-from tracker.models import (
-    ActivityMentee,
-    ActivityStatus,
-    EntryKind,
-    LedgerEntry,
-    MenteeResponse,
-)
+from tracker.models import ActivityMentee, ActivityStatus, EntryKind, LedgerEntry, MenteeResponse
 
 # Review ----------------------------------------------------------------------------
 

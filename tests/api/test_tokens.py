@@ -8,10 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker import totals
-from tracker.models import (
-    AccountStatus,
-    ApiToken,
-)
+from tracker.models import AccountStatus, ApiToken
 
 from ..conftest import PASSWORD
 from .conftest import STUDY

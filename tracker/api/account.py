@@ -6,18 +6,18 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit, points, ranking, tokens
-from ..accounts import find_user
-from ..clock import campus_today, utcnow
-from ..extensions import db, limiter
-from ..i18n import current_locale_name
-from ..models import AccountStatus, Category, User
-from ..passwords import dummy_verify, verify_password
-from . import serialize
-from .blueprint import api, caller
-from .errors import Unauthorized, error_response
-from .schemas import CATEGORY, ME, NEW_TOKEN, PAGING, TOKEN, TOKEN_REQUEST, page_of
-from .validation import json_body, query_args
+from tracker import audit, points, ranking, tokens
+from tracker.accounts import find_user
+from tracker.api import serialize
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import Unauthorized, error_response
+from tracker.api.schemas import CATEGORY, ME, NEW_TOKEN, PAGING, TOKEN, TOKEN_REQUEST, page_of
+from tracker.api.validation import json_body, query_args
+from tracker.clock import campus_today, utcnow
+from tracker.extensions import db, limiter
+from tracker.i18n import current_locale_name
+from tracker.models import AccountStatus, Category, User
+from tracker.passwords import dummy_verify, verify_password
 
 
 def _token_account_key() -> str:

@@ -9,18 +9,11 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from .. import entries, points, uploads
-from ..clock import campus_today, utcnow
-from ..entries import EntryInput
-from ..errors import Forbidden, InvalidInput
-from ..extensions import db
-from ..models import Activity, ActivityStatus, Category, User
-from ..permissions import can_read_records, readable_branch_ids
-from ..settings import setting
-from . import serialize
-from .blueprint import api, caller
-from .errors import BadRequest, NotFound
-from .schemas import (
+from tracker import entries, points, uploads
+from tracker.api import serialize
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import BadRequest, NotFound
+from tracker.api.schemas import (
     ACTIVITY,
     ACTIVITY_CHANGES,
     DAY,
@@ -31,8 +24,15 @@ from .schemas import (
     PAGING,
     page_of,
 )
-from .spec import Param
-from .validation import form_body, json_body, query_args
+from tracker.api.spec import Param
+from tracker.api.validation import form_body, json_body, query_args
+from tracker.clock import campus_today, utcnow
+from tracker.entries import EntryInput
+from tracker.errors import Forbidden, InvalidInput
+from tracker.extensions import db
+from tracker.models import Activity, ActivityStatus, Category, User
+from tracker.permissions import can_read_records, readable_branch_ids
+from tracker.settings import setting
 
 
 def readable_activity_or_404(activity_id: int) -> Activity:

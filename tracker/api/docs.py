@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template, request
 
-from .blueprint import api, bp
+from tracker.api.blueprint import api, bp
 
 
 def document() -> dict[str, Any]:

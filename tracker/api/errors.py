@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError, InvalidInput
+from tracker.errors import DomainError, InvalidInput
 
 CODES = {
     400: "bad_request",

@@ -12,18 +12,18 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import attendance, event_codes, event_planning
-from ..clock import utcnow
-from ..errors import Forbidden, InvalidInput
-from ..extensions import db
-from ..models import Attendance, AttendanceStatus, Event, Role, User
-from . import serialize
-from .activities import active_category
-from .blueprint import api, caller
-from .errors import NotFound
-from .schemas import BRANCH, ID, MOMENT, PAGING, PERSON, POINTS, nullable, obj, page_of
-from .spec import Param
-from .validation import json_body, query_args
+from tracker import attendance, event_codes, event_planning
+from tracker.api import serialize
+from tracker.api.activities import active_category
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import NotFound
+from tracker.api.schemas import BRANCH, ID, MOMENT, PAGING, PERSON, POINTS, nullable, obj, page_of
+from tracker.api.spec import Param
+from tracker.api.validation import json_body, query_args
+from tracker.clock import utcnow
+from tracker.errors import Forbidden, InvalidInput
+from tracker.extensions import db
+from tracker.models import Attendance, AttendanceStatus, Event, Role, User
 
 EVENT = api.schema(
     "Event",

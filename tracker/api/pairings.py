@@ -9,17 +9,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from .. import pairings
-from ..clock import utcnow
-from ..errors import Forbidden
-from ..extensions import db
-from ..models import Pairing, PairingStatus
-from . import serialize
-from .blueprint import api, caller
-from .errors import NotFound
-from .schemas import ID, MOMENT, PAGING, PERSON, nullable, obj, page_of
-from .spec import Param
-from .validation import json_body, query_args
+from tracker import pairings
+from tracker.api import serialize
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import NotFound
+from tracker.api.schemas import ID, MOMENT, PAGING, PERSON, nullable, obj, page_of
+from tracker.api.spec import Param
+from tracker.api.validation import json_body, query_args
+from tracker.clock import utcnow
+from tracker.errors import Forbidden
+from tracker.extensions import db
+from tracker.models import Pairing, PairingStatus
 
 PAIRING = api.schema(
     "Pairing",

@@ -7,19 +7,19 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import ranking, statistics
-from ..clock import campus_today
-from ..errors import InvalidInput
-from ..extensions import db
-from ..models import Branch, Category, Term, User
-from ..periods import Period
-from ..rankings.filters import display_names, resolve_scope
-from . import serialize
-from .blueprint import api, caller
-from .errors import BadRequest, NotFound
-from .schemas import BRANCH_LEADERBOARD, BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
-from .spec import Param
-from .validation import query_args
+from tracker import ranking, statistics
+from tracker.api import serialize
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import BadRequest, NotFound
+from tracker.api.schemas import BRANCH_LEADERBOARD, BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
+from tracker.api.spec import Param
+from tracker.api.validation import query_args
+from tracker.clock import campus_today
+from tracker.errors import InvalidInput
+from tracker.extensions import db
+from tracker.models import Branch, Category, Term, User
+from tracker.periods import Period
+from tracker.web.filters import display_names, resolve_scope
 
 PERIOD_PARAMS = (
     Param(

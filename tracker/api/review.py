@@ -5,17 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import pairings, points
-from ..clock import campus_today, utcnow
-from ..errors import Forbidden, InvalidInput
-from ..extensions import db
-from ..models import Activity, Category, Role, User
-from ..permissions import can_read_records
-from . import serialize
-from .activities import activity_body, readable_activity_or_404
-from .blueprint import api, caller
-from .errors import NotFound
-from .schemas import (
+from tracker import pairings, points
+from tracker.api import serialize
+from tracker.api.activities import activity_body, readable_activity_or_404
+from tracker.api.blueprint import api, caller
+from tracker.api.errors import NotFound
+from tracker.api.schemas import (
     ACTIVITY,
     ADJUSTMENT,
     ADJUSTMENT_REQUEST,
@@ -27,8 +22,13 @@ from .schemas import (
     obj,
     page_of,
 )
-from .spec import Param
-from .validation import json_body, query_args
+from tracker.api.spec import Param
+from tracker.api.validation import json_body, query_args
+from tracker.clock import campus_today, utcnow
+from tracker.errors import Forbidden, InvalidInput
+from tracker.extensions import db
+from tracker.models import Activity, Category, Role, User
+from tracker.permissions import can_read_records
 
 REVIEW_NOTE = (
     "Only a committee member of the entry's branch, never on their own entry. "

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from ..clock import to_campus
-from ..i18n import category_name, format_points, rule_summary
-from ..models import (
+from tracker.clock import to_campus
+from tracker.i18n import category_name, format_points, rule_summary
+from tracker.models import (
     Activity,
     ApiToken,
     Attendance,

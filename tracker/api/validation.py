@@ -18,8 +18,8 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from .errors import BadRequest, Unprocessable
-from .spec import Operation
+from tracker.api.errors import BadRequest, Unprocessable
+from tracker.api.spec import Operation
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_TIME = re.compile(

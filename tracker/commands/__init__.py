@@ -4,15 +4,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from .accounts import branches, colleges, create_admin, users
-    from .backup import backup, restore
-    from .bench import bench_seed
-    from .demo import seed_demo
-    from .events import notify_upcoming
-    from .ledger import check_ledger, rebuild_totals
-    from .members import import_members
-    from .terms import terms
-    from .tokens import tokens
+    from tracker.commands.accounts import branches, colleges, create_admin, users
+    from tracker.commands.backup import backup, restore
+    from tracker.commands.bench import bench_seed
+    from tracker.commands.demo import seed_demo
+    from tracker.commands.events import notify_upcoming
+    from tracker.commands.ledger import check_ledger, rebuild_totals
+    from tracker.commands.members import import_members
+    from tracker.commands.terms import terms
+    from tracker.commands.tokens import tokens
 
     for command in (
         create_admin,

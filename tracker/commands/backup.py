@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import audit, backups
-from ..clock import utcnow
-from ..extensions import db
+from tracker import audit, backups
+from tracker.clock import utcnow
+from tracker.extensions import db
 
 
 @click.command("backup")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .. import benchmark
-from ..clock import campus_today
-from ..extensions import db
+from tracker import benchmark
+from tracker.clock import campus_today
+from tracker.extensions import db
 
 
 @click.command("bench-seed")

@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import demo
-from ..clock import campus_now
-from ..extensions import db
+from tracker import demo
+from tracker.clock import campus_now
+from tracker.extensions import db
 
 
 def _print_logins(logins: demo.DemoLogins) -> None:

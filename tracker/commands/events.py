@@ -7,9 +7,9 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
-from .. import event_planning
-from ..clock import utcnow
-from ..extensions import db
+from tracker import event_planning
+from tracker.clock import utcnow
+from tracker.extensions import db
 
 
 @click.command("notify-upcoming")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .. import totals
-from ..extensions import db
+from tracker import totals
+from tracker.extensions import db
 
 
 @click.command("check-ledger")

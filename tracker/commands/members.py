@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import importing
-from ..clock import campus_today, utcnow
-from ..csvfiles import csv_bytes
-from ..extensions import db
+from tracker import importing
+from tracker.clock import campus_today, utcnow
+from tracker.csvfiles import csv_bytes
+from tracker.extensions import db
 
 
 def activation_link(token: str) -> str:

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import tokens as api_tokens
-from ..accounts import find_user
-from ..clock import utcnow
-from ..errors import DomainError
-from ..extensions import db
+from tracker import tokens as api_tokens
+from tracker.accounts import find_user
+from tracker.clock import utcnow
+from tracker.errors import DomainError
+from tracker.extensions import db
 
 
 @click.group()

@@ -1,11 +1,17 @@
 """The tracker's tables, one module per aggregate."""
 
-from .activity import Activity, ActivityMentee, ActivityStatus, Evidence, MenteeResponse
-from .admin import ActivationToken, SettingOverride
-from .audit import AuditEvent
-from .category import Category, PointRule, Unit
-from .events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
-from .ledger import (
+from tracker.models.activity import (
+    Activity,
+    ActivityMentee,
+    ActivityStatus,
+    Evidence,
+    MenteeResponse,
+)
+from tracker.models.admin import ActivationToken, SettingOverride
+from tracker.models.audit import AuditEvent
+from tracker.models.category import Category, PointRule, Unit
+from tracker.models.events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
+from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
     EntryKind,
@@ -15,12 +21,12 @@ from .ledger import (
     SchoolCategoryTotal,
     SchoolTotal,
 )
-from .notification import Notification
-from .org import AdvisorScope, Branch, College, Membership
-from .term import Term
-from .token import ApiToken
-from .tutoring import Pairing, PairingStatus
-from .user import AccountStatus, Role, Stage, User
+from tracker.models.notification import Notification
+from tracker.models.org import AdvisorScope, Branch, College, Membership
+from tracker.models.term import Term
+from tracker.models.token import ApiToken
+from tracker.models.tutoring import Pairing, PairingStatus
+from tracker.models.user import AccountStatus, Role, Stage, User
 
 __all__ = [
     "ATTENDED",

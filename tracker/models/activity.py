@@ -17,11 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .category import Category, PointRule
-from .org import Branch
-from .types import Tenths, UTCDateTime, utcnow
-from .user import User, _enum
+from tracker.extensions import db
+from tracker.models.category import Category, PointRule
+from tracker.models.org import Branch
+from tracker.models.types import Tenths, UTCDateTime, utcnow
+from tracker.models.user import User, _enum
 
 
 class ActivityStatus(enum.StrEnum):

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
-from .user import User
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.user import User
 
 
 class SettingOverride(db.Model):

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
-from .user import User
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.user import User
 
 
 class AuditEvent(db.Model):

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import Tenths, UTCDateTime, utcnow
-from .user import _enum
+from tracker.extensions import db
+from tracker.models.types import Tenths, UTCDateTime, utcnow
+from tracker.models.user import _enum
 
 
 class Unit(enum.StrEnum):

@@ -10,11 +10,11 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .category import Category
-from .org import Branch
-from .types import Tenths, UTCDateTime, utcnow
-from .user import User, _enum
+from tracker.extensions import db
+from tracker.models.category import Category
+from tracker.models.org import Branch
+from tracker.models.types import Tenths, UTCDateTime, utcnow
+from tracker.models.user import User, _enum
 
 
 def new_event_secret() -> str:

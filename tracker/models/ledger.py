@@ -9,12 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .activity import Activity
-from .category import Category, PointRule
-from .org import Branch
-from .types import Tenths, UTCDateTime, utcnow
-from .user import User, _enum
+from tracker.extensions import db
+from tracker.models.activity import Activity
+from tracker.models.category import Category, PointRule
+from tracker.models.org import Branch
+from tracker.models.types import Tenths, UTCDateTime, utcnow
+from tracker.models.user import User, _enum
 
 
 class EntryKind(enum.StrEnum):

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
 
 
 class Notification(db.Model):

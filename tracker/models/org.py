@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
 
 # No 0/O/1/I/L: invitation codes are read aloud and typed on phones.
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

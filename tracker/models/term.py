@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
 
 
 class Term(db.Model):

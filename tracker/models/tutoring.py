@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
-from .user import User, _enum
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.user import User, _enum
 
 
 class PairingStatus(enum.StrEnum):

@@ -9,9 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .org import AdvisorScope, Branch
-from .types import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.models.org import AdvisorScope, Branch
+from tracker.models.types import UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):

@@ -1,0 +1,119 @@
+"""Entry forms, one per category, built from the category and its rule."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    MultipleFileField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.entries import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, EntryInput
+from tracker.i18n import UNIT_LABELS
+from tracker.models import Category
+
+
+class EntryForm(FlaskForm):
+    submission_key = HiddenField()
+    occurred_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
+    quantity = DecimalField(places=1, validators=[InputRequired(_l("Please give the amount."))])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
+    )
+    description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
+    evidence = MultipleFileField(_l("Evidence (photos or PDF)"))
+    submit = SubmitField(_l("Submit"))
+
+    def to_input(self) -> EntryInput:
+        return EntryInput(
+            occurred_on=self.occurred_on.data,
+            quantity=self.quantity.data,
+            title=self.title.data or "",
+            description=self.description.data or "",
+            start_time=getattr(self, "start_time", None) and self.start_time.data,
+            location=getattr(self, "location", None) and self.location.data,
+            mentee_numbers=_split_numbers(getattr(self, "mentees", None) and self.mentees.data),
+        )
+
+
+def _split_numbers(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    return [part for part in raw.replace("，", ",").replace(" ", ",").split(",") if part]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def form_values(activity) -> dict:
+    """An entry's stored values, as the edit form shows them."""
+    return {
+        "occurred_on": activity.occurred_on,
+        "quantity": activity.quantity,
+        "title": activity.title,
+        "description": activity.description,
+        "start_time": activity.start_time,
+        "location": activity.location,
+        "mentees": ", ".join(link.mentee.student_no for link in activity.mentees),
+    }
+
+
+def entry_form_for(category: Category, *, editing: bool = False, **kwargs) -> EntryForm:
+    """The form for one category: only the fields its entries need."""
+
+    class CategoryEntryForm(EntryForm):
+        pass
+
+    CategoryEntryForm.quantity = DecimalField(
+        _l("Amount (%(unit)s)", unit=UNIT_LABELS[category.unit]),
+        places=1,
+        validators=[InputRequired(_l("Please give the amount."))],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    if category.needs_start_time:
+        CategoryEntryForm.start_time = TimeField(
+            _l("Start time"), validators=[InputRequired(_l("Please give the start time."))]
+        )
+    if category.needs_location:
+        CategoryEntryForm.location = StringField(
+            _l("Place"),
+            validators=[InputRequired(_l("Please give the place.")), Length(max=MAX_LOCATION)],
+        )
+    if category.needs_reflection:
+        CategoryEntryForm.description = TextAreaField(
+            _l("Reflection"),
+            validators=[
+                InputRequired(_l("Please write a reflection.")),
+                Length(max=MAX_DESCRIPTION),
+            ],
+            render_kw={"rows": 6},
+        )
+    if category.needs_mentees:
+        CategoryEntryForm.mentees = StringField(
+            _l("Mentees' student numbers"),
+            validators=[InputRequired(_l("Name at least one mentee."))],
+            description=_l("Separate several with commas."),
+        )
+    if editing:
+        CategoryEntryForm.remove_evidence = MultiCheckboxField(
+            _l("Remove files"), coerce=int, validate_choice=False
+        )
+        CategoryEntryForm.submit = SubmitField(_l("Save"))
+    form = CategoryEntryForm(**kwargs)
+    if not form.submission_key.data:
+        form.submission_key.data = uuid.uuid4().hex
+    return form

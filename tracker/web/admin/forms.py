@@ -1,0 +1,137 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from tracker.i18n import ROLE_LABELS, STAGE_LABELS, UNIT_LABELS
+from tracker.models import Role, Stage, Unit
+
+
+def _role_choices():
+    return [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+def _stage_choices():
+    return [("", "—")] + [(s.value, STAGE_LABELS[s]) for s in Stage]
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Save"))
+
+
+class BranchForm(FlaskForm):
+    college_id = SelectField(_l("College"), coerce=int, validate_choice=False)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Add branch"))
+
+
+class UserForm(FlaskForm):
+    student_no = StringField(_l("Student number"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), Email()])
+    role = SelectField(_l("Role"), choices=_role_choices)
+    stage = SelectField(_l("Member stage"), choices=_stage_choices, default="")
+    branch_id = SelectField(_l("Branch"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Create account"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), Email()])
+    stage = SelectField(_l("Member stage"), choices=_stage_choices, default="")
+    submit = SubmitField(_l("Save"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=_role_choices)
+    branch_id = SelectField(
+        _l("Branch (for an account without one)"), coerce=int, validate_choice=False
+    )
+    submit = SubmitField(_l("Change role"))
+
+
+class MoveForm(FlaskForm):
+    branch_id = SelectField(_l("New branch"), coerce=int, validate_choice=False)
+    from_day = DateField(_l("From"), validators=[InputRequired()])
+    submit = SubmitField(_l("Move"))
+
+
+class ScopeForm(FlaskForm):
+    target = SelectField(_l("Branch or college"), validate_choice=False)
+    submit = SubmitField(_l("Add"))
+
+
+class CategoryForm(FlaskForm):
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=32)])
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=64)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=64)])
+    unit = SelectField(_l("Measured in"), choices=lambda: [(u.value, UNIT_LABELS[u]) for u in Unit])
+    needs_start_time = BooleanField(_l("Asks for a start time"))
+    needs_location = BooleanField(_l("Asks for a place"))
+    needs_reflection = BooleanField(_l("Asks for a reflection"))
+
+
+class RuleForm(FlaskForm):
+    effective_from = DateField(_l("Applies from"), validators=[InputRequired()])
+    per_quantity = DecimalField(
+        _l("For every"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    )
+    points_per_unit = DecimalField(
+        _l("Points"), places=1, validators=[InputRequired(), NumberRange(min=0, max=1000)]
+    )
+    min_quantity = DecimalField(
+        _l("Smallest quantity"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    )
+    max_quantity = DecimalField(
+        _l("Largest quantity"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    )
+    daily_cap = DecimalField(
+        _l("Daily cap"), places=1, validators=[Optional(), NumberRange(min=0.1, max=1000)]
+    )
+    weekly_cap = DecimalField(
+        _l("Weekly cap"), places=1, validators=[Optional(), NumberRange(min=0.1, max=1000)]
+    )
+    evidence_required = BooleanField(_l("Evidence required"))
+    auto_approve = BooleanField(_l("Approved at once, without review"))
+    submit = SubmitField(_l("Save rule"))
+
+
+class NewCategoryForm(CategoryForm, RuleForm):
+    submit = SubmitField(_l("Add category"))
+
+
+class SettingsForm(FlaskForm):
+    TRACKER_SHOW_FULL_NAMES = BooleanField(_l("Members see full names on leaderboards"))
+    TRACKER_BACKDATE_DAYS = IntegerField(
+        _l("Days back an activity may be logged"),
+        validators=[InputRequired(), NumberRange(min=0, max=365)],
+    )
+    TRACKER_INACTIVE_DAYS = IntegerField(
+        _l("Days without activity before a member is inactive"),
+        validators=[InputRequired(), NumberRange(min=1, max=365)],
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
+    submit = SubmitField(_l("Preview"))
+
+
+class TermForm(FlaskForm):
+    # Field names match the keys of the refusals in ``terms``, so each shows by its field.
+    name = StringField(_l("Term name"), validators=[DataRequired(), Length(max=64)])
+    first_day = DateField(_l("First day"), validators=[InputRequired()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save"))

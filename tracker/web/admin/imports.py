@@ -1,0 +1,109 @@
+"""Bulk import of members: upload, preview (a dry run), then import all or nothing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from tracker import importing
+from tracker.clock import campus_today, utcnow
+from tracker.csvfiles import csv_bytes
+from tracker.extensions import db
+from tracker.web.admin.forms import ImportForm
+from tracker.web.admin.views import bp
+from tracker.web.forms import ConfirmForm
+
+STAGED = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _staging() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _run(data: bytes, dry_run: bool) -> importing.ImportReport:
+    return importing.import_members(
+        db.session,
+        data,
+        actor=current_user._get_current_object(),
+        today=campus_today(),
+        now=utcnow(),
+        activation_days=current_app.config["TRACKER_ACTIVATION_DAYS"],
+        dry_run=dry_run,
+    )
+
+
+def _preview(form, report=None, staged=None, refused=None, status=200):
+    return render_template(
+        "admin/import.html",
+        form=form,
+        report=report,
+        staged=staged,
+        refused=refused,
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/import")
+def import_members():
+    return _preview(ImportForm())
+
+
+@bp.post("/import")
+def preview_import():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _preview(form, status=422)
+    data = form.file.data.read(importing.MAX_BYTES + 1)
+    try:
+        report = _run(data, dry_run=True)
+    except importing.FileRefused as refused:
+        return _preview(form, refused=refused.message, status=422)
+    staged = None
+    if not report.problems:
+        # The confirmed import reads the very file that was previewed.
+        staged = secrets.token_hex(16)
+        (_staging() / staged).write_bytes(data)
+    return _preview(form, report, staged, status=422 if report.problems else 200)
+
+
+@bp.post("/import/confirm")
+def confirm_import():
+    staged = request.form.get("staged", "")
+    if not ConfirmForm().validate_on_submit() or not STAGED.match(staged):
+        abort(400)
+    path = _staging() / staged
+    if not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    try:
+        report = _run(data, dry_run=False)
+    except importing.FileRefused as refused:
+        return _preview(ImportForm(), refused=refused.message, status=422)
+    path.unlink(missing_ok=True)
+    if not report.applied:
+        return _preview(ImportForm(), report, status=409)
+    links = [
+        (user, url_for("auth.activate", token=token, _external=True))
+        for user, token in report.links
+    ]
+    if request.form.get("output") == "csv":
+        return _links_csv(links)
+    return render_template("admin/activation_links.html", links=links, report=report)
+
+
+def _links_csv(links) -> Response:
+    data = csv_bytes(
+        ["student_no", "name", "activation_link"],
+        ([user.student_no, user.name, link] for user, link in links),
+    )
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="activation-links.csv"'},
+    )

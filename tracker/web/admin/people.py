@@ -1,0 +1,275 @@
+"""Administration of accounts: search, create, edit, roles, moves, advisors."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import accounts, activation, organisation, personal_data, uploads
+from tracker.clock import campus_today, utcnow
+from tracker.errors import DomainError, InvalidInput
+from tracker.extensions import db
+from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
+from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
+from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
+from tracker.web.forms import ConfirmForm, show_errors
+
+
+def _stage(value: str | None) -> Stage | None:
+    return Stage(value) if value else None
+
+
+@bp.get("/users")
+def users():
+    query = request.args.get("q", "")
+    if len(query) > 64:
+        abort(400)
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(400)
+    found = db.paginate(organisation.user_search(query), page=page, per_page=50, error_out=False)
+    return render_template("admin/users.html", page=found, query=query)
+
+
+def _user_form(form: UserForm | None = None) -> UserForm:
+    form = form or UserForm()
+    form.branch_id.choices = branch_choices(include_none=True)
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            role = Role(form.role.data)
+            branch = (
+                organisation.active_branch(db.session, form.branch_id.data)
+                if role in organisation.BRANCH_ROLES
+                else None
+            )
+            user = accounts.create_user(
+                db.session,
+                student_no=form.student_no.data,
+                name=form.name.data,
+                role=role,
+                branch=branch,
+                email=form.email.data,
+                stage=_stage(form.stage.data),
+                joined_on=campus_today(),
+                actor=current_user,
+            )
+            token = activation.issue_token(
+                db.session, user, utcnow(), current_app.config["TRACKER_ACTIVATION_DAYS"]
+            )
+            db.session.commit()
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            return render_template(
+                "admin/activation_links.html",
+                links=[(user, url_for("auth.activate", token=token, _external=True))],
+            )
+    return render_template("admin/user_new.html", form=form), 422 if form.errors else 200
+
+
+def _user_page(user: User, **forms):
+    role_form = forms.get("role_form") or RoleForm(role=user.role.value)
+    role_form.branch_id.choices = branch_choices(include_none=True)
+    move_form = forms.get("move_form") or MoveForm(from_day=campus_today())
+    move_form.branch_id.choices = [c for c in branch_choices() if c[0] != user.branch_id]
+    scope_form = ScopeForm()
+    scope_form.target.choices = [
+        (f"college:{c.id}", c.name)
+        for c in db.session.scalars(
+            select(College).where(College.archived_at.is_(None)).order_by(College.name)
+        )
+    ] + [(f"branch:{i}", label) for i, label in branch_choices()]
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.user_id == user.id).order_by(Membership.start_on)
+    ).all()
+    status = 422 if any(f.errors for f in forms.values()) else 200
+    return render_template(
+        "admin/user.html",
+        user=user,
+        profile_form=forms.get("profile_form")
+        or ProfileForm(
+            name=user.name, email=user.email, stage=user.stage.value if user.stage else ""
+        ),
+        role_form=role_form,
+        move_form=move_form,
+        scope_form=scope_form,
+        confirm_form=ConfirmForm(),
+        memberships=memberships,
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    return _user_page(get_or_404(User, user_id))
+
+
+@bp.post("/users/<int:user_id>/profile")
+def edit_user(user_id: int):
+    user = get_or_404(User, user_id)
+    form = ProfileForm()
+    if form.validate_on_submit():
+        done = apply(
+            lambda: organisation.edit_profile(
+                db.session,
+                user,
+                name=form.name.data,
+                email=form.email.data,
+                stage=_stage(form.stage.data),
+                actor=current_user,
+            ),
+            _("Saved."),
+            url_for(".user", user_id=user.id),
+            form,
+        )
+        if done:
+            return done
+    return _user_page(user, profile_form=form)
+
+
+@bp.post("/users/<int:user_id>/role")
+def set_role(user_id: int):
+    user = get_or_404(User, user_id)
+    form = RoleForm()
+    form.branch_id.choices = []
+    if form.validate_on_submit():
+        branch = db.session.get(Branch, form.branch_id.data) if form.branch_id.data else None
+        done = apply(
+            lambda: organisation.set_role(
+                db.session, user, Role(form.role.data), current_user, campus_today(), branch
+            ),
+            _("Role changed."),
+            url_for(".user", user_id=user.id),
+            form,
+        )
+        if done:
+            return done
+    return _user_page(user, role_form=form)
+
+
+@bp.post("/users/<int:user_id>/move")
+def move_user(user_id: int):
+    user = get_or_404(User, user_id)
+    form = MoveForm()
+    form.branch_id.choices = []
+    if form.validate_on_submit():
+
+        def move():
+            branch = organisation.active_branch(db.session, form.branch_id.data)
+            organisation.move_member(
+                db.session, user, branch, form.from_day.data, current_user, campus_today()
+            )
+
+        done = apply(move, _("Moved."), url_for(".user", user_id=user.id), form)
+        if done:
+            return done
+    return _user_page(user, move_form=form)
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    user = get_or_404(User, user_id)
+    _confirmed()
+    return apply(
+        lambda: organisation.deactivate(db.session, user, current_user),
+        _("Account deactivated; its sessions have ended."),
+        url_for(".user", user_id=user.id),
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    user = get_or_404(User, user_id)
+    _confirmed()
+    return apply(
+        lambda: organisation.reactivate(db.session, user, current_user),
+        _("Account active again."),
+        url_for(".user", user_id=user.id),
+    )
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    user = get_or_404(User, user_id)
+    _confirmed()
+    temporary = organisation.reset_password(db.session, user, current_user)
+    db.session.commit()
+    return render_template("admin/password_reset.html", user=user, temporary=temporary)
+
+
+@bp.post("/users/<int:user_id>/activation")
+def new_activation_link(user_id: int):
+    user = get_or_404(User, user_id)
+    _confirmed()
+    token = activation.issue_token(
+        db.session, user, utcnow(), current_app.config["TRACKER_ACTIVATION_DAYS"]
+    )
+    db.session.commit()
+    return render_template(
+        "admin/activation_links.html",
+        links=[(user, url_for("auth.activate", token=token, _external=True))],
+    )
+
+
+@bp.post("/users/<int:user_id>/scopes")
+def add_scope(user_id: int):
+    user = get_or_404(User, user_id)
+    form = ScopeForm()
+    form.target.choices = []
+    if not form.validate_on_submit():
+        abort(400)
+    kind, _sep, raw_id = (form.target.data or "").partition(":")
+    model = {"college": College, "branch": Branch}.get(kind)
+    target = db.session.get(model, int(raw_id)) if model and raw_id.isdigit() else None
+    if target is None:
+        abort(404)
+    if target.archived_at is not None:
+        flash(_("This branch or college is archived."), "danger")
+        return redirect(url_for(".user", user_id=user.id))
+    return apply(
+        lambda: organisation.add_scope(db.session, user, current_user, **{kind: target}),
+        _("Scope added."),
+        url_for(".user", user_id=user.id),
+    )
+
+
+@bp.post("/users/<int:user_id>/scopes/<int:scope_id>/remove")
+def remove_scope(user_id: int, scope_id: int):
+    scope = get_or_404(AdvisorScope, scope_id)
+    if scope.user_id != user_id:
+        abort(404)
+    _confirmed()
+    return apply(
+        lambda: organisation.remove_scope(db.session, scope, current_user),
+        _("Scope removed."),
+        url_for(".user", user_id=user_id),
+    )
+
+
+@bp.post("/users/<int:user_id>/anonymise")
+def anonymise_user(user_id: int):
+    user = get_or_404(User, user_id)
+    _confirmed()
+    try:
+        files = personal_data.anonymise(db.session, user, current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        uploads.remove(current_app.config["UPLOAD_FOLDER"], files)
+        flash(_("The member was anonymised; their points stay in the ledger."), "success")
+    return redirect(url_for(".user", user_id=user.id))

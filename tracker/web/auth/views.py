@@ -1,0 +1,244 @@
+"""Logging in and out, registration with an invitation code, account settings."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tracker import accounts, activation, audit, tokens
+from tracker.clock import campus_today, utcnow
+from tracker.errors import InvalidInput
+from tracker.extensions import db, limiter
+from tracker.models import AccountStatus
+from tracker.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from tracker.web.auth.forms import (
+    ActivateForm,
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    RegisterForm,
+)
+from tracker.web.forms import ConfirmForm, show_errors
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key() -> str:
+    return "login:" + request.form.get("student_no", "").strip().lower()
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count towards the limits; a success redirects.
+    return response.status_code != 302
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboards.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(db.session, form.student_no.data)
+        if user is None:
+            dummy_verify()
+        if user is None or not verify_password(user.password_hash, form.password.data):
+            audit.record(
+                db.session,
+                "auth.login_failed",
+                actor=None,
+                subject=user,
+                student_no=form.student_no.data.strip()[:32],
+            )
+            db.session.commit()
+            form.form_errors.append(_("Wrong student number or password."))
+        elif user.status == AccountStatus.PENDING:
+            form.form_errors.append(
+                _("Your registration is waiting for your branch committee to confirm it.")
+            )
+        elif user.status == AccountStatus.DEACTIVATED:
+            form.form_errors.append(_("This account is deactivated."))
+        else:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+            audit.record(
+                db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id
+            )
+            db.session.commit()
+            session.permanent = True
+            login_user(user)
+            if user.must_change_password:
+                flash(_("Please choose a new password."), "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("dashboards.home"))
+    return render_template("auth/login.html", form=form)
+
+
+# Pages a user who must choose a new password may still reach.
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _new_password_first():
+    """After an admin's reset, nothing but choosing a new password is possible."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_ALLOWED
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"])
+def activate(token: str):
+    """Where a new account chooses its first password, with its one-time link."""
+    found = activation.valid_token(db.session, token, utcnow())
+    if found is None:
+        return render_template("auth/activate.html", form=None), 404
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            activation.activate(db.session, token, form.password.data, utcnow())
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your account is ready. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/activate.html", form=form, user=found.user)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    accounts.end_sessions(user)
+    audit.record(db.session, "auth.logout", actor=user, subject=user, branch_id=user.branch_id)
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            try:
+                accounts.set_password(db.session, user, form.password.data, actor=user)
+            except InvalidInput as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                db.session.commit()
+                # Every other session has ended; this one carries on.
+                login_user(user)
+                flash(_("Your password was changed. Other devices were logged out."), "success")
+                return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = LanguageForm(locale=current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        form=form,
+        tokens=tokens.tokens_of(db.session, current_user),
+        now=utcnow(),
+        revoke_form=ConfirmForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke_token(db.session, current_user, token_id, utcnow()):
+        abort(404)
+    db.session.commit()
+    flash(_("The token was revoked; scripts using it are refused from now on."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+        session["locale"] = form.locale.data
+    return redirect(_safe_next(request.form.get("next")) or url_for("dashboards.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"])
+def register():
+    form = RegisterForm(invite_code=request.args.get("code", ""))
+    if form.validate_on_submit():
+        try:
+            accounts.register(
+                db.session,
+                code=form.invite_code.data,
+                student_no=form.student_no.data,
+                name=form.name.data,
+                password=form.password.data,
+                email=form.email.data,
+                today=campus_today(),
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("Thank you. You can log in once your branch committee confirms you."), "success"
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)

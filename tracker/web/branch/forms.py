@@ -1,0 +1,29 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+from tracker.points import MAX_REASON_LENGTH
+
+
+class AdjustForm(FlaskForm):
+    member_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    points = DecimalField(
+        _l("Points (negative to deduct)"),
+        places=1,
+        validators=[InputRequired(_l("Please give the points."))],
+        render_kw={"inputmode": "decimal", "step": "0.1"},
+    )
+    category_id = SelectField(_l("Category"), coerce=int)
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Book adjustment"))
+
+
+class RegistrationForm(FlaskForm):
+    decision = HiddenField()
+    submit = SubmitField(_l("Confirm"))

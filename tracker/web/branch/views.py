@@ -1,0 +1,137 @@
+"""The committee's branch page: members, registrations, invitation code, adjustments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from tracker import accounts, points, ranking
+from tracker.clock import campus_today
+from tracker.errors import DomainError, InvalidInput
+from tracker.extensions import db
+from tracker.i18n import category_name
+from tracker.models import AccountStatus, Category, User
+from tracker.periods import standard_period
+from tracker.web.branch.forms import AdjustForm, RegistrationForm
+from tracker.web.forms import ConfirmForm, show_errors
+from tracker.web.roles import committee_required
+
+bp = Blueprint("branch", __name__, url_prefix="/branch")
+
+
+def _member_of_branch_or_404(user_id: int | None) -> User:
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or user.branch_id != current_user.branch_id:
+        abort(404)
+    return user
+
+
+def _adjust_form() -> AdjustForm:
+    form = AdjustForm()
+    categories = db.session.scalars(
+        select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+    ).all()
+    form.category_id.choices = [SelectChoice(0, _("None"))] + [
+        SelectChoice(c.id, category_name(c)) for c in categories
+    ]
+    return form
+
+
+def _page(adjust_form: AdjustForm | None = None):
+    branch = current_user.branch
+    board = ranking.member_leaderboard(
+        db.session,
+        standard_period("month", campus_today()),
+        ranking.Scope("branch", branch.id),
+        per_page=500,
+    )
+    pending = db.session.scalars(
+        select(User)
+        .where(User.branch_id == branch.id, User.status == AccountStatus.PENDING)
+        .order_by(User.created_at)
+    ).all()
+    return render_template(
+        "branch/index.html",
+        branch=branch,
+        board=board,
+        pending=pending,
+        adjust_form=adjust_form or _adjust_form(),
+        registration_form=RegistrationForm(),
+        rotate_form=ConfirmForm(),
+    )
+
+
+@bp.get("/")
+@committee_required
+def index():
+    return _page()
+
+
+@bp.post("/registrations/<int:user_id>")
+@committee_required
+def registration(user_id: int):
+    user = _member_of_branch_or_404(user_id)
+    form = RegistrationForm()
+    if not form.validate_on_submit() or form.decision.data not in ("confirm", "decline"):
+        abort(400)
+    try:
+        if form.decision.data == "confirm":
+            accounts.confirm_registration(db.session, user, current_user)
+            message = _("%(name)s can now log in.", name=user.name)
+        else:
+            accounts.decline_registration(db.session, user, current_user)
+            message = _("The registration of %(name)s was declined.", name=user.name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        flash(message, "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/invite-code")
+@committee_required
+def rotate_invite():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    code = accounts.rotate_invite_code(db.session, current_user.branch, current_user)
+    db.session.commit()
+    flash(_("New invitation code: %(code)s. The old one no longer works.", code=code), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/adjustments")
+@committee_required
+def adjust():
+    form = _adjust_form()
+    if form.validate_on_submit():
+        member = _member_of_branch_or_404(form.member_id.data)
+        category = (
+            db.session.get(Category, form.category_id.data) if form.category_id.data else None
+        )
+        try:
+            points.adjust_points(
+                db.session,
+                member,
+                current_user,
+                form.points.data,
+                form.reason.data,
+                campus_today(),
+                category,
+            )
+            db.session.commit()
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+            return redirect(url_for(".index"))
+        else:
+            flash(_("Adjustment booked for %(name)s.", name=member.name), "success")
+            return redirect(url_for(".index"))
+    return _page(form), 422

@@ -1,0 +1,233 @@
+"""What each dashboard shows, gathered from ``ranking`` for a page and its charts.
+
+The page's tables and the chart endpoint's JSON are built by the same
+function, so a chart and the table under it always show the same numbers.
+The chart endpoints pass ``charts_only=True``, which leaves out the parts
+no chart draws (rosters, top members, recent entries), and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import ranking, statistics
+from tracker.i18n import category_name
+from tracker.models import AccountStatus, Activity, ActivityStatus, Branch, Category, User
+from tracker.periods import Period, standard_period
+
+TREND_WEEKS = 12
+TOP_MEMBERS = 10
+# Beyond this many lines a chart is unreadable; the table lists every branch.
+TREND_BRANCHES = 8
+
+
+def _number(value: Decimal) -> float:
+    return float(value)
+
+
+def line_chart(trend: statistics.Trend, names: dict, kind: str = "line") -> dict:
+    return {
+        "type": kind,
+        "labels": [monday.isoformat() for monday in trend.weeks],
+        "datasets": [
+            {"label": names.get(key, ""), "data": [_number(v) for v in values]}
+            for key, values in trend.series.items()
+        ],
+    }
+
+
+def bar_chart(labels: list[str], datasets: dict[str, list], kind: str = "bar") -> dict:
+    return {
+        "type": kind,
+        "labels": labels,
+        "datasets": [
+            {"label": label, "data": [_number(v) for v in values]}
+            for label, values in datasets.items()
+        ],
+    }
+
+
+def _category_names(session: Session) -> dict[int, str]:
+    return {c.id: category_name(c) for c in session.scalars(select(Category))}
+
+
+@dataclass(frozen=True)
+class MemberDashboard:
+    summary: ranking.MemberSummary | None
+    trend: statistics.Trend
+    categories: list[statistics.CategoryPoints]
+    category_period: Period
+    recent: list[Activity]
+    names: dict[int, str]
+
+    def charts(self, labels: dict[str, str]) -> dict:
+        return {
+            "trend": line_chart(self.trend, {None: labels["points"]}),
+            "categories": bar_chart(
+                [self.names[c.category_id] for c in self.categories],
+                {labels["points"]: [c.points for c in self.categories]},
+                "doughnut",
+            ),
+        }
+
+
+def member_dashboard(
+    session: Session, user: User, today: date, *, charts_only: bool = False
+) -> MemberDashboard:
+    """A member's points this week / month / term, rank in branch, weekly trend,
+    points by category (this term, else this academic year) and recent entries."""
+    summary = None if charts_only else ranking.member_summary(session, user, today)
+    everywhere = ranking.Scope("school")
+    period = ranking.current_term(session, today) or standard_period("year", today)
+    recent = []
+    if not charts_only:
+        recent = session.scalars(
+            select(Activity)
+            .where(Activity.user_id == user.id)
+            .order_by(Activity.submitted_at.desc())
+            .limit(8)
+        ).all()
+    return MemberDashboard(
+        summary=summary,
+        trend=statistics.weekly_trend(
+            session, today, everywhere, weeks=TREND_WEEKS, user_id=user.id
+        ),
+        categories=statistics.points_by_category(session, period, everywhere, user_id=user.id),
+        category_period=period,
+        recent=list(recent),
+        names=_category_names(session),
+    )
+
+
+def committee_waiting(session: Session, committee: User) -> tuple[int, int]:
+    """Entries the committee member may review, and registrations to confirm."""
+    pending = session.scalar(
+        select(func.count()).where(
+            Activity.branch_id == committee.branch_id,
+            Activity.status == ActivityStatus.PENDING,
+            Activity.user_id != committee.id,
+        )
+    )
+    registrations = session.scalar(
+        select(func.count()).where(
+            User.branch_id == committee.branch_id, User.status == AccountStatus.PENDING
+        )
+    )
+    return pending or 0, registrations or 0
+
+
+@dataclass(frozen=True)
+class CommitteeDashboard:
+    branch: Branch
+    period: Period
+    pending: int
+    trend: statistics.Trend
+    roster: list[statistics.RosterRow]
+    inactive: list[statistics.RosterRow]
+    inactive_days: int
+    names: dict[int, str]
+
+    def charts(self, labels: dict[str, str]) -> dict:
+        return {"trend_by_category": line_chart(self.trend, self.names, "bar")}
+
+
+def committee_dashboard(
+    session: Session,
+    branch: Branch,
+    period: Period,
+    today: date,
+    inactive_days: int,
+    *,
+    charts_only: bool = False,
+) -> CommitteeDashboard:
+    """The branch committee's view: pending queue, weekly trend by category, every
+    member's points in the period with their last approved entry, and who has gone
+    quiet for ``inactive_days`` days."""
+    pending, roster = 0, []
+    if not charts_only:
+        pending = session.scalar(
+            select(func.count()).where(
+                Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
+            )
+        )
+        roster = statistics.branch_roster(session, branch.id, period)
+    return CommitteeDashboard(
+        branch=branch,
+        period=period,
+        pending=pending or 0,
+        trend=statistics.weekly_trend(
+            session, today, ranking.Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
+        ),
+        roster=roster,
+        inactive=statistics.inactive_members(roster, branch.id, today, inactive_days),
+        inactive_days=inactive_days,
+        names=_category_names(session),
+    )
+
+
+@dataclass(frozen=True)
+class AdvisorDashboard:
+    period: Period
+    branches: list[ranking.BranchStanding]
+    trend: statistics.Trend
+    categories: list[statistics.CategoryPoints]
+    top: ranking.Leaderboard | None
+    names: dict[int, str]
+
+    @property
+    def branch_names(self) -> dict[int, str]:
+        return {b.branch_id: b.branch_name for b in self.branches}
+
+    def charts(self, labels: dict[str, str]) -> dict:
+        names = [b.branch_name for b in self.branches]
+        branch_names = self.branch_names
+        return {
+            "branches": bar_chart(names, {labels["total"]: [b.points for b in self.branches]}),
+            # Its own chart: per-member points are a scale apart from totals.
+            "per_capita": bar_chart(
+                names, {labels["per_capita"]: [b.per_capita for b in self.branches]}
+            ),
+            "participation": bar_chart(
+                names, {labels["participation"]: [b.participation for b in self.branches]}
+            ),
+            "trend": line_chart(self.trend, branch_names),
+            "categories": bar_chart(
+                [self.names[c.category_id] for c in self.categories],
+                {labels["points"]: [c.points for c in self.categories]},
+                "doughnut",
+            ),
+        }
+
+
+def advisor_dashboard(
+    session: Session,
+    period: Period,
+    scope: ranking.Scope,
+    today: date,
+    category_id: int | None = None,
+    *,
+    charts_only: bool = False,
+) -> AdvisorDashboard:
+    """Branches side by side (total, per-capita, participation), weekly trends of
+    the leading branches, the category mix and the top members of the scope."""
+    branches = ranking.branch_leaderboard(session, period, scope, category_id=category_id)
+    leading = [b.branch_id for b in branches[:TREND_BRANCHES]]
+    return AdvisorDashboard(
+        period=period,
+        branches=branches,
+        trend=statistics.weekly_trend(
+            session, today, scope, weeks=TREND_WEEKS, split="branch", only=leading
+        ),
+        categories=statistics.points_by_category(session, period, scope),
+        top=None
+        if charts_only
+        else ranking.member_leaderboard(
+            session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
+        ),
+        names=_category_names(session),
+    )

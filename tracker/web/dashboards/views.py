@@ -1,0 +1,145 @@
+"""Dashboards: the member's, the branch committee's and the advisor's.
+
+Each page renders its tables on the server; its charts are drawn by
+static/js/charts.js from the matching ``.json`` endpoint, which serialises the
+same dashboard object, so the page is complete without the script.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker import event_planning, ranking
+from tracker.clock import campus_today, utcnow
+from tracker.extensions import db
+from tracker.models import Role
+from tracker.settings import setting
+from tracker.web.dashboards import data
+from tracker.web.filters import filter_choices, parse_filters
+
+bp = Blueprint("dashboards", __name__)
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "points": _("Points"),
+        "total": _("Total points"),
+        "per_capita": _("Points per member"),
+        "participation": _("Participation (%)"),
+    }
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role in (Role.ADVISOR, Role.ADMIN):
+        return advisor()
+    board = data.member_dashboard(db.session, current_user, campus_today())
+    pending_reviews = registrations = 0
+    if current_user.role == Role.COMMITTEE:
+        pending_reviews, registrations = data.committee_waiting(db.session, current_user)
+    return render_template(
+        "dashboards/member.html",
+        board=board,
+        pending_reviews=pending_reviews,
+        registrations=registrations,
+        upcoming_events=event_planning.upcoming_events(
+            db.session, current_user.branch_id, utcnow(), limit=3
+        )
+        if current_user.branch_id
+        else [],
+    )
+
+
+@bp.get("/dashboard/member.json")
+@login_required
+def member_json():
+    board = data.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
+    return jsonify(charts=board.charts(_labels()))
+
+
+def _committee_board(charts_only: bool = False):
+    if current_user.role == Role.MEMBER:
+        abort(403)
+    filters = parse_filters(db.session, current_user, request.args, campus_today())
+    if filters.branch is None:
+        abort(400)
+    board = data.committee_dashboard(
+        db.session,
+        filters.branch,
+        filters.period,
+        campus_today(),
+        setting("TRACKER_INACTIVE_DAYS"),
+        charts_only=charts_only,
+    )
+    return filters, board
+
+
+@bp.get("/dashboard/branch")
+@login_required
+def committee():
+    filters, board = _committee_board()
+    return render_template(
+        "dashboards/committee.html",
+        board=board,
+        filters=filters,
+        upcoming_events=event_planning.upcoming_events(db.session, filters.branch.id, utcnow()),
+        choices=filter_choices(db.session, current_user, filters.readable),
+    )
+
+
+@bp.get("/dashboard/branch.json")
+@login_required
+def committee_json():
+    _, board = _committee_board(charts_only=True)
+    return jsonify(charts=board.charts(_labels()))
+
+
+def _advisor_board(charts_only: bool = False):
+    if current_user.role not in (Role.ADVISOR, Role.ADMIN):
+        abort(403)
+    filters = parse_filters(
+        db.session, current_user, request.args, campus_today(), default_scope="school"
+    )
+    if filters.scope_kind == "branch":
+        abort(400)
+    board = data.advisor_dashboard(
+        db.session,
+        filters.period,
+        filters.scope,
+        campus_today(),
+        filters.category_id,
+        charts_only=charts_only,
+    )
+    return filters, board
+
+
+@bp.get("/dashboard/advisor")
+@login_required
+def advisor():
+    filters, board = _advisor_board()
+    return render_template(
+        "dashboards/advisor.html",
+        board=board,
+        filters=filters,
+        choices=filter_choices(db.session, current_user, filters.readable),
+        mask=ranking.mask_name,
+    )
+
+
+@bp.get("/dashboard/advisor.json")
+@login_required
+def advisor_json():
+    _, board = _advisor_board(charts_only=True)
+    return jsonify(charts=board.charts(_labels()))

@@ -1,0 +1,76 @@
+"""Error pages in the user's language; bad input never becomes a 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tracker.api.errors import domain_error_response, error_response, is_api_request
+from tracker.errors import DomainError
+from tracker.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to see or do this."),
+    404: _l("There is nothing here."),
+    405: _l("This page cannot be used that way."),
+    409: _l("This changed meanwhile; please reload and try again."),
+    413: _l("The upload is too large."),
+    429: _l("Too many attempts."),
+    500: _l("Something went wrong on our side. The error was logged."),
+}
+
+
+def _page(code: int, message) -> tuple[str, int]:
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def retry_after_minutes(error: RateLimitExceeded) -> int:
+    seconds = 60
+    if error.limit is not None:
+        seconds = error.limit.limit.get_expiry()
+    return max(1, -(-seconds // 60))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if is_api_request():
+            return error_response(code, MESSAGES.get(code, error.description))
+        return _page(code, MESSAGES.get(code, error.description))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if is_api_request():
+            message = _l("Session requests that change data need the X-CSRFToken header.")
+            return error_response(400, message, code="csrf")
+        return _page(400, _l("The form expired. Go back, reload the page and submit again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        minutes = retry_after_minutes(error)
+        message = _l("Too many attempts. Please try again in %(n)d minutes.", n=minutes)
+        if is_api_request():
+            response = error_response(429, message)
+            response.headers["Retry-After"] = str(minutes * 60)
+            return response
+        response = render_template("errors/error.html", code=429, message=message), 429
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if is_api_request():
+            db.session.rollback()
+            return domain_error_response(error)
+        return _page(error.status, error.message)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        app.logger.exception("error on %s", request.path)
+        if is_api_request():
+            return error_response(500, MESSAGES[500])
+        return _page(500, MESSAGES[500])

@@ -1,0 +1,79 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from tracker.attendance import MAX_REASON
+from tracker.event_planning import MAX_PLACE, MAX_TITLE
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
+    )
+    category_id = SelectField(_l("Category"), coerce=int)
+    place = StringField(_l("Place"), validators=[Length(max=MAX_PLACE)])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
+    start = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give the start."))])
+    end = TimeField(_l("Ends at"), validators=[InputRequired(_l("Please give the end."))])
+    opens_before = IntegerField(
+        _l("Check-in opens (minutes before the start)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(0, 24 * 60)],
+    )
+    closes_after = IntegerField(
+        _l("Check-in closes (minutes after the start)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(1, 24 * 60)],
+    )
+    points = DecimalField(
+        _l("Points per attendance"),
+        places=1,
+        validators=[Optional()],
+        description=_l("Leave empty for the category's rule."),
+        render_kw={"inputmode": "decimal", "step": "0.1"},
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), NumberRange(1, 10_000)],
+        description=_l("Leave empty for no limit."),
+    )
+    mandatory = BooleanField(_l("Members must attend"))
+    rotating = BooleanField(_l("Rotating code: changes every minute"))
+    branch_ids = SelectMultipleField(_l("Branches"), coerce=int)
+    submit = SubmitField(_l("Create event"))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Check-in code"),
+        validators=[InputRequired(_l("Please give the code.")), Length(max=16)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"},
+    )
+    submit = SubmitField(_l("Check in"))
+
+
+class LeaveForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for leave"),
+        validators=[InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Ask for leave"))
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes state: CSRF and nothing else."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,329 @@
+"""Events: list, create, show, check in (by code or QR), attendance, leave, close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from tracker import attendance, event_codes, event_planning
+from tracker.clock import campus_today, campus_zone, utcnow
+from tracker.errors import DomainError, InvalidInput
+from tracker.extensions import db
+from tracker.i18n import category_name
+from tracker.models import Attendance, AttendanceStatus, Branch, Category, Event, Role, User
+from tracker.web.events.forms import ButtonForm, CodeForm, EventForm, LeaveForm
+from tracker.web.forms import show_errors
+from tracker.web.roles import role_required
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not event_planning.can_see(db.session, current_user, event):
+        abort(404)
+    return event
+
+
+def _managed_event_or_404(event_id: int) -> Event:
+    event = _event_or_404(event_id)
+    if not event_planning.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+def checkin_url(event: Event, now: datetime) -> str:
+    """What the QR code holds: the event's check-in page with the current code."""
+    return url_for(
+        "events.checkin", event_id=event.id, code=event_codes.code_for(event, now), _external=True
+    )
+
+
+def qr_svg(url: str) -> Markup:
+    # segno writes only its own elements and attributes: safe to inline.
+    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))  # noqa: S704
+
+
+@bp.get("/")
+@login_required
+def index():
+    now = utcnow()
+    query = event_planning.events_for_branches(
+        event_planning.visible_branch_ids(db.session, current_user)
+    )
+    upcoming = db.session.scalars(
+        query.where(Event.ends_at >= now, Event.closed_at.is_(None)).order_by(Event.starts_at)
+    ).all()
+    past = db.paginate(
+        query.where((Event.ends_at < now) | Event.closed_at.is_not(None)).order_by(
+            Event.starts_at.desc()
+        ),
+        per_page=20,
+        error_out=False,
+    )
+    can_create = current_user.role in (Role.COMMITTEE, Role.ADMIN)
+    return render_template(
+        "events/index.html", upcoming=upcoming, past=past, can_create=can_create, now=now
+    )
+
+
+def _event_input(form: EventForm) -> event_planning.EventInput:
+    zone = campus_zone()
+    starts = datetime.combine(form.day.data, form.start.data, zone)
+    ends = datetime.combine(form.day.data, form.end.data, zone)
+    return event_planning.EventInput(
+        title=form.title.data,
+        category=db.session.get(Category, form.category_id.data),
+        place=form.place.data or "",
+        starts_at=starts,
+        ends_at=ends,
+        opens_before=form.opens_before.data,
+        closes_after=form.closes_after.data,
+        points=form.points.data,
+        capacity=form.capacity.data,
+        mandatory=form.mandatory.data,
+        rotating=form.rotating.data,
+        branch_ids=form.branch_ids.data if form.branch_ids else None,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.COMMITTEE, Role.ADMIN)
+def new():
+    form = EventForm()
+    categories = db.session.scalars(
+        select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+    ).all()
+    form.category_id.choices = [(c.id, category_name(c)) for c in categories]
+    if request.method == "GET":
+        # Most events are meetings (三会一课), held in the coming days.
+        form.day.data = campus_today()
+        form.category_id.data = next((c.id for c in categories if c.key == "meeting"), None)
+    if current_user.role == Role.ADMIN:
+        branches = db.session.scalars(
+            select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
+        )
+        form.branch_ids.choices = [(b.id, b.name) for b in branches]
+    else:
+        del form.branch_ids
+    if form.validate_on_submit():
+        try:
+            event = event_planning.create_event(
+                db.session, current_user, _event_input(form), utcnow()
+            )
+            db.session.commit()
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(_("The event was created and the members were told."), "success")
+            return redirect(url_for(".detail", event_id=event.id))
+    return render_template("events/new.html", form=form)
+
+
+@bp.get("/<int:event_id>")
+@login_required
+def detail(event_id: int):
+    event = _event_or_404(event_id)
+    mine = attendance.attendance_of(db.session, event, current_user.id)
+    managing = event_planning.can_manage(current_user, event)
+    records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
+    return render_template(
+        "events/detail.html",
+        event=event,
+        mine=mine,
+        managing=managing,
+        records=records,
+        absent=absent,
+        now=utcnow(),
+        code_form=CodeForm(),
+        leave_form=LeaveForm(),
+        button=ButtonForm(),
+    )
+
+
+@bp.get("/<int:event_id>/code")
+@login_required
+def code(event_id: int):
+    """The screen the committee projects: QR code and short code, fresh each minute."""
+    event = _managed_event_or_404(event_id)
+    now = utcnow()
+    url = checkin_url(event, now)
+    refresh = 60 - now.second if event.rotating else None
+    return render_template(
+        "events/code.html",
+        event=event,
+        code=event_codes.code_for(event, now),
+        url=url,
+        qr=qr_svg(url),
+        refresh=refresh,
+    )
+
+
+def _checked_in(result: attendance.CheckIn, event: Event):
+    if result.new:
+        flash(_("You are checked in to %(title)s.", title=event.title), "success")
+    else:
+        flash(_("You were already checked in; nothing changed."), "info")
+    return redirect(url_for(".detail", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/checkin", methods=["GET", "POST"])
+@login_required
+def checkin(event_id: int):
+    """Where the QR code leads: the code comes filled in; checking in is a POST."""
+    event = _event_or_404(event_id)
+    form = CodeForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")[:16]
+    elif form.validate_on_submit():
+        try:
+            result = attendance.check_in(db.session, current_user, event, form.code.data, utcnow())
+            db.session.commit()
+            return _checked_in(result, event)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, error.message]
+    return render_template("events/checkin.html", event=event, form=form)
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@login_required
+def checkin_by_code():
+    """Check in by typing the short code alone."""
+    if not current_user.logs_activities:
+        abort(403)
+    form = CodeForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            event = attendance.event_for_code(db.session, current_user, form.code.data, now)
+            result = attendance.check_in(db.session, current_user, event, form.code.data, now)
+            db.session.commit()
+            return _checked_in(result, event)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, error.message]
+    return render_template("events/checkin.html", event=None, form=form)
+
+
+def _back(event: Event):
+    return redirect(url_for(".detail", event_id=event.id))
+
+
+def _refused(error: DomainError, event: Event):
+    db.session.rollback()
+    flash(str(error.message), "danger")
+    return _back(event)
+
+
+@bp.post("/<int:event_id>/leave")
+@login_required
+def request_leave(event_id: int):
+    event = _event_or_404(event_id)
+    form = LeaveForm()
+    try:
+        if not form.validate_on_submit():
+            raise InvalidInput({"reason": _("Please give a reason.")})
+        attendance.request_leave(db.session, current_user, event, form.reason.data, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, event)
+    flash(_("Your leave request was sent to the committee."), "success")
+    return _back(event)
+
+
+@bp.post("/<int:event_id>/present/<int:member_id>")
+@login_required
+def mark_present(event_id: int, member_id: int):
+    event = _managed_event_or_404(event_id)
+    member = db.session.get(User, member_id)
+    if member is None or member.branch_id not in event.branch_ids or not ButtonForm().validate():
+        abort(404)
+    try:
+        result = attendance.mark_present(db.session, current_user, event, member, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, event)
+    if result.new:
+        flash(_("%(name)s is marked present.", name=member.name), "success")
+    else:
+        flash(_("%(name)s was already checked in; nothing changed.", name=member.name), "info")
+    return _back(event)
+
+
+@bp.post("/<int:event_id>/leave/<int:attendance_id>/approve")
+@login_required
+def approve_leave(event_id: int, attendance_id: int):
+    event = _managed_event_or_404(event_id)
+    record = db.session.get(Attendance, attendance_id)
+    if record is None or record.event_id != event.id or not ButtonForm().validate():
+        abort(404)
+    try:
+        attendance.approve_leave(db.session, current_user, record, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, event)
+    flash(_("Leave approved for %(name)s.", name=record.member.name), "success")
+    return _back(event)
+
+
+@bp.post("/<int:event_id>/rotate")
+@login_required
+def rotate(event_id: int):
+    event = _managed_event_or_404(event_id)
+    if not ButtonForm().validate():
+        abort(400)
+    event_planning.rotate_code(db.session, current_user, event)
+    db.session.commit()
+    flash(_("A new code was made; the old one no longer works."), "success")
+    return redirect(url_for(".code", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/close")
+@login_required
+def close(event_id: int):
+    event = _managed_event_or_404(event_id)
+    if not ButtonForm().validate():
+        abort(400)
+    try:
+        booked = attendance.close_event(db.session, current_user, event, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, event)
+    flash(
+        ngettext(
+            "The event is closed; points were booked for %(num)d attendee.",
+            "The event is closed; points were booked for %(num)d attendees.",
+            booked,
+        ),
+        "success",
+    )
+    return _back(event)
+
+
+ATTENDANCE_LABELS = {
+    AttendanceStatus.CHECKED_IN: _l("checked in"),
+    AttendanceStatus.PRESENT: _l("marked present"),
+    AttendanceStatus.LEAVE_REQUESTED: _l("asked for leave"),
+    AttendanceStatus.ON_LEAVE: _l("on leave"),
+}
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS}

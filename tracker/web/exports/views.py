@@ -1,0 +1,172 @@
+"""Exports: leaderboards, activity records and a branch's period report, as CSV or XLSX.
+
+The same filters as the pages, the same permission rules, and every export
+is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker import audit, ranking, reports, spreadsheets
+from tracker.clock import campus_today
+from tracker.extensions import db
+from tracker.i18n import STATUS_LABELS, category_name
+from tracker.models import ActivityStatus, Role
+from tracker.web.filters import Filters, display_names, parse_filters
+
+bp = Blueprint("exports", __name__, url_prefix="/export")
+
+
+def _filters(**defaults) -> Filters:
+    return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
+
+
+def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
+    if fmt not in spreadsheets.FORMATS:
+        abort(404)
+    rows = list(rows)
+    audit.record(
+        db.session,
+        "export",
+        actor=current_user,
+        branch_id=filters.branch.id if filters.branch else None,
+        what=what,
+        format=fmt,
+        period=filters.kind,
+        start=filters.period.start.isoformat(),
+        scope=filters.scope_kind,
+        rows=len(rows),
+    )
+    db.session.commit()
+    body = spreadsheets.render(fmt, what, header, rows)
+    name = f"{what}-{filters.period.start.isoformat()}.{fmt}"
+    return Response(
+        body,
+        mimetype=spreadsheets.FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/members.<fmt>")
+@login_required
+def members(fmt: str):
+    filters = _filters()
+    board = ranking.member_leaderboard(
+        db.session,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        per_page=reports.MAX_EXPORT_ROWS,
+    )
+    names = display_names(current_user._get_current_object(), board.rows, filters.readable)
+    header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Entries")]
+    rows = ([r.rank, names[r.user_id], r.branch_name, r.points, r.entries] for r in board.rows)
+    return _send(fmt, "members", filters, header, rows)
+
+
+@bp.get("/branches.<fmt>")
+@login_required
+def branches(fmt: str):
+    filters = _filters(default_scope="school")
+    standings = ranking.branch_leaderboard(
+        db.session,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        sort=filters.sort,
+    )
+    header = [
+        _("Rank"),
+        _("Branch"),
+        _("College"),
+        _("Total points"),
+        _("Members"),
+        _("Points per member"),
+        _("Participation (%)"),
+        _("Attendance at must-attend events (%)"),
+    ]
+    rows = (
+        [
+            *(s.rank, s.branch_name, s.college_name, s.points, s.members),
+            *(s.per_capita, s.participation, s.attendance),
+        ]
+        for s in standings
+    )
+    return _send(fmt, "branches", filters, header, rows)
+
+
+@bp.get("/activities.<fmt>")
+@login_required
+def activities(fmt: str):
+    filters = _filters()
+    status = request.args.get("status") or None
+    if status is not None and status not in {s.value for s in ActivityStatus}:
+        abort(400)
+    # Members export their own records only; others what their scope allows.
+    own = current_user.id if current_user.role == Role.MEMBER else None
+    if own is None and current_user.role == Role.COMMITTEE and filters.scope_kind != "branch":
+        abort(403)
+    records = reports.activity_records(
+        db.session,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        status=ActivityStatus(status) if status else None,
+        user_id=own,
+    )
+    header = [
+        _("Date"),
+        _("Student number"),
+        _("Name"),
+        _("Branch"),
+        _("Category"),
+        _("Title"),
+        _("Quantity"),
+        _("Status"),
+        _("Points"),
+    ]
+    rows = (
+        [
+            r.activity.occurred_on,
+            r.student_no,
+            r.member_name,
+            r.branch_name,
+            category_name(r.category),
+            r.activity.title,
+            r.activity.quantity,
+            str(STATUS_LABELS[r.activity.status]),
+            r.points,
+        ]
+        for r in records
+    )
+    return _send(fmt, "activities", filters, header, rows)
+
+
+@bp.get("/report.<fmt>")
+@login_required
+def report(fmt: str):
+    if current_user.role == Role.MEMBER:
+        abort(403)
+    filters = _filters(default_period="year")
+    if filters.branch is None:
+        abort(400)
+    result = reports.branch_report(db.session, filters.branch, filters.period)
+    header = [_("Rank"), _("Student number"), _("Name")]
+    header += [category_name(c) for c in result.categories]
+    header += [_("Total points"), _("Entries"), _("Last approved entry")]
+    rows = [
+        [line.standing.rank, line.standing.student_no, line.standing.name]
+        + [line.by_category[c.id] for c in result.categories]
+        + [line.standing.points, line.standing.entries, line.last_approved_on]
+        for line in result.lines
+    ]
+    if result.standing:
+        s = result.standing
+        rows.append([])
+        rows.append([_("Branch"), s.branch_name, _("Rank in college"), s.rank])
+        rows.append([_("Total points"), s.points, _("Members"), s.members])
+        rows.append([_("Points per member"), s.per_capita, _("Participation (%)"), s.participation])
+    return _send(fmt, "report", filters, header, rows)

@@ -1,0 +1,272 @@
+"""Reading leaderboard, dashboard and export filters from a query string.
+
+One parser for every page, chart endpoint and export, so they all offer the
+same choices and refuse the same things: malformed values are 400, a branch
+or college outside what the viewer may read is 404.
+
+Who may look where (SPEC.md: leaderboards within a branch, a college or the
+whole school; a member always sees their own position; names are masked for
+members): members and committee members may read the member and branch
+leaderboards of their branch, their college and the school, with other
+members' names masked unless ``TRACKER_SHOW_FULL_NAMES`` (a committee member
+sees full names of their own branch); advisors read only the branches and
+colleges assigned to them, "school" meaning all of those; admins read all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from tracker import ranking
+from tracker.errors import DomainError, InvalidInput
+from tracker.models import Branch, Category, College, Role, Term, User
+from tracker.periods import Period
+from tracker.permissions import readable_branch_ids
+from tracker.settings import setting
+
+SCOPE_KINDS = ("branch", "college", "school")
+
+
+class BadQuery(DomainError):
+    """A filter value that is well-formed but unusable (no current term, reversed range)."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    scope: ranking.Scope
+    kind: str
+    scope_kind: str
+    branch: Branch | None
+    college: College | None
+    category_id: int | None
+    term_id: int | None
+    first_day: date | None
+    last_day: date | None
+    page: int = 1
+    sort: str = "total"
+    readable: frozenset[int] | None = field(default=None)
+
+    def args(self, **changes) -> dict:
+        """Query arguments that reproduce these filters (for links and exports)."""
+        values = {
+            "period": self.kind,
+            "scope": self.scope_kind,
+            "branch": self.branch.id if self.branch else None,
+            "college": self.college.id if self.college else None,
+            "category": self.category_id,
+            "term": self.term_id,
+            "from": self.first_day.isoformat() if self.first_day else None,
+            "to": self.last_day.isoformat() if self.last_day else None,
+            "sort": self.sort if self.sort != "total" else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def viewer_branches(session: Session, viewer: User) -> frozenset[int] | None:
+    """Branches whose leaderboards the viewer may read: None means every branch."""
+    if viewer.role == Role.ADMIN:
+        return None
+    if viewer.role == Role.ADVISOR:
+        return frozenset(readable_branch_ids(session, viewer))
+    if viewer.branch_id is None:
+        return frozenset()
+    # Members and committee: their college's branches (and, via "school", all).
+    college = select(Branch.college_id).where(Branch.id == viewer.branch_id).scalar_subquery()
+    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college)))
+
+
+def shows_full_name(viewer: User, row_branch_id: int | None, show_all: bool, readable) -> bool:
+    """Whether the viewer sees a leaderboard row's full name rather than 张*三."""
+    if show_all or viewer.role == Role.ADMIN:
+        return True
+    if viewer.role == Role.ADVISOR:
+        return readable is None or row_branch_id in readable
+    return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
+
+
+def display_names(viewer: User, rows, readable) -> dict[int, str]:
+    """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
+    show_all = setting("TRACKER_SHOW_FULL_NAMES")
+    return {
+        row.user_id: row.name
+        if row.user_id == viewer.id or shows_full_name(viewer, row.branch_id, show_all, readable)
+        else ranking.mask_name(row.name)
+        for row in rows
+    }
+
+
+def _first_branch(session: Session, readable: frozenset[int] | None) -> int | None:
+    """The branch a page opens on when the viewer has none of their own."""
+    query = select(Branch.id).where(Branch.archived_at.is_(None)).order_by(Branch.id).limit(1)
+    if readable is not None:
+        query = query.where(Branch.id.in_(sorted(readable)))
+    return session.scalar(query)
+
+
+def _int(args: MultiDict, name: str) -> int | None:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400)
+    if value < 1:
+        abort(400)
+    return value
+
+
+def _day(args: MultiDict, name: str) -> date | None:
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def resolve_scope(
+    session: Session,
+    viewer: User,
+    scope_kind: str,
+    branch_id: int | None,
+    college_id: int | None,
+) -> tuple[ranking.Scope, Branch | None, College | None, frozenset[int] | None]:
+    """The leaderboard scope a viewer asks for, narrowed to what they may read.
+
+    A branch or college that does not exist or that the viewer may not read is
+    404 (the leaderboard pages and the API answer alike). Returns the scope,
+    the branch or college it names, and the viewer's readable branches.
+    """
+    readable = viewer_branches(session, viewer)
+    is_member = viewer.role in (Role.MEMBER, Role.COMMITTEE)
+    branch = college = None
+    if scope_kind == "branch":
+        branch_id = branch_id or viewer.branch_id or _first_branch(session, readable)
+        branch = session.get(Branch, branch_id) if branch_id else None
+        if branch is None:
+            abort(404)
+        if is_member and branch.id != viewer.branch_id:
+            abort(404)
+        if readable is not None and branch.id not in readable:
+            abort(404)
+        scope = ranking.Scope("branch", branch.id)
+    elif scope_kind == "college":
+        if college_id is None and viewer.branch_id:
+            college_id = session.scalar(
+                select(Branch.college_id).where(Branch.id == viewer.branch_id)
+            )
+        if college_id is None:
+            first = _first_branch(session, readable)
+            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
+        college = session.get(College, college_id) if college_id else None
+        if college is None:
+            abort(404)
+        college_branches = set(
+            session.scalars(select(Branch.id).where(Branch.college_id == college.id))
+        )
+        if readable is not None and not college_branches & readable:
+            abort(404)
+        within = None if is_member or readable is None else readable
+        scope = ranking.Scope("college", college.id, within)
+    else:
+        within = None if is_member or readable is None else readable
+        scope = ranking.Scope("school", None, within)
+    return scope, branch, college, readable
+
+
+def parse_filters(
+    session: Session,
+    viewer: User,
+    args: MultiDict,
+    today: date,
+    *,
+    default_period: str = "month",
+    default_scope: str = "branch",
+) -> Filters:
+    kind = args.get("period") or default_period
+    scope_kind = args.get("scope") or default_scope
+    sort = args.get("sort") or "total"
+    if (
+        kind not in ranking.PERIOD_KINDS
+        or scope_kind not in SCOPE_KINDS
+        or sort not in ranking.BRANCH_METRICS
+    ):
+        abort(400)
+    term_id, category_id = _int(args, "term"), _int(args, "category")
+    first_day, last_day = _day(args, "from"), _day(args, "to")
+    page = _int(args, "page") or 1
+    if category_id is not None and session.get(Category, category_id) is None:
+        abort(404)
+    if term_id is not None and session.get(Term, term_id) is None:
+        abort(404)
+    try:
+        period = ranking.resolve_period(
+            session, kind, today, term_id=term_id, first_day=first_day, last_day=last_day
+        )
+    except InvalidInput as error:
+        raise BadQuery(error.message, error.field) from None
+
+    scope, branch, college, readable = resolve_scope(
+        session, viewer, scope_kind, _int(args, "branch"), _int(args, "college")
+    )
+    return Filters(
+        period=period,
+        scope=scope,
+        kind=kind,
+        scope_kind=scope_kind,
+        branch=branch,
+        college=college,
+        category_id=category_id,
+        term_id=term_id,
+        first_day=first_day,
+        last_day=last_day,
+        page=page,
+        sort=sort,
+        readable=readable,
+    )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers this viewer."""
+
+    branches: list[Branch]
+    colleges: list[College]
+    categories: list[Category]
+    terms: list[Term]
+
+
+def filter_choices(session: Session, viewer: User, readable: frozenset[int] | None) -> Choices:
+    branches = select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
+    if viewer.role in (Role.MEMBER, Role.COMMITTEE):
+        branches = branches.where(Branch.id == viewer.branch_id)
+    elif readable is not None:
+        branches = branches.where(Branch.id.in_(sorted(readable)))
+    branch_list = list(session.scalars(branches))
+    colleges = select(College).where(College.archived_at.is_(None)).order_by(College.name)
+    if readable is not None:
+        colleges = colleges.where(
+            College.id.in_(select(Branch.college_id).where(Branch.id.in_(sorted(readable))))
+        )
+    return Choices(
+        branches=branch_list,
+        colleges=list(session.scalars(colleges)),
+        categories=list(
+            session.scalars(
+                select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+            )
+        ),
+        terms=list(session.scalars(select(Term).order_by(Term.first_day.desc()))),
+    )

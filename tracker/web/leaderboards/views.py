@@ -1,0 +1,80 @@
+"""Leaderboards: members and branches, for any period, scope and category."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker import ranking
+from tracker.clock import campus_today
+from tracker.extensions import db
+from tracker.web.filters import display_names, filter_choices, parse_filters
+
+bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
+# A school has hundreds of branches: a page of them reads well on a phone and
+# renders quickly; the viewer's own branch is shown under any page.
+BRANCHES_PER_PAGE = 50
+
+
+def _filters(**defaults):
+    return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
+
+
+def _past_the_end(board, filters):
+    """A redirect to the last page when the page asked for is beyond it (an old
+    link, members or branches gone since), else None."""
+    if board.page <= board.pages:
+        return None
+    return redirect(url_for(request.endpoint, page=board.pages, **filters.args()))
+
+
+@bp.get("/")
+@login_required
+def members():
+    filters = _filters()
+    board = ranking.member_leaderboard(
+        db.session,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        page=filters.page,
+        viewer_id=current_user.id,
+    )
+    if last := _past_the_end(board, filters):
+        return last
+    # The viewer itself, not the request proxy: read once per row.
+    viewer = current_user._get_current_object()
+    names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
+    return render_template(
+        "rankings/members.html",
+        board=board,
+        filters=filters,
+        choices=filter_choices(db.session, viewer, filters.readable),
+        names=names,
+        me_id=viewer.id,
+    )
+
+
+@bp.get("/branches")
+@login_required
+def branches():
+    filters = _filters(default_scope="school")
+    board = ranking.branch_board(
+        db.session,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        sort=filters.sort,
+        page=filters.page,
+        per_page=BRANCHES_PER_PAGE,
+        my_branch_id=current_user.branch_id,
+    )
+    if last := _past_the_end(board, filters):
+        return last
+    return render_template(
+        "rankings/branches.html",
+        board=board,
+        my_branch_id=current_user.branch_id,
+        filters=filters,
+        choices=filter_choices(db.session, current_user, filters.readable),
+    )
