@@ -31,8 +31,8 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from tracker import create_app, points  # noqa: E402
-from tracker.benchmark import BENCH_PASSWORD  # noqa: E402
 from tracker.clock import campus_today  # noqa: E402
+from tracker.devtools.synthetic import BENCH_PASSWORD  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import Activity, ActivityStatus, Term, User  # noqa: E402
 

@@ -89,6 +89,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from tracker.commands import init_app
+    from tracker.cli import init_app
 
     init_app(app)

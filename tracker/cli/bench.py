@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from tracker import benchmark
 from tracker.clock import campus_today
+from tracker.devtools import synthetic
 from tracker.extensions import db
 
 
@@ -17,14 +17,14 @@ from tracker.extensions import db
 @with_appcontext
 def bench_seed(members: int, branches: int, entries: int) -> None:
     """Fill an EMPTY database with synthetic members, branches and approved entries."""
-    if not benchmark.database_is_empty(db.session):
+    if not synthetic.database_is_empty(db.session):
         raise click.ClickException(
             "bench-seed needs an empty database (run db upgrade on a new one)."
         )
     if members < branches:
         raise click.ClickException("Give at least one member per branch.")
     with click.progressbar(length=entries, label="Entries") as bar:
-        logins = benchmark.seed(
+        logins = synthetic.seed(
             db.session,
             members=members,
             branches=branches,
@@ -36,6 +36,6 @@ def bench_seed(members: int, branches: int, entries: int) -> None:
     db.session.commit()
     click.echo(
         f"Seeded {members} members in {branches} branches with {entries} entries. "
-        f"Logins (password {benchmark.BENCH_PASSWORD}): member {logins.member}, "
+        f"Logins (password {synthetic.BENCH_PASSWORD}): member {logins.member}, "
         f"committee {logins.committee}, advisor {logins.advisor}, admin {logins.admin}."
     )

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import demo
 from tracker.clock import campus_now
+from tracker.devtools import demo
 from tracker.extensions import db
 
 

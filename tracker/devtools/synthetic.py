@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from tracker import terms, totals
-from tracker.demo import GIVEN, SURNAMES
+from tracker.devtools.demo import GIVEN, SURNAMES
 from tracker.models import (
     Activity,
     ActivityStatus,

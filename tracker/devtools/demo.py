@@ -16,8 +16,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import accounts, demo_groups, points, terms, uploads
-from tracker.demo_groups import DISPUTE_REASONS
+from tracker import accounts, points, terms, uploads
+from tracker.devtools import demo_groups
+from tracker.devtools.demo_groups import DISPUTE_REASONS
 from tracker.models import (
     AccountStatus,
     Activity,

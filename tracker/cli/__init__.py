@@ -1,0 +1,33 @@
+"""The command line: ``flask --app tracker <command>``."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from tracker.cli.accounts import branches, colleges, create_admin, users
+    from tracker.cli.backup import backup, restore
+    from tracker.cli.bench import bench_seed
+    from tracker.cli.demo import seed_demo
+    from tracker.cli.events import notify_upcoming
+    from tracker.cli.ledger import check_ledger, rebuild_totals
+    from tracker.cli.members import import_members
+    from tracker.cli.terms import terms
+    from tracker.cli.tokens import tokens
+
+    for command in (
+        create_admin,
+        colleges,
+        branches,
+        users,
+        seed_demo,
+        check_ledger,
+        rebuild_totals,
+        notify_upcoming,
+        import_members,
+        backup,
+        restore,
+        tokens,
+        terms,
+        bench_seed,
+    ):
+        app.cli.add_command(command)
