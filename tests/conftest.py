@@ -44,7 +44,7 @@ from tracker.models import (  # noqa: E402
     Stage,
     User,
 )
-from tracker.passwords import hash_password  # noqa: E402
+from tracker.people.passwords import hash_password  # noqa: E402
 
 PASSWORD = "correct-horse-42"
 REQUIRE_ALL = bool(os.environ.get("TRACKER_REQUIRE_ALL_TESTS"))

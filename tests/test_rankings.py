@@ -198,8 +198,8 @@ def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
 
 
 def test_a_member_who_became_an_advisor_counts_for_the_days_they_were_a_member(db, make):
-    from tracker import organisation
     from tracker.models import Role
+    from tracker.people import organisation
 
     branch = make.branch()
     make.committee(branch)

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import audit, notify, points
-from tracker.accounts import branch_on
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.event_codes import code_matches
@@ -32,6 +31,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.people.accounts import branch_on
 
 MAX_REASON = 500
 

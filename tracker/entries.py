@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import audit, pairings, points, uploads
-from tracker.accounts import branch_on, find_user
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.models import (
@@ -28,6 +27,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.types import TENTH
+from tracker.people.accounts import branch_on, find_user
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 4000

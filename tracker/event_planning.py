@@ -20,7 +20,7 @@ from tracker.errors import Forbidden, InvalidInput
 from tracker.models import AccountStatus, Branch, Category, Event, Role, Unit, User, event_branch
 from tracker.models.events import new_event_secret
 from tracker.models.types import TENTH
-from tracker.permissions import readable_branch_ids
+from tracker.people.access import readable_branch_ids
 
 MAX_TITLE = 120
 

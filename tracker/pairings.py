@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import audit, notify, points
-from tracker.accounts import find_user
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.models import (
     Activity,
@@ -27,6 +26,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.people.accounts import find_user
 
 MAX_REASON = 500
 

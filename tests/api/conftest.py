@@ -5,8 +5,8 @@ from __future__ import annotations
 import flask_babel
 import pytest
 
-from tracker import tokens
 from tracker.clock import utcnow
+from tracker.people import tokens
 
 from ..conftest import TODAY
 

@@ -155,7 +155,7 @@ def test_list_pages(api, member, make, clock):
 
 
 def test_advisor_reads_assigned_branch_only(api, make, member, branch, clock, db):
-    from tracker.accounts import add_advisor_scope
+    from tracker.people.accounts import add_advisor_scope
 
     advisor = make.user(Role.ADVISOR)
     add_advisor_scope(db.session, advisor, branch=branch)

@@ -77,7 +77,7 @@ def test_malformed_leaderboard_queries_are_400(api, member, clock):
 
 
 def test_leaderboards_only_within_what_the_caller_may_read(api, make, member, scored, clock, db):
-    from tracker.accounts import add_advisor_scope
+    from tracker.people.accounts import add_advisor_scope
 
     _, far = scored
     call = api(member)

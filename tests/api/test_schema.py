@@ -16,10 +16,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tracker import event_planning, tokens
+from tracker import event_planning
 from tracker.api.views import api
 from tracker.clock import utcnow
 from tracker.event_planning import EventInput
+from tracker.people import tokens
 
 # Examples per operation: enough to reach each operation's refusals and
 # typical successes, few enough to keep the suite fast on both databases.

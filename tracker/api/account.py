@@ -6,8 +6,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import audit, points, ranking, tokens
-from tracker.accounts import find_user
+from tracker import audit, points, ranking
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
@@ -17,7 +16,9 @@ from tracker.clock import campus_today, utcnow
 from tracker.extensions import db, limiter
 from tracker.i18n import current_locale_name
 from tracker.models import AccountStatus, Category, User
-from tracker.passwords import dummy_verify, verify_password
+from tracker.people import tokens
+from tracker.people.accounts import find_user
+from tracker.people.passwords import dummy_verify, verify_password
 
 
 def _token_account_key() -> str:

@@ -31,7 +31,7 @@ from tracker.entries import EntryInput
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.models import Activity, ActivityStatus, Category, User
-from tracker.permissions import can_read_records, readable_branch_ids
+from tracker.people.access import can_read_records, readable_branch_ids
 from tracker.settings import setting
 
 

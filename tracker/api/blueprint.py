@@ -12,12 +12,12 @@ from flask import Blueprint, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import tokens
 from tracker.api.errors import Unauthorized
 from tracker.api.spec import MAX_ID, ApiSpec
 from tracker.clock import utcnow
 from tracker.extensions import csrf, db
 from tracker.models import User
+from tracker.people import tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -28,7 +28,7 @@ from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.models import Activity, Category, Role, User
-from tracker.permissions import can_read_records
+from tracker.people.access import can_read_records
 
 REVIEW_NOTE = (
     "Only a committee member of the entry's branch, never on their own entry. "

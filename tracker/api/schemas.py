@@ -8,8 +8,8 @@ from tracker.api.blueprint import api
 from tracker.api.spec import Param
 from tracker.entries import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.models import ActivityStatus, MenteeResponse, Role, Stage, Unit
+from tracker.people.tokens import MAX_NAME
 from tracker.points import MAX_REASON_LENGTH
-from tracker.tokens import MAX_NAME
 
 MAX_ID = 2**31 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

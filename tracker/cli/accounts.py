@@ -6,11 +6,11 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from tracker import accounts
 from tracker.clock import campus_today
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Branch, College, Role
+from tracker.people import accounts
 
 
 def _fail(message: str) -> None:

@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import importing
 from tracker.clock import campus_today, utcnow
 from tracker.csvfiles import csv_bytes
 from tracker.extensions import db
+from tracker.people import importing
 
 
 def activation_link(token: str) -> str:

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import tokens as api_tokens
-from tracker.accounts import find_user
 from tracker.clock import utcnow
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.people import tokens as api_tokens
+from tracker.people.accounts import find_user
 
 
 @click.group()

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import accounts, points, terms, uploads
+from tracker import points, terms, uploads
 from tracker.devtools import demo_groups
 from tracker.devtools.demo_groups import DISPUTE_REASONS
 from tracker.models import (
@@ -37,7 +37,8 @@ from tracker.models import (
     Stage,
     User,
 )
-from tracker.passwords import hash_password
+from tracker.people import accounts
+from tracker.people.passwords import hash_password
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed for people trying the demo
 WEEKS = 10

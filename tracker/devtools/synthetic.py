@@ -35,7 +35,7 @@ from tracker.models import (
     Stage,
     User,
 )
-from tracker.passwords import hash_password
+from tracker.people.passwords import hash_password
 
 BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105 - printed for the benchmark script
 CHUNK = 10_000

@@ -26,8 +26,8 @@ from werkzeug.datastructures import MultiDict
 from tracker import ranking
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Branch, Category, College, Role, Term, User
+from tracker.people.access import readable_branch_ids
 from tracker.periods import Period
-from tracker.permissions import readable_branch_ids
 from tracker.settings import setting
 
 SCOPE_KINDS = ("branch", "college", "school")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app
 from flask_login import current_user, login_required
 
-from tracker import audit, personal_data
+from tracker import audit
 from tracker.clock import campus_today
 from tracker.extensions import db
+from tracker.people import personal_data
 from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("personal", __name__, url_prefix="/account")

@@ -28,7 +28,7 @@ from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.i18n import format_points
 from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
-from tracker.permissions import can_read_activity
+from tracker.people.access import can_read_activity
 from tracker.settings import setting
 from tracker.web.activities.forms import entry_form_for, form_values
 from tracker.web.forms import show_errors

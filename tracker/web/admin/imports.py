@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from tracker import importing
 from tracker.clock import campus_today, utcnow
 from tracker.csvfiles import csv_bytes
 from tracker.extensions import db
+from tracker.people import importing
 from tracker.web.admin.forms import ImportForm
 from tracker.web.admin.views import bp
 from tracker.web.forms import ConfirmForm

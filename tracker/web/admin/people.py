@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import accounts, activation, organisation, personal_data, uploads
+from tracker import uploads
 from tracker.clock import campus_today, utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
+from tracker.people import accounts, activation, organisation, personal_data
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
 from tracker.web.forms import ConfirmForm, show_errors

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import organisation
 from tracker.clock import utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db, login_manager
 from tracker.models import Branch, College, Role
+from tracker.people import organisation
 from tracker.web.admin.forms import BranchForm, NameForm
 from tracker.web.forms import ConfirmForm, show_errors
 

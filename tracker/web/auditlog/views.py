@@ -12,7 +12,7 @@ from tracker import audit
 from tracker.clock import campus_zone
 from tracker.extensions import db
 from tracker.models import Branch, Role
-from tracker.permissions import readable_branch_ids
+from tracker.people.access import readable_branch_ids
 from tracker.web.roles import role_required
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")

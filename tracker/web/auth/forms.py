@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from tracker.i18n import LOCALES
-from tracker.passwords import MIN_LENGTH
+from tracker.people.passwords import MIN_LENGTH
 
 
 class LoginForm(FlaskForm):

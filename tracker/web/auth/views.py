@@ -18,12 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import accounts, activation, audit, tokens
+from tracker import audit
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db, limiter
 from tracker.models import AccountStatus
-from tracker.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from tracker.people import accounts, activation, tokens
+from tracker.people.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from tracker.web.auth.forms import (
     ActivateForm,
     ChangePasswordForm,

@@ -8,12 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import accounts, points, ranking
+from tracker import points, ranking
 from tracker.clock import campus_today
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.models import AccountStatus, Category, User
+from tracker.people import accounts
 from tracker.periods import standard_period
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors

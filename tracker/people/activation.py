@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tracker import accounts, audit
+from tracker import audit
 from tracker.errors import InvalidInput
 from tracker.models import AccountStatus, ActivationToken, User
-from tracker.passwords import hash_password
+from tracker.people import accounts
+from tracker.people.passwords import hash_password
 
 
 def _digest(token: str) -> str:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker import accounts, audit
+from tracker import audit
 from tracker.errors import Forbidden, InvalidInput
 from tracker.models import (
     AccountStatus,
@@ -27,7 +27,8 @@ from tracker.models import (
     User,
 )
 from tracker.models.org import new_invite_code
-from tracker.passwords import hash_password
+from tracker.people import accounts
+from tracker.people.passwords import hash_password
 
 BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
 

@@ -22,7 +22,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.org import new_invite_code
-from tracker.passwords import MIN_LENGTH, hash_password
+from tracker.people.passwords import MIN_LENGTH, hash_password
 
 STUDENT_NO = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 

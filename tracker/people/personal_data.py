@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from tracker import accounts, audit
+from tracker import audit
 from tracker.csvfiles import csv_bytes
 from tracker.errors import Forbidden
 from tracker.models import (
@@ -38,6 +38,7 @@ from tracker.models import (
     Pairing,
     User,
 )
+from tracker.people import accounts
 
 Rows = list[dict[str, Any]]
 

@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import accounts, activation, audit, organisation
+from tracker import audit
 from tracker.errors import InvalidInput
 from tracker.models import Branch, College, Role, Stage, User
+from tracker.people import accounts, activation, organisation
 
 COLUMNS = ("student_no", "name", "college", "branch", "role", "stage", "email")
 REQUIRED_COLUMNS = ("student_no", "name", "college", "branch")

@@ -1,0 +1,1 @@
+"""People: accounts, organisation, passwords, tokens, personal data, and who may do what (``access``)."""
