@@ -30,10 +30,11 @@ os.environ.setdefault("TRACKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="tracker-
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from tracker import create_app, points  # noqa: E402
+from tracker import create_app  # noqa: E402
 from tracker.clock import campus_today  # noqa: E402
 from tracker.devtools.synthetic import BENCH_PASSWORD  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Term, User  # noqa: E402
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker import ranking
+from tracker.ledger.points import approve_entry
 from tracker.models import (
     AccountStatus,
     Activity,
@@ -23,7 +24,6 @@ from tracker.models import (
     User,
 )
 from tracker.periods import standard_period
-from tracker.points import approve_entry
 
 from .conftest import PASSWORD
 
@@ -498,7 +498,7 @@ def test_retired_category_cannot_be_chosen_for_an_adjustment(db, make, login, as
     assert response.status_code == 422
     assert db.session.scalar(select(LedgerEntry)) is None
     from tracker.errors import InvalidInput
-    from tracker.points import adjust_points
+    from tracker.ledger.points import adjust_points
 
     with pytest.raises(InvalidInput):
         adjust_points(

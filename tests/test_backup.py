@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from tracker import audit, backups
 from tracker.extensions import db as _db
+from tracker.ledger.points import approve_entry
 from tracker.models import Evidence, User
-from tracker.points import approve_entry
 
 
 @pytest.fixture
@@ -197,9 +197,9 @@ def test_backup_taken_while_points_are_booked_is_consistent(app, db, make, cli, 
 
     from sqlalchemy import func, select
 
-    from tracker import totals
+    from tracker.ledger import totals
+    from tracker.ledger.points import adjust_points
     from tracker.models import LedgerEntry
-    from tracker.points import adjust_points
 
     branch = make.branch()
     member_id, committee_id = make.member(branch).id, make.committee(branch).id

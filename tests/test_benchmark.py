@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from tracker import totals
+from tracker.ledger import totals
 from tracker.models import Activity, ActivityStatus, LedgerEntry, Membership, Term, User
 
 

@@ -131,7 +131,7 @@ def test_seed_demo_then_check_ledger(cli, db):
 def test_check_ledger_names_a_difference_and_rebuild_repairs_it(cli, db, make):
     from datetime import UTC, datetime
 
-    from tracker import points
+    from tracker.ledger import points
 
     member = make.member()
     reviewer = make.committee(member.branch)

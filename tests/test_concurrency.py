@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from tracker import points, totals
 from tracker.errors import Conflict
 from tracker.extensions import db as _db
+from tracker.ledger import points, totals
 from tracker.models import Activity, ActivityStatus, LedgerEntry, User
 
 THREADS = 6

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tracker import points
+from tracker.ledger import points
 from tracker.models import AdvisorScope, Role
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)

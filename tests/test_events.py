@@ -10,8 +10,9 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_codes, event_planning, totals
+from tracker import attendance, attendance_rates, event_codes, event_planning
 from tracker.event_planning import EventInput
+from tracker.ledger import totals
 from tracker.models import (
     Activity,
     ActivityStatus,

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tracker import points, spreadsheets
+from tracker import spreadsheets
+from tracker.ledger import points
 from tracker.models import AdvisorScope, AuditEvent, Role
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)

@@ -12,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_planning, points, ranking, terms
+from tracker import attendance, attendance_rates, event_planning, ranking
 from tracker.devtools import demo
 from tracker.event_planning import EventInput
+from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
 from tracker.periods import standard_period
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tracker import totals
+from tracker.ledger import totals
+from tracker.ledger.points import approve_entry
 from tracker.models import AccountStatus, Activity, AuditEvent, Evidence, LedgerEntry, Role, User
-from tracker.points import approve_entry
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tracker import points, totals
 from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.ledger import points, totals
 from tracker.models import ActivityStatus, EntryKind, LedgerEntry, PointRule
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)

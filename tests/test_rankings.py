@@ -3,7 +3,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tracker import points, ranking, statistics
+from tracker import ranking, statistics
+from tracker.ledger import points
 from tracker.periods import custom_period, standard_period
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -232,7 +233,7 @@ def test_revoked_entries_do_not_count_as_participation(db, make):
 
 
 def test_participation_follows_approvals_revocations_and_adjustments(db, make):
-    from tracker import totals
+    from tracker.ledger import totals
 
     branch = make.branch()
     reviewer = make.committee(branch)
@@ -289,7 +290,7 @@ def test_category_filter_and_points_by_category(db, make):
 def test_period_boundaries_in_shanghai(db, make, login):
     import time_machine
 
-    from tracker import terms
+    from tracker.ledger import terms
 
     branch = make.branch()
     reviewer = make.committee(branch)
@@ -348,7 +349,7 @@ def test_advisor_scope_limits_every_leaderboard(db, make, login):
 
 
 def test_custom_and_term_periods_from_the_query_string(db, make, login):
-    from tracker import terms
+    from tracker.ledger import terms
 
     member = make.member()
     term = terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tracker import totals
+from tracker.ledger import totals
 from tracker.models import ActivityStatus, AuditEvent, EntryKind, LedgerEntry
 
 from .conftest import TODAY
@@ -186,8 +186,9 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
 
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from tracker import entries, points
+    from tracker import entries
     from tracker.errors import Conflict
+    from tracker.ledger import points
 
     activity = make.activity(member, quantity=30)
     seen = activity.updated_at

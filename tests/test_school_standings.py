@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker import points, ranking, school_standings
+from tracker import ranking, school_standings
+from tracker.ledger import points
 from tracker.models import AccountStatus, Membership, Role, User
 from tracker.periods import standard_period
 

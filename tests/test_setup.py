@@ -85,7 +85,7 @@ def test_upgrading_fills_the_school_and_branch_totals_from_the_member_totals(app
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import func, select
 
-    from tracker import points, totals
+    from tracker.ledger import points, totals
     from tracker.models import BranchTotal, SchoolTotal
 
     now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)

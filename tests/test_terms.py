@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker import points, ranking, terms, totals
+from tracker import ranking
 from tracker.errors import InvalidInput
+from tracker.ledger import points, terms, totals
 from tracker.models import MemberTotal
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)

@@ -16,11 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import audit, notify, points
+from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.event_codes import code_matches
 from tracker.event_planning import ensure_manager
+from tracker.ledger import points
 from tracker.models import (
     ATTENDED,
     AccountStatus,

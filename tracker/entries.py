@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import audit, pairings, points, uploads
+from tracker import audit, pairings, uploads
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.ledger import points
 from tracker.models import (
     Activity,
     ActivityMentee,

@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit, notify, points
+from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
+from tracker.ledger import points
 from tracker.models import AccountStatus, Branch, Category, Event, Role, Unit, User, event_branch
 from tracker.models.events import new_event_secret
 from tracker.models.types import TENTH

@@ -14,8 +14,9 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import audit, notify, points
+from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.ledger import points
 from tracker.models import (
     Activity,
     ActivityMentee,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import ranking, statistics
+from tracker.ledger.points import awarded_points
 from tracker.models import Activity, ActivityStatus, Branch, Category, User
 from tracker.periods import Period
-from tracker.points import awarded_points
 
 MAX_EXPORT_ROWS = 100_000
 

@@ -73,8 +73,8 @@ def test_malformed_bodies_are_400(api, member):
 
 def test_me_gives_points_per_period_and_rank_in_branch(api, make, member, branch, clock):
     make.activity(make.member(branch), status=ActivityStatus.PENDING)
-    from tracker import points as points_domain
     from tracker.extensions import db
+    from tracker.ledger import points as points_domain
 
     activity = make.activity(member, quantity=45)
     points_domain.approve_entry(db.session, activity, None, utcnow())

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tracker import terms
 from tracker.clock import utcnow
+from tracker.ledger import terms
 from tracker.models import AdvisorScope, Role
 
 
@@ -16,7 +16,7 @@ from tracker.models import AdvisorScope, Role
 def board(make, branch, member, db, clock):
     """Three branches: ``branch`` (3 members, 3 points, 2 active) and ``near`` (1 member,
     3 points) in one college, ``far`` (2 members, 1 point, 1 active) in another."""
-    from tracker import points as points_domain
+    from tracker.ledger import points as points_domain
 
     near = make.branch(branch.college)
     far = make.branch()

@@ -13,7 +13,7 @@ from tracker.models import Role
 @pytest.fixture
 def scored(make, branch, member, db, clock):
     """member 2 points, a neighbour 1 point, a member of another college's branch 3 points."""
-    from tracker import points as points_domain
+    from tracker.ledger import points as points_domain
 
     neighbour = make.member(branch, name="王五")
     far = make.member(make.branch(), name="赵六")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tracker import totals
+from tracker.ledger import totals
 from tracker.models import ActivityMentee, ActivityStatus, EntryKind, LedgerEntry, MenteeResponse
 
 # Review ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker import totals
+from tracker.ledger import totals
 from tracker.models import AccountStatus, ApiToken
 
 from ..conftest import PASSWORD

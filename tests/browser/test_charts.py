@@ -19,8 +19,8 @@ import pytest
 from flask import send_file
 from playwright.sync_api import expect
 
-from tracker import points
 from tracker.clock import campus_today
+from tracker.ledger import points
 from tracker.models import AdvisorScope, Role
 
 from ..conftest import missing

@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import audit, points, ranking
+from tracker import audit, ranking
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
@@ -15,6 +15,7 @@ from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db, limiter
 from tracker.i18n import current_locale_name
+from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
 from tracker.people import tokens
 from tracker.people.accounts import find_user

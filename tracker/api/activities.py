@@ -9,7 +9,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from tracker import entries, points, uploads
+from tracker import entries, uploads
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest, NotFound
@@ -30,6 +30,7 @@ from tracker.clock import campus_today, utcnow
 from tracker.entries import EntryInput
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
+from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Category, User
 from tracker.people.access import can_read_records, readable_branch_ids
 from tracker.settings import setting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker import pairings, points
+from tracker import pairings
 from tracker.api import serialize
 from tracker.api.activities import activity_body, readable_activity_or_404
 from tracker.api.blueprint import api, caller
@@ -27,6 +27,7 @@ from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
+from tracker.ledger import points
 from tracker.models import Activity, Category, Role, User
 from tracker.people.access import can_read_records
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from tracker import totals
 from tracker.extensions import db
+from tracker.ledger import totals
 
 
 @click.command("check-ledger")

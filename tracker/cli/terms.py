@@ -7,9 +7,9 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from tracker import terms as term_rules
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.ledger import terms as term_rules
 
 
 def _day(ctx, param, value: str) -> date:

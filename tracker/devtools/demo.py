@@ -16,9 +16,10 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import points, terms, uploads
+from tracker import uploads
 from tracker.devtools import demo_groups
 from tracker.devtools.demo_groups import DISPUTE_REASONS
+from tracker.ledger import points, terms
 from tracker.models import (
     AccountStatus,
     Activity,

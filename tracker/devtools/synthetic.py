@@ -18,8 +18,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from tracker import terms, totals
 from tracker.devtools.demo import GIVEN, SURNAMES
+from tracker.ledger import terms, totals
 from tracker.models import (
     Activity,
     ActivityStatus,

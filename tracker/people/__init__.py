@@ -1,1 +1,2 @@
-"""People: accounts, organisation, passwords, tokens, personal data, and who may do what (``access``)."""
+"""People: accounts, organisation, passwords, tokens, personal data and ``access``,
+the one module that decides who may see or do what."""

@@ -22,11 +22,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import entries, points, uploads
+from tracker import entries, uploads
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.i18n import format_points
+from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
 from tracker.people.access import can_read_activity
 from tracker.settings import setting

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import categories
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
+from tracker.ledger import categories
+from tracker.ledger.points import rule_for
 from tracker.models import Category, Unit
-from tracker.points import rule_for
 from tracker.web.admin.forms import NewCategoryForm, RuleForm
 from tracker.web.admin.views import apply, bp, get_or_404
 from tracker.web.forms import ConfirmForm, show_errors

@@ -9,8 +9,8 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import terms
 from tracker.extensions import db
+from tracker.ledger import terms
 from tracker.models import Term
 from tracker.web.admin.forms import TermForm
 from tracker.web.admin.views import apply, bp, get_or_404

@@ -4,7 +4,7 @@ from wtforms import DecimalField, HiddenField, IntegerField, SelectField, Submit
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from tracker.points import MAX_REASON_LENGTH
+from tracker.ledger.points import MAX_REASON_LENGTH
 
 
 class AdjustForm(FlaskForm):

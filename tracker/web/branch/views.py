@@ -8,11 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import points, ranking
+from tracker import ranking
 from tracker.clock import campus_today
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.i18n import category_name
+from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
 from tracker.people import accounts
 from tracker.periods import standard_period

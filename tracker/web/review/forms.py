@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from tracker.points import MAX_REASON_LENGTH
+from tracker.ledger.points import MAX_REASON_LENGTH
 
 
 class ReasonForm(FlaskForm):

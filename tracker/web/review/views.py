@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import points
 from tracker.clock import utcnow
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.i18n import points_phrase
+from tracker.ledger import points
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.web.forms import ConfirmForm
 from tracker.web.review.forms import ReasonForm

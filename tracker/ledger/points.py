@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tracker import audit, notify, totals
+from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.ledger import totals
 from tracker.models import (
     Activity,
     ActivityStatus,

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit, totals
+from tracker import audit
 from tracker.errors import InvalidInput
+from tracker.ledger import totals
 from tracker.models import Term, User
 from tracker.periods import Period
 

@@ -1,0 +1,1 @@
+"""The ledger: categories and their rule versions, terms, points booked and the totals kept from them."""
