@@ -186,18 +186,18 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
 
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from tracker import entries
+    from tracker.activities import lifecycle
     from tracker.errors import Conflict
     from tracker.ledger import points
 
     activity = make.activity(member, quantity=30)
     seen = activity.updated_at
     clock.shift(5)
-    entries.update_entry(
+    lifecycle.update_entry(
         db.session,
         member,
         activity,
-        entries.EntryInput(
+        lifecycle.EntryInput(
             occurred_on=TODAY,
             quantity=Decimal(300),
             title="改成五小时",

@@ -17,7 +17,8 @@ from flask_babel import gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tracker import entries, event_planning
+from tracker import event_planning
+from tracker.activities import lifecycle
 from tracker.clock import campus_now, campus_today
 from tracker.i18n import STATUS_LABELS
 from tracker.models import AccountStatus, Activity, ActivityStatus, LedgerEntry, User
@@ -249,8 +250,8 @@ class _SecondCopyValidatesLate:
         self.arrived = 0
         self.both_looked = threading.Event()
         self.first_done = threading.Event()
-        self.check_entry = entries.check_entry
-        self.submit_entry = entries.submit_entry
+        self.check_entry = lifecycle.check_entry
+        self.submit_entry = lifecycle.submit_entry
         monkeypatch.setattr(entries, "check_entry", self._check_entry)
         monkeypatch.setattr(entries, "submit_entry", self._submit_entry)
 

@@ -9,7 +9,8 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from tracker import entries, uploads
+from tracker.activities import evidence, lifecycle
+from tracker.activities.lifecycle import EntryInput
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest, NotFound
@@ -27,7 +28,6 @@ from tracker.api.schemas import (
 from tracker.api.spec import Param
 from tracker.api.validation import form_body, json_body, query_args
 from tracker.clock import campus_today, utcnow
-from tracker.entries import EntryInput
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.ledger import points
@@ -60,20 +60,20 @@ def _settings() -> dict[str, Any]:
     }
 
 
-def _files() -> list[uploads.PreparedFile]:
+def _files() -> list[evidence.PreparedFile]:
     limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
     files = [f for f in request.files.getlist("evidence") if f]
-    if len(files) > uploads.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
+    if len(files) > evidence.MAX_FILES:
+        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
     # A NUL in a file name would reach the database, which cannot store it.
     return [
-        uploads.prepare_evidence((f.filename or "").replace("\x00", ""), f.read(limit + 1), limit)
+        evidence.prepare_evidence((f.filename or "").replace("\x00", ""), f.read(limit + 1), limit)
         for f in files
     ]
 
 
 def _mentee_numbers(ids: list[int]) -> list[str]:
-    """Student numbers for mentee ids; entries.check_entry applies the rules to them."""
+    """Student numbers for mentee ids; lifecycle.check_entry applies the rules to them."""
     found = dict(db.session.execute(select(User.id, User.student_no).where(User.id.in_(ids))).all())
     missing = [i for i in ids if i not in found]
     if missing:
@@ -138,7 +138,7 @@ def create_activity():
         data, files = json_body(op), []
     category = active_category(data["category"])
     try:
-        activity = entries.submit_entry(
+        activity = lifecycle.submit_entry(
             db.session,
             caller(),
             category,
@@ -147,7 +147,7 @@ def create_activity():
             submission_key=data.get("submission_key"),
             **_settings(),
         )
-    except entries.DuplicateSubmission as duplicate:
+    except lifecycle.DuplicateSubmission as duplicate:
         return activity_body(db.session.get(Activity, duplicate.activity_id)), 200
     location = url_for(".get_activity", activity_id=activity.id)
     return activity_body(activity), 201, {"Location": location}
@@ -232,7 +232,7 @@ def get_activity(activity_id: int):
 def update_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
     data = json_body(api.operation_for("api.update_activity"))
-    entries.update_entry(
+    lifecycle.update_entry(
         db.session,
         caller(),
         activity,
@@ -254,7 +254,7 @@ def update_activity(activity_id: int):
 )
 def withdraw_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
-    entries.withdraw_entry(db.session, caller(), activity, utcnow())
+    lifecycle.withdraw_entry(db.session, caller(), activity, utcnow())
     return activity_body(activity)
 
 
@@ -275,7 +275,7 @@ def add_evidence(activity_id: int):
     files = _files()
     if not files:
         raise InvalidInput({"evidence": _l("Choose at least one file.")})
-    entries.update_entry(
+    lifecycle.update_entry(
         db.session,
         caller(),
         activity,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from tracker import pairings
+from tracker.activities import tutoring
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import NotFound
@@ -89,7 +89,7 @@ def list_pairings():
 )
 def create_pairing():
     data = json_body(api.operation_for("api.create_pairing"))
-    pairing = pairings.request_pairing(db.session, caller(), data["student_no"], utcnow())
+    pairing = tutoring.request_pairing(db.session, caller(), data["student_no"], utcnow())
     db.session.commit()
     return serialize.pairing(pairing), 201
 
@@ -104,7 +104,7 @@ def create_pairing():
 )
 def accept_pairing(pairing_id: int):
     pairing = own_pairing_or_404(pairing_id)
-    pairings.accept_pairing(db.session, caller(), pairing, utcnow())
+    tutoring.accept_pairing(db.session, caller(), pairing, utcnow())
     db.session.commit()
     return serialize.pairing(pairing)
 
@@ -119,6 +119,6 @@ def accept_pairing(pairing_id: int):
 )
 def decline_pairing(pairing_id: int):
     pairing = own_pairing_or_404(pairing_id)
-    pairings.decline_pairing(db.session, caller(), pairing)
+    tutoring.decline_pairing(db.session, caller(), pairing)
     db.session.commit()
     return "", 204

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker import pairings
+from tracker.activities import tutoring
 from tracker.api import serialize
 from tracker.api.activities import activity_body, readable_activity_or_404
 from tracker.api.blueprint import api, caller
@@ -127,7 +127,7 @@ NAMED_SESSION = obj(
 def named_sessions():
     args = query_args(api.operation_for("api.named_sessions"))
     found = db.paginate(
-        pairings.places_naming(caller(), open_only=args["open"] == "true"),
+        tutoring.places_naming(caller(), open_only=args["open"] == "true"),
         page=args["page"],
         per_page=args["per_page"],
         error_out=False,
@@ -171,9 +171,9 @@ def confirm_session(activity_id: int):
         raise NotFound()
     data = json_body(api.operation_for("api.confirm_session"))
     if data["decision"] == "confirm":
-        pairings.confirm_session(db.session, user, activity, utcnow())
+        tutoring.confirm_session(db.session, user, activity, utcnow())
     else:
-        pairings.dispute_session(db.session, user, activity, data.get("reason"), utcnow())
+        tutoring.dispute_session(db.session, user, activity, data.get("reason"), utcnow())
     db.session.commit()
     db.session.refresh(link)
     return {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.activities.lifecycle import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.api.blueprint import api
 from tracker.api.spec import Param
-from tracker.entries import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.ledger.points import MAX_REASON_LENGTH
 from tracker.models import ActivityStatus, MenteeResponse, Role, Stage, Unit
 from tracker.people.tokens import MAX_NAME

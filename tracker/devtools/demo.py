@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import uploads
+from tracker.activities import evidence
 from tracker.devtools import demo_groups
 from tracker.devtools.demo_groups import DISPUTE_REASONS
 from tracker.ledger import points, terms
@@ -140,14 +140,14 @@ def demo_logins(session: Session) -> DemoLogins | None:
     )
 
 
-def _photo(rng: random.Random, label: str) -> uploads.PreparedFile:
+def _photo(rng: random.Random, label: str) -> evidence.PreparedFile:
     image = Image.new("RGB", (480, 320), (rng.randint(120, 200), 40, 40))
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 200, 460, 300), fill=(240, 220, 180))
     draw.text((30, 230), label, fill=(80, 20, 20))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
-    return uploads.PreparedFile(out.getvalue(), "image/jpeg", "jpg", f"{label}.jpg")
+    return evidence.PreparedFile(out.getvalue(), "image/jpeg", "jpg", f"{label}.jpg")
 
 
 def demo_terms(today: date) -> list[tuple[str, date, date]]:
@@ -303,7 +303,7 @@ class _Seeder:
         self.session.add(activity)
         self.session.flush()
         if key == "red_site":
-            stored = uploads.store(self.upload_folder, _photo(rng, "red site"))
+            stored = evidence.store(self.upload_folder, _photo(rng, "red site"))
             self.session.add(
                 Evidence(
                     activity_id=activity.id,

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tracker import attendance, event_planning, pairings
+from tracker import attendance, event_planning
+from tracker.activities import tutoring
 from tracker.event_codes import code_for
 from tracker.models import (
     Activity,
@@ -100,7 +101,7 @@ def seed_tutoring_requests(seeder, groups) -> None:
     (_branch, members), (_other, others) = groups[0], groups[1]
     demo_member = next(m for m in members if m.role == Role.MEMBER)
     asker = next(m for m in others if m.role == Role.MEMBER)
-    pairings.request_pairing(seeder.session, asker, demo_member.student_no, seeder.now)
+    tutoring.request_pairing(seeder.session, asker, demo_member.student_no, seeder.now)
     mentor = next(m for m in members if m.role == Role.MEMBER and m.id != demo_member.id)
     seeder.session.add(
         Pairing(
@@ -140,4 +141,4 @@ def seed_tutoring_requests(seeder, groups) -> None:
         )
         seeder.session.add(activity)
         seeder.session.flush()
-        pairings.ask_for_confirmation(seeder.session, activity)
+        tutoring.ask_for_confirmation(seeder.session, activity)

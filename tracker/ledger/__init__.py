@@ -1,1 +1,1 @@
-"""The ledger: categories and their rule versions, terms, points booked and the totals kept from them."""
+"""The ledger: categories and rule versions, terms, the points booked, the totals kept."""

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import entries, uploads
+from tracker.activities import evidence, lifecycle
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
@@ -53,12 +53,12 @@ def _readable_activity_or_404(activity_id: int) -> Activity:
     return activity
 
 
-def _prepared_files() -> list[uploads.PreparedFile]:
+def _prepared_files() -> list[evidence.PreparedFile]:
     limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
     files = [f for f in request.files.getlist("evidence") if f and f.filename]
-    if len(files) > uploads.MAX_FILES:
-        raise InvalidInput({"evidence": _("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
-    return [uploads.prepare_evidence(f.filename, f.read(limit + 1), limit) for f in files]
+    if len(files) > evidence.MAX_FILES:
+        raise InvalidInput({"evidence": _("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
+    return [evidence.prepare_evidence(f.filename, f.read(limit + 1), limit) for f in files]
 
 
 def _settings() -> dict:
@@ -92,7 +92,7 @@ def new(key: str):
     form = entry_form_for(category, occurred_on=campus_today())
     if form.validate_on_submit():
         try:
-            activity = entries.submit_entry(
+            activity = lifecycle.submit_entry(
                 db.session,
                 current_user,
                 category,
@@ -104,7 +104,7 @@ def new(key: str):
         except InvalidInput as error:
             db.session.rollback()
             show_errors(form, error)
-        except entries.DuplicateSubmission as duplicate:
+        except lifecycle.DuplicateSubmission as duplicate:
             flash(_("This entry was already submitted once; it was not booked twice."), "info")
             return redirect(
                 url_for(".detail", activity_id=duplicate.activity_id)
@@ -205,7 +205,7 @@ def edit(activity_id: int):
     form.remove_evidence.choices = [SelectChoice(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
-            entries.update_entry(
+            lifecycle.update_entry(
                 db.session,
                 current_user,
                 activity,
@@ -233,7 +233,7 @@ def edit(activity_id: int):
 @login_required
 def withdraw(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
-    entries.withdraw_entry(db.session, current_user, activity, utcnow())
+    lifecycle.withdraw_entry(db.session, current_user, activity, utcnow())
     flash(_("The entry was withdrawn."), "info")
     return redirect(url_for(".mine"))
 

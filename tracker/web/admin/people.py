@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import uploads
+from tracker.activities import evidence
 from tracker.clock import campus_today, utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
@@ -271,6 +271,6 @@ def anonymise_user(user_id: int):
         db.session.rollback()
         flash(str(error.message), "danger")
     else:
-        uploads.remove(current_app.config["UPLOAD_FOLDER"], files)
+        evidence.remove(current_app.config["UPLOAD_FOLDER"], files)
         flash(_("The member was anonymised; their points stay in the ledger."), "success")
     return redirect(url_for(".user", user_id=user.id))

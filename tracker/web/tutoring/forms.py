@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from tracker.pairings import MAX_REASON
+from tracker.activities.tutoring import MAX_REASON
 
 
 class MenteeForm(FlaskForm):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tracker import pairings
+from tracker.activities import tutoring
 from tracker.clock import utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
@@ -29,8 +29,8 @@ def _page(form: MenteeForm | None = None):
         "tutoring/index.html",
         as_mentor=as_mentor,
         as_mentee=as_mentee,
-        waiting=pairings.sessions_naming(db.session, current_user, waiting=True),
-        answered=pairings.sessions_naming(db.session, current_user, waiting=False),
+        waiting=tutoring.sessions_naming(db.session, current_user, waiting=True),
+        answered=tutoring.sessions_naming(db.session, current_user, waiting=False),
         mentee_form=form or MenteeForm(),
         dispute_form=DisputeForm(),
         button=ButtonForm(),
@@ -51,7 +51,7 @@ def add_mentee():
     form = MenteeForm()
     if form.validate_on_submit():
         try:
-            pairings.request_pairing(db.session, current_user, form.student_no.data, utcnow())
+            tutoring.request_pairing(db.session, current_user, form.student_no.data, utcnow())
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()
@@ -73,7 +73,7 @@ def _my_request_or_404(pairing_id: int) -> Pairing:
 @login_required
 def accept(pairing_id: int):
     pairing = _my_request_or_404(pairing_id)
-    pairings.accept_pairing(db.session, current_user, pairing, utcnow())
+    tutoring.accept_pairing(db.session, current_user, pairing, utcnow())
     db.session.commit()
     flash(_("%(name)s is now your mentor.", name=pairing.mentor.name), "success")
     return redirect(url_for(".index"))
@@ -83,7 +83,7 @@ def accept(pairing_id: int):
 @login_required
 def decline(pairing_id: int):
     pairing = _my_request_or_404(pairing_id)
-    pairings.decline_pairing(db.session, current_user, pairing)
+    tutoring.decline_pairing(db.session, current_user, pairing)
     db.session.commit()
     flash(_("Declined."), "info")
     return redirect(url_for(".index"))
@@ -115,7 +115,7 @@ def confirm(activity_id: int):
     if not ButtonForm().validate():
         abort(400)
     try:
-        approved = pairings.confirm_session(db.session, current_user, activity, utcnow())
+        approved = tutoring.confirm_session(db.session, current_user, activity, utcnow())
         db.session.commit()
     except DomainError as error:
         return _refused(error)
@@ -132,7 +132,7 @@ def dispute(activity_id: int):
     try:
         if not form.validate_on_submit():
             raise InvalidInput({"reason": _("Please give a reason.")})
-        pairings.dispute_session(db.session, current_user, activity, form.reason.data, utcnow())
+        tutoring.dispute_session(db.session, current_user, activity, form.reason.data, utcnow())
         db.session.commit()
     except DomainError as error:
         return _refused(error)

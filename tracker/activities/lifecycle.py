@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import audit, pairings, uploads
+from tracker import audit
+from tracker.activities import evidence, tutoring
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.ledger import points
@@ -187,7 +188,7 @@ def _check_mentees(
         errors["mentees"] = _l("At most %(n)d mentees in one session.", n=MAX_MENTEES)
         return []
     mentees = []
-    paired = pairings.accepted_mentee_ids(session, member.id)
+    paired = tutoring.accepted_mentee_ids(session, member.id)
     for number in numbers:
         mentee = find_user(session, number)
         if mentee is None or not mentee.is_active:
@@ -230,22 +231,22 @@ def _check_evidence(
     category: Category,
     rule: PointRule,
     activity: Activity | None,
-    files: list[uploads.PreparedFile],
+    files: list[evidence.PreparedFile],
 ) -> None:
     existing = len(activity.evidence) if activity else 0
     if rule.evidence_required and existing + len(files) == 0:
         raise InvalidInput({"evidence": _l("This category needs a photo or a PDF as evidence.")})
-    if existing + len(files) > uploads.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=uploads.MAX_FILES)})
+    if existing + len(files) > evidence.MAX_FILES:
+        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
 
 
 def _attach(
-    session: Session, activity: Activity, files: list[uploads.PreparedFile], folder: str
+    session: Session, activity: Activity, files: list[evidence.PreparedFile], folder: str
 ) -> list[str]:
     written = []
     try:
         for prepared in files:
-            stored_name = uploads.store(folder, prepared)
+            stored_name = evidence.store(folder, prepared)
             written.append(stored_name)
             activity.evidence.append(
                 Evidence(
@@ -257,7 +258,7 @@ def _attach(
             )
         session.flush()
     except Exception:
-        uploads.remove(folder, written)
+        evidence.remove(folder, written)
         raise
     return written
 
@@ -276,7 +277,7 @@ def submit_entry(
     category: Category,
     data: EntryInput,
     *,
-    files: list[uploads.PreparedFile],
+    files: list[evidence.PreparedFile],
     submission_key: str | None,
     today: date,
     now: datetime,
@@ -328,14 +329,14 @@ def submit_entry(
         branch_id=activity.branch_id,
         target=activity,
     )
-    pairings.ask_for_confirmation(session, activity)
+    tutoring.ask_for_confirmation(session, activity)
     if checked.rule.auto_approve and not category.needs_mentees:
         points.approve_entry(session, activity, None, now)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        uploads.remove(upload_folder, written)
+        evidence.remove(upload_folder, written)
         raise DuplicateSubmission(_find_by_key(session, member, submission_key)) from None
     return activity
 
@@ -363,7 +364,7 @@ def update_entry(
     activity: Activity,
     data: EntryInput,
     *,
-    files: list[uploads.PreparedFile],
+    files: list[evidence.PreparedFile],
     remove_ids: list[int],
     today: date,
     now: datetime,
@@ -398,7 +399,7 @@ def update_entry(
         link.response, link.reason, link.responded_at = MenteeResponse.PENDING, None, None
     written = _attach(session, activity, files, upload_folder)
     session.flush()
-    pairings.ask_for_confirmation(session, activity)
+    tutoring.ask_for_confirmation(session, activity)
     audit.record(
         session,
         "activity.resubmitted" if resubmitted else "activity.edited",
@@ -411,9 +412,9 @@ def update_entry(
         session.commit()
     except Exception:
         session.rollback()
-        uploads.remove(upload_folder, written)
+        evidence.remove(upload_folder, written)
         raise
-    uploads.remove(upload_folder, [e.stored_name for e in removed])
+    evidence.remove(upload_folder, [e.stored_name for e in removed])
     return activity
 
 
