@@ -252,8 +252,8 @@ class _SecondCopyValidatesLate:
         self.first_done = threading.Event()
         self.check_entry = lifecycle.check_entry
         self.submit_entry = lifecycle.submit_entry
-        monkeypatch.setattr(entries, "check_entry", self._check_entry)
-        monkeypatch.setattr(entries, "submit_entry", self._submit_entry)
+        monkeypatch.setattr(lifecycle, "check_entry", self._check_entry)
+        monkeypatch.setattr(lifecycle, "submit_entry", self._submit_entry)
 
     def _check_entry(self, *args, **kwargs):
         with self.lock:

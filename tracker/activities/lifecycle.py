@@ -385,8 +385,8 @@ def update_entry(
         ignore_id=activity.id,
     )
     removed = [e for e in activity.evidence if e.id in set(remove_ids)]
-    for evidence in removed:
-        activity.evidence.remove(evidence)
+    for item in removed:
+        activity.evidence.remove(item)
     _check_evidence(category, checked.rule, activity, files)
     resubmitted = activity.status == ActivityStatus.REJECTED
     _apply(activity, category, data, checked)

@@ -238,9 +238,9 @@ def withdraw(activity_id: int):
     return redirect(url_for(".mine"))
 
 
-@bp.get("/evidence/<int:evidence_id>")
+@bp.get("/evidence/<int:evidence_id>", endpoint="evidence")
 @login_required
-def evidence(evidence_id: int):
+def evidence_file(evidence_id: int):
     item = db.session.get(Evidence, evidence_id)
     if item is None:
         abort(404)
