@@ -10,8 +10,8 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_codes, event_planning
-from tracker.event_planning import EventInput
+from tracker.events import attendance, codes, planning, rates
+from tracker.events.planning import EventInput
 from tracker.ledger import totals
 from tracker.models import (
     Activity,
@@ -39,7 +39,7 @@ def new_event(db, make, committee, *, start=timedelta(minutes=30), **overrides) 
         "ends_at": FROZEN_NOW + start + timedelta(minutes=90),
         **overrides,
     }
-    event = event_planning.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
+    event = planning.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
     db.session.commit()
     return event
 
@@ -65,7 +65,7 @@ def member(make, branch):
 
 
 def code_now(event: Event) -> str:
-    return event_codes.code_for(event, datetime.now(FROZEN_NOW.tzinfo))
+    return codes.code_for(event, datetime.now(FROZEN_NOW.tzinfo))
 
 
 def check_in(client, event, code):
@@ -327,16 +327,14 @@ def test_attendance_rates_per_member_and_branch(clock, db, make, committee, memb
     attendance.close_event(db.session, committee, optional, now)  # nobody came: no effect
     db.session.commit()
     day = date(2026, 11, 25)
-    rates = attendance_rates.attendance_rates(
-        db.session, committee.branch_id, day, day + timedelta(1)
-    )
-    assert (rates[member.id].attended, rates[member.id].expected) == (2, 2)
-    assert (rates[committee.id].attended, rates[committee.id].expected) == (1, 2)
-    assert (rates[on_leave.id].attended, rates[on_leave.id].expected) == (0, 1)
-    assert rates[committee.id].rate == Decimal("0.5")
-    branch = attendance_rates.branch_rate(db.session, committee.branch_id, day, day + timedelta(1))
+    by_member = rates.attendance_rates(db.session, committee.branch_id, day, day + timedelta(1))
+    assert (by_member[member.id].attended, by_member[member.id].expected) == (2, 2)
+    assert (by_member[committee.id].attended, by_member[committee.id].expected) == (1, 2)
+    assert (by_member[on_leave.id].attended, by_member[on_leave.id].expected) == (0, 1)
+    assert by_member[committee.id].rate == Decimal("0.5")
+    branch = rates.branch_rate(db.session, committee.branch_id, day, day + timedelta(1))
     assert (branch.attended, branch.expected) == (3, 5)
-    nothing = attendance_rates.attendance_rates(
+    nothing = rates.attendance_rates(
         db.session, committee.branch_id, day + timedelta(1), day + timedelta(2)
     )
     assert nothing[member.id].rate is None

@@ -12,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tracker import attendance, attendance_rates, event_planning, ranking
+from tracker import ranking
 from tracker.devtools import demo
-from tracker.event_planning import EventInput
+from tracker.events import attendance, planning, rates
+from tracker.events.planning import EventInput
 from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
 from tracker.periods import standard_period
@@ -31,7 +32,7 @@ def new_event(db, make, committee, *, start=timedelta(days=1), **overrides) -> E
         "ends_at": FROZEN_NOW + start + timedelta(minutes=90),
         **overrides,
     }
-    event = event_planning.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
+    event = planning.create_event(db.session, committee, EventInput(**values), FROZEN_NOW)
     db.session.commit()
     return event
 
@@ -82,12 +83,12 @@ def held_events(db, make, clock):
 def test_branch_rates_agree_with_the_per_member_rates(db, make, clock):
     a, b = held_events(db, make, clock)
     period = standard_period("month", date(2026, 11, 25))
-    rates = attendance_rates.branch_rates(db.session, period, ranking.Scope("school"))
-    assert rates == {a.id: attendance_rates.branch_rate(db.session, a.id, period.start, period.end)}
-    assert (rates[a.id].attended, rates[a.id].expected) == (1, 2)
-    assert b.id not in rates  # only an optional event: no rate at all
+    by_branch = rates.branch_rates(db.session, period, ranking.Scope("school"))
+    assert by_branch == {a.id: rates.branch_rate(db.session, a.id, period.start, period.end)}
+    assert (by_branch[a.id].attended, by_branch[a.id].expected) == (1, 2)
+    assert b.id not in by_branch  # only an optional event: no rate at all
     december = standard_period("month", date(2026, 12, 1))
-    assert attendance_rates.branch_rates(db.session, december, ranking.Scope("school")) == {}
+    assert rates.branch_rates(db.session, december, ranking.Scope("school")) == {}
 
 
 def test_branch_leaderboard_shows_and_sorts_by_attendance(db, make, login, clock):

@@ -20,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from tracker import attendance_rates, school_standings
+from tracker import school_standings
 from tracker.errors import InvalidInput
+from tracker.events import rates
 from tracker.models import (
     Branch,
     BranchCategoryTotal,
@@ -438,12 +439,12 @@ def _branch_standings(period: Period, scope: Scope, category_id: int | None, sor
         raise InvalidInput({"sort": _l("Unknown order.")})
     per_branch = _per_branch(period, scope, category_id).subquery()
     members = _members_during(period, scope).subquery()
-    rates = attendance_rates.branch_rates_query(period, scope).subquery()
+    attendance = rates.branch_rates_query(period, scope).subquery()
     points = func.coalesce(per_branch.c.points, 0)
     headcount = func.coalesce(members.c.members, 0)
     active = func.coalesce(per_branch.c.active, 0)
-    attended = func.coalesce(rates.c.attended, 0)
-    expected = func.coalesce(rates.c.expected, 0)
+    attended = func.coalesce(attendance.c.attended, 0)
+    expected = func.coalesce(attendance.c.expected, 0)
     metric = {
         "total": cast(points, Float),
         "per_capita": cast(points, Float) / func.nullif(headcount, 0),
@@ -471,7 +472,7 @@ def _branch_standings(period: Period, scope: Scope, category_id: int | None, sor
         .join(College, College.id == Branch.college_id)
         .outerjoin(per_branch, per_branch.c.branch_id == Branch.id)
         .outerjoin(members, members.c.branch_id == Branch.id)
-        .outerjoin(rates, rates.c.branch_id == Branch.id)
+        .outerjoin(attendance, attendance.c.branch_id == Branch.id)
         .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
     )
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker import event_codes
+from tracker.events import codes
 from tracker.models import Activity, Attendance, AttendanceStatus, Event, LedgerEntry, Role
 
 from ..conftest import FROZEN_NOW
@@ -40,7 +40,7 @@ def event(api, committee, clock):
 
 
 def code_of(db, event_id: int) -> str:
-    return event_codes.code_for(db.session.get(Event, event_id), FROZEN_NOW)
+    return codes.code_for(db.session.get(Event, event_id), FROZEN_NOW)
 
 
 def test_committee_creates_an_event_and_sees_its_code(api, committee, member, clock, db):

@@ -16,10 +16,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tracker import event_planning
 from tracker.api.views import api
 from tracker.clock import utcnow
-from tracker.event_planning import EventInput
+from tracker.events import planning
+from tracker.events.planning import EventInput
 from tracker.people import tokens
 
 # Examples per operation: enough to reach each operation's refusals and
@@ -43,7 +43,7 @@ def seeded_token(app, db, make):
         starts_at=now - timedelta(minutes=10),
         ends_at=now + timedelta(hours=1),
     )
-    event_planning.create_event(db.session, committee, event, now)
+    planning.create_event(db.session, committee, event, now)
     issued = tokens.issue_token(db.session, committee, name="fuzz", now=utcnow(), lifetime_days=1)
     db.session.commit()
     return issued.token

@@ -17,9 +17,9 @@ from flask_babel import gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tracker import event_planning
 from tracker.activities import lifecycle
 from tracker.clock import campus_now, campus_today
+from tracker.events import planning
 from tracker.i18n import STATUS_LABELS
 from tracker.models import AccountStatus, Activity, ActivityStatus, LedgerEntry, User
 
@@ -418,10 +418,10 @@ def test_member_checks_in_with_the_short_code_and_committee_closes_the_event(
     member = make.member(branch, name="张小红")
     committee = make.committee(branch, name="赵支委")
     started = datetime.now(UTC) - timedelta(minutes=1)
-    event = event_planning.create_event(
+    event = planning.create_event(
         db.session,
         committee,
-        event_planning.EventInput(
+        planning.EventInput(
             title="主题党日：重温入党誓词",
             category=make.category("meeting"),
             place="校史馆",

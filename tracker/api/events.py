@@ -12,7 +12,6 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker import attendance, event_codes, event_planning
 from tracker.api import serialize
 from tracker.api.activities import active_category
 from tracker.api.blueprint import api, caller
@@ -22,6 +21,7 @@ from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import utcnow
 from tracker.errors import Forbidden, InvalidInput
+from tracker.events import attendance, codes, planning
 from tracker.extensions import db
 from tracker.models import Attendance, AttendanceStatus, Event, Role, User
 
@@ -65,9 +65,9 @@ ATTENDANCE = api.schema(
 TIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"}
 NEW_EVENT = obj(
     ["title", "category", "starts_at", "ends_at"],
-    title={"type": "string", "minLength": 1, "maxLength": event_planning.MAX_TITLE},
+    title={"type": "string", "minLength": 1, "maxLength": planning.MAX_TITLE},
     category={"type": "string", "minLength": 1, "maxLength": 32, "description": "Category key"},
-    place={"type": "string", "maxLength": event_planning.MAX_PLACE},
+    place={"type": "string", "maxLength": planning.MAX_PLACE},
     starts_at=TIME,
     ends_at=TIME,
     opens_before={
@@ -85,11 +85,11 @@ NEW_EVENT = obj(
     points={
         "type": ["number", "null"],
         "minimum": 0,
-        "maximum": int(event_planning.MAX_POINTS),
+        "maximum": int(planning.MAX_POINTS),
         "multipleOf": 0.1,
         "description": "Per attendance; left out, the category's rule decides",
     },
-    capacity={"type": ["integer", "null"], "minimum": 1, "maximum": event_planning.MAX_CAPACITY},
+    capacity={"type": ["integer", "null"], "minimum": 1, "maximum": planning.MAX_CAPACITY},
     mandatory={"type": "boolean"},
     rotating={"type": "boolean", "description": "A new code every minute"},
     branch_id={**ID, "description": "Admins: the branch the event is for"},
@@ -138,7 +138,7 @@ MANAGERS_ONLY = "Only the committee of one of the event's branches, or an admin.
 def visible_event_or_404(event_id: int) -> Event:
     """An event of a branch the caller sees; any other id answers 404, so nothing leaks."""
     event = db.session.get(Event, event_id)
-    if event is None or not event_planning.can_see(db.session, caller(), event):
+    if event is None or not planning.can_see(db.session, caller(), event):
         raise NotFound()
     return event
 
@@ -148,8 +148,8 @@ def event_body(event: Event, mine: Attendance | None = None, *, look_up: bool = 
     if look_up:
         mine = attendance.attendance_of(db.session, event, user.id)
     code = None
-    if event.closed_at is None and event_planning.can_manage(user, event):
-        code = event_codes.code_for(event, utcnow())
+    if event.closed_at is None and planning.can_manage(user, event):
+        code = codes.code_for(event, utcnow())
     return serialize.event(event, mine, code)
 
 
@@ -167,7 +167,7 @@ def event_body(event: Event, mine: Attendance | None = None, *, look_up: bool = 
 def list_events():
     args = query_args(api.operation_for("api.list_events"))
     user, now = caller(), utcnow()
-    query = event_planning.events_for_branches(event_planning.visible_branch_ids(db.session, user))
+    query = planning.events_for_branches(planning.visible_branch_ids(db.session, user))
     if args.get("when") == "upcoming":
         query = query.where(Event.ends_at >= now, Event.closed_at.is_(None))
         query = query.order_by(Event.starts_at, Event.id)
@@ -191,7 +191,7 @@ def list_events():
     return serialize.page(items, args["page"], args["per_page"], found.total or 0)
 
 
-def _event_input(data: dict[str, Any]) -> event_planning.EventInput:
+def _event_input(data: dict[str, Any]) -> planning.EventInput:
     branch_ids = set(data.get("branch_ids", []))
     if "branch_id" in data:
         branch_ids.add(data["branch_id"])
@@ -204,7 +204,7 @@ def _event_input(data: dict[str, Any]) -> event_planning.EventInput:
         for name in ("opens_before", "closes_after", "points", "capacity", "mandatory", "rotating")
         if name in data
     }
-    return event_planning.EventInput(
+    return planning.EventInput(
         title=data["title"],
         category=active_category(data["category"]),
         place=data.get("place", ""),
@@ -229,7 +229,7 @@ def _event_input(data: dict[str, Any]) -> event_planning.EventInput:
 )
 def create_event():
     data = json_body(api.operation_for("api.create_event"))
-    event = event_planning.create_event(db.session, caller(), _event_input(data), utcnow())
+    event = planning.create_event(db.session, caller(), _event_input(data), utcnow())
     db.session.commit()
     location = url_for(".get_event", event_id=event.id)
     return event_body(event), 201, {"Location": location}
@@ -305,7 +305,7 @@ def check_in_by_code():
 )
 def rotate_code(event_id: int):
     event = visible_event_or_404(event_id)
-    event_planning.rotate_code(db.session, caller(), event)
+    planning.rotate_code(db.session, caller(), event)
     db.session.commit()
     return event_body(event)
 
@@ -371,7 +371,7 @@ def _approve_leave(event: Event, member: User, now) -> bool:
 def mark_attendance(event_id: int):
     event = visible_event_or_404(event_id)
     user = caller()
-    event_planning.ensure_manager(user, event)  # before the body: a member learns 403, not 422
+    planning.ensure_manager(user, event)  # before the body: a member learns 403, not 422
     data = json_body(api.operation_for("api.mark_attendance"))
     members, now, items = _members_of(event, data["member_ids"]), utcnow(), []
     for member in members:

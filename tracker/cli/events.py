@@ -7,8 +7,8 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
-from tracker import event_planning
 from tracker.clock import utcnow
+from tracker.events import planning
 from tracker.extensions import db
 
 
@@ -23,6 +23,6 @@ from tracker.extensions import db
 @with_appcontext
 def notify_upcoming(within: int) -> None:
     """Notify the members of each event that starts soon (once per event)."""
-    told = event_planning.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
+    told = planning.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
     db.session.commit()
     click.echo(f"Reminded the members of {told} event(s).")

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tracker import attendance, event_planning
 from tracker.activities import tutoring
-from tracker.event_codes import code_for
+from tracker.events import attendance, planning
+from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
     ActivityMentee,
@@ -61,7 +61,7 @@ def seed_events(seeder, groups) -> None:
 
 
 def _event(seeder, organiser, category, title, place, mandatory, starts, created) -> Event:
-    data = event_planning.EventInput(
+    data = planning.EventInput(
         title=title,
         category=category,
         place=place,
@@ -70,7 +70,7 @@ def _event(seeder, organiser, category, title, place, mandatory, starts, created
         mandatory=mandatory,
         rotating=not mandatory,
     )
-    return event_planning.create_event(seeder.session, organiser, data, created)
+    return planning.create_event(seeder.session, organiser, data, created)
 
 
 def _attend(seeder, event: Event, members, committee, starts: datetime) -> None:

@@ -19,8 +19,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker import event_planning, ranking
+from tracker import ranking
 from tracker.clock import campus_today, utcnow
+from tracker.events import planning
 from tracker.extensions import db
 from tracker.models import Role
 from tracker.settings import setting
@@ -54,7 +55,7 @@ def home():
         board=board,
         pending_reviews=pending_reviews,
         registrations=registrations,
-        upcoming_events=event_planning.upcoming_events(
+        upcoming_events=planning.upcoming_events(
             db.session, current_user.branch_id, utcnow(), limit=3
         )
         if current_user.branch_id
@@ -94,7 +95,7 @@ def committee():
         "dashboards/committee.html",
         board=board,
         filters=filters,
-        upcoming_events=event_planning.upcoming_events(db.session, filters.branch.id, utcnow()),
+        upcoming_events=planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
     )
 

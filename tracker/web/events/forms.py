@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from tracker.attendance import MAX_REASON
-from tracker.event_planning import MAX_PLACE, MAX_TITLE
+from tracker.events.attendance import MAX_REASON
+from tracker.events.planning import MAX_PLACE, MAX_TITLE
 
 
 class EventForm(FlaskForm):

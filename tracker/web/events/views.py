@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from tracker import attendance, event_codes, event_planning
 from tracker.clock import campus_today, campus_zone, utcnow
 from tracker.errors import DomainError, InvalidInput
+from tracker.events import attendance, codes, planning
 from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.models import Attendance, AttendanceStatus, Branch, Category, Event, Role, User
@@ -28,14 +28,14 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 def _event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    if event is None or not event_planning.can_see(db.session, current_user, event):
+    if event is None or not planning.can_see(db.session, current_user, event):
         abort(404)
     return event
 
 
 def _managed_event_or_404(event_id: int) -> Event:
     event = _event_or_404(event_id)
-    if not event_planning.can_manage(current_user, event):
+    if not planning.can_manage(current_user, event):
         abort(403)
     return event
 
@@ -43,7 +43,7 @@ def _managed_event_or_404(event_id: int) -> Event:
 def checkin_url(event: Event, now: datetime) -> str:
     """What the QR code holds: the event's check-in page with the current code."""
     return url_for(
-        "events.checkin", event_id=event.id, code=event_codes.code_for(event, now), _external=True
+        "events.checkin", event_id=event.id, code=codes.code_for(event, now), _external=True
     )
 
 
@@ -56,9 +56,7 @@ def qr_svg(url: str) -> Markup:
 @login_required
 def index():
     now = utcnow()
-    query = event_planning.events_for_branches(
-        event_planning.visible_branch_ids(db.session, current_user)
-    )
+    query = planning.events_for_branches(planning.visible_branch_ids(db.session, current_user))
     upcoming = db.session.scalars(
         query.where(Event.ends_at >= now, Event.closed_at.is_(None)).order_by(Event.starts_at)
     ).all()
@@ -75,11 +73,11 @@ def index():
     )
 
 
-def _event_input(form: EventForm) -> event_planning.EventInput:
+def _event_input(form: EventForm) -> planning.EventInput:
     zone = campus_zone()
     starts = datetime.combine(form.day.data, form.start.data, zone)
     ends = datetime.combine(form.day.data, form.end.data, zone)
-    return event_planning.EventInput(
+    return planning.EventInput(
         title=form.title.data,
         category=db.session.get(Category, form.category_id.data),
         place=form.place.data or "",
@@ -116,9 +114,7 @@ def new():
         del form.branch_ids
     if form.validate_on_submit():
         try:
-            event = event_planning.create_event(
-                db.session, current_user, _event_input(form), utcnow()
-            )
+            event = planning.create_event(db.session, current_user, _event_input(form), utcnow())
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()
@@ -134,7 +130,7 @@ def new():
 def detail(event_id: int):
     event = _event_or_404(event_id)
     mine = attendance.attendance_of(db.session, event, current_user.id)
-    managing = event_planning.can_manage(current_user, event)
+    managing = planning.can_manage(current_user, event)
     records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
     return render_template(
         "events/detail.html",
@@ -161,7 +157,7 @@ def code(event_id: int):
     return render_template(
         "events/code.html",
         event=event,
-        code=event_codes.code_for(event, now),
+        code=codes.code_for(event, now),
         url=url,
         qr=qr_svg(url),
         refresh=refresh,
@@ -288,7 +284,7 @@ def rotate(event_id: int):
     event = _managed_event_or_404(event_id)
     if not ButtonForm().validate():
         abort(400)
-    event_planning.rotate_code(db.session, current_user, event)
+    planning.rotate_code(db.session, current_user, event)
     db.session.commit()
     flash(_("A new code was made; the old one no longer works."), "success")
     return redirect(url_for(".code", event_id=event.id))

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
-from tracker.event_codes import code_matches
-from tracker.event_planning import ensure_manager
+from tracker.events.codes import code_matches
+from tracker.events.planning import ensure_manager
 from tracker.ledger import points
 from tracker.models import (
     ATTENDED,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from tracker.clock import campus_zone, to_campus
-from tracker.event_planning import events_for_branches
+from tracker.events.planning import events_for_branches
 from tracker.models import ATTENDED, Attendance, AttendanceStatus, Event, Membership, event_branch
 
 if TYPE_CHECKING:

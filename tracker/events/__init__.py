@@ -1,0 +1,1 @@
+"""Events: planning them, their check-in codes, attendance and attendance rates."""
