@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker import ranking
 from tracker.ledger.points import approve_entry
 from tracker.models import (
     AccountStatus,
@@ -24,6 +23,8 @@ from tracker.models import (
     User,
 )
 from tracker.periods import standard_period
+from tracker.ranking.members import member_leaderboard
+from tracker.ranking.source import Scope
 
 from .conftest import PASSWORD
 
@@ -120,7 +121,7 @@ def test_archived_branch_keeps_history_and_leaves_current_rankings(db, make, log
     ledger = db.session.scalars(select(LedgerEntry)).one()
     assert ledger.branch_id == old.id
     everything = standard_period("all", date(2026, 11, 25))
-    board = ranking.member_leaderboard(db.session, everything, ranking.Scope("branch", old.id))
+    board = member_leaderboard(db.session, everything, Scope("branch", old.id))
     assert [row.user_id for row in board.rows] == [member.id]  # history is still there
     page = login(member).get("/leaderboard/").text
     assert old.name not in page  # but not offered as a current ranking
@@ -314,9 +315,7 @@ def test_moving_a_member_keeps_history_with_the_old_branch(db, make, as_admin, c
     ]
     assert db.session.scalars(select(LedgerEntry)).one().branch_id == old.id
     month = standard_period("month", date(2026, 11, 25))
-    board = ranking.member_leaderboard(
-        db.session, month, ranking.Scope("branch", old.id), viewer_id=member.id
-    )
+    board = member_leaderboard(db.session, month, Scope("branch", old.id), viewer_id=member.id)
     assert board.me.points == Decimal(2)
     assert "user.moved" in actions(db)
 

@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from tracker import ranking
 from tracker.clock import campus_today
+from tracker.ledger.terms import current_term
 from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, Term, User
+from tracker.ranking.branches import branch_leaderboard
+from tracker.ranking.source import Scope
 
 
 @pytest.fixture
@@ -169,7 +171,7 @@ def _demo_has_group_activities(db):
 
 def _demo_terms_show_points(db):
     today = campus_today()
-    current = ranking.current_term(db.session, today)
+    current = current_term(db.session, today)
     assert current is not None and db.session.query(Term).count() == 2
-    board = ranking.branch_leaderboard(db.session, current, ranking.Scope("school"))
+    board = branch_leaderboard(db.session, current, Scope("school"))
     assert sum(b.points for b in board) > 0

@@ -12,13 +12,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tracker import ranking
 from tracker.devtools import demo
 from tracker.events import attendance, planning, rates
 from tracker.events.planning import EventInput
 from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
 from tracker.periods import standard_period
+from tracker.ranking.branches import branch_leaderboard
+from tracker.ranking.members import member_points
+from tracker.ranking.source import Scope
 
 from .conftest import FROZEN_NOW
 
@@ -83,12 +85,12 @@ def held_events(db, make, clock):
 def test_branch_rates_agree_with_the_per_member_rates(db, make, clock):
     a, b = held_events(db, make, clock)
     period = standard_period("month", date(2026, 11, 25))
-    by_branch = rates.branch_rates(db.session, period, ranking.Scope("school"))
+    by_branch = rates.branch_rates(db.session, period, Scope("school"))
     assert by_branch == {a.id: rates.branch_rate(db.session, a.id, period.start, period.end)}
     assert (by_branch[a.id].attended, by_branch[a.id].expected) == (1, 2)
     assert b.id not in by_branch  # only an optional event: no rate at all
     december = standard_period("month", date(2026, 12, 1))
-    assert rates.branch_rates(db.session, december, ranking.Scope("school")) == {}
+    assert rates.branch_rates(db.session, december, Scope("school")) == {}
 
 
 def test_branch_leaderboard_shows_and_sorts_by_attendance(db, make, login, clock):
@@ -101,10 +103,10 @@ def test_branch_leaderboard_shows_and_sorts_by_attendance(db, make, login, clock
     page = client.get("/leaderboard/branches?period=month&scope=school&sort=attendance")
     rows = page.get_data(as_text=True).split("<tbody>")[1].split("</tr>")
     assert "甲支部" in rows[0] and "乙支部" in rows[1]  # no rate sorts last, not as 0%
-    standings = ranking.branch_leaderboard(
+    standings = branch_leaderboard(
         db.session,
         standard_period("month", date(2026, 11, 25)),
-        ranking.Scope("school"),
+        Scope("school"),
         sort="attendance",
     )
     assert [(s.branch_id, s.attendance) for s in standings] == [(a.id, Decimal(50)), (b.id, None)]
@@ -166,7 +168,7 @@ def test_admin_adds_and_changes_terms_and_term_totals_follow(db, make, admin_cli
     assert response.status_code == 302
     term = db.session.scalars(select(Term)).one()
     period = terms.term_period(term)
-    assert ranking.member_points(db.session, member.id, period) == Decimal(4)
+    assert member_points(db.session, member.id, period) == Decimal(4)
     response = admin_client.post(
         f"/admin/terms/{term.id}", data=term_form("2026秋季学期", "2026-09-01", "2026-11-20")
     )
@@ -174,7 +176,7 @@ def test_admin_adds_and_changes_terms_and_term_totals_follow(db, make, admin_cli
     db.session.refresh(term)
     assert term.last_day == date(2026, 11, 20)
     period = terms.term_period(term)
-    assert ranking.member_points(db.session, member.id, period) == Decimal(0)
+    assert member_points(db.session, member.id, period) == Decimal(0)
     assert "2026秋季学期" in admin_client.get("/admin/terms").get_data(as_text=True)
     audited = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.like("term.%")).order_by(AuditEvent.id)

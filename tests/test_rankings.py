@@ -3,9 +3,12 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tracker import ranking, statistics
 from tracker.ledger import points
 from tracker.periods import custom_period, standard_period
+from tracker.ranking import statistics
+from tracker.ranking.branches import branch_leaderboard
+from tracker.ranking.members import mask_name, member_leaderboard, member_points
+from tracker.ranking.source import Scope
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
@@ -22,10 +25,10 @@ def test_ties_share_a_rank(db, make):
     a, b, c, d = (make.member(branch, name=n) for n in ("甲", "乙", "丙", "丁"))
     for member, hours in ((a, 3), (b, 2), (c, 2), (d, 1)):
         award(db, member, reviewer, hours, make=make)
-    board = ranking.member_leaderboard(
+    board = member_leaderboard(
         db.session,
         standard_period("month", date(2026, 11, 25)),
-        ranking.Scope("branch", branch.id),
+        Scope("branch", branch.id),
         viewer_id=d.id,
     )
     ranks = {row.name: row.rank for row in board.rows}
@@ -42,13 +45,13 @@ def test_standard_and_custom_periods_agree(db, make):
     award(db, member, reviewer, Decimal("1.5"), day=date(2026, 11, 24), make=make)
     month = standard_period("month", date(2026, 11, 25))
     custom = custom_period(date(2026, 11, 1), date(2026, 11, 30))
-    scope = ranking.Scope("branch", branch.id)
+    scope = Scope("branch", branch.id)
     for period in (month, custom):
-        board = ranking.member_leaderboard(db.session, period, scope, viewer_id=member.id)
+        board = member_leaderboard(db.session, period, scope, viewer_id=member.id)
         assert board.me.points == Decimal(7) and board.me.entries == 2
-    assert ranking.member_points(db.session, member.id, month) == Decimal(7)
+    assert member_points(db.session, member.id, month) == Decimal(7)
     week = standard_period("week", date(2026, 11, 25))
-    assert ranking.member_points(db.session, member.id, week) == Decimal(3)
+    assert member_points(db.session, member.id, week) == Decimal(3)
 
 
 def test_points_stay_with_the_branch_they_were_earned_in(db, make):
@@ -64,14 +67,10 @@ def test_points_stay_with_the_branch_they_were_earned_in(db, make):
     db.session.commit()
     award(db, member, make.committee(new), 1, day=date(2026, 11, 24), make=make)
     month = standard_period("month", date(2026, 11, 25))
-    in_old = ranking.member_leaderboard(
-        db.session, month, ranking.Scope("branch", old.id), viewer_id=member.id
-    )
-    in_new = ranking.member_leaderboard(
-        db.session, month, ranking.Scope("branch", new.id), viewer_id=member.id
-    )
+    in_old = member_leaderboard(db.session, month, Scope("branch", old.id), viewer_id=member.id)
+    in_new = member_leaderboard(db.session, month, Scope("branch", new.id), viewer_id=member.id)
     assert in_old.me.points == Decimal(4) and in_new.me.points == Decimal(2)
-    assert ranking.member_points(db.session, member.id, month) == Decimal(6)
+    assert member_points(db.session, member.id, month) == Decimal(6)
 
 
 def test_names_are_masked_for_members_unless_the_setting_allows(db, make, login, app):
@@ -86,9 +85,9 @@ def test_names_are_masked_for_members_unless_the_setting_allows(db, make, login,
 
 
 def test_mask_name():
-    assert ranking.mask_name("张三丰") == "张*丰"
-    assert ranking.mask_name("张三") == "张*"
-    assert ranking.mask_name("欧阳娜娜") == "欧**娜"
+    assert mask_name("张三丰") == "张*丰"
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧**娜"
 
 
 def test_sunday_late_evening_in_shanghai_is_still_that_week(db, make, login):
@@ -134,10 +133,10 @@ def test_viewer_row_is_shown_with_neighbours_when_off_the_page(db, make, login):
     people = [make.member(branch, name=f"成员{n:02d}") for n in range(6)]
     for hours, member in zip(range(6, 0, -1), people, strict=True):
         award(db, member, reviewer, hours, make=make)
-    board = ranking.member_leaderboard(
+    board = member_leaderboard(
         db.session,
         standard_period("month", date(2026, 11, 25)),
-        ranking.Scope("branch", branch.id),
+        Scope("branch", branch.id),
         per_page=2,
         viewer_id=people[3].id,
     )
@@ -168,7 +167,7 @@ def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
     db.session.commit()
     award(db, mover, reviewer_a, 3, day=date(2026, 11, 24), make=make)  # 6 points in grew
     month = standard_period("month", date(2026, 11, 25))
-    rows = ranking.branch_leaderboard(db.session, month, ranking.Scope("college", college.id))
+    rows = branch_leaderboard(db.session, month, Scope("college", college.id))
     by_id = {r.branch_id: r for r in rows}
     assert archived.id not in by_id
     # grew: reviewer, quiet and the mover (who joined mid-month) = 3 members, 6 points.
@@ -180,20 +179,15 @@ def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
     assert (by_id[steady.id].points, by_id[steady.id].members) == (Decimal(4), 2)
     assert by_id[steady.id].per_capita == Decimal(2) and by_id[steady.id].participation == 50
     assert [r.branch_id for r in rows] == [grew.id, steady.id]
-    by_share = ranking.branch_leaderboard(
-        db.session, month, ranking.Scope("college", college.id), sort="participation"
+    by_share = branch_leaderboard(
+        db.session, month, Scope("college", college.id), sort="participation"
     )
     assert [r.branch_id for r in by_share] == [steady.id, grew.id]
-    tie = ranking.branch_leaderboard(
-        db.session, month, ranking.Scope("college", college.id), sort="per_capita"
-    )
+    tie = branch_leaderboard(db.session, month, Scope("college", college.id), sort="per_capita")
     assert [r.rank for r in tie] == [1, 1]
     before = custom_period(date(2025, 8, 1), date(2025, 8, 31))  # before anyone joined
     assert {
-        r.members
-        for r in ranking.branch_leaderboard(
-            db.session, before, ranking.Scope("college", college.id)
-        )
+        r.members for r in branch_leaderboard(db.session, before, Scope("college", college.id))
     } == {0}
     assert quiet.id  # a member without entries counts as a member, not a participant
 
@@ -207,12 +201,12 @@ def test_a_member_who_became_an_advisor_counts_for_the_days_they_were_a_member(d
     promoted = make.member(branch, joined_on=date(2026, 9, 1))
     organisation.set_role(db.session, promoted, Role.ADVISOR, None, date(2026, 11, 20))
     db.session.commit()
-    scope = ranking.Scope("branch", branch.id)
+    scope = Scope("branch", branch.id)
     november = standard_period("month", date(2026, 11, 25))
-    [row] = ranking.branch_leaderboard(db.session, november, scope)
+    [row] = branch_leaderboard(db.session, november, scope)
     assert row.members == 2
     december = standard_period("month", date(2026, 12, 1))
-    [row] = ranking.branch_leaderboard(db.session, december, scope)
+    [row] = branch_leaderboard(db.session, december, scope)
     assert row.members == 1
 
 
@@ -228,7 +222,7 @@ def test_revoked_entries_do_not_count_as_participation(db, make):
         standard_period("week", date(2026, 11, 25)),
         custom_period(date(2026, 11, 23), date(2026, 11, 25)),
     ):
-        [row] = ranking.branch_leaderboard(db.session, period, ranking.Scope("branch", branch.id))
+        [row] = branch_leaderboard(db.session, period, Scope("branch", branch.id))
         assert row.points == 0 and row.active_members == 0 and row.members == 2
 
 
@@ -239,11 +233,11 @@ def test_participation_follows_approvals_revocations_and_adjustments(db, make):
     reviewer = make.committee(branch)
     member = make.member(branch)
     week = standard_period("week", date(2026, 11, 25))
-    scope = ranking.Scope("branch", branch.id)
+    scope = Scope("branch", branch.id)
     study = make.category("study").id
 
     def active(category_id=None):
-        [row] = ranking.branch_leaderboard(db.session, week, scope, category_id=category_id)
+        [row] = branch_leaderboard(db.session, week, scope, category_id=category_id)
         return row.active_members
 
     first, second = (
@@ -274,12 +268,12 @@ def test_category_filter_and_points_by_category(db, make):
     award(db, member, reviewer, 2, key="volunteer", make=make)
     award(db, member, reviewer, 60, key="study", day=date(2026, 11, 23), make=make)
     study = make.category("study")
-    scope = ranking.Scope("branch", branch.id)
+    scope = Scope("branch", branch.id)
     for period in (
         standard_period("month", date(2026, 11, 25)),
         custom_period(date(2026, 11, 1), date(2026, 11, 30)),
     ):
-        board = ranking.member_leaderboard(
+        board = member_leaderboard(
             db.session, period, scope, category_id=study.id, viewer_id=member.id
         )
         assert board.me.points == Decimal(2) and board.me.entries == 1

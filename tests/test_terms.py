@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker import ranking
 from tracker.errors import InvalidInput
 from tracker.ledger import points, terms, totals
 from tracker.models import MemberTotal
+from tracker.ranking.members import member_points
+from tracker.ranking.source import resolve_period
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 AUTUMN = ("2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))
@@ -59,8 +60,8 @@ def test_a_term_created_after_points_were_earned_counts_them(db, make):
     terms.create_term(db.session, *AUTUMN)
     db.session.commit()
     assert [(r.period_start, r.points) for r in term_rows(db)] == [(AUTUMN[1], Decimal(4))]
-    period = ranking.resolve_period(db.session, "term", date(2026, 11, 25))
-    assert period.name == AUTUMN[0] and ranking.member_points(db.session, member.id, period) == 4
+    period = resolve_period(db.session, "term", date(2026, 11, 25))
+    assert period.name == AUTUMN[0] and member_points(db.session, member.id, period) == 4
     assert totals.differences(db.session) == []
 
 
@@ -101,5 +102,5 @@ def test_term_totals_equal_the_ledger_after_approve_revoke_adjust(db, make):
 
 def test_no_current_term_is_a_clear_refusal(db):
     with pytest.raises(InvalidInput) as refused:
-        ranking.resolve_period(db.session, "term", date(2026, 11, 25))
+        resolve_period(db.session, "term", date(2026, 11, 25))
     assert "term" in refused.value.errors

@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import audit, ranking
+from tracker import audit
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
@@ -20,6 +20,8 @@ from tracker.models import AccountStatus, Category, User
 from tracker.people import tokens
 from tracker.people.accounts import find_user
 from tracker.people.passwords import dummy_verify, verify_password
+from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
+from tracker.ranking.source import Scope
 
 
 def _token_account_key() -> str:
@@ -122,7 +124,7 @@ def revoke_token(token_id: int):
 )
 def me():
     user = caller()
-    summary = ranking.member_summary(db.session, user, campus_today())
+    summary = member_summary(db.session, user, campus_today())
     standing = summary.rank_in_branch
     return {
         "id": user.id,
@@ -142,15 +144,15 @@ def me():
     }
 
 
-def _term_figure(user: User, summary: ranking.MemberSummary) -> dict | None:
+def _term_figure(user: User, summary: MemberSummary) -> dict | None:
     """Points this term and rank in the branch this term; None when no term is current."""
     term = summary.term
     if term is None:
         return None
     rank, size = None, 0
     if user.branch_id:
-        board = ranking.member_leaderboard(
-            db.session, term, ranking.Scope("branch", user.branch_id), per_page=1, viewer_id=user.id
+        board = member_leaderboard(
+            db.session, term, Scope("branch", user.branch_id), per_page=1, viewer_id=user.id
         )
         rank, size = (board.me.rank if board.me else None), board.total
     return {

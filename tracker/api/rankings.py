@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker import ranking, statistics
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest, NotFound
@@ -19,12 +18,16 @@ from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import Branch, Category, Term, User
 from tracker.periods import Period
+from tracker.ranking import members, statistics
+from tracker.ranking.branches import BRANCH_METRICS, BranchStanding, branch_board
+from tracker.ranking.source import PERIOD_KINDS, resolve_period
+from tracker.ranking.standings import Standing
 from tracker.web.filters import display_names, resolve_scope
 
 PERIOD_PARAMS = (
     Param(
         "period",
-        {"type": "string", "enum": list(ranking.PERIOD_KINDS), "default": "month"},
+        {"type": "string", "enum": list(PERIOD_KINDS), "default": "month"},
         "week, month, term (the current one, or term_id), academic year (from 1 September), "
         "all time, or custom (from and to) — the same periods as the leaderboard pages",
     ),
@@ -50,7 +53,7 @@ def _period(args: dict[str, Any]) -> Period:
     if term_id is not None and db.session.get(Term, term_id) is None:
         raise NotFound()
     try:
-        return ranking.resolve_period(
+        return resolve_period(
             db.session,
             kind,
             campus_today(),
@@ -91,7 +94,7 @@ def _scope(user: User, kind: str, scope_id: int | None):
     return scope, readable
 
 
-def _standing(row: ranking.Standing, names: dict[int, str]) -> dict[str, Any]:
+def _standing(row: Standing, names: dict[int, str]) -> dict[str, Any]:
     return {
         "rank": row.rank,
         "member": {"id": row.user_id, "name": names[row.user_id]},
@@ -128,7 +131,7 @@ def member_leaderboard():
     user = caller()
     scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
-    board = ranking.member_leaderboard(
+    board = members.member_leaderboard(
         db.session,
         period,
         scope,
@@ -204,7 +207,7 @@ def branch_stats(branch_id: int):
         Param("category", {"type": "string", "maxLength": 32}, "Only this category's points"),
         Param(
             "metric",
-            {"type": "string", "enum": list(ranking.BRANCH_METRICS), "default": "total"},
+            {"type": "string", "enum": list(BRANCH_METRICS), "default": "total"},
             "Rank by total points, points per member, or participation",
         ),
         *PAGING,
@@ -221,7 +224,7 @@ def branch_leaderboard():
         db.session, user, "college" if college_id else "school", None, college_id
     )
     period = _period(args)
-    board = ranking.branch_board(
+    board = branch_board(
         db.session,
         period,
         scope,
@@ -241,7 +244,7 @@ def branch_leaderboard():
     )
 
 
-def _branch_standing(row: ranking.BranchStanding) -> dict[str, Any]:
+def _branch_standing(row: BranchStanding) -> dict[str, Any]:
     return {
         "rank": row.rank,
         "branch": {"id": row.branch_id, "name": row.branch_name},

@@ -18,7 +18,7 @@ from tracker.models import ATTENDED, Attendance, AttendanceStatus, Event, Member
 
 if TYPE_CHECKING:
     from tracker.periods import Period
-    from tracker.ranking import Scope
+    from tracker.ranking.source import Scope
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,9 @@ def term_on(session: Session, day: date) -> Term | None:
 
 def term_period(term: Term) -> Period:
     return Period("term", term.first_day, term.last_day + timedelta(days=1), term.name)
+
+
+def current_term(session: Session, today: date) -> Period | None:
+    """The period of the term that contains ``today``, or None between terms."""
+    term = term_on(session, today)
+    return term_period(term) if term is not None else None

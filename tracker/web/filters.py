@@ -23,11 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from tracker import ranking
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Branch, Category, College, Role, Term, User
 from tracker.people.access import readable_branch_ids
 from tracker.periods import Period
+from tracker.ranking.branches import BRANCH_METRICS
+from tracker.ranking.members import mask_name
+from tracker.ranking.source import PERIOD_KINDS, Scope, resolve_period
 from tracker.settings import setting
 
 SCOPE_KINDS = ("branch", "college", "school")
@@ -42,7 +44,7 @@ class BadQuery(DomainError):
 @dataclass(frozen=True)
 class Filters:
     period: Period
-    scope: ranking.Scope
+    scope: Scope
     kind: str
     scope_kind: str
     branch: Branch | None
@@ -100,7 +102,7 @@ def display_names(viewer: User, rows, readable) -> dict[int, str]:
     return {
         row.user_id: row.name
         if row.user_id == viewer.id or shows_full_name(viewer, row.branch_id, show_all, readable)
-        else ranking.mask_name(row.name)
+        else mask_name(row.name)
         for row in rows
     }
 
@@ -142,7 +144,7 @@ def resolve_scope(
     scope_kind: str,
     branch_id: int | None,
     college_id: int | None,
-) -> tuple[ranking.Scope, Branch | None, College | None, frozenset[int] | None]:
+) -> tuple[Scope, Branch | None, College | None, frozenset[int] | None]:
     """The leaderboard scope a viewer asks for, narrowed to what they may read.
 
     A branch or college that does not exist or that the viewer may not read is
@@ -161,7 +163,7 @@ def resolve_scope(
             abort(404)
         if readable is not None and branch.id not in readable:
             abort(404)
-        scope = ranking.Scope("branch", branch.id)
+        scope = Scope("branch", branch.id)
     elif scope_kind == "college":
         if college_id is None and viewer.branch_id:
             college_id = session.scalar(
@@ -179,10 +181,10 @@ def resolve_scope(
         if readable is not None and not college_branches & readable:
             abort(404)
         within = None if is_member or readable is None else readable
-        scope = ranking.Scope("college", college.id, within)
+        scope = Scope("college", college.id, within)
     else:
         within = None if is_member or readable is None else readable
-        scope = ranking.Scope("school", None, within)
+        scope = Scope("school", None, within)
     return scope, branch, college, readable
 
 
@@ -198,11 +200,7 @@ def parse_filters(
     kind = args.get("period") or default_period
     scope_kind = args.get("scope") or default_scope
     sort = args.get("sort") or "total"
-    if (
-        kind not in ranking.PERIOD_KINDS
-        or scope_kind not in SCOPE_KINDS
-        or sort not in ranking.BRANCH_METRICS
-    ):
+    if kind not in PERIOD_KINDS or scope_kind not in SCOPE_KINDS or sort not in BRANCH_METRICS:
         abort(400)
     term_id, category_id = _int(args, "term"), _int(args, "category")
     first_day, last_day = _day(args, "from"), _day(args, "to")
@@ -212,7 +210,7 @@ def parse_filters(
     if term_id is not None and session.get(Term, term_id) is None:
         abort(404)
     try:
-        period = ranking.resolve_period(
+        period = resolve_period(
             session, kind, today, term_id=term_id, first_day=first_day, last_day=last_day
         )
     except InvalidInput as error:

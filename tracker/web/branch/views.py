@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import ranking
 from tracker.clock import campus_today
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
@@ -17,6 +16,8 @@ from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
 from tracker.people import accounts
 from tracker.periods import standard_period
+from tracker.ranking.members import member_leaderboard
+from tracker.ranking.source import Scope
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.roles import committee_required
@@ -44,10 +45,10 @@ def _adjust_form() -> AdjustForm:
 
 def _page(adjust_form: AdjustForm | None = None):
     branch = current_user.branch
-    board = ranking.member_leaderboard(
+    board = member_leaderboard(
         db.session,
         standard_period("month", campus_today()),
-        ranking.Scope("branch", branch.id),
+        Scope("branch", branch.id),
         per_page=500,
     )
     pending = db.session.scalars(

@@ -19,13 +19,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker import ranking
 from tracker.clock import campus_today, utcnow
 from tracker.events import planning
 from tracker.extensions import db
 from tracker.models import Role
+from tracker.ranking import dashboards
+from tracker.ranking.members import mask_name
 from tracker.settings import setting
-from tracker.web.dashboards import data
 from tracker.web.filters import filter_choices, parse_filters
 
 bp = Blueprint("dashboards", __name__)
@@ -46,10 +46,10 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.role in (Role.ADVISOR, Role.ADMIN):
         return advisor()
-    board = data.member_dashboard(db.session, current_user, campus_today())
+    board = dashboards.member_dashboard(db.session, current_user, campus_today())
     pending_reviews = registrations = 0
     if current_user.role == Role.COMMITTEE:
-        pending_reviews, registrations = data.committee_waiting(db.session, current_user)
+        pending_reviews, registrations = dashboards.committee_waiting(db.session, current_user)
     return render_template(
         "dashboards/member.html",
         board=board,
@@ -66,7 +66,7 @@ def home():
 @bp.get("/dashboard/member.json")
 @login_required
 def member_json():
-    board = data.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
+    board = dashboards.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
     return jsonify(charts=board.charts(_labels()))
 
 
@@ -76,7 +76,7 @@ def _committee_board(charts_only: bool = False):
     filters = parse_filters(db.session, current_user, request.args, campus_today())
     if filters.branch is None:
         abort(400)
-    board = data.committee_dashboard(
+    board = dashboards.committee_dashboard(
         db.session,
         filters.branch,
         filters.period,
@@ -115,7 +115,7 @@ def _advisor_board(charts_only: bool = False):
     )
     if filters.scope_kind == "branch":
         abort(400)
-    board = data.advisor_dashboard(
+    board = dashboards.advisor_dashboard(
         db.session,
         filters.period,
         filters.scope,
@@ -135,7 +135,7 @@ def advisor():
         board=board,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
-        mask=ranking.mask_name,
+        mask=mask_name,
     )
 
 

@@ -10,11 +10,14 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker import audit, ranking, reports, spreadsheets
+from tracker import audit, spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.i18n import STATUS_LABELS, category_name
 from tracker.models import ActivityStatus, Role
+from tracker.ranking import reports
+from tracker.ranking.branches import branch_leaderboard
+from tracker.ranking.members import member_leaderboard
 from tracker.web.filters import Filters, display_names, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -54,7 +57,7 @@ def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
 @login_required
 def members(fmt: str):
     filters = _filters()
-    board = ranking.member_leaderboard(
+    board = member_leaderboard(
         db.session,
         filters.period,
         filters.scope,
@@ -71,7 +74,7 @@ def members(fmt: str):
 @login_required
 def branches(fmt: str):
     filters = _filters(default_scope="school")
-    standings = ranking.branch_leaderboard(
+    standings = branch_leaderboard(
         db.session,
         filters.period,
         filters.scope,

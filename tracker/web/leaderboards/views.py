@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import ranking
 from tracker.clock import campus_today
 from tracker.extensions import db
+from tracker.ranking.branches import branch_board
+from tracker.ranking.members import member_leaderboard
 from tracker.web.filters import display_names, filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
@@ -32,7 +33,7 @@ def _past_the_end(board, filters):
 @login_required
 def members():
     filters = _filters()
-    board = ranking.member_leaderboard(
+    board = member_leaderboard(
         db.session,
         filters.period,
         filters.scope,
@@ -59,7 +60,7 @@ def members():
 @login_required
 def branches():
     filters = _filters(default_scope="school")
-    board = ranking.branch_board(
+    board = branch_board(
         db.session,
         filters.period,
         filters.scope,

@@ -15,10 +15,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import ranking, statistics
 from tracker.i18n import category_name
+from tracker.ledger.terms import current_term
 from tracker.models import AccountStatus, Activity, ActivityStatus, Branch, Category, User
 from tracker.periods import Period, standard_period
+from tracker.ranking import statistics
+from tracker.ranking.branches import BranchStanding, branch_leaderboard
+from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
+from tracker.ranking.source import Scope
+from tracker.ranking.standings import Leaderboard
 
 TREND_WEEKS = 12
 TOP_MEMBERS = 10
@@ -58,7 +63,7 @@ def _category_names(session: Session) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class MemberDashboard:
-    summary: ranking.MemberSummary | None
+    summary: MemberSummary | None
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
     category_period: Period
@@ -81,9 +86,9 @@ def member_dashboard(
 ) -> MemberDashboard:
     """A member's points this week / month / term, rank in branch, weekly trend,
     points by category (this term, else this academic year) and recent entries."""
-    summary = None if charts_only else ranking.member_summary(session, user, today)
-    everywhere = ranking.Scope("school")
-    period = ranking.current_term(session, today) or standard_period("year", today)
+    summary = None if charts_only else member_summary(session, user, today)
+    everywhere = Scope("school")
+    period = current_term(session, today) or standard_period("year", today)
     recent = []
     if not charts_only:
         recent = session.scalars(
@@ -161,7 +166,7 @@ def committee_dashboard(
         period=period,
         pending=pending or 0,
         trend=statistics.weekly_trend(
-            session, today, ranking.Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
+            session, today, Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
         ),
         roster=roster,
         inactive=statistics.inactive_members(roster, branch.id, today, inactive_days),
@@ -173,10 +178,10 @@ def committee_dashboard(
 @dataclass(frozen=True)
 class AdvisorDashboard:
     period: Period
-    branches: list[ranking.BranchStanding]
+    branches: list[BranchStanding]
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
-    top: ranking.Leaderboard | None
+    top: Leaderboard | None
     names: dict[int, str]
 
     @property
@@ -207,7 +212,7 @@ class AdvisorDashboard:
 def advisor_dashboard(
     session: Session,
     period: Period,
-    scope: ranking.Scope,
+    scope: Scope,
     today: date,
     category_id: int | None = None,
     *,
@@ -215,7 +220,7 @@ def advisor_dashboard(
 ) -> AdvisorDashboard:
     """Branches side by side (total, per-capita, participation), weekly trends of
     the leading branches, the category mix and the top members of the scope."""
-    branches = ranking.branch_leaderboard(session, period, scope, category_id=category_id)
+    branches = branch_leaderboard(session, period, scope, category_id=category_id)
     leading = [b.branch_id for b in branches[:TREND_BRANCHES]]
     return AdvisorDashboard(
         period=period,
@@ -226,7 +231,7 @@ def advisor_dashboard(
         categories=statistics.points_by_category(session, period, scope),
         top=None
         if charts_only
-        else ranking.member_leaderboard(
+        else member_leaderboard(
             session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
         ),
         names=_category_names(session),

@@ -13,10 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import ranking, statistics
 from tracker.ledger.points import awarded_points
 from tracker.models import Activity, ActivityStatus, Branch, Category, User
 from tracker.periods import Period
+from tracker.ranking import statistics
+from tracker.ranking.branches import BranchStanding, branch_leaderboard
+from tracker.ranking.source import Scope
+from tracker.ranking.standings import Standing
 
 MAX_EXPORT_ROWS = 100_000
 
@@ -34,7 +37,7 @@ class ActivityRecord:
 def activity_records(
     session: Session,
     period: Period,
-    scope: ranking.Scope,
+    scope: Scope,
     *,
     category_id: int | None = None,
     status: ActivityStatus | None = None,
@@ -71,7 +74,7 @@ def activity_records(
 
 @dataclass(frozen=True)
 class ReportLine:
-    standing: ranking.Standing
+    standing: Standing
     by_category: dict[int, Decimal]
     last_approved_on: date | None
 
@@ -83,16 +86,14 @@ class BranchReport:
 
     branch: Branch
     period: Period
-    standing: ranking.BranchStanding | None
+    standing: BranchStanding | None
     categories: list[Category]
     lines: list[ReportLine]
 
 
 def branch_report(session: Session, branch: Branch, period: Period) -> BranchReport:
-    scope = ranking.Scope("branch", branch.id)
-    college = ranking.branch_leaderboard(
-        session, period, ranking.Scope("college", branch.college_id)
-    )
+    scope = Scope("branch", branch.id)
+    college = branch_leaderboard(session, period, Scope("college", branch.college_id))
     standing = next((s for s in college if s.branch_id == branch.id), None)
     by_category = statistics.member_category_points(session, period, scope)
     roster = statistics.branch_roster(session, branch.id, period)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, User
 from tracker.periods import Period
-from tracker.standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
+from tracker.ranking.standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
 
 ZERO = Decimal(0)
 

@@ -1,7 +1,7 @@
 """Statistics for dashboards and reports: weekly trends, category mix, rosters.
 
-They sum through ``ranking.points_source`` (stored totals for standard periods,
-the ledger for custom ranges) and take ranks from ``ranking.member_leaderboard``,
+They sum through ``points_source`` (stored totals for standard periods,
+the ledger for custom ranges) and take ranks from ``member_leaderboard``,
 so a number here is always the number the leaderboards show.
 """
 
@@ -14,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import ranking
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -27,6 +26,10 @@ from tracker.models import (
     User,
 )
 from tracker.periods import Period, period_start
+from tracker.ranking.branches import BranchStanding, branch_leaderboard
+from tracker.ranking.members import member_leaderboard
+from tracker.ranking.source import Scope, points_source, tenths
+from tracker.ranking.standings import Standing
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Trend:
 def weekly_trend(
     session: Session,
     today: date,
-    scope: ranking.Scope,
+    scope: Scope,
     *,
     weeks: int = 12,
     user_id: int | None = None,
@@ -86,7 +89,7 @@ def weekly_trend(
     for row in session.execute(query):
         key = row[1] if split else None
         values = series.setdefault(key, [Decimal(0)] * weeks)
-        values[index[row[0]]] = ranking.tenths(row[-1])
+        values[index[row[0]]] = tenths(row[-1])
     return Trend(mondays, series)
 
 
@@ -100,12 +103,10 @@ class CategoryPoints:
 
 
 def points_by_category(
-    session: Session, period: Period, scope: ranking.Scope, *, user_id: int | None = None
+    session: Session, period: Period, scope: Scope, *, user_id: int | None = None
 ) -> list[CategoryPoints]:
     """Points per category in the period (adjustments without a category left out)."""
-    src = ranking.points_source(
-        period, scope, None, per_category=True, per_member=user_id is not None
-    )
+    src = points_source(period, scope, None, per_category=True, per_member=user_id is not None)
     query = (
         select(
             Category.id,
@@ -122,14 +123,13 @@ def points_by_category(
     if user_id is not None:
         query = query.where(src.user_id == user_id)
     return [
-        CategoryPoints(r[0], r[1], r[2], r[3], ranking.tenths(r.points))
-        for r in session.execute(query)
+        CategoryPoints(r[0], r[1], r[2], r[3], tenths(r.points)) for r in session.execute(query)
     ]
 
 
 @dataclass(frozen=True)
 class RosterRow:
-    standing: ranking.Standing
+    standing: Standing
     last_approved_on: date | None
 
     def inactive_since(self, today: date, days: int) -> bool:
@@ -139,9 +139,7 @@ class RosterRow:
 def branch_roster(session: Session, branch_id: int, period: Period) -> list[RosterRow]:
     """Every member of a branch with their points in the period and the day of their
     last approved entry that has not been revoked."""
-    board = ranking.member_leaderboard(
-        session, period, ranking.Scope("branch", branch_id), per_page=100_000
-    )
+    board = member_leaderboard(session, period, Scope("branch", branch_id), per_page=100_000)
     # One index walk per member (user_id, occurred_on), newest first, stopping
     # at the first approved entry; a revoked entry is no longer "approved".
     last_day = (
@@ -173,23 +171,23 @@ def inactive_members(
 
 
 def member_category_points(
-    session: Session, period: Period, scope: ranking.Scope
+    session: Session, period: Period, scope: Scope
 ) -> dict[tuple[int, int], Decimal]:
     """Points per (member, category) earned in the scope during the period."""
-    src = ranking.points_source(period, scope, None, per_category=True)
+    src = points_source(period, scope, None, per_category=True)
     rows = session.execute(
         select(src.user_id, src.category_id, func.sum(src.points))
         .where(*src.where)
         .group_by(src.user_id, src.category_id)
     )
-    return {(user_id, category_id): ranking.tenths(p) for user_id, category_id, p in rows}
+    return {(user_id, category_id): tenths(p) for user_id, category_id, p in rows}
 
 
 @dataclass(frozen=True)
 class BranchStats:
     """A branch's numbers for a period, as the branch leaderboard counts them."""
 
-    standing: ranking.BranchStanding
+    standing: BranchStanding
     entries: int
     pending: int
     # (category id, points, entries) for every category with points or entries.
@@ -197,14 +195,14 @@ class BranchStats:
 
 
 def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStats:
-    """Points, members, per-capita and participation from ``ranking.branch_leaderboard``
+    """Points, members, per-capita and participation from ``branch_leaderboard``
     (so the numbers always agree with it), plus entries per category and the queue."""
-    scope = ranking.Scope("branch", branch.id)
-    found = ranking.branch_leaderboard(session, period, scope)
+    scope = Scope("branch", branch.id)
+    found = branch_leaderboard(session, period, scope)
     standing = (
         found[0]
         if found
-        else ranking.BranchStanding(
+        else BranchStanding(
             rank=0,
             branch_id=branch.id,
             branch_name=branch.name,
@@ -214,9 +212,9 @@ def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStat
             active_members=0,
         )
     )
-    src = ranking.points_source(period, scope, None, per_category=True)
+    src = points_source(period, scope, None, per_category=True)
     by_category = [
-        (category_id, ranking.tenths(points), int(entries or 0))
+        (category_id, tenths(points), int(entries or 0))
         for category_id, points, entries in session.execute(
             select(src.category_id, func.sum(src.points), func.sum(src.entries))
             .where(*src.where)
@@ -225,7 +223,7 @@ def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStat
         )
         if points or entries
     ]
-    whole = ranking.points_source(period, scope, None)
+    whole = points_source(period, scope, None)
     entries = session.scalar(select(func.sum(whole.entries)).where(*whole.where))
     pending = session.scalar(
         select(func.count()).where(

@@ -1,7 +1,7 @@
 """The school-wide leaderboard walked from the points index equals the ranked list.
 
 ``school_standings`` finds a page of the whole school's leaderboard without
-ranking everyone; ``ranking._standings`` ranks everyone in one statement and
+ranking everyone; ``_standings`` ranks everyone in one statement and
 is what every other scope uses. Here both read the same awkward school (ties,
 equal names, members with nothing, with a revoked entry, below zero, who moved
 branch, who left) and must agree on every page and on every viewer's row.
@@ -15,10 +15,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker import ranking, school_standings
 from tracker.ledger import points
 from tracker.models import AccountStatus, Membership, Role, User
 from tracker.periods import standard_period
+from tracker.ranking import school_index
+from tracker.ranking.members import _standings, member_leaderboard
+from tracker.ranking.source import Scope
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
@@ -82,7 +84,7 @@ def school(db, make):
 
 def _reference(db, period, category_id):
     """Every row as the one-statement ranking gives it."""
-    ranked = ranking._standings(period, ranking.Scope("school"), category_id).subquery()
+    ranked = _standings(period, Scope("school"), category_id).subquery()
     rows = db.session.execute(select(ranked).order_by(ranked.c.position)).all()
     return [
         (r.position, r.rank, r.user_id, Decimal(r.points or 0).quantize(Decimal("0.1")))
@@ -103,7 +105,7 @@ def test_every_page_and_every_viewer_match_the_ranked_list(db, make, school, kin
         assert len(expected) > 5
         for per_page in (1, 4, 7, 50):
             for page in range(1, len(expected) // per_page + 3):
-                board = school_standings.leaderboard(
+                board = school_index.leaderboard(
                     db.session, period, category_id, page=page, per_page=per_page, viewer_id=None
                 )
                 first = (page - 1) * per_page
@@ -111,7 +113,7 @@ def test_every_page_and_every_viewer_match_the_ranked_list(db, make, school, kin
                 assert board.total == len(expected)
         listed = {row[2] for row in expected}
         for user_id in db.session.scalars(select(User.id)):
-            board = school_standings.leaderboard(
+            board = school_index.leaderboard(
                 db.session, period, category_id, page=1, per_page=3, viewer_id=user_id
             )
             if user_id not in listed:
@@ -123,8 +125,8 @@ def test_every_page_and_every_viewer_match_the_ranked_list(db, make, school, kin
 
 
 def test_the_school_board_shows_zero_and_negative_totals_in_order(db, school):
-    board = ranking.member_leaderboard(
-        db.session, standard_period("month", TODAY), ranking.Scope("school"), per_page=100
+    board = member_leaderboard(
+        db.session, standard_period("month", TODAY), Scope("school"), per_page=100
     )
     scores = [row.points for row in board.rows]
     assert scores == sorted(scores, reverse=True)
@@ -170,13 +172,13 @@ def test_college_and_advisor_boards_list_whom_the_ledger_says(db, make, school, 
     college, east = school["college"], school["east"]
     scopes = {
         # The mover stays within the college; the member who left earned in the east.
-        ranking.Scope("college", college.id): {school["north"].id, school["south"].id},
+        Scope("college", college.id): {school["north"].id, school["south"].id},
         # An advisor of the east branch: "the whole school" is that branch.
-        ranking.Scope("school", None, frozenset({east.id})): {east.id},
+        Scope("school", None, frozenset({east.id})): {east.id},
     }
     gone = db.session.scalars(select(User.id).filter_by(name="已离开")).one()
     for scope, branch_ids in scopes.items():
-        board = ranking.member_leaderboard(db.session, period, scope, per_page=100)
+        board = member_leaderboard(db.session, period, scope, per_page=100)
         assert _plain(board.rows) == _by_hand(db, period, branch_ids)
         listed = {row.user_id for row in board.rows}
         assert (gone in listed) == (east.id in branch_ids)

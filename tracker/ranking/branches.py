@@ -1,0 +1,225 @@
+"""The branch leaderboard: total points, points per member, participation and attendance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, Select, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.errors import InvalidInput
+from tracker.events import rates
+from tracker.models import (
+    Branch,
+    BranchCategoryTotal,
+    BranchTotal,
+    College,
+    Membership,
+)
+from tracker.periods import Period
+from tracker.ranking.source import Scope, earned_points, tenths
+from tracker.ranking.standings import TENTH, Paged
+
+BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
+
+
+@dataclass(frozen=True)
+class BranchStanding:
+    rank: int
+    branch_id: int
+    branch_name: str
+    college_name: str
+    points: Decimal
+    members: int
+    active_members: int
+    # Expected and actual attendances at closed must-attend events in the period.
+    attended: int = 0
+    expected: int = 0
+    position: int = 0  # in the list, from 1
+
+    @property
+    def attendance(self) -> Decimal | None:
+        """Attendance rate at must-attend events, in percent; None when none were held."""
+        if not self.expected:
+            return None
+        return (Decimal(100) * self.attended / self.expected).quantize(TENTH)
+
+    @property
+    def per_capita(self) -> Decimal:
+        return (self.points / self.members).quantize(TENTH) if self.members else Decimal(0)
+
+    @property
+    def participation(self) -> Decimal:
+        """Share of members with at least one approved entry, in percent."""
+        if not self.members:
+            return Decimal(0)
+        return (Decimal(100) * self.active_members / self.members).quantize(TENTH)
+
+
+def _members_during(period: Period, scope: Scope):
+    """Members per branch during the period, from the dated memberships.
+
+    Everyone whose membership overlaps the period counts, so a member who
+    joined mid-term counts in the branch they joined and in the one they left,
+    and one who has since become an advisor (which ends the membership) counts
+    for the days they were a member. Read from the index alone.
+    """
+    return (
+        select(
+            Membership.branch_id.label("branch_id"),
+            func.count(func.distinct(Membership.user_id)).label("members"),
+        )
+        .where(
+            Membership.start_on < period.end,
+            or_(Membership.end_on.is_(None), Membership.end_on > period.start),
+            scope.branch_filter(Membership.branch_id),
+        )
+        .group_by(Membership.branch_id)
+    )
+
+
+def _per_branch(period: Period, scope: Scope, category_id: int | None):
+    """Points and members with entries per branch: the stored branch totals for
+    standard periods, the members' sums for custom ranges."""
+    if period.is_standard:
+        table = BranchCategoryTotal if category_id else BranchTotal
+        query = select(
+            table.branch_id,
+            table.points.label("points"),
+            table.active_members.label("active"),
+        ).where(
+            table.period_kind == period.kind,
+            table.period_start == period.start,
+            scope.branch_filter(table.branch_id),
+        )
+        return query.where(table.category_id == category_id) if category_id else query
+    earned = earned_points(period, scope, category_id, by_branch=True).subquery()
+    return select(
+        earned.c.branch_id,
+        func.sum(earned.c.points).label("points"),
+        func.sum(case((earned.c.entries > 0, 1), else_=0)).label("active"),
+    ).group_by(earned.c.branch_id)
+
+
+def _branch_standings(period: Period, scope: Scope, category_id: int | None, sort: str) -> Select:
+    """Every unarchived branch of the scope with its numbers, its rank by
+    ``sort`` and its position in the list, as one query."""
+    if sort not in BRANCH_METRICS:
+        raise InvalidInput({"sort": _l("Unknown order.")})
+    per_branch = _per_branch(period, scope, category_id).subquery()
+    members = _members_during(period, scope).subquery()
+    attendance = rates.branch_rates_query(period, scope).subquery()
+    points = func.coalesce(per_branch.c.points, 0)
+    headcount = func.coalesce(members.c.members, 0)
+    active = func.coalesce(per_branch.c.active, 0)
+    attended = func.coalesce(attendance.c.attended, 0)
+    expected = func.coalesce(attendance.c.expected, 0)
+    metric = {
+        "total": cast(points, Float),
+        "per_capita": cast(points, Float) / func.nullif(headcount, 0),
+        "participation": cast(active, Float) / func.nullif(headcount, 0),
+        "attendance": cast(attended, Float) / func.nullif(expected, 0),
+    }[sort]
+    missing = -1 if sort == "attendance" else 0
+    order = func.coalesce(metric, missing).desc()
+    return (
+        select(
+            func.rank().over(order_by=order).label("rank"),
+            func.row_number()
+            .over(order_by=(order, College.name, Branch.name, Branch.id))
+            .label("position"),
+            func.count().over().label("total"),
+            Branch.id,
+            Branch.name,
+            College.name.label("college_name"),
+            points.label("points"),
+            headcount.label("members"),
+            active.label("active"),
+            attended.label("attended"),
+            expected.label("expected"),
+        )
+        .join(College, College.id == Branch.college_id)
+        .outerjoin(per_branch, per_branch.c.branch_id == Branch.id)
+        .outerjoin(members, members.c.branch_id == Branch.id)
+        .outerjoin(attendance, attendance.c.branch_id == Branch.id)
+        .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
+    )
+
+
+def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStanding], int]:
+    """The ranked branches that meet ``conditions``, and how many are ranked in all."""
+    rows = session.execute(select(ranked).where(*conditions).order_by(ranked.c.position)).all()
+    standings = [
+        BranchStanding(
+            rank=r.rank,
+            branch_id=r.id,
+            branch_name=r.name,
+            college_name=r.college_name,
+            points=tenths(r.points),
+            members=int(r.members),
+            active_members=int(r.active),
+            attended=int(r.attended),
+            expected=int(r.expected),
+            position=r.position,
+        )
+        for r in rows
+    ]
+    return standings, rows[0].total if rows else 0
+
+
+def branch_leaderboard(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    sort: str = "total",
+) -> list[BranchStanding]:
+    """Every unarchived branch of the scope: total, per-capita, participation and
+    attendance rate at must-attend events, ranked by ``sort`` (one of BRANCH_METRICS),
+    ties sharing a rank. Sorting by attendance puts branches without must-attend
+    events last: they have no rate, which is not a rate of 0."""
+    ranked = _branch_standings(period, scope, category_id, sort).subquery()
+    return _branch_rows(session, ranked)[0]
+
+
+@dataclass(frozen=True)
+class BranchBoard(Paged):
+    """One page of a branch leaderboard, and the viewer's own branch when it is
+    on another page."""
+
+    rows: list[BranchStanding]
+    page: int
+    per_page: int
+    total: int
+    mine: BranchStanding | None
+
+
+def branch_board(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    sort: str = "total",
+    page: int = 1,
+    per_page: int = 50,
+    my_branch_id: int | None = None,
+) -> BranchBoard:
+    """Page ``page`` of ``branch_leaderboard`` and the viewer's branch: ranked
+    in the database, which hands back only the rows shown."""
+    ranked = _branch_standings(period, scope, category_id, sort).subquery()
+    page = max(page, 1)
+    first = (page - 1) * per_page + 1
+    rows, total = _branch_rows(
+        session,
+        ranked,
+        or_(ranked.c.position.between(first, first + per_page - 1), ranked.c.id == my_branch_id),
+    )
+    if not rows and page > 1:
+        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+    on_page = [r for r in rows if first <= r.position < first + per_page]
+    mine = next((r for r in rows if r.branch_id == my_branch_id and r not in on_page), None)
+    return BranchBoard(on_page, page, per_page, total, mine)

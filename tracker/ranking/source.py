@@ -1,0 +1,190 @@
+"""Where points come from: the scope and period of a question, and the stored totals or
+the ledger that answer it.
+
+Standard periods read the stored per-period totals (one row per member and branch, so the
+cost does not grow with the number of entries); custom ranges sum the ledger through an
+index that covers the query. Every sum in ``ranking`` reads through ``points_source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from tracker.errors import InvalidInput
+from tracker.ledger import terms
+from tracker.models import (
+    Branch,
+    BranchCategoryTotal,
+    BranchTotal,
+    EntryKind,
+    LedgerEntry,
+    MemberCategoryTotal,
+    MemberTotal,
+    Term,
+)
+from tracker.periods import CALENDAR_KINDS, Period, custom_period, standard_period
+from tracker.ranking.standings import TENTH
+
+PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
+
+
+# Longest custom range: a leaderboard over more is an "all time" one.
+MAX_CUSTOM_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a leaderboard looks: one branch, one college, or the whole school.
+
+    ``within`` narrows it to the branches a viewer may read (an advisor's).
+    """
+
+    kind: str  # "branch", "college" or "school"
+    id: int | None = None
+    within: frozenset[int] | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether it is less than the whole school."""
+        return self.kind != "school" or self.within is not None
+
+    def branch_filter(self, column):
+        if self.kind == "branch":
+            condition = column == self.id
+        elif self.kind == "college":
+            condition = column.in_(select(Branch.id).where(Branch.college_id == self.id))
+        else:
+            condition = literal(True)
+        if self.within is not None:
+            condition = and_(condition, column.in_(sorted(self.within)))
+        return condition
+
+
+def resolve_period(
+    session: Session,
+    kind: str,
+    today: date,
+    *,
+    term_id: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Period:
+    """The period a request names: a calendar period containing ``today``, the
+    current term (or the term ``term_id``), or a custom range of days."""
+    if kind in CALENDAR_KINDS:
+        return standard_period(kind, today)
+    if kind == "term":
+        term = session.get(Term, term_id) if term_id is not None else terms.term_on(session, today)
+        if term is None:
+            message = _l("No such term.") if term_id else _l("No term includes today.")
+            raise InvalidInput({"term": message})
+        return terms.term_period(term)
+    if kind == "custom":
+        if first_day is None or last_day is None:
+            raise InvalidInput({"from": _l("Give the first and the last day of the range.")})
+        if last_day < first_day:
+            raise InvalidInput({"to": _l("The range ends before it starts.")})
+        if (last_day - first_day).days > MAX_CUSTOM_DAYS:
+            raise InvalidInput({"to": _l("A custom range covers at most ten years.")})
+        return custom_period(first_day, last_day)
+    raise InvalidInput({"period": _l("Unknown period.")})
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where per-member points for a period come from, as columns and conditions."""
+
+    user_id: object
+    branch_id: object
+    category_id: object
+    points: object
+    entries: object
+    where: tuple
+
+
+def points_source(
+    period: Period,
+    scope: Scope,
+    category_id: int | None,
+    per_category: bool = False,
+    per_member: bool = True,
+):
+    """Where per-member points of the period come from: the stored totals for standard
+    periods, the ledger for custom ranges. Every sum in this module and in
+    ``statistics`` reads through it. Sums that need no member (``per_member``
+    False) read the branch totals of standard periods: a row per branch."""
+    if period.is_standard:
+        categories = category_id or per_category
+        if per_member:
+            table = MemberCategoryTotal if categories else MemberTotal
+        else:
+            table = BranchCategoryTotal if categories else BranchTotal
+        where = [
+            table.period_kind == period.kind,
+            table.period_start == period.start,
+            scope.branch_filter(table.branch_id),
+        ]
+        if category_id:
+            where.append(table.category_id == category_id)
+        return _Source(
+            getattr(table, "user_id", None),
+            table.branch_id,
+            getattr(table, "category_id", None),
+            table.points,
+            table.entries,
+            tuple(where),
+        )
+    entries = case(
+        (LedgerEntry.kind == EntryKind.AWARD, 1),
+        (LedgerEntry.kind == EntryKind.REVERSAL, -1),
+        else_=0,
+    )
+    where = [
+        LedgerEntry.earned_on >= period.start,
+        LedgerEntry.earned_on < period.end,
+        scope.branch_filter(LedgerEntry.branch_id),
+    ]
+    if category_id:
+        where.append(LedgerEntry.category_id == category_id)
+    elif per_category:
+        where.append(LedgerEntry.category_id.is_not(None))
+    return _Source(
+        LedgerEntry.user_id,
+        LedgerEntry.branch_id,
+        LedgerEntry.category_id,
+        LedgerEntry.points,
+        entries,
+        tuple(where),
+    )
+
+
+def earned_points(
+    period: Period, scope: Scope, category_id: int | None, *, by_branch: bool = False
+):
+    """Points and entries per member (and branch) earned in the scope during the period."""
+    src = points_source(period, scope, category_id)
+    keys = [src.user_id.label("user_id")]
+    if by_branch:
+        keys.append(src.branch_id.label("branch_id"))
+    return (
+        select(
+            *keys,
+            func.sum(src.points).label("points"),
+            func.sum(src.entries).label("entries"),
+        )
+        .where(*src.where)
+        .group_by(*keys)
+    )
+
+
+def tenths(value) -> Decimal:
+    """A sum read back from the database: Decimal when typed, raw tenths otherwise."""
+    if isinstance(value, Decimal):
+        return value.quantize(TENTH)
+    return (Decimal(int(value or 0)) / 10).quantize(TENTH)
