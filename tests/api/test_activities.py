@@ -118,6 +118,24 @@ def test_tutoring_session_names_mentees_by_id(api, make, member, branch, clock, 
     assert unknown.status_code == 422 and "mentee_ids" in unknown.json["error"]["fields"]
 
 
+def test_a_named_mentee_reads_the_session_through_the_api_as_on_the_web(
+    api, make, member, branch, clock, db, login
+):
+    """One rule (access.can_read_activity) for both doors: the API used to answer 404."""
+    from tracker.models import Pairing, PairingStatus
+
+    mentee = make.member(make.branch())
+    stranger = make.member(make.branch())
+    db.session.add(Pairing(mentor_id=member.id, mentee_id=mentee.id, status=PairingStatus.ACCEPTED))
+    db.session.commit()
+    body = {**STUDY, "category": "tutoring", "mentee_ids": [mentee.id], "title": "辅导高数"}
+    session_id = api(member)("POST", "/activities", json=body).json["id"]
+    assert api(mentee)("GET", f"/activities/{session_id}").status_code == 200
+    assert login(mentee).get(f"/activities/{session_id}").status_code == 200
+    assert api(stranger)("GET", f"/activities/{session_id}").status_code == 404
+    assert login(stranger).get(f"/activities/{session_id}").status_code == 404
+
+
 def test_advisors_and_admins_cannot_log(api, make, clock):
     advisor = make.user(Role.ADVISOR)
     assert api(advisor)("POST", "/activities", json=STUDY).status_code == 403

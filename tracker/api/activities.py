@@ -32,16 +32,15 @@ from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Category, User
-from tracker.people.access import can_read_records, readable_branch_ids
+from tracker.people import access
+from tracker.people.access import readable_branch_ids
 from tracker.settings import setting
 
 
 def readable_activity_or_404(activity_id: int) -> Activity:
-    """An entry the caller may see; any other id answers 404, so nothing leaks."""
+    """An activity the caller may see (``access.can_read_activity``); any other id is 404."""
     activity = db.session.get(Activity, activity_id)
-    if activity is None or not can_read_records(
-        db.session, caller(), activity.user_id, activity.branch_id
-    ):
+    if activity is None or not access.can_read_activity(db.session, caller(), activity):
         raise NotFound()
     return activity
 

@@ -23,7 +23,8 @@ from tracker.clock import utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.events import attendance, codes, planning
 from tracker.extensions import db
-from tracker.models import Attendance, AttendanceStatus, Event, Role, User
+from tracker.models import Attendance, AttendanceStatus, Event, User
+from tracker.people import access
 
 EVENT = api.schema(
     "Event",
@@ -148,7 +149,7 @@ def event_body(event: Event, mine: Attendance | None = None, *, look_up: bool = 
     if look_up:
         mine = attendance.attendance_of(db.session, event, user.id)
     code = None
-    if event.closed_at is None and planning.can_manage(user, event):
+    if event.closed_at is None and access.may_manage_event(user, event):
         code = codes.code_for(event, utcnow())
     return serialize.event(event, mine, code)
 
@@ -167,7 +168,7 @@ def event_body(event: Event, mine: Attendance | None = None, *, look_up: bool = 
 def list_events():
     args = query_args(api.operation_for("api.list_events"))
     user, now = caller(), utcnow()
-    query = planning.events_for_branches(planning.visible_branch_ids(db.session, user))
+    query = planning.events_for_branches(access.event_branch_ids(db.session, user))
     if args.get("when") == "upcoming":
         query = query.where(Event.ends_at >= now, Event.closed_at.is_(None))
         query = query.order_by(Event.starts_at, Event.id)
@@ -195,7 +196,7 @@ def _event_input(data: dict[str, Any]) -> planning.EventInput:
     branch_ids = set(data.get("branch_ids", []))
     if "branch_id" in data:
         branch_ids.add(data["branch_id"])
-    if branch_ids and caller().role != Role.ADMIN:
+    if branch_ids and not access.may_choose_event_branches(caller()):
         # Refused, not ignored: a committee's events are for its own branch.
         field = "branch_id" if "branch_id" in data else "branch_ids"
         raise InvalidInput({field: _l("This field cannot be set.")})

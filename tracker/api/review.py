@@ -28,7 +28,8 @@ from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
 from tracker.ledger import points
-from tracker.models import Activity, Category, Role, User
+from tracker.models import Activity, Category, User
+from tracker.people import access
 from tracker.people.access import can_read_records
 
 REVIEW_NOTE = (
@@ -196,7 +197,7 @@ def confirm_session(activity_id: int):
 )
 def create_adjustment():
     user = caller()
-    if user.role != Role.COMMITTEE:
+    if not access.sits_on_a_committee(user):
         raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
     data = json_body(api.operation_for("api.create_adjustment"))
     member = db.session.get(User, data["member_id"])

@@ -9,9 +9,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.clock import campus_today, utcnow
-from tracker.csvfiles import csv_bytes
 from tracker.extensions import db
 from tracker.people import importing
+from tracker.spreadsheets import to_csv
 
 
 def activation_link(token: str) -> str:
@@ -20,7 +20,7 @@ def activation_link(token: str) -> str:
 
 def write_links(path: Path, report: importing.ImportReport) -> None:
     path.write_bytes(
-        csv_bytes(
+        to_csv(
             ["student_no", "name", "activation_link"],
             ([user.student_no, user.name, activation_link(token)] for user, token in report.links),
         )

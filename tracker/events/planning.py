@@ -18,10 +18,10 @@ from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
 from tracker.ledger import points
-from tracker.models import AccountStatus, Branch, Category, Event, Role, Unit, User, event_branch
+from tracker.models import AccountStatus, Branch, Category, Event, Unit, User, event_branch
 from tracker.models.events import new_event_secret
 from tracker.models.types import TENTH
-from tracker.people.access import readable_branch_ids
+from tracker.people import access
 
 MAX_TITLE = 120
 
@@ -51,17 +51,8 @@ class EventInput:
     branch_ids: list[int] | None = None
 
 
-def can_manage(user: User, event: Event) -> bool:
-    """The committee of one of the event's branches, or an admin."""
-    if not user.is_active:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.COMMITTEE and user.branch_id in event.branch_ids
-
-
 def ensure_manager(user: User, event: Event) -> None:
-    if not can_manage(user, event):
+    if not access.may_manage_event(user, event):
         raise Forbidden(_l("Only the committee of the event's branch can do this."))
 
 
@@ -105,7 +96,7 @@ def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[l
         0 <= data.points <= MAX_POINTS and data.points == data.points.quantize(TENTH)
     ):
         errors["points"] = _l("Between 0 and %(max)s, with at most one decimal.", max=MAX_POINTS)
-    if organiser.role == Role.ADMIN:
+    if access.may_choose_event_branches(organiser):
         wanted = set(data.branch_ids or [])
         branches = list(
             session.scalars(
@@ -114,7 +105,7 @@ def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[l
         )
         if not wanted or len(branches) != len(wanted):
             errors["branch_ids"] = _l("Choose at least one branch.")
-    elif organiser.role == Role.COMMITTEE and organiser.is_active and organiser.branch_id:
+    elif access.may_create_events(organiser):
         branches = [session.get(Branch, organiser.branch_id)]
     else:
         raise Forbidden(_l("Only the branch committee can create events."))
@@ -211,18 +202,8 @@ def remind_upcoming(session: Session, now: datetime, within: timedelta) -> int:
     return len(due)
 
 
-def visible_branch_ids(session: Session, user: User) -> set[int] | None:
-    """Branches whose events the user sees: a member's or committee's own, else what they read.
-
-    None means every branch (an admin).
-    """
-    if user.role in (Role.MEMBER, Role.COMMITTEE):
-        return {user.branch_id} if user.branch_id else set()
-    return readable_branch_ids(session, user)
-
-
 def can_see(session: Session, user: User, event: Event) -> bool:
-    visible = visible_branch_ids(session, user)
+    visible = access.event_branch_ids(session, user)
     return visible is None or bool(event.branch_ids & visible)
 
 

@@ -25,10 +25,10 @@ from tracker.models import (
     EntryKind,
     LedgerEntry,
     PointRule,
-    Role,
     User,
 )
 from tracker.models.types import TENTH
+from tracker.people import access
 from tracker.periods import period_end, period_start
 
 MAX_REASON_LENGTH = 500
@@ -112,19 +112,10 @@ def estimate(
     return Estimate(points=points, uncapped=uncapped, rule=rule)
 
 
-def can_review(reviewer: User, activity: Activity) -> bool:
-    return (
-        reviewer.role == Role.COMMITTEE
-        and reviewer.is_active
-        and reviewer.branch_id == activity.branch_id
-        and reviewer.id != activity.user_id
-    )
-
-
 def _ensure_reviewer(reviewer: User, activity: Activity) -> None:
     if reviewer.id == activity.user_id:
         raise Forbidden(_l("You cannot review your own entries."))
-    if not can_review(reviewer, activity):
+    if not access.may_review(reviewer, activity):
         raise Forbidden(_l("Only the committee of the entry's branch can review it."))
 
 
@@ -364,10 +355,10 @@ def adjust_points(
     category: Category | None = None,
 ) -> LedgerEntry:
     """Book a manual adjustment (positive or negative) to a member of the actor's branch."""
-    if actor.role != Role.COMMITTEE or actor.branch_id != member.branch_id:
-        raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
     if actor.id == member.id:
         raise Forbidden(_l("You cannot adjust your own points."))
+    if not access.may_adjust_points(actor, member):
+        raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
     if category is not None and category.retired_at is not None:
         raise InvalidInput({"category_id": _l("This category is retired.")})
     reason = _clean_reason(reason)

@@ -1,4 +1,11 @@
-"""Who may see whose records. Views look objects up through these rules."""
+"""Who may see or do what: the one place that answers it, for pages, the API and the domain.
+
+One function per question, as Zulip's ``access_message``: every door (a web
+view, an API endpoint, a command) and every domain function that refuses
+asks here, so two doors can never disagree. Functions named ``may_*`` answer
+yes or no about an action; ``*_branch_ids`` say which branches a person may
+read. A role comparison anywhere else is a rule in the wrong room.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,39 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import AdvisorScope, Branch, Role, User
+
+# People who belong to a branch: they log activities, are ranked and check in.
+BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
+
+
+# Who someone is --------------------------------------------------------------
+
+
+def is_branch_person(user: User) -> bool:
+    """A member or committee member: logs activities, is ranked, checks in."""
+    return user.role in BRANCH_ROLES
+
+
+def is_admin(user: User) -> bool:
+    return user.is_active and user.role == Role.ADMIN
+
+
+def is_committee_of(user: User, branch_id: int | None) -> bool:
+    """An active committee member of that branch."""
+    return (
+        user.is_active
+        and user.role == Role.COMMITTEE
+        and branch_id is not None
+        and user.branch_id == branch_id
+    )
+
+
+def sits_on_a_committee(user: User) -> bool:
+    """Has a branch committee's pages: the review queue, the branch page and dashboard."""
+    return is_committee_of(user, user.branch_id)
+
+
+# Reading records --------------------------------------------------------------
 
 
 def advisor_branch_ids(session: Session, advisor: User) -> set[int]:
@@ -22,7 +62,7 @@ def advisor_branch_ids(session: Session, advisor: User) -> set[int]:
 
 
 def readable_branch_ids(session: Session, viewer: User) -> set[int] | None:
-    """Branches whose records the viewer may read; None means every branch."""
+    """Branches whose members' records the viewer may read; None means every branch."""
     if viewer.role == Role.ADMIN:
         return None
     if viewer.role == Role.ADVISOR:
@@ -33,7 +73,7 @@ def readable_branch_ids(session: Session, viewer: User) -> set[int] | None:
 
 
 def can_read_records(session: Session, viewer: User, owner_id: int, branch_id: int) -> bool:
-    """Whether the viewer may see a member's entry, evidence or ledger row."""
+    """Whether the viewer may see a member's activity, evidence or ledger row."""
     if viewer.id == owner_id:
         return True
     branches = readable_branch_ids(session, viewer)
@@ -41,11 +81,146 @@ def can_read_records(session: Session, viewer: User, owner_id: int, branch_id: i
 
 
 def can_read_activity(session: Session, viewer: User, activity) -> bool:
-    """Whether the viewer may see an entry: as for any record, or as a mentee it names.
+    """Whether the viewer may see an activity: as for any record, or as a mentee it names.
 
     A mentee sees the session (to confirm or dispute it), not the mentor's
-    other records.
+    other records. The page and the API both ask this.
     """
     if can_read_records(session, viewer, activity.user_id, activity.branch_id):
         return True
     return any(link.mentee_id == viewer.id for link in activity.mentees)
+
+
+def own_records_only(viewer: User) -> bool:
+    """Whether lists and exports of activities hold only the viewer's own (a member's)."""
+    return viewer.role == Role.MEMBER
+
+
+def may_export_activities(viewer: User, scope_kind: str) -> bool:
+    """Activity records as a file: a committee member only branch by branch (their own)."""
+    return viewer.role != Role.COMMITTEE or scope_kind == "branch"
+
+
+def may_read_audit_log(viewer: User) -> bool:
+    return is_admin(viewer) or sits_on_a_committee(viewer)
+
+
+def audit_branch_id(viewer: User) -> int | None:
+    """The one branch whose audit events the viewer reads; None for an administrator."""
+    return None if is_admin(viewer) else viewer.branch_id
+
+
+# Reviewing and points -------------------------------------------------------
+
+
+def may_review(reviewer: User, activity) -> bool:
+    """The committee of the activity's branch, never for their own activity."""
+    return is_committee_of(reviewer, activity.branch_id) and reviewer.id != activity.user_id
+
+
+def may_adjust_points(actor: User, member: User) -> bool:
+    """The committee of the member's branch may book an adjustment, never to themselves."""
+    return is_committee_of(actor, member.branch_id) and actor.id != member.id
+
+
+def may_manage_branch(actor: User, branch_id: int | None) -> bool:
+    """Confirm registrations, rotate the invitation code: the branch's committee."""
+    return is_committee_of(actor, branch_id)
+
+
+# Administration -------------------------------------------------------------
+
+
+def may_administer(actor: User | None) -> bool:
+    """Colleges, branches, accounts, rules, terms, settings. None is the command line."""
+    return actor is None or is_admin(actor)
+
+
+# Events ---------------------------------------------------------------------
+
+
+def may_create_events(user: User) -> bool:
+    return is_admin(user) or sits_on_a_committee(user)
+
+
+def may_choose_event_branches(user: User) -> bool:
+    """An administrator names the branches of an event; a committee's are its own."""
+    return is_admin(user)
+
+
+def may_manage_event(user: User, event) -> bool:
+    """Attendance, codes, closing: the committee of one of the event's branches, or an admin."""
+    if is_admin(user):
+        return True
+    return sits_on_a_committee(user) and user.branch_id in event.branch_ids
+
+
+def event_branch_ids(session: Session, user: User) -> set[int] | None:
+    """Branches whose events the user sees: a member's or committee's own, else what they read.
+
+    None means every branch (an admin).
+    """
+    if is_branch_person(user):
+        return {user.branch_id} if user.branch_id else set()
+    return readable_branch_ids(session, user)
+
+
+# Leaderboards and dashboards ---------------------------------------------------
+
+
+def board_branch_ids(session: Session, viewer: User) -> frozenset[int] | None:
+    """Branches whose leaderboards the viewer may read: None means every branch.
+
+    Members and committee members read their college's branches (and, via
+    "school", everyone); advisors the branches they advise; admins all.
+    """
+    if viewer.role == Role.ADMIN:
+        return None
+    if viewer.role == Role.ADVISOR:
+        return frozenset(readable_branch_ids(session, viewer))
+    if viewer.branch_id is None:
+        return frozenset()
+    college = select(Branch.college_id).where(Branch.id == viewer.branch_id).scalar_subquery()
+    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college)))
+
+
+def may_read_branch_board(viewer: User, branch_id: int, readable: frozenset[int] | None) -> bool:
+    """A branch's member board: a member only their own branch's; others what they read."""
+    if is_branch_person(viewer) and branch_id != viewer.branch_id:
+        return False
+    return readable is None or branch_id in readable
+
+
+def board_narrowing(viewer: User, readable: frozenset[int] | None) -> frozenset[int] | None:
+    """The branches a college or school board is narrowed to for this viewer.
+
+    Members and committee members see the whole college or school ranked; an
+    advisor's "whole school" is the branches they advise.
+    """
+    return None if is_branch_person(viewer) else readable
+
+
+def sees_full_name(
+    viewer: User, row_branch_id: int | None, show_all: bool, readable: frozenset[int] | None
+) -> bool:
+    """Whether the viewer sees a leaderboard row's full name rather than 张*三."""
+    if show_all or viewer.role == Role.ADMIN:
+        return True
+    if viewer.role == Role.ADVISOR:
+        return readable is None or row_branch_id in readable
+    return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
+
+
+def may_read_advisor_dashboard(viewer: User) -> bool:
+    """Branches side by side: advisors (their scope) and administrators (everything)."""
+    return viewer.is_active and viewer.role in (Role.ADVISOR, Role.ADMIN)
+
+
+def may_read_branch_dashboard(viewer: User) -> bool:
+    """A branch's dashboard: its committee, and advisors and admins for what they read."""
+    return sits_on_a_committee(viewer) or may_read_advisor_dashboard(viewer)
+
+
+def home_dashboard(viewer: User) -> str:
+    """Which dashboard is the viewer's home page: "advisor" or "member"."""
+    return "advisor" if may_read_advisor_dashboard(viewer) else "member"

@@ -22,6 +22,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.org import new_invite_code
+from tracker.people import access
 from tracker.people.passwords import MIN_LENGTH, hash_password
 
 STUDENT_NO = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -184,7 +185,7 @@ def register(
 
 
 def _ensure_committee_of(actor: User, branch_id: int | None) -> None:
-    if actor.role != Role.COMMITTEE or actor.branch_id != branch_id:
+    if not access.may_manage_branch(actor, branch_id):
         raise Forbidden(_l("Only the committee of this branch can do that."))
 
 

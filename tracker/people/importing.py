@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker.errors import InvalidInput
 from tracker.models import Branch, College, Role, Stage, User
-from tracker.people import accounts, activation, organisation
+from tracker.people import access, accounts, activation, organisation
 
 COLUMNS = ("student_no", "name", "college", "branch", "role", "stage", "email")
 REQUIRED_COLUMNS = ("student_no", "name", "college", "branch")
@@ -250,7 +250,7 @@ def _email(raw: str) -> str | None:
 
 def _branch(college: str, name: str, role: Role | None, branches: dict) -> Branch | None:
     if not (college or name):
-        if role in organisation.BRANCH_ROLES:
+        if role in access.BRANCH_ROLES:
             raise _Bad(_l("Members and committee members need a branch."))
         return None
     branch = branches.get((college, name))
@@ -307,7 +307,7 @@ def _apply_row(
             student_no=row.student_no,
             name=row.name,
             role=row.role,
-            branch=row.branch if row.role in organisation.BRANCH_ROLES else None,
+            branch=row.branch if row.role in access.BRANCH_ROLES else None,
             email=row.email,
             stage=row.stage,
             joined_on=today,
@@ -323,7 +323,7 @@ def _apply_row(
     if existing.role != row.role:
         changes.append("role")
         organisation.set_role(session, existing, row.role, actor, today, row.branch)
-    if row.role in organisation.BRANCH_ROLES and row.branch and existing.branch_id != row.branch.id:
+    if row.role in access.BRANCH_ROLES and row.branch and existing.branch_id != row.branch.id:
         changes.append("branch")
         organisation.move_member(session, existing, row.branch, today, actor, today)
     action = "update" if changes else "unchanged"

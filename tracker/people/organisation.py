@@ -27,10 +27,8 @@ from tracker.models import (
     User,
 )
 from tracker.models.org import new_invite_code
-from tracker.people import accounts
+from tracker.people import access, accounts
 from tracker.people.passwords import hash_password
-
-BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
 
 
 def _clean_name(name: str | None, field: str = "name", limit: int = 100) -> str:
@@ -42,7 +40,7 @@ def _clean_name(name: str | None, field: str = "name", limit: int = 100) -> str:
 
 def _ensure_admin(actor: User | None) -> None:
     # None is the command line, run by whoever runs the server.
-    if actor is not None and actor.role != Role.ADMIN:
+    if not access.may_administer(actor):
         raise Forbidden(_l("Only an administrator can do that."))
 
 
@@ -293,7 +291,7 @@ def move_member(
     and totals do not change.
     """
     _ensure_admin(actor)
-    if user.role not in BRANCH_ROLES:
+    if not access.is_branch_person(user):
         raise InvalidInput({"branch_id": _l("Only members and committee members have a branch.")})
     if branch.archived_at is not None:
         raise InvalidInput({"branch_id": _l("This branch is archived.")})
@@ -350,7 +348,7 @@ def set_role(
     if actor is not None and user.id == actor.id and role != Role.ADMIN:
         raise Forbidden(_l("You cannot take the administrator role from yourself."))
     before = user.role
-    if role in BRANCH_ROLES:
+    if role in access.BRANCH_ROLES:
         if user.branch_id is None:
             if branch is None:
                 raise InvalidInput(

@@ -21,7 +21,6 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.csvfiles import csv_bytes
 from tracker.errors import Forbidden
 from tracker.models import (
     AccountStatus,
@@ -39,6 +38,7 @@ from tracker.models import (
     User,
 )
 from tracker.people import accounts
+from tracker.spreadsheets import to_csv
 
 Rows = list[dict[str, Any]]
 
@@ -235,7 +235,7 @@ def _plain(value: Any) -> Any:
 
 def _csv(rows: Rows) -> bytes:
     header = list(rows[0]) if rows else []
-    return csv_bytes(header, ([row[k] for k in header] for row in rows))
+    return to_csv(header, ([row[k] for k in header] for row in rows))
 
 
 def export_zip(session: Session, user: User, upload_folder: str) -> bytes:

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from tracker.errors import DomainError, InvalidInput
-from tracker.models import Branch, Category, College, Role, Term, User
-from tracker.people.access import readable_branch_ids
+from tracker.models import Branch, Category, College, Term, User
+from tracker.people import access
 from tracker.periods import Period
 from tracker.ranking.branches import BRANCH_METRICS
 from tracker.ranking.members import mask_name
@@ -74,34 +74,13 @@ class Filters:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def viewer_branches(session: Session, viewer: User) -> frozenset[int] | None:
-    """Branches whose leaderboards the viewer may read: None means every branch."""
-    if viewer.role == Role.ADMIN:
-        return None
-    if viewer.role == Role.ADVISOR:
-        return frozenset(readable_branch_ids(session, viewer))
-    if viewer.branch_id is None:
-        return frozenset()
-    # Members and committee: their college's branches (and, via "school", all).
-    college = select(Branch.college_id).where(Branch.id == viewer.branch_id).scalar_subquery()
-    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college)))
-
-
-def shows_full_name(viewer: User, row_branch_id: int | None, show_all: bool, readable) -> bool:
-    """Whether the viewer sees a leaderboard row's full name rather than 张*三."""
-    if show_all or viewer.role == Role.ADMIN:
-        return True
-    if viewer.role == Role.ADVISOR:
-        return readable is None or row_branch_id in readable
-    return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
-
-
 def display_names(viewer: User, rows, readable) -> dict[int, str]:
     """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
     show_all = setting("TRACKER_SHOW_FULL_NAMES")
     return {
         row.user_id: row.name
-        if row.user_id == viewer.id or shows_full_name(viewer, row.branch_id, show_all, readable)
+        if row.user_id == viewer.id
+        or access.sees_full_name(viewer, row.branch_id, show_all, readable)
         else mask_name(row.name)
         for row in rows
     }
@@ -151,17 +130,14 @@ def resolve_scope(
     404 (the leaderboard pages and the API answer alike). Returns the scope,
     the branch or college it names, and the viewer's readable branches.
     """
-    readable = viewer_branches(session, viewer)
-    is_member = viewer.role in (Role.MEMBER, Role.COMMITTEE)
+    readable = access.board_branch_ids(session, viewer)
     branch = college = None
     if scope_kind == "branch":
         branch_id = branch_id or viewer.branch_id or _first_branch(session, readable)
         branch = session.get(Branch, branch_id) if branch_id else None
         if branch is None:
             abort(404)
-        if is_member and branch.id != viewer.branch_id:
-            abort(404)
-        if readable is not None and branch.id not in readable:
+        if not access.may_read_branch_board(viewer, branch.id, readable):
             abort(404)
         scope = Scope("branch", branch.id)
     elif scope_kind == "college":
@@ -180,10 +156,10 @@ def resolve_scope(
         )
         if readable is not None and not college_branches & readable:
             abort(404)
-        within = None if is_member or readable is None else readable
+        within = access.board_narrowing(viewer, readable)
         scope = Scope("college", college.id, within)
     else:
-        within = None if is_member or readable is None else readable
+        within = access.board_narrowing(viewer, readable)
         scope = Scope("school", None, within)
     return scope, branch, college, readable
 
@@ -248,7 +224,7 @@ class Choices:
 
 def filter_choices(session: Session, viewer: User, readable: frozenset[int] | None) -> Choices:
     branches = select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
-    if viewer.role in (Role.MEMBER, Role.COMMITTEE):
+    if access.is_branch_person(viewer):
         branches = branches.where(Branch.id == viewer.branch_id)
     elif readable is not None:
         branches = branches.where(Branch.id.in_(sorted(readable)))

@@ -29,6 +29,7 @@ from tracker.extensions import db
 from tracker.i18n import format_points
 from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
+from tracker.people import access
 from tracker.people.access import can_read_activity
 from tracker.settings import setting
 from tracker.web.activities.forms import entry_form_for, form_values
@@ -188,7 +189,7 @@ def detail(activity_id: int):
         activity=activity,
         ledger=ledger,
         estimate=estimate_now,
-        can_review=points.can_review(current_user, activity),
+        can_review=access.may_review(current_user, activity),
     )
 
 

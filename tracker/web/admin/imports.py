@@ -10,9 +10,9 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from tracker.clock import campus_today, utcnow
-from tracker.csvfiles import csv_bytes
 from tracker.extensions import db
 from tracker.people import importing
+from tracker.spreadsheets import to_csv
 from tracker.web.admin.forms import ImportForm
 from tracker.web.admin.views import bp
 from tracker.web.forms import ConfirmForm
@@ -98,7 +98,7 @@ def confirm_import():
 
 
 def _links_csv(links) -> Response:
-    data = csv_bytes(
+    data = to_csv(
         ["student_no", "name", "activation_link"],
         ([user.student_no, user.name, link] for user, link in links),
     )

@@ -12,7 +12,7 @@ from tracker.clock import campus_today, utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
-from tracker.people import accounts, activation, organisation, personal_data
+from tracker.people import access, accounts, activation, organisation, personal_data
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
 from tracker.web.forms import ConfirmForm, show_errors
@@ -48,7 +48,7 @@ def new_user():
             role = Role(form.role.data)
             branch = (
                 organisation.active_branch(db.session, form.branch_id.data)
-                if role in organisation.BRANCH_ROLES
+                if role in access.BRANCH_ROLES
                 else None
             )
             user = accounts.create_user(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from tracker.clock import utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db, login_manager
-from tracker.models import Branch, College, Role
-from tracker.people import organisation
+from tracker.models import Branch, College
+from tracker.people import access, organisation
 from tracker.web.admin.forms import BranchForm, NameForm
 from tracker.web.forms import ConfirmForm, show_errors
 
@@ -22,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role != Role.ADMIN:
+    if not access.is_admin(current_user):
         abort(403)
     return None
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from tracker import audit
 from tracker.clock import campus_zone
 from tracker.extensions import db
-from tracker.models import Branch, Role
-from tracker.people.access import readable_branch_ids
-from tracker.web.roles import role_required
+from tracker.models import Branch
+from tracker.people import access
+from tracker.web.guards import allowed
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
 
@@ -51,13 +51,13 @@ def _filters() -> audit.AuditFilter:
 
 
 @bp.get("/")
-@role_required(Role.ADMIN, Role.COMMITTEE)
+@allowed(access.may_read_audit_log)
 def index():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(400)
     filters = _filters()
-    scope = readable_branch_ids(db.session, current_user)
+    scope = access.readable_branch_ids(db.session, current_user)
     if scope is not None and filters.branch_id is not None and filters.branch_id not in scope:
         abort(404)
     found = db.paginate(audit.events(filters, scope), page=page, per_page=50, error_out=False)

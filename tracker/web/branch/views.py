@@ -14,13 +14,13 @@ from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
-from tracker.people import accounts
+from tracker.people import access, accounts
 from tracker.periods import standard_period
 from tracker.ranking.members import member_leaderboard
 from tracker.ranking.source import Scope
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors
-from tracker.web.roles import committee_required
+from tracker.web.guards import allowed
 
 bp = Blueprint("branch", __name__, url_prefix="/branch")
 
@@ -68,13 +68,13 @@ def _page(adjust_form: AdjustForm | None = None):
 
 
 @bp.get("/")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def index():
     return _page()
 
 
 @bp.post("/registrations/<int:user_id>")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def registration(user_id: int):
     user = _member_of_branch_or_404(user_id)
     form = RegistrationForm()
@@ -97,7 +97,7 @@ def registration(user_id: int):
 
 
 @bp.post("/invite-code")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def rotate_invite():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -108,7 +108,7 @@ def rotate_invite():
 
 
 @bp.post("/adjustments")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def adjust():
     form = _adjust_form()
     if form.validate_on_submit():

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from tracker.clock import campus_today, utcnow
 from tracker.events import planning
 from tracker.extensions import db
-from tracker.models import Role
+from tracker.people import access
 from tracker.ranking import dashboards
 from tracker.ranking.members import mask_name
 from tracker.settings import setting
@@ -44,11 +44,11 @@ def _labels() -> dict[str, str]:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.role in (Role.ADVISOR, Role.ADMIN):
+    if access.home_dashboard(current_user) == "advisor":
         return advisor()
     board = dashboards.member_dashboard(db.session, current_user, campus_today())
     pending_reviews = registrations = 0
-    if current_user.role == Role.COMMITTEE:
+    if access.sits_on_a_committee(current_user):
         pending_reviews, registrations = dashboards.committee_waiting(db.session, current_user)
     return render_template(
         "dashboards/member.html",
@@ -71,7 +71,7 @@ def member_json():
 
 
 def _committee_board(charts_only: bool = False):
-    if current_user.role == Role.MEMBER:
+    if not access.may_read_branch_dashboard(current_user):
         abort(403)
     filters = parse_filters(db.session, current_user, request.args, campus_today())
     if filters.branch is None:
@@ -108,7 +108,7 @@ def committee_json():
 
 
 def _advisor_board(charts_only: bool = False):
-    if current_user.role not in (Role.ADVISOR, Role.ADMIN):
+    if not access.may_read_advisor_dashboard(current_user):
         abort(403)
     filters = parse_filters(
         db.session, current_user, request.args, campus_today(), default_scope="school"

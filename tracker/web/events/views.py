@@ -18,10 +18,11 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.events import attendance, codes, planning
 from tracker.extensions import db
 from tracker.i18n import category_name
-from tracker.models import Attendance, AttendanceStatus, Branch, Category, Event, Role, User
+from tracker.models import Attendance, AttendanceStatus, Branch, Category, Event, User
+from tracker.people import access
 from tracker.web.events.forms import ButtonForm, CodeForm, EventForm, LeaveForm
 from tracker.web.forms import show_errors
-from tracker.web.roles import role_required
+from tracker.web.guards import allowed
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -35,7 +36,7 @@ def _event_or_404(event_id: int) -> Event:
 
 def _managed_event_or_404(event_id: int) -> Event:
     event = _event_or_404(event_id)
-    if not planning.can_manage(current_user, event):
+    if not access.may_manage_event(current_user, event):
         abort(403)
     return event
 
@@ -56,7 +57,7 @@ def qr_svg(url: str) -> Markup:
 @login_required
 def index():
     now = utcnow()
-    query = planning.events_for_branches(planning.visible_branch_ids(db.session, current_user))
+    query = planning.events_for_branches(access.event_branch_ids(db.session, current_user))
     upcoming = db.session.scalars(
         query.where(Event.ends_at >= now, Event.closed_at.is_(None)).order_by(Event.starts_at)
     ).all()
@@ -67,7 +68,7 @@ def index():
         per_page=20,
         error_out=False,
     )
-    can_create = current_user.role in (Role.COMMITTEE, Role.ADMIN)
+    can_create = access.may_create_events(current_user)
     return render_template(
         "events/index.html", upcoming=upcoming, past=past, can_create=can_create, now=now
     )
@@ -94,7 +95,7 @@ def _event_input(form: EventForm) -> planning.EventInput:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(Role.COMMITTEE, Role.ADMIN)
+@allowed(access.may_create_events)
 def new():
     form = EventForm()
     categories = db.session.scalars(
@@ -105,7 +106,7 @@ def new():
         # Most events are meetings (三会一课), held in the coming days.
         form.day.data = campus_today()
         form.category_id.data = next((c.id for c in categories if c.key == "meeting"), None)
-    if current_user.role == Role.ADMIN:
+    if access.may_choose_event_branches(current_user):
         branches = db.session.scalars(
             select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
         )
@@ -130,7 +131,7 @@ def new():
 def detail(event_id: int):
     event = _event_or_404(event_id)
     mine = attendance.attendance_of(db.session, event, current_user.id)
-    managing = planning.can_manage(current_user, event)
+    managing = access.may_manage_event(current_user, event)
     records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
     return render_template(
         "events/detail.html",

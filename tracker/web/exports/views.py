@@ -14,7 +14,8 @@ from tracker import audit, spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.i18n import STATUS_LABELS, category_name
-from tracker.models import ActivityStatus, Role
+from tracker.models import ActivityStatus
+from tracker.people import access
 from tracker.ranking import reports
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard
@@ -109,8 +110,8 @@ def activities(fmt: str):
     if status is not None and status not in {s.value for s in ActivityStatus}:
         abort(400)
     # Members export their own records only; others what their scope allows.
-    own = current_user.id if current_user.role == Role.MEMBER else None
-    if own is None and current_user.role == Role.COMMITTEE and filters.scope_kind != "branch":
+    own = current_user.id if access.own_records_only(current_user) else None
+    if not access.may_export_activities(current_user, filters.scope_kind):
         abort(403)
     records = reports.activity_records(
         db.session,
@@ -151,7 +152,7 @@ def activities(fmt: str):
 @bp.get("/report.<fmt>")
 @login_required
 def report(fmt: str):
-    if current_user.role == Role.MEMBER:
+    if not access.may_read_branch_dashboard(current_user):
         abort(403)
     filters = _filters(default_period="year")
     if filters.branch is None:

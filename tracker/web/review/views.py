@@ -15,9 +15,10 @@ from tracker.extensions import db
 from tracker.i18n import points_phrase
 from tracker.ledger import points
 from tracker.models import Activity, ActivityMentee, ActivityStatus
+from tracker.people import access
 from tracker.web.forms import ConfirmForm
+from tracker.web.guards import allowed
 from tracker.web.review.forms import ReasonForm
-from tracker.web.roles import committee_required
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -51,7 +52,7 @@ def _with_details(query):
 
 
 @bp.get("/")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def queue():
     pending = db.session.scalars(
         _with_details(
@@ -80,7 +81,7 @@ def queue():
 
 
 @bp.get("/approved")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def approved():
     page = db.paginate(
         _with_details(
@@ -111,7 +112,7 @@ def _refused(error) -> None:
 
 
 @bp.post("/<int:activity_id>/approve")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def approve(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
     if not ConfirmForm().validate_on_submit():
@@ -152,7 +153,7 @@ def _with_reason(activity: Activity, decide, back: str):
 
 
 @bp.post("/<int:activity_id>/reject")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def reject(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
     refused = _with_reason(activity, points.reject_entry, ".queue")
@@ -162,7 +163,7 @@ def reject(activity_id: int):
 
 
 @bp.post("/approve-selected")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def approve_selected():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -191,7 +192,7 @@ def approve_selected():
 
 
 @bp.post("/<int:activity_id>/revoke")
-@committee_required
+@allowed(access.sits_on_a_committee)
 def revoke(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
     refused = _with_reason(activity, points.revoke_approval, ".approved")

@@ -1,4 +1,4 @@
-"""View decorators that admit only some roles."""
+"""View decorators that admit the people ``access`` says may open a page."""
 
 from __future__ import annotations
 
@@ -8,21 +8,19 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from tracker.models import Role
 
+def allowed(question: Callable[..., bool]) -> Callable:
+    """Sign-in required, then 403 unless ``question(current_user)`` (an ``access`` function)."""
 
-def role_required(*roles: Role) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
+            if not question(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.access_question = question
         return wrapper
 
     return decorator
-
-
-committee_required = role_required(Role.COMMITTEE)
