@@ -30,9 +30,11 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(BIN)/python -m pytest -n 2
 
+# ruff (style, complexity) and import-linter (the layering in .importlinter).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -22,9 +22,9 @@ from tracker.models import (
     Stage,
     User,
 )
+from tracker.people.scope import Scope
 from tracker.periods import standard_period
 from tracker.ranking.members import member_leaderboard
-from tracker.ranking.source import Scope
 
 from .conftest import PASSWORD
 

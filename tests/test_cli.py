@@ -6,8 +6,8 @@ from sqlalchemy import select
 from tracker.clock import campus_today
 from tracker.ledger.terms import current_term
 from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, Term, User
+from tracker.people.scope import Scope
 from tracker.ranking.branches import branch_leaderboard
-from tracker.ranking.source import Scope
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from tracker.events import attendance, planning, rates
 from tracker.events.planning import EventInput
 from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
+from tracker.people.scope import Scope
 from tracker.periods import standard_period
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_points
-from tracker.ranking.source import Scope
 
 from .conftest import FROZEN_NOW
 

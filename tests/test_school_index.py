@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from tracker.ledger import points
 from tracker.models import AccountStatus, Membership, Role, User
+from tracker.people.scope import Scope
 from tracker.periods import standard_period
 from tracker.ranking import school_index
 from tracker.ranking.members import _standings, member_leaderboard
-from tracker.ranking.source import Scope
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)

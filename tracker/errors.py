@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 
 class DomainError(Exception):
     """A refusal the user can act on. ``status`` is the HTTP status that fits."""
@@ -33,3 +35,12 @@ class Conflict(DomainError):
     """The object changed under the user (already reviewed, edited meanwhile)."""
 
     status = 409
+
+
+class NotFound(DomainError):
+    """An id that does not exist or that the caller may not see: the same answer for both."""
+
+    status = 404
+
+    def __init__(self):
+        super().__init__(_l("There is nothing here."))

@@ -20,8 +20,8 @@ from tracker.models import AccountStatus, Category, User
 from tracker.people import tokens
 from tracker.people.accounts import find_user
 from tracker.people.passwords import dummy_verify, verify_password
+from tracker.people.scope import Scope
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
-from tracker.ranking.source import Scope
 
 
 def _token_account_key() -> str:

@@ -13,7 +13,7 @@ from tracker.activities import evidence, lifecycle
 from tracker.activities.lifecycle import EntryInput
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
-from tracker.api.errors import BadRequest, NotFound
+from tracker.api.errors import BadRequest
 from tracker.api.schemas import (
     ACTIVITY,
     ACTIVITY_CHANGES,
@@ -28,7 +28,7 @@ from tracker.api.schemas import (
 from tracker.api.spec import Param
 from tracker.api.validation import form_body, json_body, query_args
 from tracker.clock import campus_today, utcnow
-from tracker.errors import Forbidden, InvalidInput
+from tracker.errors import Forbidden, InvalidInput, NotFound
 from tracker.extensions import db
 from tracker.ledger import points
 from tracker.models import Activity, ActivityStatus, Category, User

@@ -38,15 +38,6 @@ class Unauthorized(DomainError):
         super().__init__(message or _l("Send a valid token: Authorization: Bearer <token>."))
 
 
-class NotFound(DomainError):
-    """An id that does not exist or that the caller may not see: the same answer for both."""
-
-    status = 404
-
-    def __init__(self):
-        super().__init__(_l("There is nothing here."))
-
-
 def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 

@@ -15,12 +15,11 @@ from sqlalchemy import select
 from tracker.api import serialize
 from tracker.api.activities import active_category
 from tracker.api.blueprint import api, caller
-from tracker.api.errors import NotFound
 from tracker.api.schemas import BRANCH, ID, MOMENT, PAGING, PERSON, POINTS, nullable, obj, page_of
 from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import utcnow
-from tracker.errors import Forbidden, InvalidInput
+from tracker.errors import Forbidden, InvalidInput, NotFound
 from tracker.events import attendance, codes, planning
 from tracker.extensions import db
 from tracker.models import Attendance, AttendanceStatus, Event, User

@@ -12,12 +12,11 @@ from sqlalchemy import or_, select
 from tracker.activities import tutoring
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
-from tracker.api.errors import NotFound
 from tracker.api.schemas import ID, MOMENT, PAGING, PERSON, nullable, obj, page_of
 from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import utcnow
-from tracker.errors import Forbidden
+from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
 from tracker.models import Pairing, PairingStatus
 

@@ -9,20 +9,21 @@ from sqlalchemy import select
 
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
-from tracker.api.errors import BadRequest, NotFound
+from tracker.api.errors import BadRequest
 from tracker.api.schemas import BRANCH_LEADERBOARD, BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
 from tracker.api.spec import Param
 from tracker.api.validation import query_args
 from tracker.clock import campus_today
-from tracker.errors import InvalidInput
+from tracker.errors import InvalidInput, NotFound
 from tracker.extensions import db
 from tracker.models import Branch, Category, Term, User
+from tracker.people.scope import resolve_scope
 from tracker.periods import Period
 from tracker.ranking import members, statistics
 from tracker.ranking.branches import BRANCH_METRICS, BranchStanding, branch_board
 from tracker.ranking.source import PERIOD_KINDS, resolve_period
 from tracker.ranking.standings import Standing
-from tracker.web.filters import display_names, resolve_scope
+from tracker.ranking.visibility import display_names
 
 PERIOD_PARAMS = (
     Param(

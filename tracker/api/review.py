@@ -9,7 +9,6 @@ from tracker.activities import tutoring
 from tracker.api import serialize
 from tracker.api.activities import activity_body, readable_activity_or_404
 from tracker.api.blueprint import api, caller
-from tracker.api.errors import NotFound
 from tracker.api.schemas import (
     ACTIVITY,
     ADJUSTMENT,
@@ -25,7 +24,7 @@ from tracker.api.schemas import (
 from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
-from tracker.errors import Forbidden, InvalidInput
+from tracker.errors import Forbidden, InvalidInput, NotFound
 from tracker.extensions import db
 from tracker.ledger import points
 from tracker.models import Activity, Category, User

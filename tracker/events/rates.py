@@ -17,8 +17,8 @@ from tracker.events.planning import events_for_branches
 from tracker.models import ATTENDED, Attendance, AttendanceStatus, Event, Membership, event_branch
 
 if TYPE_CHECKING:
+    from tracker.people.scope import Scope
     from tracker.periods import Period
-    from tracker.ranking.source import Scope
 
 
 @dataclass(frozen=True)

@@ -86,17 +86,5 @@ class User(UserMixin, db.Model):
         return self.status == AccountStatus.ACTIVE
 
     @property
-    def is_committee(self) -> bool:
-        return self.role == Role.COMMITTEE
-
-    @property
-    def is_advisor(self) -> bool:
-        return self.role == Role.ADVISOR
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
     def logs_activities(self) -> bool:
         return self.role in (Role.MEMBER, Role.COMMITTEE) and self.branch_id is not None

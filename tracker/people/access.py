@@ -26,6 +26,11 @@ def is_branch_person(user: User) -> bool:
     return user.role in BRANCH_ROLES
 
 
+def logs_activities(user: User) -> bool:
+    """Logs activities and checks in to events: a member or committee member of a branch."""
+    return is_branch_person(user) and user.branch_id is not None
+
+
 def is_admin(user: User) -> bool:
     return user.is_active and user.role == Role.ADMIN
 

@@ -18,8 +18,9 @@ from tracker.models import (
     College,
     Membership,
 )
+from tracker.people.scope import Scope
 from tracker.periods import Period
-from tracker.ranking.source import Scope, earned_points, tenths
+from tracker.ranking.source import earned_points, tenths
 from tracker.ranking.standings import TENTH, Paged
 
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from tracker.i18n import category_name
 from tracker.ledger.terms import current_term
 from tracker.models import AccountStatus, Activity, ActivityStatus, Branch, Category, User
+from tracker.people.scope import Scope
 from tracker.periods import Period, standard_period
 from tracker.ranking import statistics
 from tracker.ranking.branches import BranchStanding, branch_leaderboard
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
-from tracker.ranking.source import Scope
 from tracker.ranking.standings import Leaderboard
 
 TREND_WEEKS = 12

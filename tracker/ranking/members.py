@@ -16,9 +16,10 @@ from tracker.models import (
     Branch,
     User,
 )
+from tracker.people.scope import Scope
 from tracker.periods import CALENDAR_KINDS, Period, standard_period
 from tracker.ranking import school_index
-from tracker.ranking.source import Scope, earned_points, points_source
+from tracker.ranking.source import earned_points, points_source
 from tracker.ranking.standings import TENTH, Leaderboard, Standing, ranked_now
 
 
@@ -163,13 +164,3 @@ def member_summary(
         )
         standing, size = board.me, board.total
     return MemberSummary(points=totals, rank_in_branch=standing, branch_size=size, term=term)
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张*丰, 张三 → 张*: enough for a classmate to recognise, not to copy."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

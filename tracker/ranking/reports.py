@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from tracker.ledger.points import awarded_points
 from tracker.models import Activity, ActivityStatus, Branch, Category, User
+from tracker.people.scope import Scope
 from tracker.periods import Period
 from tracker.ranking import statistics
 from tracker.ranking.branches import BranchStanding, branch_leaderboard
-from tracker.ranking.source import Scope
 from tracker.ranking.standings import Standing
 
 MAX_EXPORT_ROWS = 100_000

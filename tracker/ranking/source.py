@@ -13,13 +13,12 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.ledger import terms
 from tracker.models import (
-    Branch,
     BranchCategoryTotal,
     BranchTotal,
     EntryKind,
@@ -28,6 +27,7 @@ from tracker.models import (
     MemberTotal,
     Term,
 )
+from tracker.people.scope import Scope
 from tracker.periods import CALENDAR_KINDS, Period, custom_period, standard_period
 from tracker.ranking.standings import TENTH
 
@@ -36,34 +36,6 @@ PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
 
 # Longest custom range: a leaderboard over more is an "all time" one.
 MAX_CUSTOM_DAYS = 3660
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a leaderboard looks: one branch, one college, or the whole school.
-
-    ``within`` narrows it to the branches a viewer may read (an advisor's).
-    """
-
-    kind: str  # "branch", "college" or "school"
-    id: int | None = None
-    within: frozenset[int] | None = None
-
-    @property
-    def narrows(self) -> bool:
-        """Whether it is less than the whole school."""
-        return self.kind != "school" or self.within is not None
-
-    def branch_filter(self, column):
-        if self.kind == "branch":
-            condition = column == self.id
-        elif self.kind == "college":
-            condition = column.in_(select(Branch.id).where(Branch.college_id == self.id))
-        else:
-            condition = literal(True)
-        if self.within is not None:
-            condition = and_(condition, column.in_(sorted(self.within)))
-        return condition
 
 
 def resolve_period(

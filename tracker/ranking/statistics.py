@@ -25,10 +25,11 @@ from tracker.models import (
     MemberTotal,
     User,
 )
+from tracker.people.scope import Scope
 from tracker.periods import Period, period_start
 from tracker.ranking.branches import BranchStanding, branch_leaderboard
 from tracker.ranking.members import member_leaderboard
-from tracker.ranking.source import Scope, points_source, tenths
+from tracker.ranking.source import points_source, tenths
 from tracker.ranking.standings import Standing
 
 

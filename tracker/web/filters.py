@@ -26,11 +26,10 @@ from werkzeug.datastructures import MultiDict
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Branch, Category, College, Term, User
 from tracker.people import access
+from tracker.people.scope import Scope, resolve_scope
 from tracker.periods import Period
 from tracker.ranking.branches import BRANCH_METRICS
-from tracker.ranking.members import mask_name
-from tracker.ranking.source import PERIOD_KINDS, Scope, resolve_period
-from tracker.settings import setting
+from tracker.ranking.source import PERIOD_KINDS, resolve_period
 
 SCOPE_KINDS = ("branch", "college", "school")
 
@@ -74,26 +73,6 @@ class Filters:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def display_names(viewer: User, rows, readable) -> dict[int, str]:
-    """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
-    show_all = setting("TRACKER_SHOW_FULL_NAMES")
-    return {
-        row.user_id: row.name
-        if row.user_id == viewer.id
-        or access.sees_full_name(viewer, row.branch_id, show_all, readable)
-        else mask_name(row.name)
-        for row in rows
-    }
-
-
-def _first_branch(session: Session, readable: frozenset[int] | None) -> int | None:
-    """The branch a page opens on when the viewer has none of their own."""
-    query = select(Branch.id).where(Branch.archived_at.is_(None)).order_by(Branch.id).limit(1)
-    if readable is not None:
-        query = query.where(Branch.id.in_(sorted(readable)))
-    return session.scalar(query)
-
-
 def _int(args: MultiDict, name: str) -> int | None:
     raw = args.get(name)
     if raw in (None, ""):
@@ -115,53 +94,6 @@ def _day(args: MultiDict, name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         abort(400)
-
-
-def resolve_scope(
-    session: Session,
-    viewer: User,
-    scope_kind: str,
-    branch_id: int | None,
-    college_id: int | None,
-) -> tuple[Scope, Branch | None, College | None, frozenset[int] | None]:
-    """The leaderboard scope a viewer asks for, narrowed to what they may read.
-
-    A branch or college that does not exist or that the viewer may not read is
-    404 (the leaderboard pages and the API answer alike). Returns the scope,
-    the branch or college it names, and the viewer's readable branches.
-    """
-    readable = access.board_branch_ids(session, viewer)
-    branch = college = None
-    if scope_kind == "branch":
-        branch_id = branch_id or viewer.branch_id or _first_branch(session, readable)
-        branch = session.get(Branch, branch_id) if branch_id else None
-        if branch is None:
-            abort(404)
-        if not access.may_read_branch_board(viewer, branch.id, readable):
-            abort(404)
-        scope = Scope("branch", branch.id)
-    elif scope_kind == "college":
-        if college_id is None and viewer.branch_id:
-            college_id = session.scalar(
-                select(Branch.college_id).where(Branch.id == viewer.branch_id)
-            )
-        if college_id is None:
-            first = _first_branch(session, readable)
-            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
-        college = session.get(College, college_id) if college_id else None
-        if college is None:
-            abort(404)
-        college_branches = set(
-            session.scalars(select(Branch.id).where(Branch.college_id == college.id))
-        )
-        if readable is not None and not college_branches & readable:
-            abort(404)
-        within = access.board_narrowing(viewer, readable)
-        scope = Scope("college", college.id, within)
-    else:
-        within = access.board_narrowing(viewer, readable)
-        scope = Scope("school", None, within)
-    return scope, branch, college, readable
 
 
 def parse_filters(

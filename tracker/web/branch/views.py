@@ -15,9 +15,9 @@ from tracker.i18n import category_name
 from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
 from tracker.people import access, accounts
+from tracker.people.scope import Scope
 from tracker.periods import standard_period
 from tracker.ranking.members import member_leaderboard
-from tracker.ranking.source import Scope
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed

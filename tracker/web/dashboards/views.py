@@ -24,7 +24,7 @@ from tracker.events import planning
 from tracker.extensions import db
 from tracker.people import access
 from tracker.ranking import dashboards
-from tracker.ranking.members import mask_name
+from tracker.ranking.visibility import mask_name
 from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 

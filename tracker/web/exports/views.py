@@ -19,7 +19,8 @@ from tracker.people import access
 from tracker.ranking import reports
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard
-from tracker.web.filters import Filters, display_names, parse_filters
+from tracker.ranking.visibility import display_names
+from tracker.web.filters import Filters, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 

@@ -9,7 +9,8 @@ from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.ranking.branches import branch_board
 from tracker.ranking.members import member_leaderboard
-from tracker.web.filters import display_names, filter_choices, parse_filters
+from tracker.ranking.visibility import display_names
+from tracker.web.filters import filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
 # A school has hundreds of branches: a page of them reads well on a phone and

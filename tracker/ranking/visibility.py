@@ -1,0 +1,29 @@
+"""The names a board shows a viewer: full, or masked (张*三) as ``access`` decides."""
+
+from __future__ import annotations
+
+from tracker.models import User
+from tracker.people import access
+from tracker.settings import setting
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张*丰, 张三 → 张*: enough for a classmate to recognise, not to copy."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def display_names(viewer: User, rows, readable) -> dict[int, str]:
+    """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
+    show_all = setting("TRACKER_SHOW_FULL_NAMES")
+    return {
+        row.user_id: row.name
+        if row.user_id == viewer.id
+        or access.sees_full_name(viewer, row.branch_id, show_all, readable)
+        else mask_name(row.name)
+        for row in rows
+    }
