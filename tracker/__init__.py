@@ -84,8 +84,11 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from tracker.i18n import init_template_helpers
+    from tracker.people import access
 
     init_template_helpers(app)
+    # Templates ask the same questions as the views: which menu, which button.
+    app.jinja_env.globals["access"] = access
 
 
 def register_commands(app: Flask) -> None:
