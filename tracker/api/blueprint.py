@@ -45,6 +45,8 @@ def authenticate() -> None:
         user = None
         if scheme.lower() == "bearer":
             user = tokens.authenticate(db.session, raw.strip(), utcnow())
+            # The door commits: the token's last use is kept even on a read.
+            db.session.commit()
         if user is None:
             raise Unauthorized(_l("The token is missing, wrong, expired or revoked."))
         # Flask-Login's per-request user: current_user works, no session is written.

@@ -71,5 +71,6 @@ def import_members(file: Path, dry_run: bool, links: Path) -> None:
     if dry_run:
         click.echo(f"Dry run, nothing changed. {summary}")
         return
+    db.session.commit()
     write_links(links, report)
     click.echo(f"Imported. {summary} Activation links: {links}")

@@ -343,8 +343,10 @@ def import_members(
 ) -> ImportReport:
     """Check and (unless ``dry_run``) apply a member file, all or nothing.
 
-    Raises FileRefused when the file as a whole is unreadable. Commits only
-    when every row is good and ``dry_run`` is false; otherwise rolls back.
+    Raises FileRefused when the file as a whole is unreadable. Flushes the
+    accounts only when every row is good and ``dry_run`` is false (``applied``;
+    the caller commits); otherwise rolls back what it tried, so a preview
+    leaves nothing behind.
     """
     _header, body = read_table(data)
     report = ImportReport()
@@ -385,6 +387,6 @@ def import_members(
         updated=report.count("update"),
         rows=len(body),
     )
-    session.commit()
+    session.flush()
     report.applied = True
     return report

@@ -76,7 +76,6 @@ def authenticate(session: Session, raw: str, now: datetime) -> User | None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
     return user
 
 

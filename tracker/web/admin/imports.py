@@ -85,9 +85,11 @@ def confirm_import():
         report = _run(data, dry_run=False)
     except importing.FileRefused as refused:
         return _preview(ImportForm(), refused=refused.message, status=422)
-    path.unlink(missing_ok=True)
     if not report.applied:
+        path.unlink(missing_ok=True)
         return _preview(ImportForm(), report, status=409)
+    db.session.commit()
+    path.unlink(missing_ok=True)
     links = [
         (user, url_for("auth.activate", token=token, _external=True))
         for user, token in report.links
