@@ -16,10 +16,9 @@ from tracker.clock import campus_today, utcnow
 from tracker.extensions import db, limiter
 from tracker.i18n import current_locale_name
 from tracker.ledger import points
-from tracker.models import AccountStatus, Category, User
+from tracker.models import Category, User
 from tracker.people import tokens
-from tracker.people.accounts import find_user
-from tracker.people.passwords import dummy_verify, verify_password
+from tracker.people.authentication import authenticate
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
 from tracker.ranking.source import Scope
 
@@ -55,21 +54,20 @@ def _failed(response) -> bool:
 )
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
-    user = find_user(db.session, data["student_no"])
-    if user is None:
-        dummy_verify()
-    if user is None or not verify_password(user.password_hash, data["password"]):
+    result = authenticate(db.session, data["student_no"], data["password"])
+    if result.failed:
         audit.record(
             db.session,
             "auth.token_failed",
             actor=None,
-            subject=user,
+            subject=result.user,
             student_no=data["student_no"].strip()[:32],
         )
         db.session.commit()
         raise Unauthorized(_l("Wrong student number or password."))
-    if user.status != AccountStatus.ACTIVE:
+    if not result.succeeded:
         return error_response(403, _l("This account cannot log in."))
+    user = result.user
     issued = tokens.issue_token(
         db.session,
         user,
