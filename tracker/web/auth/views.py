@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit
+from tracker import audit, login_limits
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db, limiter
@@ -37,15 +37,6 @@ from tracker.web.forms import ConfirmForm, show_errors
 bp = Blueprint("auth", __name__)
 
 
-def _account_key() -> str:
-    return "login:" + request.form.get("student_no", "").strip().lower()
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count towards the limits; a success redirects.
-    return response.status_code != 302
-
-
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
@@ -56,24 +47,17 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
-)
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        login_limits.refuse_when_spent(form.student_no.data)
         result = authenticate(db.session, form.student_no.data, form.password.data)
         if result.succeeded:
             return _log_in(result)
         if result.failed:
+            login_limits.count_failure(form.student_no.data)
             audit.record(
                 db.session,
                 "auth.login_failed",
