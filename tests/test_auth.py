@@ -1,5 +1,7 @@
 """Logging in and out, registration, passwords, sessions ending everywhere."""
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tracker.models import AccountStatus, AuditEvent, User
@@ -41,6 +43,37 @@ def test_account_without_password_cannot_log_in(client, make, db):
     response = client.post("/login", data={"student_no": member.student_no, "password": ""})
     assert response.status_code == 200
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown", "wrong password", "no password yet", "pending", "deactivated", "right"]
+)
+@pytest.mark.parametrize("door", ["/login", "/api/v1/tokens"])
+def test_every_login_attempt_costs_one_password_check(client, make, db, monkeypatch, case, door):
+    """Timing must not tell whether an account exists, has a password yet, or is refused."""
+    member = make.member()
+    password = "wrong-password" if case == "wrong password" else PASSWORD
+    if case == "no password yet":
+        member.password_hash = None
+    if case == "pending":
+        member.status = AccountStatus.PENDING
+    if case == "deactivated":
+        member.status = AccountStatus.DEACTIVATED
+    db.session.commit()
+    checks = []
+    verify = PasswordHasher.verify
+    monkeypatch.setattr(
+        PasswordHasher, "verify", lambda self, *args: checks.append(1) or verify(self, *args)
+    )
+    credentials = {
+        "student_no": "nobody" if case == "unknown" else member.student_no,
+        "password": password,
+    }
+    if door == "/login":
+        client.post(door, data=credentials)
+    else:
+        client.post(door, json=credentials)
+    assert len(checks) == 1
 
 
 def test_fresh_database_has_no_account(db):

@@ -84,6 +84,21 @@ def test_dashboards_are_refused_outside_the_viewer_scope(db, make, login, clock)
     assert client.get("/dashboard/advisor?period=week&scope=branch").status_code == 400
 
 
+def test_advisor_counts_every_entry_waiting_in_the_branch(db, make, english_login, clock):
+    """A committee member's own entry is not in their queue, but it does wait for review."""
+    branch = make.branch()
+    reviewer = make.committee(branch)
+    make.activity(reviewer)
+    make.activity(make.member(branch))
+    advisor = make.user(Role.ADVISOR)
+    db.session.add(AdvisorScope(user_id=advisor.id, branch_id=branch.id))
+    db.session.commit()
+    page = english_login(advisor).get(f"/dashboard/branch?branch={branch.id}")
+    assert "2 entries wait for review" in page.get_data(as_text=True)
+    mine = english_login(reviewer).get("/dashboard/branch").get_data(as_text=True)
+    assert "1 entry waits for review" in mine
+
+
 def test_advisor_dashboard_shows_only_assigned_branches(db, make, login, clock):
     college = make.college()
     mine, sibling = make.branch(college, name="甲支部"), make.branch(college, name="乙支部")

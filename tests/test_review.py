@@ -1,5 +1,6 @@
 """The committee's review queue and what it may and may not do."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -91,6 +92,28 @@ def test_committee_never_reviews_own_entries(clock, make, login, committee, db):
     client.post(f"/review/{own.id}/approve")
     db.session.refresh(own)
     assert own.status == ActivityStatus.PENDING and ledger(db) == []
+
+
+def test_waiting_counts_match_the_queue_of_a_committee_member_with_own_entry(
+    clock, make, english_login, member, committee, branch
+):
+    make.activity(committee, title="我自己的")
+    make.activity(member, title="第一条")
+    make.activity(make.member(branch), title="第二条")
+    make.activity(make.member(), title="别的支部")
+    client = english_login(committee)
+    queue = client.get("/review/").get_data(as_text=True)
+    rows = queue.count('id="entry-')
+
+    def waiting(page: str) -> int:
+        return int(re.search(r"(\d+) entr(?:y|ies) waits? for review", page).group(1))
+
+    home = waiting(client.get("/").get_data(as_text=True))
+    dashboard = waiting(client.get("/dashboard/branch").get_data(as_text=True))
+    assert (home, dashboard) == (rows, rows)
+    # What the member can act on: the two of their branch, not their own.
+    assert rows == 2 and "我自己的" not in queue
+    assert re.search(r'badge text-bg-secondary">(\d+)<', queue).group(1) == "2"
 
 
 def test_other_branch_committee_gets_404_and_changes_nothing(clock, make, login, member, db):

@@ -185,3 +185,32 @@ def test_nul_bytes_in_forms_and_queries_are_400_not_500(clock, make, login, db):
     assert response.status_code == 400
     assert client.get("/leaderboard/?period=week\x00").status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+@pytest.mark.config(
+    TRACKER_LOGIN_LIMIT_ACCOUNT="4 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
+)
+@pytest.mark.parametrize("refused_at", ["/login", "/api/v1/tokens"])
+def test_failed_logins_at_the_form_and_the_api_share_one_budget(client, make, refused_at):
+    member = make.member()
+    wrong = {"student_no": member.student_no, "password": "wrong-password"}
+    for _ in range(2):
+        assert client.post("/login", data=wrong).status_code == 200
+        assert client.post("/api/v1/tokens", json=wrong).status_code == 401
+    right = {"student_no": member.student_no, "password": PASSWORD}
+    if refused_at == "/login":
+        blocked = client.post("/login", data=right)
+    else:
+        blocked = client.post("/api/v1/tokens", json=right)
+    assert blocked.status_code == 429
+
+
+@pytest.mark.config(
+    TRACKER_LOGIN_LIMIT_ADDRESS="3 per minute", TRACKER_LOGIN_LIMIT_ACCOUNT="100 per minute"
+)
+def test_failed_logins_from_one_address_share_one_budget_across_doors(client, make):
+    client.post("/login", data={"student_no": "a1x", "password": "wrong-password"})
+    client.post("/api/v1/tokens", json={"student_no": "b2y", "password": "wrong-password"})
+    client.post("/login", data={"student_no": "c3z", "password": "wrong-password"})
+    refused = client.post("/api/v1/tokens", json={"student_no": "d4w", "password": "whatever"})
+    assert refused.status_code == 429

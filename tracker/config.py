@@ -126,14 +126,14 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_LOGIN_LIMIT_ADDRESS",
         "20 per 10 minutes",
         str,
-        "Login attempts allowed from one address",
+        "Failed logins (login form and API together) allowed from one address",
     ),
     Setting(
         "TRACKER_LOGIN_LIMIT_ACCOUNT",
         "TRACKER_LOGIN_LIMIT_ACCOUNT",
         "5 per 5 minutes",
         str,
-        "Login attempts allowed for one student number",
+        "Failed logins (login form and API together) allowed for one student number",
     ),
     Setting(
         "TRACKER_API_TOKEN_DAYS",

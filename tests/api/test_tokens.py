@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tracker.ledger import totals
 from tracker.models import AccountStatus, ApiToken
+from tracker.people.passwords import needs_rehash, verify_password
 
 from ..conftest import PASSWORD
 from .conftest import STUDY
@@ -84,6 +86,24 @@ def test_token_requests_are_rate_limited_like_the_login_form(client, member):
     )
     assert blocked.status_code == 429
     assert blocked.json["error"]["code"] == "rate_limited" and "Retry-After" in blocked.headers
+
+
+@pytest.mark.parametrize("door", ["/login", "/api/v1/tokens"])
+def test_an_outdated_password_hash_is_renewed_at_either_door(client, member, db, door):
+    # Made with other Argon2 settings than the configured ones, as after raising the cost.
+    member.password_hash = PasswordHasher(time_cost=2, memory_cost=128, parallelism=1).hash(
+        PASSWORD
+    )
+    db.session.commit()
+    assert needs_rehash(member.password_hash)
+    credentials = {"student_no": member.student_no, "password": PASSWORD}
+    if door == "/login":
+        assert client.post(door, data=credentials).status_code == 302
+    else:
+        assert client.post(door, json=credentials).status_code == 201
+    db.session.refresh(member)
+    assert not needs_rehash(member.password_hash)
+    assert verify_password(member.password_hash, PASSWORD)
 
 
 def test_requests_without_or_with_a_bad_token_are_refused(client, api, member, db, clock):

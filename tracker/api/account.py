@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import audit
+from tracker import audit, login_limits
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
 from tracker.api.schemas import CATEGORY, ME, NEW_TOKEN, PAGING, TOKEN, TOKEN_REQUEST, page_of
 from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.i18n import current_locale_name
 from tracker.ledger import points
-from tracker.models import AccountStatus, Category, User
+from tracker.models import Category, User
 from tracker.people import tokens
-from tracker.people.accounts import find_user
-from tracker.people.passwords import dummy_verify, verify_password
+from tracker.people.authentication import authenticate
 from tracker.people.scope import Scope
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
-
-
-def _token_account_key() -> str:
-    data = request.get_json(silent=True)
-    number = data.get("student_no") if isinstance(data, dict) else None
-    return "api-token:" + (number.strip().lower() if isinstance(number, str) else "")
-
-
-def _failed(response) -> bool:
-    # As on the login form, only failed attempts count towards the limits.
-    return response.status_code != 201
 
 
 @api.route(
@@ -40,36 +28,32 @@ def _failed(response) -> bool:
     "POST",
     summary="Create a personal access token",
     description="Exchange a student number and password for a token. "
-    "Rate-limited like the login form. The token is shown only in this response.",
+    "Failed attempts spend the same per-account and per-address budget as the login form "
+    "(429 once it is spent). The token is shown only in this response.",
     tag="Tokens",
     body=TOKEN_REQUEST,
     responses={201: ("The new token", NEW_TOKEN)},
     errors=(401, 403, 429),
     public=True,
 )
-@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
-    key_func=_token_account_key,
-    deduct_when=_failed,
-)
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
-    user = find_user(db.session, data["student_no"])
-    if user is None:
-        dummy_verify()
-    if user is None or not verify_password(user.password_hash, data["password"]):
+    login_limits.refuse_when_spent(data["student_no"])
+    result = authenticate(db.session, data["student_no"], data["password"])
+    if result.failed:
+        login_limits.count_failure(data["student_no"])
         audit.record(
             db.session,
             "auth.token_failed",
             actor=None,
-            subject=user,
+            subject=result.user,
             student_no=data["student_no"].strip()[:32],
         )
         db.session.commit()
         raise Unauthorized(_l("Wrong student number or password."))
-    if user.status != AccountStatus.ACTIVE:
+    if not result.succeeded:
         return error_response(403, _l("This account cannot log in."))
+    user = result.user
     issued = tokens.issue_token(
         db.session,
         user,

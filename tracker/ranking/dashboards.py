@@ -15,9 +15,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.activities import queue
 from tracker.i18n import category_name
 from tracker.ledger.terms import current_term
-from tracker.models import AccountStatus, Activity, ActivityStatus, Branch, Category, User
+from tracker.models import AccountStatus, Activity, Branch, Category, User
 from tracker.people.scope import Scope
 from tracker.periods import Period, standard_period
 from tracker.ranking import statistics
@@ -110,20 +111,13 @@ def member_dashboard(
 
 
 def committee_waiting(session: Session, committee: User) -> tuple[int, int]:
-    """Entries the committee member may review, and registrations to confirm."""
-    pending = session.scalar(
-        select(func.count()).where(
-            Activity.branch_id == committee.branch_id,
-            Activity.status == ActivityStatus.PENDING,
-            Activity.user_id != committee.id,
-        )
-    )
+    """Entries in the committee member's review queue, and registrations to confirm."""
     registrations = session.scalar(
         select(func.count()).where(
             User.branch_id == committee.branch_id, User.status == AccountStatus.PENDING
         )
     )
-    return pending or 0, registrations or 0
+    return queue.pending_count(session, committee), registrations or 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +137,7 @@ class CommitteeDashboard:
 
 def committee_dashboard(
     session: Session,
+    viewer: User,
     branch: Branch,
     period: Period,
     today: date,
@@ -150,21 +145,18 @@ def committee_dashboard(
     *,
     charts_only: bool = False,
 ) -> CommitteeDashboard:
-    """The branch committee's view: pending queue, weekly trend by category, every
+    """The branch committee's view: entries waiting for review (for a committee member,
+    their queue; see ``queue.waiting_shown_to``), weekly trend by category, every
     member's points in the period with their last approved entry, and who has gone
     quiet for ``inactive_days`` days."""
     pending, roster = 0, []
     if not charts_only:
-        pending = session.scalar(
-            select(func.count()).where(
-                Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
-            )
-        )
+        pending = queue.waiting_shown_to(session, viewer, branch.id)
         roster = statistics.branch_roster(session, branch.id, period)
     return CommitteeDashboard(
         branch=branch,
         period=period,
-        pending=pending or 0,
+        pending=pending,
         trend=statistics.weekly_trend(
             session, today, Scope("branch", branch.id), weeks=TREND_WEEKS, split="category"
         ),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.activities import queue
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -197,7 +198,8 @@ class BranchStats:
 
 def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStats:
     """Points, members, per-capita and participation from ``branch_leaderboard``
-    (so the numbers always agree with it), plus entries per category and the queue."""
+    (so the numbers always agree with it), plus entries per category and how many of the
+    branch's entries wait for review (``queue.branch_pending_count``)."""
     scope = Scope("branch", branch.id)
     found = branch_leaderboard(session, period, scope)
     standing = (
@@ -226,9 +228,5 @@ def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStat
     ]
     whole = points_source(period, scope, None)
     entries = session.scalar(select(func.sum(whole.entries)).where(*whole.where))
-    pending = session.scalar(
-        select(func.count()).where(
-            Activity.branch_id == branch.id, Activity.status == ActivityStatus.PENDING
-        )
-    )
-    return BranchStats(standing, int(entries or 0), pending or 0, by_category)
+    pending = queue.branch_pending_count(session, branch.id)
+    return BranchStats(standing, int(entries or 0), pending, by_category)

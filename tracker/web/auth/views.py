@@ -18,13 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit
+from tracker import audit, login_limits
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db, limiter
-from tracker.models import AccountStatus
 from tracker.people import accounts, activation, tokens
-from tracker.people.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from tracker.people.authentication import Authentication, Outcome, authenticate
+from tracker.people.passwords import verify_password
 from tracker.web.auth.forms import (
     ActivateForm,
     ChangePasswordForm,
@@ -37,15 +37,6 @@ from tracker.web.forms import ConfirmForm, show_errors
 bp = Blueprint("auth", __name__)
 
 
-def _account_key() -> str:
-    return "login:" + request.form.get("student_no", "").strip().lower()
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count towards the limits; a success redirects.
-    return response.status_code != 302
-
-
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
@@ -56,53 +47,47 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
-)
-@limiter.limit(
-    lambda: current_app.config["TRACKER_LOGIN_LIMIT_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.find_user(db.session, form.student_no.data)
-        if user is None:
-            dummy_verify()
-        if user is None or not verify_password(user.password_hash, form.password.data):
+        login_limits.refuse_when_spent(form.student_no.data)
+        result = authenticate(db.session, form.student_no.data, form.password.data)
+        if result.succeeded:
+            return _log_in(result)
+        if result.failed:
+            login_limits.count_failure(form.student_no.data)
             audit.record(
                 db.session,
                 "auth.login_failed",
                 actor=None,
-                subject=user,
+                subject=result.user,
                 student_no=form.student_no.data.strip()[:32],
             )
             db.session.commit()
-            form.form_errors.append(_("Wrong student number or password."))
-        elif user.status == AccountStatus.PENDING:
-            form.form_errors.append(
-                _("Your registration is waiting for your branch committee to confirm it.")
-            )
-        elif user.status == AccountStatus.DEACTIVATED:
-            form.form_errors.append(_("This account is deactivated."))
-        else:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
-            audit.record(
-                db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id
-            )
-            db.session.commit()
-            session.permanent = True
-            login_user(user)
-            if user.must_change_password:
-                flash(_("Please choose a new password."), "warning")
-                return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("dashboards.home"))
+        form.form_errors.append(_refusal(result.outcome))
     return render_template("auth/login.html", form=form)
+
+
+def _refusal(outcome: Outcome) -> str:
+    if outcome is Outcome.PENDING:
+        return _("Your registration is waiting for your branch committee to confirm it.")
+    if outcome is Outcome.DEACTIVATED:
+        return _("This account is deactivated.")
+    return _("Wrong student number or password.")
+
+
+def _log_in(result: Authentication):
+    user = result.user
+    audit.record(db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id)
+    db.session.commit()
+    session.permanent = True
+    login_user(user)
+    if result.outcome is Outcome.MUST_CHANGE_PASSWORD:
+        flash(_("Please choose a new password."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return redirect(_safe_next(request.args.get("next")) or url_for("dashboards.home"))
 
 
 # Pages a user who must choose a new password may still reach.

@@ -78,6 +78,7 @@ def _committee_board(charts_only: bool = False):
         abort(400)
     board = dashboards.committee_dashboard(
         db.session,
+        current_user,
         filters.branch,
         filters.period,
         campus_today(),

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.activities.queue import review_queue
 from tracker.clock import utcnow
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.extensions import db
@@ -54,16 +55,7 @@ def _with_details(query):
 @bp.get("/")
 @allowed(access.sits_on_a_committee)
 def queue():
-    pending = db.session.scalars(
-        _with_details(
-            select(Activity)
-            .where(
-                Activity.branch_id == current_user.branch_id,
-                Activity.status == ActivityStatus.PENDING,
-            )
-            .order_by(Activity.submitted_at, Activity.id)
-        )
-    ).all()
+    pending = db.session.scalars(_with_details(review_queue(current_user))).all()
     estimates = {}
     for activity in pending:
         rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
