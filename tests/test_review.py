@@ -209,7 +209,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
 
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from tracker.activities import lifecycle
+    from tracker.activities import checks, lifecycle
     from tracker.errors import Conflict
     from tracker.ledger import points
 
@@ -220,7 +220,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
         db.session,
         member,
         activity,
-        lifecycle.EntryInput(
+        checks.EntryInput(
             occurred_on=TODAY,
             quantity=Decimal(300),
             title="改成五小时",

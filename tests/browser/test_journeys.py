@@ -17,7 +17,7 @@ from flask_babel import gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tracker.activities import lifecycle
+from tracker.activities import checks, lifecycle
 from tracker.clock import campus_now, campus_today
 from tracker.events import planning
 from tracker.i18n import STATUS_LABELS
@@ -250,9 +250,9 @@ class _SecondCopyValidatesLate:
         self.arrived = 0
         self.both_looked = threading.Event()
         self.first_done = threading.Event()
-        self.check_entry = lifecycle.check_entry
+        self.check_entry = checks.check_entry
         self.submit_entry = lifecycle.submit_entry
-        monkeypatch.setattr(lifecycle, "check_entry", self._check_entry)
+        monkeypatch.setattr(checks, "check_entry", self._check_entry)
         monkeypatch.setattr(lifecycle, "submit_entry", self._submit_entry)
 
     def _check_entry(self, *args, **kwargs):

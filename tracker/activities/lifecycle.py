@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -13,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.activities import evidence, tutoring
-from tracker.clock import to_campus
+from tracker.activities import checks, evidence, tutoring
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.ledger import points
 from tracker.models import (
@@ -24,194 +21,13 @@ from tracker.models import (
     Category,
     Evidence,
     MenteeResponse,
-    PointRule,
-    Unit,
     User,
 )
-from tracker.models.types import TENTH
-from tracker.people.accounts import branch_on, find_user
-
-MAX_TITLE = 120
-MAX_DESCRIPTION = 4000
-MAX_LOCATION = 200
-MAX_MENTEES = 10
-# Kinds of entry whose time slots may not overlap for one member.
-TIMED_UNITS = (Unit.MINUTES,)
 
 
-@dataclass
-class EntryInput:
-    occurred_on: date | None
-    quantity: Decimal | None
-    title: str = ""
-    description: str = ""
-    start_time: time | None = None
-    location: str | None = None
-    mentee_numbers: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CheckedEntry:
-    rule: PointRule
-    branch_id: int
-    mentees: list[User]
-
-
-def _minutes(category: Category, quantity: Decimal) -> int:
-    return int(quantity * 60) if category.unit == Unit.HOURS else int(quantity)
-
-
-def _overlapping(
-    session: Session, member: User, category: Category, data: EntryInput, ignore_id: int | None
-) -> Activity | None:
-    """Another live timed entry of the member that shares part of this time slot."""
-    start = datetime.combine(data.occurred_on, data.start_time)
-    end = start + timedelta(minutes=_minutes(category, data.quantity))
-    candidates = session.scalars(
-        select(Activity)
-        .join(Category)
-        .where(
-            Activity.user_id == member.id,
-            Activity.occurred_on == data.occurred_on,
-            Activity.start_time.is_not(None),
-            Activity.status.in_((ActivityStatus.PENDING, ActivityStatus.APPROVED)),
-            Activity.id != (ignore_id or 0),
-        )
-    )
-    for other in candidates:
-        other_start = datetime.combine(other.occurred_on, other.start_time)
-        other_end = other_start + timedelta(minutes=_minutes(other.category, other.quantity))
-        if other_start < end and start < other_end:
-            return other
-    return None
-
-
-def check_entry(
-    session: Session,
-    member: User,
-    category: Category,
-    data: EntryInput,
-    *,
-    today: date,
-    now: datetime,
-    backdate_days: int,
-    ignore_id: int | None = None,
-) -> CheckedEntry:
-    """Validate an entry against its category and rule; raise InvalidInput with every problem."""
-    errors: dict[str, object] = {}
-    if not member.logs_activities:
-        raise Forbidden(_l("Only members of a branch can log activities."))
-    if category.retired_at is not None:
-        raise InvalidInput({"category": _l("This category is retired.")})
-
-    day = data.occurred_on
-    if day is None:
-        errors["occurred_on"] = _l("Please give the date.")
-    elif day > today:
-        errors["occurred_on"] = _l("The date cannot be in the future.")
-    elif day < today - timedelta(days=backdate_days):
-        errors["occurred_on"] = _l(
-            "Entries can be logged at most %(n)d days back.", n=backdate_days
-        )
-
-    rule = (
-        points.rule_for(session, category.id, day) if day and "occurred_on" not in errors else None
-    )
-    if day and "occurred_on" not in errors and rule is None:
-        errors["occurred_on"] = _l("No point rule applies on that day.")
-
-    quantity = data.quantity
-    if quantity is None:
-        errors["quantity"] = _l("Please give the amount.")
-    elif quantity != quantity.quantize(TENTH):
-        errors["quantity"] = _l("At most one decimal place.")
-    elif rule is not None and not (rule.min_quantity <= quantity <= rule.max_quantity):
-        errors["quantity"] = _l(
-            "Between %(min)s and %(max)s.",
-            min=_plain(rule.min_quantity),
-            max=_plain(rule.max_quantity),
-        )
-    elif quantity <= 0:
-        errors["quantity"] = _l("Must be more than zero.")
-
-    title = (data.title or "").strip()
-    if not title:
-        errors["title"] = _l("Please give a title.")
-    elif len(title) > MAX_TITLE:
-        errors["title"] = _l("At most %(n)d characters.", n=MAX_TITLE)
-    description = (data.description or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        errors["description"] = _l("At most %(n)d characters.", n=MAX_DESCRIPTION)
-    elif category.needs_reflection and len(description) < 20:
-        errors["description"] = _l("Please write a reflection of at least 20 characters.")
-    if category.needs_location:
-        location = (data.location or "").strip()
-        if not location:
-            errors["location"] = _l("Please give the place.")
-        elif len(location) > MAX_LOCATION:
-            errors["location"] = _l("At most %(n)d characters.", n=MAX_LOCATION)
-    if category.needs_start_time and data.start_time is None:
-        errors["start_time"] = _l("Please give the start time.")
-    elif (
-        category.needs_start_time
-        and day == today
-        and data.start_time > to_campus(now).time().replace(tzinfo=None)
-    ):
-        errors["start_time"] = _l("The start time cannot be in the future.")
-
-    mentees = _check_mentees(session, member, category, data, errors)
-
-    if (
-        not errors
-        and category.needs_start_time
-        and _overlapping(session, member, category, data, ignore_id)
-    ):
-        errors["start_time"] = _l("You already logged a session that overlaps this time.")
-    branch_id = branch_on(session, member.id, day) if day and not errors else None
-    if not errors and branch_id is None:
-        errors["occurred_on"] = _l("You were not a member of a branch on that day.")
-    if errors:
-        raise InvalidInput(errors)
-    return CheckedEntry(rule=rule, branch_id=branch_id, mentees=mentees)
-
-
-def _check_mentees(
-    session: Session, member: User, category: Category, data: EntryInput, errors: dict
-) -> list[User]:
-    if not category.needs_mentees:
-        return []
-    numbers = list(dict.fromkeys(n.strip() for n in data.mentee_numbers if n.strip()))
-    if not numbers:
-        errors["mentees"] = _l("Name at least one mentee.")
-        return []
-    if len(numbers) > MAX_MENTEES:
-        errors["mentees"] = _l("At most %(n)d mentees in one session.", n=MAX_MENTEES)
-        return []
-    mentees = []
-    paired = tutoring.accepted_mentee_ids(session, member.id)
-    for number in numbers:
-        mentee = find_user(session, number)
-        if mentee is None or not mentee.is_active:
-            errors["mentees"] = _l("No active student with number %(no)s.", no=number)
-            return []
-        if mentee.id == member.id:
-            errors["mentees"] = _l("You cannot be your own mentee.")
-            return []
-        if mentee.id not in paired:
-            errors["mentees"] = _l(
-                "%(no)s has not accepted you as mentor yet (see the 1+N page).",
-                no=number,
-            )
-            return []
-        mentees.append(mentee)
-    return mentees
-
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def _apply(activity: Activity, category: Category, data: EntryInput, checked: CheckedEntry) -> None:
+def _apply(
+    activity: Activity, category: Category, data: checks.EntryInput, checked: checks.CheckedEntry
+) -> None:
     activity.occurred_on = data.occurred_on
     activity.quantity = data.quantity
     activity.title = data.title.strip()
@@ -225,19 +41,6 @@ def _apply(activity: Activity, category: Category, data: EntryInput, checked: Ch
     activity.mentees.extend(
         ActivityMentee(mentee_id=m.id) for m in checked.mentees if m.id not in have
     )
-
-
-def _check_evidence(
-    category: Category,
-    rule: PointRule,
-    activity: Activity | None,
-    files: list[evidence.PreparedFile],
-) -> None:
-    existing = len(activity.evidence) if activity else 0
-    if rule.evidence_required and existing + len(files) == 0:
-        raise InvalidInput({"evidence": _l("This category needs a photo or a PDF as evidence.")})
-    if existing + len(files) > evidence.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
 
 
 def _attach(
@@ -275,7 +78,7 @@ def submit_entry(
     session: Session,
     member: User,
     category: Category,
-    data: EntryInput,
+    data: checks.EntryInput,
     *,
     files: list[evidence.PreparedFile],
     submission_key: str | None,
@@ -295,7 +98,7 @@ def submit_entry(
     if existing is not None:
         raise DuplicateSubmission(existing)
     try:
-        checked = check_entry(
+        checked = checks.check_entry(
             session, member, category, data, today=today, now=now, backdate_days=backdate_days
         )
     except InvalidInput:
@@ -305,7 +108,7 @@ def submit_entry(
         if existing is not None:
             raise DuplicateSubmission(existing) from None
         raise
-    _check_evidence(category, checked.rule, None, files)
+    checks.check_evidence(category, checked.rule, None, files)
     activity = Activity(
         user_id=member.id,
         category_id=category.id,
@@ -362,7 +165,7 @@ def update_entry(
     session: Session,
     member: User,
     activity: Activity,
-    data: EntryInput,
+    data: checks.EntryInput,
     *,
     files: list[evidence.PreparedFile],
     remove_ids: list[int],
@@ -374,7 +177,7 @@ def update_entry(
     """Edit a pending entry, or edit and resubmit a rejected one; commits."""
     _claim_for_owner(session, member, activity, now)
     category = activity.category
-    checked = check_entry(
+    checked = checks.check_entry(
         session,
         member,
         category,
@@ -387,7 +190,7 @@ def update_entry(
     removed = [e for e in activity.evidence if e.id in set(remove_ids)]
     for item in removed:
         activity.evidence.remove(item)
-    _check_evidence(category, checked.rule, activity, files)
+    checks.check_evidence(category, checked.rule, activity, files)
     resubmitted = activity.status == ActivityStatus.REJECTED
     _apply(activity, category, data, checked)
     activity.status = ActivityStatus.PENDING

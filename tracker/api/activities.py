@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from tracker.activities import evidence, lifecycle
-from tracker.activities.lifecycle import EntryInput
+from tracker.activities.checks import EntryInput
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest
@@ -72,7 +72,7 @@ def _files() -> list[evidence.PreparedFile]:
 
 
 def _mentee_numbers(ids: list[int]) -> list[str]:
-    """Student numbers for mentee ids; lifecycle.check_entry applies the rules to them."""
+    """Student numbers for mentee ids; checks.check_entry applies the rules to them."""
     found = dict(db.session.execute(select(User.id, User.student_no).where(User.id.in_(ids))).all())
     missing = [i for i in ids if i not in found]
     if missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.activities.lifecycle import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
+from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.api.blueprint import api
 from tracker.api.spec import Param
 from tracker.ledger.points import MAX_REASON_LENGTH

@@ -1,4 +1,4 @@
-"""Points: rules, caps, awards, reversals and adjustments.
+"""Points: rules, awards, reversals and adjustments (the caps' room is counted in ledger.caps).
 
 This is the only module that computes points or writes the ledger. Every
 booking goes through ``_book``, which adds the ledger row and updates the
@@ -8,7 +8,7 @@ stored totals in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
-from tracker.ledger import totals
+from tracker.ledger import caps, totals
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -29,7 +29,6 @@ from tracker.models import (
 )
 from tracker.models.types import TENTH
 from tracker.people import access
-from tracker.periods import period_end, period_start
 
 MAX_REASON_LENGTH = 500
 MAX_ADJUSTMENT = Decimal(100)
@@ -49,37 +48,6 @@ def points_for_quantity(rule: PointRule, quantity: Decimal) -> Decimal:
     """Points before caps: proportional to the quantity, rounded down to 0.1."""
     raw = Decimal(quantity) / rule.per_quantity * rule.points_per_unit
     return raw.quantize(TENTH, rounding=ROUND_DOWN)
-
-
-def _booked_between(
-    session: Session, user_id: int, category_id: int, start: date, end: date
-) -> Decimal:
-    total = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.user_id == user_id,
-            LedgerEntry.category_id == category_id,
-            LedgerEntry.earned_on >= start,
-            LedgerEntry.earned_on < end,
-        )
-    )
-    return Decimal(total or 0)
-
-
-def cap_room(session: Session, user_id: int, rule: PointRule, day: date) -> Decimal | None:
-    """How many more points the rule's daily and weekly caps allow on ``day``.
-
-    Counts what is already booked (awards net of reversals). None: no cap.
-    """
-    room: Decimal | None = None
-    if rule.daily_cap is not None:
-        used = _booked_between(session, user_id, rule.category_id, day, day + timedelta(days=1))
-        room = rule.daily_cap - used
-    if rule.weekly_cap is not None:
-        week = period_start("week", day)
-        used = _booked_between(session, user_id, rule.category_id, week, period_end("week", week))
-        weekly = rule.weekly_cap - used
-        room = weekly if room is None else min(room, weekly)
-    return None if room is None else max(room, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -107,7 +75,7 @@ def estimate(
     points per attendance); the caps still apply.
     """
     uncapped = points_for_quantity(rule, quantity) if fixed_points is None else fixed_points
-    room = cap_room(session, user_id, rule, day)
+    room = caps.cap_room(session, user_id, rule, day)
     points = uncapped if room is None else min(uncapped, room)
     return Estimate(points=points, uncapped=uncapped, rule=rule)
 

@@ -1,2 +1,2 @@
-"""People: accounts, organisation, passwords, tokens, personal data and ``access``,
+"""People: accounts, colleges, organisation, passwords, tokens, personal data and ``access``,
 the one module that decides who may see or do what."""

@@ -1,4 +1,4 @@
-"""What an administrator does to colleges, branches and people.
+"""What an administrator does to people: profiles, status, roles, branch moves and scopes.
 
 Each function checks its input, changes the objects, records an audit event
 and leaves the commit to the caller, so a view or a command can refuse the
@@ -8,7 +8,7 @@ whole change by rolling back.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -26,161 +26,21 @@ from tracker.models import (
     Stage,
     User,
 )
-from tracker.models.org import new_invite_code
 from tracker.people import access, accounts
 from tracker.people.passwords import hash_password
 
 
-def _clean_name(name: str | None, field: str = "name", limit: int = 100) -> str:
+def clean_name(name: str | None, field: str = "name", limit: int = 100) -> str:
     name = (name or "").strip()
     if not name or len(name) > limit:
         raise InvalidInput({field: _l("A name of 1 to %(n)d characters is required.", n=limit)})
     return name
 
 
-def _ensure_admin(actor: User | None) -> None:
+def ensure_admin(actor: User | None) -> None:
     # None is the command line, run by whoever runs the server.
     if not access.may_administer(actor):
         raise Forbidden(_l("Only an administrator can do that."))
-
-
-# Colleges and branches -------------------------------------------------------
-
-
-def create_college(session: Session, name: str, actor: User) -> College:
-    _ensure_admin(actor)
-    name = _clean_name(name)
-    if session.scalar(select(College.id).where(College.name == name)):
-        raise InvalidInput({"name": _l("A college with this name exists.")})
-    college = College(name=name)
-    session.add(college)
-    session.flush()
-    audit.record(session, "college.created", actor=actor, target=college, name=name)
-    return college
-
-
-def rename_college(session: Session, college: College, name: str, actor: User) -> None:
-    _ensure_admin(actor)
-    name = _clean_name(name)
-    clash = session.scalar(select(College.id).where(College.name == name, College.id != college.id))
-    if clash:
-        raise InvalidInput({"name": _l("A college with this name exists.")})
-    before, college.name = college.name, name
-    audit.record(session, "college.renamed", actor=actor, target=college, before=before, after=name)
-
-
-def archive_college(session: Session, college: College, actor: User, now: datetime) -> None:
-    """Archive a college whose branches are all archived already."""
-    _ensure_admin(actor)
-    if any(b.archived_at is None for b in college.branches):
-        raise InvalidInput({"college": _l("Archive the college's branches first.")})
-    college.archived_at = now
-    audit.record(session, "college.archived", actor=actor, target=college, name=college.name)
-
-
-def create_branch(session: Session, college: College, name: str, actor: User) -> Branch:
-    _ensure_admin(actor)
-    if college.archived_at is not None:
-        raise InvalidInput({"college_id": _l("This college is archived.")})
-    name = _clean_name(name)
-    _refuse_branch_name_clash(session, college.id, name, None)
-    branch = Branch(college_id=college.id, name=name)
-    session.add(branch)
-    session.flush()
-    audit.record(
-        session, "branch.created", actor=actor, branch_id=branch.id, target=branch, name=name
-    )
-    return branch
-
-
-def _refuse_branch_name_clash(
-    session: Session, college_id: int, name: str, branch_id: int | None
-) -> None:
-    query = select(Branch.id).where(Branch.college_id == college_id, Branch.name == name)
-    if branch_id is not None:
-        query = query.where(Branch.id != branch_id)
-    if session.scalar(query):
-        raise InvalidInput({"name": _l("This college already has a branch with this name.")})
-
-
-def rename_branch(session: Session, branch: Branch, name: str, actor: User) -> None:
-    _ensure_admin(actor)
-    name = _clean_name(name)
-    _refuse_branch_name_clash(session, branch.college_id, name, branch.id)
-    before, branch.name = branch.name, name
-    audit.record(
-        session,
-        "branch.renamed",
-        actor=actor,
-        branch_id=branch.id,
-        target=branch,
-        before=before,
-        after=name,
-    )
-
-
-def current_member_count(session: Session, branch_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(User.id)).where(
-                User.branch_id == branch_id, User.status != AccountStatus.DEACTIVATED
-            )
-        )
-        or 0
-    )
-
-
-def current_member_counts(session: Session) -> dict[int, int]:
-    """Branch id → current (not deactivated) members, for every branch with any."""
-    rows = session.execute(
-        select(User.branch_id, func.count(User.id))
-        .where(User.branch_id.is_not(None), User.status != AccountStatus.DEACTIVATED)
-        .group_by(User.branch_id)
-    )
-    return dict(rows.all())
-
-
-def archive_branch(session: Session, branch: Branch, actor: User, now: datetime) -> None:
-    """Archive a branch without members: it keeps its ledger and history but
-    drops out of current rankings, choices and self-registration."""
-    _ensure_admin(actor)
-    if branch.archived_at is not None:
-        raise InvalidInput({"branch": _l("This branch is archived already.")})
-    if current_member_count(session, branch.id):
-        raise InvalidInput(
-            {"branch": _l("Move or deactivate the branch's members before archiving it.")}
-        )
-    branch.archived_at = now
-    audit.record(
-        session,
-        "branch.archived",
-        actor=actor,
-        branch_id=branch.id,
-        target=branch,
-        name=branch.name,
-    )
-
-
-def rotate_branch_code(session: Session, branch: Branch, actor: User) -> str:
-    _ensure_admin(actor)
-    if branch.archived_at is not None:
-        raise InvalidInput({"branch": _l("This branch is archived.")})
-    branch.invite_code = new_invite_code()
-    audit.record(session, "branch.invite_rotated", actor=actor, branch_id=branch.id, target=branch)
-    return branch.invite_code
-
-
-def active_branch(session: Session, branch_id: int | None, field: str = "branch_id") -> Branch:
-    """The branch with this id, refused when unknown or archived."""
-    branch = session.get(Branch, branch_id) if branch_id else None
-    if branch is None:
-        raise InvalidInput({field: _l("Choose a branch.")})
-    if branch.archived_at is not None:
-        raise InvalidInput({field: _l("This branch is archived.")})
-    return branch
-
-
-# People ----------------------------------------------------------------------
 
 
 def user_search(query: str | None) -> Select:
@@ -204,8 +64,8 @@ def edit_profile(
     stage: Stage | None,
     actor: User | None,
 ) -> None:
-    _ensure_admin(actor)
-    name = _clean_name(name, limit=64)
+    ensure_admin(actor)
+    name = clean_name(name, limit=64)
     changes = {}
     if name != user.name:
         changes["name"] = (user.name, name)
@@ -230,7 +90,7 @@ def edit_profile(
 
 def deactivate(session: Session, user: User, actor: User) -> None:
     """Deactivate an account and end every session it has, at once."""
-    _ensure_admin(actor)
+    ensure_admin(actor)
     if user.id == actor.id:
         raise Forbidden(_l("You cannot deactivate your own account."))
     if user.status == AccountStatus.DEACTIVATED:
@@ -241,7 +101,7 @@ def deactivate(session: Session, user: User, actor: User) -> None:
 
 
 def reactivate(session: Session, user: User, actor: User) -> None:
-    _ensure_admin(actor)
+    ensure_admin(actor)
     if user.status == AccountStatus.ACTIVE:
         return
     if user.branch_id and user.branch.archived_at is not None:
@@ -256,7 +116,7 @@ def reset_password(session: Session, user: User, actor: User) -> str:
     The user must choose a new one before using any page, and every
     existing session of theirs ends.
     """
-    _ensure_admin(actor)
+    ensure_admin(actor)
     temporary = "-".join(secrets.token_hex(3) for _ in range(3))
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
@@ -265,6 +125,16 @@ def reset_password(session: Session, user: User, actor: User) -> str:
         session, "user.password_reset", actor=actor, subject=user, branch_id=user.branch_id
     )
     return temporary
+
+
+def active_branch(session: Session, branch_id: int | None, field: str = "branch_id") -> Branch:
+    """The branch with this id, refused when unknown or archived."""
+    branch = session.get(Branch, branch_id) if branch_id else None
+    if branch is None:
+        raise InvalidInput({field: _l("Choose a branch.")})
+    if branch.archived_at is not None:
+        raise InvalidInput({field: _l("This branch is archived.")})
+    return branch
 
 
 def _current_membership(session: Session, user: User) -> Membership | None:
@@ -290,7 +160,7 @@ def move_member(
     rows keep the branch they were booked to, so the old branch's history
     and totals do not change.
     """
-    _ensure_admin(actor)
+    ensure_admin(actor)
     if not access.is_branch_person(user):
         raise InvalidInput({"branch_id": _l("Only members and committee members have a branch.")})
     if branch.archived_at is not None:
@@ -344,7 +214,7 @@ def set_role(
     when the account has none); advisors and admins belong to none, so
     their membership ends today. Leaving the advisor role drops its scopes.
     """
-    _ensure_admin(actor)
+    ensure_admin(actor)
     if actor is not None and user.id == actor.id and role != Role.ADMIN:
         raise Forbidden(_l("You cannot take the administrator role from yourself."))
     before = user.role
@@ -387,7 +257,7 @@ def add_scope(
     branch: Branch | None = None,
     college: College | None = None,
 ) -> None:
-    _ensure_admin(actor)
+    ensure_admin(actor)
     if (branch is None) == (college is None):
         raise InvalidInput({"target": _l("Choose one branch or one college.")})
     existing = select(AdvisorScope.id).where(AdvisorScope.user_id == advisor.id)
@@ -400,7 +270,7 @@ def add_scope(
 
 
 def remove_scope(session: Session, scope: AdvisorScope, actor: User) -> None:
-    _ensure_admin(actor)
+    ensure_admin(actor)
     advisor = session.get(User, scope.user_id)
     session.delete(scope)
     audit.record(

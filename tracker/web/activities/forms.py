@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.activities.lifecycle import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, EntryInput
+from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, EntryInput
 from tracker.i18n import UNIT_LABELS
 from tracker.models import Category
 

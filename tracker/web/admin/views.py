@@ -11,7 +11,7 @@ from tracker.clock import utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db, login_manager
 from tracker.models import Branch, College
-from tracker.people import access, organisation
+from tracker.people import access, colleges
 from tracker.web.admin.forms import BranchForm, NameForm
 from tracker.web.forms import ConfirmForm, show_errors
 
@@ -74,13 +74,13 @@ def index():
 
 
 def _organisation_page(college_form=None, branch_form=None, status=200):
-    colleges = db.session.scalars(select(College).order_by(College.name)).all()
+    all_colleges = db.session.scalars(select(College).order_by(College.name)).all()
     branch_form = branch_form or BranchForm()
-    branch_form.college_id.choices = [(c.id, c.name) for c in colleges if c.archived_at is None]
-    counts = organisation.current_member_counts(db.session)
+    branch_form.college_id.choices = [(c.id, c.name) for c in all_colleges if c.archived_at is None]
+    counts = colleges.current_member_counts(db.session)
     return render_template(
         "admin/organisation.html",
-        colleges=colleges,
+        colleges=all_colleges,
         counts=counts,
         college_form=college_form or NameForm(),
         branch_form=branch_form,
@@ -99,7 +99,7 @@ def create_college():
     form = NameForm()
     if form.validate_on_submit():
         done = apply(
-            lambda: organisation.create_college(db.session, form.name.data, current_user),
+            lambda: colleges.create_college(db.session, form.name.data, current_user),
             _("College added."),
             url_for(".organisation_page"),
             form,
@@ -117,7 +117,7 @@ def rename_college(college_id: int):
         flash(_("A name of 1 to %(n)d characters is required.", n=100), "danger")
         return redirect(url_for(".organisation_page"))
     return apply(
-        lambda: organisation.rename_college(db.session, college, form.name.data, current_user),
+        lambda: colleges.rename_college(db.session, college, form.name.data, current_user),
         _("Renamed."),
         url_for(".organisation_page"),
     )
@@ -129,7 +129,7 @@ def archive_college(college_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return apply(
-        lambda: organisation.archive_college(db.session, college, current_user, utcnow()),
+        lambda: colleges.archive_college(db.session, college, current_user, utcnow()),
         _("College archived."),
         url_for(".organisation_page"),
     )
@@ -145,9 +145,7 @@ def create_branch():
             form.college_id.errors.append(_("Choose a college."))
         else:
             done = apply(
-                lambda: organisation.create_branch(
-                    db.session, college, form.name.data, current_user
-                ),
+                lambda: colleges.create_branch(db.session, college, form.name.data, current_user),
                 _("Branch added."),
                 url_for(".organisation_page"),
                 form,
@@ -165,7 +163,7 @@ def rename_branch(branch_id: int):
         flash(_("A name of 1 to %(n)d characters is required.", n=100), "danger")
         return redirect(url_for(".organisation_page"))
     return apply(
-        lambda: organisation.rename_branch(db.session, branch, form.name.data, current_user),
+        lambda: colleges.rename_branch(db.session, branch, form.name.data, current_user),
         _("Renamed."),
         url_for(".organisation_page"),
     )
@@ -177,7 +175,7 @@ def archive_branch(branch_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return apply(
-        lambda: organisation.archive_branch(db.session, branch, current_user, utcnow()),
+        lambda: colleges.archive_branch(db.session, branch, current_user, utcnow()),
         _("Branch archived. Its history stays; it no longer appears in current rankings."),
         url_for(".organisation_page"),
     )
@@ -189,7 +187,7 @@ def rotate_code(branch_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return apply(
-        lambda: organisation.rotate_branch_code(db.session, branch, current_user),
+        lambda: colleges.rotate_branch_code(db.session, branch, current_user),
         _("New invitation code made. The old one no longer works."),
         url_for(".organisation_page"),
     )

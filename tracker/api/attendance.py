@@ -1,0 +1,204 @@
+"""Attendance through the API: check in, ask for leave, mark attendance, close an event.
+
+Every rule lives in ``attendance``; these views find the event as ``api.events``
+does (any id the caller may not see answers 404) and translate JSON to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from tracker.api import serialize
+from tracker.api.blueprint import api, caller
+from tracker.api.events import EVENT, MANAGERS_ONLY, event_body, visible_event_or_404
+from tracker.api.schemas import ID, MOMENT, PERSON, obj
+from tracker.api.validation import json_body
+from tracker.clock import utcnow
+from tracker.errors import Forbidden, InvalidInput
+from tracker.events import attendance, planning
+from tracker.extensions import db
+from tracker.models import AttendanceStatus, Event, User
+
+ATTENDANCE = api.schema(
+    "Attendance",
+    obj(
+        member=PERSON,
+        status={"type": "string", "enum": [s.value for s in AttendanceStatus]},
+        recorded_at=MOMENT,
+    ),
+)
+CHECKIN = obj(code={"type": "string", "minLength": 1, "maxLength": 16})
+CHECKED_IN = api.schema(
+    "CheckIn",
+    obj(
+        event=EVENT,
+        attendance=ATTENDANCE,
+        new={"type": "boolean", "description": "False: already checked in, nothing changed"},
+    ),
+)
+LEAVE = obj(reason={"type": "string", "minLength": 1, "maxLength": attendance.MAX_REASON})
+MARKING = obj(
+    member_ids={"type": "array", "items": ID, "maxItems": 500, "uniqueItems": True},
+    status={
+        "type": "string",
+        "enum": ["present", "leave"],
+        "description": "present: mark as attending; leave: approve the members' leave requests",
+    },
+)
+MARKED = obj(
+    event_id=ID,
+    items={
+        "type": "array",
+        "items": obj(
+            member=PERSON,
+            status={"type": "string", "enum": [s.value for s in AttendanceStatus]},
+            changed={"type": "boolean", "description": "False: already so, nothing changed"},
+        ),
+    },
+)
+CLOSED = obj(event=EVENT, booked={"type": "integer", "minimum": 0})
+
+
+@api.route(
+    "/events/<int:event_id>/checkin",
+    "POST",
+    summary="Check in with the event's code",
+    description="Members of the event's branches, while check-in is open. A second "
+    "check-in changes nothing and answers `new: false`. A wrong or expired code is a 422; "
+    "outside the window or a closed or full event a 409.",
+    tag="Events",
+    body=CHECKIN,
+    responses={200: ("The caller's attendance", CHECKED_IN)},
+    errors=(409,),
+)
+def check_in(event_id: int):
+    event = visible_event_or_404(event_id)
+    data = json_body(api.operation_for("api.check_in"))
+    return _checked_in(
+        event, attendance.check_in(db.session, caller(), event, data["code"], utcnow())
+    )
+
+
+def _checked_in(event: Event, result: attendance.CheckIn) -> dict[str, Any]:
+    db.session.commit()
+    return {
+        "event": event_body(event, result.attendance, look_up=False),
+        "attendance": serialize.attendance(result.attendance),
+        "new": result.new,
+    }
+
+
+@api.route(
+    "/events/checkin",
+    "POST",
+    summary="Check in with a code alone",
+    description="The open event of the caller's branch whose current code this is; "
+    "otherwise as checking in to a named event.",
+    tag="Events",
+    body=CHECKIN,
+    responses={200: ("The caller's attendance", CHECKED_IN)},
+    errors=(409,),
+)
+def check_in_by_code():
+    data = json_body(api.operation_for("api.check_in_by_code"))
+    user, now = caller(), utcnow()
+    if not user.logs_activities:
+        raise Forbidden(_l("You do not have permission to see or do this."))
+    event = attendance.event_for_code(db.session, user, data["code"], now)
+    return _checked_in(event, attendance.check_in(db.session, user, event, data["code"], now))
+
+
+@api.route(
+    "/events/<int:event_id>/leave",
+    "POST",
+    summary="Ask for leave (请假) before the event starts",
+    tag="Events",
+    body=LEAVE,
+    responses={200: ("The caller's attendance, leave requested", ATTENDANCE)},
+    errors=(409,),
+)
+def request_leave(event_id: int):
+    event = visible_event_or_404(event_id)
+    data = json_body(api.operation_for("api.request_leave"))
+    record = attendance.request_leave(db.session, caller(), event, data["reason"], utcnow())
+    db.session.commit()
+    return serialize.attendance(record)
+
+
+def _members_of(event: Event, ids: list[int]) -> list[User]:
+    found = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(ids), User.branch_id.in_(event.branch_ids))
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        # The same answer for no such student and one of another branch.
+        raise InvalidInput({"member_ids": _l("No student with id %(id)s.", id=missing[0])})
+    return [found[i] for i in ids]
+
+
+def _approve_leave(event: Event, member: User, now) -> bool:
+    record = attendance.attendance_of(db.session, event, member.id)
+    if record is None or record.status not in (
+        AttendanceStatus.LEAVE_REQUESTED,
+        AttendanceStatus.ON_LEAVE,
+    ):
+        raise InvalidInput(
+            {"member_ids": _l("%(name)s has not asked for leave.", name=member.name)}
+        )
+    if record.status == AttendanceStatus.ON_LEAVE:
+        return False
+    attendance.approve_leave(db.session, caller(), record, now)
+    return True
+
+
+@api.route(
+    "/events/<int:event_id>/attendance",
+    "POST",
+    summary="Mark members present, or approve their leave",
+    description=f"{MANAGERS_ONLY} `present` records late arrivals (capacity does not stop "
+    "the committee); `leave` approves leave the members asked for. All or nothing: one "
+    "member who cannot be marked refuses the whole request.",
+    tag="Events",
+    body=MARKING,
+    responses={200: ("Each member's attendance", MARKED)},
+    errors=(409,),
+)
+def mark_attendance(event_id: int):
+    event = visible_event_or_404(event_id)
+    user = caller()
+    planning.ensure_manager(user, event)  # before the body: a member learns 403, not 422
+    data = json_body(api.operation_for("api.mark_attendance"))
+    members, now, items = _members_of(event, data["member_ids"]), utcnow(), []
+    for member in members:
+        if data["status"] == "present":
+            changed = attendance.mark_present(db.session, user, event, member, now).new
+        else:
+            changed = _approve_leave(event, member, now)
+        record = attendance.attendance_of(db.session, event, member.id)
+        items.append(
+            {"member": serialize.person(member), "status": record.status.value, "changed": changed}
+        )
+    db.session.commit()
+    return {"event_id": event.id, "items": items}
+
+
+@api.route(
+    "/events/<int:event_id>/close",
+    "POST",
+    summary="Close the event and book each attendee's points once",
+    description=f"{MANAGERS_ONLY} Once the event has started; a second close is a 409.",
+    tag="Events",
+    responses={200: ("The closed event and how many attendees were booked", CLOSED)},
+    errors=(409,),
+)
+def close_event(event_id: int):
+    event = visible_event_or_404(event_id)
+    booked = attendance.close_event(db.session, caller(), event, utcnow())
+    db.session.commit()
+    return {"event": event_body(event), "booked": booked}
