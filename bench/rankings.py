@@ -217,11 +217,11 @@ def approvals(app, count: int) -> None:
             if reviewer is None:
                 continue
             start = time.perf_counter()
-            points.approve_entry(db.session, activity, reviewer, datetime.now(UTC))
+            points.approve_activity(db.session, activity, reviewer, datetime.now(UTC))
             db.session.commit()
             samples.append(time.perf_counter() - start)
         if samples:
-            report("approve an entry (approve_entry + commit)", samples)
+            report("approve an entry (approve_activity + commit)", samples)
         print("today:", campus_today())
 
 

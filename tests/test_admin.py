@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tracker.ledger.points import approve_entry
+from tracker.ledger.points import approve_activity
 from tracker.models import (
     AccountStatus,
     Activity,
@@ -108,7 +108,7 @@ def test_archived_branch_keeps_history_and_leaves_current_rankings(db, make, log
     old, new = make.branch(), make.branch()
     member = make.member(old, joined_on=date(2026, 9, 1))
     activity = make.activity(member, occurred_on=date(2026, 10, 5))
-    approve_entry(db.session, activity, make.committee(old), datetime.now(UTC))
+    approve_activity(db.session, activity, make.committee(old), datetime.now(UTC))
     db.session.commit()
     as_admin.post(
         f"/admin/users/{member.id}/move", data={"branch_id": new.id, "from_day": "2026-11-01"}
@@ -298,7 +298,7 @@ def test_moving_a_member_keeps_history_with_the_old_branch(db, make, as_admin, c
     old, new = make.branch(), make.branch()
     member = make.member(old, joined_on=date(2026, 9, 1))
     activity = make.activity(member, occurred_on=date(2026, 11, 2))
-    approve_entry(db.session, activity, make.committee(old), datetime.now(UTC))
+    approve_activity(db.session, activity, make.committee(old), datetime.now(UTC))
     db.session.commit()
     response = as_admin.post(
         f"/admin/users/{member.id}/move", data={"branch_id": new.id, "from_day": "2026-11-10"}
@@ -357,7 +357,7 @@ def test_rule_version_from_a_date_leaves_awards_alone(db, make, as_admin, clock)
     study = make.category("study")
     member = make.member()
     activity = make.activity(member, occurred_on=date(2026, 11, 20), quantity=60)
-    award = approve_entry(db.session, activity, make.committee(member.branch), datetime.now(UTC))
+    award = approve_activity(db.session, activity, make.committee(member.branch), datetime.now(UTC))
     db.session.commit()
     before = award.points
     response = as_admin.post(
@@ -372,7 +372,7 @@ def test_rule_version_from_a_date_leaves_awards_alone(db, make, as_admin, clock)
     assert award.points == before and award.rule_id == versions[0].id
     # A new entry for a day after the new version uses it: 60 minutes → 4 points.
     later = make.activity(member, occurred_on=date(2026, 11, 24), quantity=60)
-    assert approve_entry(
+    assert approve_activity(
         db.session, later, make.committee(member.branch), datetime.now(UTC)
     ).points == Decimal(4)
     assert "rule.version_added" in actions(db)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tracker import audit, backups
 from tracker.extensions import db as _db
-from tracker.ledger.points import approve_entry
+from tracker.ledger.points import approve_activity
 from tracker.models import Evidence, User
 
 
@@ -53,7 +53,7 @@ def some_records(db, make, app):
             size=21,
         )
     )
-    approve_entry(db.session, activity, make.committee(member.branch), datetime.now(UTC))
+    approve_activity(db.session, activity, make.committee(member.branch), datetime.now(UTC))
     audit.record(db.session, "test.event", actor=member, note="备份")
     db.session.commit()
     return member, folder

@@ -137,7 +137,7 @@ def test_check_ledger_names_a_difference_and_rebuild_repairs_it(cli, db, make):
 
     member = make.member()
     reviewer = make.committee(member.branch)
-    points.approve_entry(
+    points.approve_activity(
         db.session, make.activity(member, quantity=60), reviewer, datetime.now(UTC)
     )
     db.session.commit()

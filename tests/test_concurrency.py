@@ -28,7 +28,7 @@ def test_concurrent_approvals_book_exactly_one_award(app, make, db):
             reviewer = session.get(User, reviewer_id)
             barrier.wait()
             try:
-                points.approve_entry(session, activity, reviewer, datetime.now(UTC))
+                points.approve_activity(session, activity, reviewer, datetime.now(UTC))
                 session.commit()
                 outcomes.append("approved")
             except Conflict:
@@ -64,7 +64,7 @@ def test_concurrent_approvals_of_one_members_entries_respect_the_daily_cap(app, 
             activity = session.get(Activity, activity_id)
             reviewer = session.get(User, reviewer_id)
             barrier.wait()
-            points.approve_entry(session, activity, reviewer, datetime.now(UTC))
+            points.approve_activity(session, activity, reviewer, datetime.now(UTC))
             session.commit()
             session.remove()
 

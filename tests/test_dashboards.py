@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
 def approved(db, make, member, reviewer, hours=2, day=date(2026, 11, 24)):
     activity = make.activity(member, "volunteer", quantity=hours, occurred_on=day)
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
 
 
@@ -54,7 +54,7 @@ def test_committee_dashboard_lists_members_and_the_inactive(db, make, login, clo
     make.activity(busy, "volunteer", quantity=1)  # pending
     undone = make.member(branch, name="撤销者")
     recent = make.activity(undone, "volunteer", quantity=1, occurred_on=date(2026, 11, 24))
-    points.approve_entry(db.session, recent, reviewer, NOW)
+    points.approve_activity(db.session, recent, reviewer, NOW)
     points.revoke_approval(db.session, recent, reviewer, "撤销", NOW)
     db.session.commit()
     client = login(reviewer)

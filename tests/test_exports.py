@@ -19,7 +19,7 @@ def approved(db, make, member, reviewer, hours=2, title="社区志愿服务"):
     activity = make.activity(
         member, "volunteer", quantity=hours, occurred_on=date(2026, 11, 24), title=title
     )
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
     return activity
 

@@ -77,7 +77,7 @@ def held_events(db, make, clock):
     attendance.close_event(db.session, a_committee, must, now)
     attendance.close_event(db.session, b_committee, optional, now)
     activity = make.activity(b_member, "volunteer", quantity=5, occurred_on=date(2026, 11, 24))
-    points.approve_entry(db.session, activity, b_committee, now)
+    points.approve_activity(db.session, activity, b_committee, now)
     db.session.commit()
     return a, b
 
@@ -157,7 +157,7 @@ def test_admin_adds_and_changes_terms_and_term_totals_follow(db, make, admin_cli
     branch = make.branch()
     reviewer, member = make.committee(branch), make.member(branch)
     activity = make.activity(member, "volunteer", quantity=2, occurred_on=date(2026, 11, 24))
-    points.approve_entry(db.session, activity, reviewer, FROZEN_NOW)
+    points.approve_activity(db.session, activity, reviewer, FROZEN_NOW)
     db.session.commit()
     assert 'href="/admin/terms"' in admin_client.get("/admin/").get_data(as_text=True)
     page = admin_client.get("/admin/terms").get_data(as_text=True)

@@ -44,9 +44,9 @@ def test_review_decisions_reach_the_member_with_the_reason(clock, db, make, logi
     reviewer.post(f"/review/{rejected.id}/reject", data={"reason": "缺少学习内容的说明"})
     reviewer.post(f"/review/{approved.id}/revoke", data={"reason": "与签到记录不一致"})
     assert [n.kind for n in notes(db, member)] == [
-        "entry_approved",
-        "entry_rejected",
-        "entry_revoked",
+        "activity_approved",
+        "activity_rejected",
+        "activity_revoked",
     ]
     client = login(member)
     home = client.get("/").get_data(as_text=True)

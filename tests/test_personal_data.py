@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.ledger import totals
-from tracker.ledger.points import approve_entry
+from tracker.ledger.points import approve_activity
 from tracker.models import AccountStatus, Activity, AuditEvent, Evidence, LedgerEntry, Role, User
 
 
@@ -31,7 +31,7 @@ def member_with_records(db, make, app):
             size=14,
         )
     )
-    approve_entry(db.session, activity, make.committee(member.branch), datetime.now(UTC))
+    approve_activity(db.session, activity, make.committee(member.branch), datetime.now(UTC))
     db.session.commit()
     return member
 
@@ -57,7 +57,7 @@ def test_member_downloads_all_their_data(db, make, login, member_with_records):
     ):
         assert f"{section}.json" in names and f"{section}.csv" in names
     notices = json.loads(archive.read("notifications.json"))
-    assert [n["kind"] for n in notices] == ["entry_approved"]
+    assert [n["kind"] for n in notices] == ["activity_approved"]
     assert archive.read("evidence/e1.png") == b"\x89PNG evidence"
     profile = json.loads(archive.read("profile.json"))
     assert profile[0]["student_no"] == "2026123" and profile[0]["email"] == "zsf@example.edu.cn"

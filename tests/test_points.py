@@ -23,7 +23,7 @@ def test_study_earns_one_point_per_thirty_minutes(db, make):
     member = make.member()
     reviewer = make.committee(member.branch)
     activity = make.activity(member, quantity=45)
-    entry = points.approve_entry(db.session, activity, reviewer, NOW)
+    entry = points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
     assert entry.points == Decimal("1.5")
     assert entry.kind == EntryKind.AWARD
@@ -36,26 +36,26 @@ def test_daily_cap_counts_what_is_already_approved(db, make):
     reviewer = make.committee(member.branch)
     first = make.activity(member, quantity=300)  # 10 points, capped at 6
     second = make.activity(member, quantity=60, start=None)
-    assert points.approve_entry(db.session, first, reviewer, NOW).points == Decimal(6)
-    second_entry = points.approve_entry(db.session, second, reviewer, NOW)
+    assert points.approve_activity(db.session, first, reviewer, NOW).points == Decimal(6)
+    second_entry = points.approve_activity(db.session, second, reviewer, NOW)
     db.session.commit()
     assert second_entry.points == Decimal(0)
     assert second_entry.uncapped_points == Decimal(2)
     other_day = make.activity(member, quantity=60, occurred_on=date(2026, 11, 24))
-    assert points.approve_entry(db.session, other_day, reviewer, NOW).points == Decimal(2)
+    assert points.approve_activity(db.session, other_day, reviewer, NOW).points == Decimal(2)
 
 
 def test_revoking_frees_the_cap_and_reverses_exactly(db, make):
     member = make.member()
     reviewer = make.committee(member.branch)
     first = make.activity(member, quantity=180)
-    points.approve_entry(db.session, first, reviewer, NOW)
+    points.approve_activity(db.session, first, reviewer, NOW)
     reversal = points.revoke_approval(db.session, first, reviewer, "记录有误", NOW)
     db.session.commit()
     assert reversal.points == Decimal(-6)
     assert ledger_sum(db, member) == 0
     second = make.activity(member, quantity=120)
-    assert points.approve_entry(db.session, second, reviewer, NOW).points == Decimal(4)
+    assert points.approve_activity(db.session, second, reviewer, NOW).points == Decimal(4)
 
 
 def test_weekly_cap(db, make):
@@ -69,16 +69,16 @@ def test_weekly_cap(db, make):
     monday = make.activity(member, "volunteer", quantity=2, occurred_on=date(2026, 11, 23))
     tuesday = make.activity(member, "volunteer", quantity=2, occurred_on=date(2026, 11, 24))
     next_monday = make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, 30))
-    assert points.approve_entry(db.session, monday, reviewer, NOW).points == 4
-    assert points.approve_entry(db.session, tuesday, reviewer, NOW).points == 1
-    assert points.approve_entry(db.session, next_monday, reviewer, NOW).points == 2
+    assert points.approve_activity(db.session, monday, reviewer, NOW).points == 4
+    assert points.approve_activity(db.session, tuesday, reviewer, NOW).points == 1
+    assert points.approve_activity(db.session, next_monday, reviewer, NOW).points == 2
 
 
 def test_rule_versions_apply_by_date_and_never_rewrite_awards(db, make):
     member = make.member()
     reviewer = make.committee(member.branch)
     old = make.activity(member, quantity=60, occurred_on=date(2026, 11, 20))
-    first = points.approve_entry(db.session, old, reviewer, NOW)
+    first = points.approve_activity(db.session, old, reviewer, NOW)
     category = make.category("study")
     db.session.add(
         PointRule(
@@ -93,7 +93,7 @@ def test_rule_versions_apply_by_date_and_never_rewrite_awards(db, make):
     )
     db.session.commit()
     new = make.activity(member, quantity=60, occurred_on=date(2026, 11, 23))
-    second = points.approve_entry(db.session, new, reviewer, NOW)
+    second = points.approve_activity(db.session, new, reviewer, NOW)
     db.session.commit()
     db.session.refresh(first)
     assert first.points == 2 and second.points == 4
@@ -110,7 +110,7 @@ def test_points_are_exact_decimals(db, make):
             quantity=Decimal("0.5"),
             occurred_on=date(2026, 11, 14) + timedelta(days=day),
         )
-        points.approve_entry(db.session, activity, reviewer, NOW)
+        points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
     assert ledger_sum(db, member) == Decimal("10.0")
     assert isinstance(ledger_sum(db, member), Decimal)
@@ -121,10 +121,10 @@ def test_second_approval_is_refused_and_books_nothing(db, make):
     reviewer = make.committee(member.branch)
     activity = make.activity(member)
     stale = db.session.get(type(activity), activity.id)
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
     with pytest.raises(Conflict):
-        points.approve_entry(db.session, stale, reviewer, NOW)
+        points.approve_activity(db.session, stale, reviewer, NOW)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
 
@@ -133,7 +133,7 @@ def test_nobody_reviews_their_own_entry(db, make):
     reviewer = make.committee()
     activity = make.activity(reviewer)
     with pytest.raises(Forbidden):
-        points.approve_entry(db.session, activity, reviewer, NOW)
+        points.approve_activity(db.session, activity, reviewer, NOW)
 
 
 def test_committee_of_another_branch_cannot_review(db, make):
@@ -141,9 +141,9 @@ def test_committee_of_another_branch_cannot_review(db, make):
     outsider = make.committee()
     activity = make.activity(member)
     with pytest.raises(Forbidden):
-        points.approve_entry(db.session, activity, outsider, NOW)
+        points.approve_activity(db.session, activity, outsider, NOW)
     with pytest.raises(Forbidden):
-        points.reject_entry(db.session, activity, outsider, "no", NOW)
+        points.reject_activity(db.session, activity, outsider, "no", NOW)
 
 
 def test_reject_needs_a_reason(db, make):
@@ -151,8 +151,8 @@ def test_reject_needs_a_reason(db, make):
     reviewer = make.committee(member.branch)
     activity = make.activity(member)
     with pytest.raises(InvalidInput):
-        points.reject_entry(db.session, activity, reviewer, "   ", NOW)
-    points.reject_entry(db.session, activity, reviewer, "时长不符", NOW)
+        points.reject_activity(db.session, activity, reviewer, "   ", NOW)
+    points.reject_activity(db.session, activity, reviewer, "时长不符", NOW)
     db.session.commit()
     assert activity.status == ActivityStatus.REJECTED
     assert activity.review_reason == "时长不符"
@@ -180,8 +180,8 @@ def test_totals_equal_the_ledger_after_approve_revoke_adjust(db, make):
     reviewer = make.committee(member.branch)
     a = make.activity(member, quantity=60)
     b = make.activity(member, "volunteer", quantity=3, occurred_on=date(2026, 10, 31))
-    points.approve_entry(db.session, a, reviewer, NOW)
-    points.approve_entry(db.session, b, reviewer, NOW)
+    points.approve_activity(db.session, a, reviewer, NOW)
+    points.approve_activity(db.session, b, reviewer, NOW)
     points.revoke_approval(db.session, b, reviewer, "撤销", NOW)
     points.adjust_points(db.session, member, reviewer, Decimal(2), "加分", date(2026, 11, 25))
     db.session.commit()
@@ -196,7 +196,7 @@ def test_check_finds_a_tampered_total(db, make):
 
     member = make.member()
     reviewer = make.committee(member.branch)
-    points.approve_entry(db.session, make.activity(member, quantity=60), reviewer, NOW)
+    points.approve_activity(db.session, make.activity(member, quantity=60), reviewer, NOW)
     db.session.commit()
     row = db.session.scalars(select(MemberTotal).where(MemberTotal.period_kind == "all")).one()
     row.points = Decimal(99)

@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
 def award(db, member, reviewer, quantity, day=date(2026, 11, 24), key="volunteer", make=None):
     activity = make.activity(member, key, quantity=quantity, occurred_on=day)
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
 
 
@@ -216,7 +216,7 @@ def test_revoked_entries_do_not_count_as_participation(db, make):
     reviewer = make.committee(branch)
     member = make.member(branch)
     activity = make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, 24))
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     points.revoke_approval(db.session, activity, reviewer, "撤销", NOW)
     db.session.commit()
     for period in (
@@ -246,7 +246,7 @@ def test_participation_follows_approvals_revocations_and_adjustments(db, make):
         for d in (23, 24)
     )
     for activity in (first, second):
-        points.approve_entry(db.session, activity, reviewer, NOW)
+        points.approve_activity(db.session, activity, reviewer, NOW)
     assert active() == 1 and active(study) == 0
     points.revoke_approval(db.session, first, reviewer, "重复", NOW)
     assert active() == 1  # the other entry still counts
@@ -254,7 +254,7 @@ def test_participation_follows_approvals_revocations_and_adjustments(db, make):
     points.adjust_points(db.session, member, reviewer, Decimal(2), "补录", date(2026, 11, 24))
     points.revoke_approval(db.session, second, reviewer, "重复", NOW)
     assert active() == 0
-    points.approve_entry(
+    points.approve_activity(
         db.session, make.activity(member, occurred_on=date(2026, 11, 24)), reviewer, NOW
     )
     assert active() == 1 and active(study) == 1

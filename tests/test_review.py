@@ -216,11 +216,11 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
     activity = make.activity(member, quantity=30)
     seen = activity.updated_at
     clock.shift(5)
-    lifecycle.update_entry(
+    lifecycle.update_activity(
         db.session,
         member,
         activity,
-        checks.EntryInput(
+        checks.ActivityInput(
             occurred_on=TODAY,
             quantity=Decimal(300),
             title="改成五小时",
@@ -236,7 +236,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
     # The reviewer's copy still carries the time the page was built from.
     set_committed_value(activity, "updated_at", seen)
     with pytest.raises(Conflict):
-        points.approve_entry(db.session, activity, committee, datetime.now(UTC))
+        points.approve_activity(db.session, activity, committee, datetime.now(UTC))
     db.session.rollback()
     assert ledger(db) == []
 

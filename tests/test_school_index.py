@@ -28,7 +28,7 @@ TODAY = date(2026, 11, 25)
 
 def _approve(db, make, member, reviewer, hours, day, key="volunteer"):
     activity = make.activity(member, key, quantity=hours, occurred_on=day)
-    points.approve_entry(db.session, activity, reviewer, NOW)
+    points.approve_activity(db.session, activity, reviewer, NOW)
     db.session.commit()
     return activity
 

@@ -97,7 +97,7 @@ def test_upgrading_fills_the_school_and_branch_totals_from_the_member_totals(app
         for d in (23, 24)
     )
     for activity in (kept, revoked):
-        points.approve_entry(db.session, activity, reviewer, now)
+        points.approve_activity(db.session, activity, reviewer, now)
     points.revoke_approval(db.session, revoked, reviewer, "重复", now)
     points.adjust_points(db.session, member, reviewer, Decimal(-5), "扣分", date(2026, 11, 24))
     db.session.commit()
@@ -109,3 +109,33 @@ def test_upgrading_fills_the_school_and_branch_totals_from_the_member_totals(app
     assert totals.differences(db.session) == []
     assert db.session.scalar(select(func.count()).select_from(SchoolTotal)) > 0
     assert db.session.scalar(select(func.count()).select_from(BranchTotal)) > 0
+
+
+def test_upgrading_renames_notifications_about_activities(app, db, make, login):
+    """Migration 0009: notifications stored as entry_* before read as activity_* after."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from tracker.models import User
+
+    member = make.member(make.branch())
+    db.session.commit()
+    member_id = member.id
+    db.session.close()
+    try:
+        downgrade(revision="branch_member_index")
+        db.session.execute(
+            text(
+                "INSERT INTO notification (user_id, kind, params, created_at) "
+                "VALUES (:user, 'entry_approved', :params, CURRENT_TIMESTAMP)"
+            ),
+            {"user": member_id, "params": '{"title": "学习党章", "points": "2.0"}'},
+        )
+        db.session.commit()
+        db.session.close()
+    finally:
+        upgrade()
+    kinds = db.session.scalars(text("SELECT kind FROM notification")).all()
+    assert kinds == ["activity_approved"]
+    page = login(db.session.get(User, member_id)).get("/notifications/").get_data(as_text=True)
+    assert "学习党章" in page

@@ -54,7 +54,9 @@ def test_terms_from_the_command_line(app):
 def test_a_term_created_after_points_were_earned_counts_them(db, make):
     member = make.member()
     reviewer = make.committee(member.branch)
-    points.approve_entry(db.session, make.activity(member, "volunteer", quantity=2), reviewer, NOW)
+    points.approve_activity(
+        db.session, make.activity(member, "volunteer", quantity=2), reviewer, NOW
+    )
     db.session.commit()
     assert term_rows(db) == []
     terms.create_term(db.session, *AUTUMN)
@@ -69,7 +71,7 @@ def test_changing_a_term_moves_its_totals(db, make):
     member = make.member()
     reviewer = make.committee(member.branch)
     term = terms.create_term(db.session, *AUTUMN)
-    points.approve_entry(
+    points.approve_activity(
         db.session,
         make.activity(member, "volunteer", quantity=1, occurred_on=date(2026, 11, 20)),
         reviewer,
@@ -87,8 +89,8 @@ def test_term_totals_equal_the_ledger_after_approve_revoke_adjust(db, make):
     reviewer = make.committee(member.branch)
     a = make.activity(member, quantity=60)
     b = make.activity(member, "volunteer", quantity=3, occurred_on=date(2026, 10, 31))
-    points.approve_entry(db.session, a, reviewer, NOW)
-    points.approve_entry(db.session, b, reviewer, NOW)
+    points.approve_activity(db.session, a, reviewer, NOW)
+    points.approve_activity(db.session, b, reviewer, NOW)
     points.revoke_approval(db.session, b, reviewer, "撤销", NOW)
     points.adjust_points(db.session, member, reviewer, Decimal(2), "加分", date(2026, 11, 25))
     db.session.commit()

@@ -208,7 +208,7 @@ def test_disputed_session_needs_a_reason_to_be_approved(
     assert approved.status == ActivityStatus.APPROVED
     assert approved.review_reason == "已与双方核实，辅导确有其事"
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
-    assert "entry_approved" in kinds_for(db, mentor)
+    assert "activity_approved" in kinds_for(db, mentor)
 
 
 def test_category_setting_approves_once_every_mentee_confirmed(
@@ -226,7 +226,7 @@ def test_category_setting_approves_once_every_mentee_confirmed(
     login(second).post(f"/tutoring/sessions/{activity.id}/confirm")
     assert the_session(db).status == ActivityStatus.APPROVED
     assert db.session.scalars(select(LedgerEntry.points)).one() == 2  # 60 min, 1 point per 30
-    assert "entry_approved" in kinds_for(db, mentor)
+    assert "activity_approved" in kinds_for(db, mentor)
 
 
 def test_editing_a_session_asks_the_mentees_again(clock, db, mentor, mentee, login):

@@ -27,14 +27,16 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "entry_approved": Kind(
-        _l("Your entry “%(title)s” was approved: %(points)s."), "activities.detail", "activity_id"
+    "activity_approved": Kind(
+        _l("Your activity “%(title)s” was approved: %(points)s."),
+        "activities.detail",
+        "activity_id",
     ),
-    "entry_rejected": Kind(
-        _l("Your entry “%(title)s” was rejected: %(reason)s"), "activities.detail", "activity_id"
+    "activity_rejected": Kind(
+        _l("Your activity “%(title)s” was rejected: %(reason)s"), "activities.detail", "activity_id"
     ),
-    "entry_revoked": Kind(
-        _l("The approval of your entry “%(title)s” was revoked: %(reason)s"),
+    "activity_revoked": Kind(
+        _l("The approval of your activity “%(title)s” was revoked: %(reason)s"),
         "activities.detail",
         "activity_id",
     ),

@@ -77,7 +77,7 @@ def test_me_gives_points_per_period_and_rank_in_branch(api, make, member, branch
     from tracker.ledger import points as points_domain
 
     activity = make.activity(member, quantity=45)
-    points_domain.approve_entry(db.session, activity, None, utcnow())
+    points_domain.approve_activity(db.session, activity, None, utcnow())
     db.session.commit()
     me = api(member)("GET", "/me").json
     assert me["student_no"] == member.student_no and me["role"] == "member"

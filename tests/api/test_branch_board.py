@@ -27,7 +27,7 @@ def board(make, branch, member, db, clock):
     make.member(far, name="孙八")
     for who, minutes in ((member, 60), (neighbour, 30), (star, 90), (farmer, 30)):
         entry = make.activity(who, quantity=minutes)
-        points_domain.approve_entry(db.session, entry, None, utcnow())
+        points_domain.approve_activity(db.session, entry, None, utcnow())
     db.session.commit()
     return SimpleNamespace(near=near, far=far)
 

@@ -19,7 +19,7 @@ def scored(make, branch, member, db, clock):
     far = make.member(make.branch(), name="赵六")
     for who, minutes in ((member, 60), (neighbour, 30), (far, 90)):
         entry = make.activity(who, quantity=minutes)
-        points_domain.approve_entry(db.session, entry, None, utcnow())
+        points_domain.approve_activity(db.session, entry, None, utcnow())
     db.session.commit()
     return neighbour, far
 

@@ -64,7 +64,7 @@ def advisor_with_data(db, make):
     reviewer = make.committee(branch)
     member = make.member(branch)
     activity = make.activity(member, "volunteer", quantity=2, occurred_on=campus_today())
-    points.approve_entry(db.session, activity, reviewer, datetime.now(UTC))
+    points.approve_activity(db.session, activity, reviewer, datetime.now(UTC))
     advisor = make.user(Role.ADVISOR)
     db.session.add(AdvisorScope(user_id=advisor.id, college_id=college.id))
     db.session.commit()

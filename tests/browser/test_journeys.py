@@ -250,12 +250,12 @@ class _SecondCopyValidatesLate:
         self.arrived = 0
         self.both_looked = threading.Event()
         self.first_done = threading.Event()
-        self.check_entry = checks.check_entry
-        self.submit_entry = lifecycle.submit_entry
-        monkeypatch.setattr(checks, "check_entry", self._check_entry)
-        monkeypatch.setattr(lifecycle, "submit_entry", self._submit_entry)
+        self.check_activity = checks.check_activity
+        self.submit_activity = lifecycle.submit_activity
+        monkeypatch.setattr(checks, "check_activity", self._check_activity)
+        monkeypatch.setattr(lifecycle, "submit_activity", self._submit_activity)
 
-    def _check_entry(self, *args, **kwargs):
+    def _check_activity(self, *args, **kwargs):
         with self.lock:
             self.arrived += 1
             first = self.arrived == 1
@@ -266,11 +266,11 @@ class _SecondCopyValidatesLate:
             self.both_looked.wait(3)
         else:
             self.first_done.wait(3)
-        return self.check_entry(*args, **kwargs)
+        return self.check_activity(*args, **kwargs)
 
-    def _submit_entry(self, *args, **kwargs):
+    def _submit_activity(self, *args, **kwargs):
         try:
-            return self.submit_entry(*args, **kwargs)
+            return self.submit_activity(*args, **kwargs)
         finally:
             self.first_done.set()
 

@@ -24,6 +24,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.types import TENTH
+from tracker.people import access
 from tracker.people.accounts import branch_on, find_user
 
 MAX_TITLE = 120
@@ -35,7 +36,7 @@ TIMED_UNITS = (Unit.MINUTES,)
 
 
 @dataclass
-class EntryInput:
+class ActivityInput:
     occurred_on: date | None
     quantity: Decimal | None
     title: str = ""
@@ -46,23 +47,23 @@ class EntryInput:
 
 
 @dataclass(frozen=True)
-class CheckedEntry:
+class CheckedActivity:
     rule: PointRule
     branch_id: int
     mentees: list[User]
 
 
-def check_entry(
+def check_activity(
     session: Session,
     member: User,
     category: Category,
-    data: EntryInput,
+    data: ActivityInput,
     *,
     today: date,
     now: datetime,
     backdate_days: int,
     ignore_id: int | None = None,
-) -> CheckedEntry:
+) -> CheckedActivity:
     """Validate an entry against its category and rule; raise InvalidInput with every problem."""
     _check_may_log(member, category)
     rule = None
@@ -88,7 +89,7 @@ def check_entry(
         errors = _problems(occurred_on=branch_problem)
     if errors:
         raise InvalidInput(errors)
-    return CheckedEntry(rule=rule, branch_id=branch_id, mentees=mentees)
+    return CheckedActivity(rule=rule, branch_id=branch_id, mentees=mentees)
 
 
 def _problems(**problems: LazyString | None) -> dict[str, object]:
@@ -98,7 +99,7 @@ def _problems(**problems: LazyString | None) -> dict[str, object]:
 
 def _check_may_log(member: User, category: Category) -> None:
     """Only a branch member logs, and only in a category that is not retired."""
-    if not member.logs_activities:
+    if not access.logs_activities(member):
         raise Forbidden(_l("Only members of a branch can log activities."))
     if category.retired_at is not None:
         raise InvalidInput({"category": _l("This category is retired.")})
@@ -111,7 +112,7 @@ def _check_day(day: date | None, *, today: date, backdate_days: int) -> LazyStri
     if day > today:
         return _l("The date cannot be in the future.")
     if day < today - timedelta(days=backdate_days):
-        return _l("Entries can be logged at most %(n)d days back.", n=backdate_days)
+        return _l("Activities can be logged at most %(n)d days back.", n=backdate_days)
     return None
 
 
@@ -175,7 +176,7 @@ def _check_location(category: Category, location: str | None) -> LazyString | No
 
 
 def _check_start_time(
-    category: Category, data: EntryInput, *, today: date, now: datetime
+    category: Category, data: ActivityInput, *, today: date, now: datetime
 ) -> LazyString | None:
     """The start time is given where the category asks, and today's is not in the future."""
     if not category.needs_start_time:
@@ -188,7 +189,7 @@ def _check_start_time(
 
 
 def _check_mentees(
-    session: Session, member: User, category: Category, data: EntryInput
+    session: Session, member: User, category: Category, data: ActivityInput
 ) -> tuple[list[User], LazyString | None]:
     """Where the category asks, one to MAX_MENTEES active students who accepted the member."""
     if not category.needs_mentees:
@@ -216,7 +217,7 @@ def _check_mentees(
 
 
 def _check_overlap(
-    session: Session, member: User, category: Category, data: EntryInput, ignore_id: int | None
+    session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
 ) -> LazyString | None:
     """A timed entry shares no part of its slot with another live one of the member."""
     if category.needs_start_time and _overlapping(session, member, category, data, ignore_id):
@@ -239,7 +240,7 @@ def _minutes(category: Category, quantity: Decimal) -> int:
 
 
 def _overlapping(
-    session: Session, member: User, category: Category, data: EntryInput, ignore_id: int | None
+    session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
 ) -> Activity | None:
     """Another live timed entry of the member that shares part of this time slot."""
     start = datetime.combine(data.occurred_on, data.start_time)
@@ -278,4 +279,6 @@ def check_evidence(
     if rule.evidence_required and existing + len(files) == 0:
         raise InvalidInput({"evidence": _l("This category needs a photo or a PDF as evidence.")})
     if existing + len(files) > evidence.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
+        raise InvalidInput(
+            {"evidence": _l("At most %(n)d files per activity.", n=evidence.MAX_FILES)}
+        )

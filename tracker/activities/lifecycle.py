@@ -26,7 +26,10 @@ from tracker.models import (
 
 
 def _apply(
-    activity: Activity, category: Category, data: checks.EntryInput, checked: checks.CheckedEntry
+    activity: Activity,
+    category: Category,
+    data: checks.ActivityInput,
+    checked: checks.CheckedActivity,
 ) -> None:
     activity.occurred_on = data.occurred_on
     activity.quantity = data.quantity
@@ -74,11 +77,11 @@ class DuplicateSubmission(Exception):
         self.activity_id = activity_id
 
 
-def submit_entry(
+def submit_activity(
     session: Session,
     member: User,
     category: Category,
-    data: checks.EntryInput,
+    data: checks.ActivityInput,
     *,
     files: list[evidence.PreparedFile],
     submission_key: str | None,
@@ -98,7 +101,7 @@ def submit_entry(
     if existing is not None:
         raise DuplicateSubmission(existing)
     try:
-        checked = checks.check_entry(
+        checked = checks.check_activity(
             session, member, category, data, today=today, now=now, backdate_days=backdate_days
         )
     except InvalidInput:
@@ -134,7 +137,7 @@ def submit_entry(
     )
     tutoring.ask_for_confirmation(session, activity)
     if checked.rule.auto_approve and not category.needs_mentees:
-        points.approve_entry(session, activity, None, now)
+        points.approve_activity(session, activity, None, now)
     try:
         session.commit()
     except IntegrityError:
@@ -155,17 +158,17 @@ def _find_by_key(session: Session, member: User, key: str | None) -> int | None:
 def _claim_for_owner(session: Session, member: User, activity: Activity, now: datetime) -> None:
     """Check the owner may change the entry and hold it against a concurrent review."""
     if activity.user_id != member.id:
-        raise Forbidden(_l("Only the member who logged an entry can change it."))
+        raise Forbidden(_l("Only the member who logged an activity can change it."))
     if not activity.editable:
-        raise Conflict(_l("Only pending or rejected entries can be changed."))
+        raise Conflict(_l("Only pending or rejected activities can be changed."))
     points.transition(session, activity, activity.status, activity.status, updated_at=now)
 
 
-def update_entry(
+def update_activity(
     session: Session,
     member: User,
     activity: Activity,
-    data: checks.EntryInput,
+    data: checks.ActivityInput,
     *,
     files: list[evidence.PreparedFile],
     remove_ids: list[int],
@@ -177,7 +180,7 @@ def update_entry(
     """Edit a pending entry, or edit and resubmit a rejected one; commits."""
     _claim_for_owner(session, member, activity, now)
     category = activity.category
-    checked = checks.check_entry(
+    checked = checks.check_activity(
         session,
         member,
         category,
@@ -221,7 +224,7 @@ def update_entry(
     return activity
 
 
-def withdraw_entry(session: Session, member: User, activity: Activity, now: datetime) -> None:
+def withdraw_activity(session: Session, member: User, activity: Activity, now: datetime) -> None:
     """The owner takes back a pending or rejected entry; commits."""
     _claim_for_owner(session, member, activity, now)
     activity.status = ActivityStatus.WITHDRAWN

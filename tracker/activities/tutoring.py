@@ -27,6 +27,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.people import access
 from tracker.people.accounts import find_user
 
 MAX_REASON = 500
@@ -34,7 +35,7 @@ MAX_REASON = 500
 
 def request_pairing(session: Session, mentor: User, student_no: str, now: datetime) -> Pairing:
     """The mentor asks a registered student (of any branch) to be their mentee."""
-    if not mentor.logs_activities:
+    if not access.logs_activities(mentor):
         raise Forbidden(_l("Only members of a branch can keep mentees."))
     number = (student_no or "").strip()
     mentee = find_user(session, number) if number else None
@@ -128,7 +129,7 @@ def confirm_session(session: Session, mentee: User, activity: Activity, now: dat
     """The mentee confirms; returns True if that approved the session on its own.
 
     Approval follows only when the category says so and every named mentee
-    has confirmed; it books through ``points.approve_entry`` like any other.
+    has confirmed; it books through ``points.approve_activity`` like any other.
     """
     link = _named_link(session, mentee, activity)
     _answer(session, link, MenteeResponse.CONFIRMED, None, now)
@@ -137,11 +138,11 @@ def confirm_session(session: Session, mentee: User, activity: Activity, now: dat
     )
     session.refresh(activity)
     if activity.category.approve_when_confirmed and activity.confirmed_by_all:
-        entry = points.approve_entry(session, activity, None, now)
+        entry = points.approve_activity(session, activity, None, now)
         notify.notify(
             session,
             activity.user_id,
-            "entry_approved",
+            "activity_approved",
             activity_id=activity.id,
             title=activity.title,
             points=entry.points,

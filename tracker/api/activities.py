@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from tracker.activities import evidence, lifecycle
-from tracker.activities.checks import EntryInput
+from tracker.activities.checks import ActivityInput
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest
@@ -63,7 +63,9 @@ def _files() -> list[evidence.PreparedFile]:
     limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
     files = [f for f in request.files.getlist("evidence") if f]
     if len(files) > evidence.MAX_FILES:
-        raise InvalidInput({"evidence": _l("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
+        raise InvalidInput(
+            {"evidence": _l("At most %(n)d files per activity.", n=evidence.MAX_FILES)}
+        )
     # A NUL in a file name would reach the database, which cannot store it.
     return [
         evidence.prepare_evidence((f.filename or "").replace("\x00", ""), f.read(limit + 1), limit)
@@ -72,7 +74,7 @@ def _files() -> list[evidence.PreparedFile]:
 
 
 def _mentee_numbers(ids: list[int]) -> list[str]:
-    """Student numbers for mentee ids; checks.check_entry applies the rules to them."""
+    """Student numbers for mentee ids; checks.check_activity applies the rules to them."""
     found = dict(db.session.execute(select(User.id, User.student_no).where(User.id.in_(ids))).all())
     missing = [i for i in ids if i not in found]
     if missing:
@@ -80,8 +82,8 @@ def _mentee_numbers(ids: list[int]) -> list[str]:
     return [found[i] for i in ids]
 
 
-def _entry_input(data: dict[str, Any], current: EntryInput | None = None) -> EntryInput:
-    entry = current or EntryInput(occurred_on=None, quantity=None)
+def _activity_input(data: dict[str, Any], current: ActivityInput | None = None) -> ActivityInput:
+    entry = current or ActivityInput(occurred_on=None, quantity=None)
     for name in ("occurred_on", "quantity", "title", "description", "location"):
         if name in data:
             setattr(entry, name, data[name])
@@ -92,8 +94,8 @@ def _entry_input(data: dict[str, Any], current: EntryInput | None = None) -> Ent
     return entry
 
 
-def _current_input(activity: Activity) -> EntryInput:
-    return EntryInput(
+def _current_input(activity: Activity) -> ActivityInput:
+    return ActivityInput(
         occurred_on=activity.occurred_on,
         quantity=activity.quantity,
         title=activity.title,
@@ -137,11 +139,11 @@ def create_activity():
         data, files = json_body(op), []
     category = active_category(data["category"])
     try:
-        activity = lifecycle.submit_entry(
+        activity = lifecycle.submit_activity(
             db.session,
             caller(),
             category,
-            _entry_input(data),
+            _activity_input(data),
             files=files,
             submission_key=data.get("submission_key"),
             **_settings(),
@@ -231,11 +233,11 @@ def get_activity(activity_id: int):
 def update_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
     data = json_body(api.operation_for("api.update_activity"))
-    lifecycle.update_entry(
+    lifecycle.update_activity(
         db.session,
         caller(),
         activity,
-        _entry_input(data, _current_input(activity)),
+        _activity_input(data, _current_input(activity)),
         files=[],
         remove_ids=data.get("remove_evidence_ids", []),
         **_settings(),
@@ -253,7 +255,7 @@ def update_activity(activity_id: int):
 )
 def withdraw_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
-    lifecycle.withdraw_entry(db.session, caller(), activity, utcnow())
+    lifecycle.withdraw_activity(db.session, caller(), activity, utcnow())
     return activity_body(activity)
 
 
@@ -274,7 +276,7 @@ def add_evidence(activity_id: int):
     files = _files()
     if not files:
         raise InvalidInput({"evidence": _l("Choose at least one file.")})
-    lifecycle.update_entry(
+    lifecycle.update_activity(
         db.session,
         caller(),
         activity,

@@ -21,6 +21,7 @@ from tracker.errors import Forbidden, InvalidInput
 from tracker.events import attendance, planning
 from tracker.extensions import db
 from tracker.models import AttendanceStatus, Event, User
+from tracker.people import access
 
 ATTENDANCE = api.schema(
     "Attendance",
@@ -105,7 +106,7 @@ def _checked_in(event: Event, result: attendance.CheckIn) -> dict[str, Any]:
 def check_in_by_code():
     data = json_body(api.operation_for("api.check_in_by_code"))
     user, now = caller(), utcnow()
-    if not user.logs_activities:
+    if not access.logs_activities(user):
         raise Forbidden(_l("You do not have permission to see or do this."))
     event = attendance.event_for_code(db.session, user, data["code"], now)
     return _checked_in(event, attendance.check_in(db.session, user, event, data["code"], now))

@@ -19,6 +19,7 @@ from tracker.clock import utcnow
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
 from tracker.models import Pairing, PairingStatus
+from tracker.people import access
 
 PAIRING = api.schema(
     "Pairing",
@@ -36,7 +37,7 @@ NEW_PAIRING = obj(student_no={"type": "string", "minLength": 1, "maxLength": 32}
 
 def _ensure_branch_member() -> None:
     # As on the tutoring page: mentors and mentees are members of a branch.
-    if not caller().logs_activities:
+    if not access.logs_activities(caller()):
         raise Forbidden(_l("You do not have permission to see or do this."))
 
 

@@ -48,7 +48,7 @@ REVIEW_NOTE = (
 )
 def approve_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
-    points.approve_entry(db.session, activity, caller(), utcnow())
+    points.approve_activity(db.session, activity, caller(), utcnow())
     db.session.commit()
     return activity_body(activity)
 
@@ -66,7 +66,7 @@ def approve_activity(activity_id: int):
 def reject_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
     data = json_body(api.operation_for("api.reject_activity"))
-    points.reject_entry(db.session, activity, caller(), data["reason"], utcnow())
+    points.reject_activity(db.session, activity, caller(), data["reason"], utcnow())
     db.session.commit()
     return activity_body(activity)
 

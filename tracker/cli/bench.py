@@ -23,7 +23,7 @@ def bench_seed(members: int, branches: int, entries: int) -> None:
         )
     if members < branches:
         raise click.ClickException("Give at least one member per branch.")
-    with click.progressbar(length=entries, label="Entries") as bar:
+    with click.progressbar(length=entries, label="Activities") as bar:
         logins = synthetic.seed(
             db.session,
             members=members,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.devtools import demo_entries, demo_groups
+from tracker.devtools import demo_activities, demo_groups
 from tracker.ledger import points, terms
 from tracker.models import (
     AccountStatus,
@@ -232,7 +232,7 @@ def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[Demo
     seeder = _Seeder(session, now, upload_folder)
     groups = seeder.organisation()
     seeder.move_one_member(groups)
-    count = demo_entries.seed_entries(seeder, groups)
+    count = demo_activities.seed_entries(seeder, groups)
     demo_groups.seed_events(seeder, groups)
     demo_groups.seed_tutoring_requests(seeder, groups)
     seeder.extras(groups)

@@ -1,7 +1,7 @@
 """Attendance at events: check in, mark present, leave, close.
 
 Closing an event books one approved entry per attendee through
-``points.approve_entry``; the entry carries the event's id, so neither a
+``points.approve_activity``; the entry carries the event's id, so neither a
 second close nor two people checking one member in can book twice.
 """
 
@@ -32,6 +32,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.people import access
 from tracker.people.accounts import branch_on
 
 MAX_REASON = 500
@@ -141,7 +142,7 @@ def _record(
 
 def check_in(session: Session, member: User, event: Event, code: str, now: datetime) -> CheckIn:
     """The member checks in with the event's code during its window; the caller commits."""
-    if member.branch_id not in event.branch_ids or not member.logs_activities:
+    if member.branch_id not in event.branch_ids or not access.logs_activities(member):
         raise Forbidden(_l("This event is for another branch."))
     if event.closed_at is not None:
         raise Conflict(_l("This event is closed."))
@@ -267,7 +268,7 @@ def close_event(session: Session, manager: User, event: Event, now: datetime) ->
         )
         session.add(activity)
         session.flush()
-        entry = points.approve_entry(session, activity, None, now, fixed_points=event.points)
+        entry = points.approve_activity(session, activity, None, now, fixed_points=event.points)
         notify.notify(
             session,
             attendance.user_id,

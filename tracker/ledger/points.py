@@ -82,9 +82,9 @@ def estimate(
 
 def _ensure_reviewer(reviewer: User, activity: Activity) -> None:
     if reviewer.id == activity.user_id:
-        raise Forbidden(_l("You cannot review your own entries."))
+        raise Forbidden(_l("You cannot review your own activities."))
     if not access.may_review(reviewer, activity):
-        raise Forbidden(_l("Only the committee of the entry's branch can review it."))
+        raise Forbidden(_l("Only the committee of the activity's branch can review it."))
 
 
 def _clean_reason(reason: str | None, field: str = "reason") -> str:
@@ -116,7 +116,7 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict(_l("This entry was changed or reviewed by someone else meanwhile."))
+        raise Conflict(_l("This activity was changed or reviewed by someone else meanwhile."))
     session.refresh(activity)
 
 
@@ -133,7 +133,7 @@ def _book(session: Session, entry: LedgerEntry) -> LedgerEntry:
     return entry
 
 
-def approve_entry(
+def approve_activity(
     session: Session,
     activity: Activity,
     reviewer: User | None,
@@ -205,7 +205,7 @@ def approve_entry(
         notify.notify(
             session,
             activity.user_id,
-            "entry_approved",
+            "activity_approved",
             activity_id=activity.id,
             title=activity.title,
             points=result.points,
@@ -238,7 +238,7 @@ def _decide(
     return reason
 
 
-def reject_entry(
+def reject_activity(
     session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
 ) -> None:
     """Reject a pending entry with a reason; the member may edit and resubmit."""
@@ -257,7 +257,7 @@ def reject_entry(
     notify.notify(
         session,
         activity.user_id,
-        "entry_rejected",
+        "activity_rejected",
         activity_id=activity.id,
         title=activity.title,
         reason=reason,
@@ -305,7 +305,7 @@ def revoke_approval(
     notify.notify(
         session,
         activity.user_id,
-        "entry_revoked",
+        "activity_revoked",
         activity_id=activity.id,
         title=activity.title,
         reason=reason,

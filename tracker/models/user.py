@@ -84,7 +84,3 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AccountStatus.ACTIVE
-
-    @property
-    def logs_activities(self) -> bool:
-        return self.role in (Role.MEMBER, Role.COMMITTEE) and self.branch_id is not None

@@ -20,12 +20,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, EntryInput
+from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, ActivityInput
 from tracker.i18n import UNIT_LABELS
 from tracker.models import Category
 
 
-class EntryForm(FlaskForm):
+class ActivityForm(FlaskForm):
     submission_key = HiddenField()
     occurred_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
     quantity = DecimalField(places=1, validators=[InputRequired(_l("Please give the amount."))])
@@ -36,8 +36,8 @@ class EntryForm(FlaskForm):
     evidence = MultipleFileField(_l("Evidence (photos or PDF)"))
     submit = SubmitField(_l("Submit"))
 
-    def to_input(self) -> EntryInput:
-        return EntryInput(
+    def to_input(self) -> ActivityInput:
+        return ActivityInput(
             occurred_on=self.occurred_on.data,
             quantity=self.quantity.data,
             title=self.title.data or "",
@@ -72,29 +72,29 @@ def form_values(activity) -> dict:
     }
 
 
-def entry_form_for(category: Category, *, editing: bool = False, **kwargs) -> EntryForm:
+def activity_form_for(category: Category, *, editing: bool = False, **kwargs) -> ActivityForm:
     """The form for one category: only the fields its entries need."""
 
-    class CategoryEntryForm(EntryForm):
+    class CategoryActivityForm(ActivityForm):
         pass
 
-    CategoryEntryForm.quantity = DecimalField(
+    CategoryActivityForm.quantity = DecimalField(
         _l("Amount (%(unit)s)", unit=UNIT_LABELS[category.unit]),
         places=1,
         validators=[InputRequired(_l("Please give the amount."))],
         render_kw={"inputmode": "decimal", "step": "any"},
     )
     if category.needs_start_time:
-        CategoryEntryForm.start_time = TimeField(
+        CategoryActivityForm.start_time = TimeField(
             _l("Start time"), validators=[InputRequired(_l("Please give the start time."))]
         )
     if category.needs_location:
-        CategoryEntryForm.location = StringField(
+        CategoryActivityForm.location = StringField(
             _l("Place"),
             validators=[InputRequired(_l("Please give the place.")), Length(max=MAX_LOCATION)],
         )
     if category.needs_reflection:
-        CategoryEntryForm.description = TextAreaField(
+        CategoryActivityForm.description = TextAreaField(
             _l("Reflection"),
             validators=[
                 InputRequired(_l("Please write a reflection.")),
@@ -103,17 +103,17 @@ def entry_form_for(category: Category, *, editing: bool = False, **kwargs) -> En
             render_kw={"rows": 6},
         )
     if category.needs_mentees:
-        CategoryEntryForm.mentees = StringField(
+        CategoryActivityForm.mentees = StringField(
             _l("Mentees' student numbers"),
             validators=[InputRequired(_l("Name at least one mentee."))],
             description=_l("Separate several with commas."),
         )
     if editing:
-        CategoryEntryForm.remove_evidence = MultiCheckboxField(
+        CategoryActivityForm.remove_evidence = MultiCheckboxField(
             _l("Remove files"), coerce=int, validate_choice=False
         )
-        CategoryEntryForm.submit = SubmitField(_l("Save"))
-    form = CategoryEntryForm(**kwargs)
+        CategoryActivityForm.submit = SubmitField(_l("Save"))
+    form = CategoryActivityForm(**kwargs)
     if not form.submission_key.data:
         form.submission_key.data = uuid.uuid4().hex
     return form

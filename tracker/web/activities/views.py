@@ -32,7 +32,7 @@ from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerE
 from tracker.people import access
 from tracker.people.access import can_read_activity
 from tracker.settings import setting
-from tracker.web.activities.forms import entry_form_for, form_values
+from tracker.web.activities.forms import activity_form_for, form_values
 from tracker.web.forms import show_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -58,7 +58,9 @@ def _prepared_files() -> list[evidence.PreparedFile]:
     limit = current_app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
     files = [f for f in request.files.getlist("evidence") if f and f.filename]
     if len(files) > evidence.MAX_FILES:
-        raise InvalidInput({"evidence": _("At most %(n)d files per entry.", n=evidence.MAX_FILES)})
+        raise InvalidInput(
+            {"evidence": _("At most %(n)d files per activity.", n=evidence.MAX_FILES)}
+        )
     return [evidence.prepare_evidence(f.filename, f.read(limit + 1), limit) for f in files]
 
 
@@ -74,7 +76,7 @@ def _settings() -> dict:
 @bp.get("/new")
 @login_required
 def choose():
-    if not current_user.logs_activities:
+    if not access.logs_activities(current_user):
         abort(403)
     categories = db.session.scalars(
         select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
@@ -87,13 +89,13 @@ def choose():
 @bp.route("/new/<key>", methods=["GET", "POST"])
 @login_required
 def new(key: str):
-    if not current_user.logs_activities:
+    if not access.logs_activities(current_user):
         abort(403)
     category = _category_or_404(key)
-    form = entry_form_for(category, occurred_on=campus_today())
+    form = activity_form_for(category, occurred_on=campus_today())
     if form.validate_on_submit():
         try:
-            activity = lifecycle.submit_entry(
+            activity = lifecycle.submit_activity(
                 db.session,
                 current_user,
                 category,
@@ -106,7 +108,7 @@ def new(key: str):
             db.session.rollback()
             show_errors(form, error)
         except lifecycle.DuplicateSubmission as duplicate:
-            flash(_("This entry was already submitted once; it was not booked twice."), "info")
+            flash(_("This activity was already submitted once; it was not booked twice."), "info")
             return redirect(
                 url_for(".detail", activity_id=duplicate.activity_id)
                 if duplicate.activity_id
@@ -200,13 +202,13 @@ def edit(activity_id: int):
     if activity.user_id != current_user.id:
         abort(403)
     if not activity.editable:
-        flash(_("Only pending or rejected entries can be changed."), "warning")
+        flash(_("Only pending or rejected activities can be changed."), "warning")
         return redirect(url_for(".detail", activity_id=activity.id))
-    form = entry_form_for(activity.category, editing=True, **form_values(activity))
+    form = activity_form_for(activity.category, editing=True, **form_values(activity))
     form.remove_evidence.choices = [SelectChoice(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
-            lifecycle.update_entry(
+            lifecycle.update_activity(
                 db.session,
                 current_user,
                 activity,
@@ -219,7 +221,7 @@ def edit(activity_id: int):
             db.session.rollback()
             show_errors(form, error)
         else:
-            flash(_("Saved. The entry waits for review again."), "success")
+            flash(_("Saved. The activity waits for review again."), "success")
             return redirect(url_for(".detail", activity_id=activity.id))
     return render_template(
         "activities/form.html",
@@ -234,8 +236,8 @@ def edit(activity_id: int):
 @login_required
 def withdraw(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
-    lifecycle.withdraw_entry(db.session, current_user, activity, utcnow())
-    flash(_("The entry was withdrawn."), "info")
+    lifecycle.withdraw_activity(db.session, current_user, activity, utcnow())
+    flash(_("The activity was withdrawn."), "info")
     return redirect(url_for(".mine"))
 
 

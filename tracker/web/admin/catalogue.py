@@ -110,7 +110,7 @@ def retire_category(category_id: int):
         abort(400)
     return apply(
         lambda: categories.retire_category(db.session, found, current_user, utcnow()),
-        _("Category retired. Its entries and points stay."),
+        _("Category retired. Its activities and points stay."),
         url_for(".categories_page"),
     )
 

@@ -199,7 +199,7 @@ def checkin(event_id: int):
 @login_required
 def checkin_by_code():
     """Check in by typing the short code alone."""
-    if not current_user.logs_activities:
+    if not access.logs_activities(current_user):
         abort(403)
     form = CodeForm()
     if form.validate_on_submit():

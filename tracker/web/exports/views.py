@@ -67,7 +67,7 @@ def members(fmt: str):
         per_page=reports.MAX_EXPORT_ROWS,
     )
     names = display_names(current_user._get_current_object(), board.rows, filters.readable)
-    header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Entries")]
+    header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Activities")]
     rows = ([r.rank, names[r.user_id], r.branch_name, r.points, r.entries] for r in board.rows)
     return _send(fmt, "members", filters, header, rows)
 
@@ -161,7 +161,7 @@ def report(fmt: str):
     result = reports.branch_report(db.session, filters.branch, filters.period)
     header = [_("Rank"), _("Student number"), _("Name")]
     header += [category_name(c) for c in result.categories]
-    header += [_("Total points"), _("Entries"), _("Last approved entry")]
+    header += [_("Total points"), _("Activities"), _("Last approved activity")]
     rows = [
         [line.standing.rank, line.standing.student_no, line.standing.name]
         + [line.by_category[c.id] for c in result.categories]

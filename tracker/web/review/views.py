@@ -39,7 +39,7 @@ def _as_seen(activity: Activity) -> Activity:
     """
     seen = request.form.get(f"version_{activity.id}") or request.form.get("version")
     if seen and seen != activity.updated_at.isoformat():
-        raise Conflict(_("This entry was changed or reviewed by someone else meanwhile."))
+        raise Conflict(_("This activity was changed or reviewed by someone else meanwhile."))
     return activity
 
 
@@ -110,7 +110,7 @@ def approve(activity_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        entry = points.approve_entry(
+        entry = points.approve_activity(
             db.session,
             _as_seen(activity),
             current_user,
@@ -148,7 +148,7 @@ def _with_reason(activity: Activity, decide, back: str):
 @allowed(access.sits_on_a_committee)
 def reject(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
-    refused = _with_reason(activity, points.reject_entry, ".queue")
+    refused = _with_reason(activity, points.reject_activity, ".queue")
     return refused or _after(
         _("Rejected. %(name)s can edit and resubmit it.", name=activity.member.name)
     )
@@ -165,7 +165,7 @@ def approve_selected():
     for activity in chosen:
         try:
             # A disputed session needs its own reason: it is skipped here.
-            points.approve_entry(db.session, _as_seen(activity), current_user, utcnow())
+            points.approve_activity(db.session, _as_seen(activity), current_user, utcnow())
             db.session.commit()
             approved += 1
         except (Conflict, Forbidden, InvalidInput):
@@ -174,13 +174,13 @@ def approve_selected():
     if skipped:
         flash(
             ngettext(
-                "%(num)d entry was skipped: already reviewed, changed, disputed, or your own.",
-                "%(num)d entries were skipped: already reviewed, changed, disputed, or your own.",
+                "%(num)d activity was skipped: already reviewed, changed, disputed, or your own.",
+                "%(num)d activities were skipped: already reviewed, changed, disputed, or your own.",  # noqa: E501
                 skipped,
             ),
             "warning",
         )
-    return _after(ngettext("%(num)d entry approved.", "%(num)d entries approved.", approved))
+    return _after(ngettext("%(num)d activity approved.", "%(num)d activities approved.", approved))
 
 
 @bp.post("/<int:activity_id>/revoke")

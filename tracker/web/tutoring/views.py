@@ -12,6 +12,7 @@ from tracker.clock import utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.models import Activity, Pairing
+from tracker.people import access
 from tracker.web.forms import show_errors
 from tracker.web.tutoring.forms import ButtonForm, DisputeForm, MenteeForm
 
@@ -40,7 +41,7 @@ def _page(form: MenteeForm | None = None):
 @bp.get("/")
 @login_required
 def index():
-    if not current_user.logs_activities:
+    if not access.logs_activities(current_user):
         abort(403)  # mentors and mentees are members of a branch
     return _page()
 

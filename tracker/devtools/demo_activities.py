@@ -187,11 +187,11 @@ def _review(seeder, activity: Activity, reviewers: dict[int, list[User]]) -> Non
     if activity.disputed or any(m.response == MenteeResponse.PENDING for m in activity.mentees):
         return  # the committee waits for the mentees, or for a word with them
     if roll < 0.06:
-        points.reject_entry(seeder.session, activity, reviewer, rng.choice(REJECT_REASONS), when)
+        points.reject_activity(seeder.session, activity, reviewer, rng.choice(REJECT_REASONS), when)
     elif roll < 0.09:
         activity.status = ActivityStatus.WITHDRAWN
     else:
-        points.approve_entry(seeder.session, activity, reviewer, when)
+        points.approve_activity(seeder.session, activity, reviewer, when)
         if roll > 0.98:
             points.revoke_approval(
                 seeder.session, activity, reviewer, "复核发现与签到记录不一致，撤销积分。", when
