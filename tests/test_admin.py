@@ -455,7 +455,7 @@ def test_settings_change_at_runtime_and_are_audited(db, make, login, as_admin):
     ]
 
 
-def test_backdating_window_setting_is_used_by_the_entry_form(db, make, login, as_admin, clock):
+def test_backdating_window_setting_is_used_by_the_activity_form(db, make, login, as_admin, clock):
     member = make.member()
     as_admin.post(
         "/admin/settings",

@@ -103,7 +103,7 @@ def test_waiting_counts_match_the_queue_of_a_committee_member_with_own_entry(
     make.activity(make.member(), title="别的支部")
     client = english_login(committee)
     queue = client.get("/review/").get_data(as_text=True)
-    rows = queue.count('id="entry-')
+    rows = queue.count('id="activity-')
 
     def waiting(page: str) -> int:
         return int(re.search(r"(\d+) entr(?:y|ies) waits? for review", page).group(1))

@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_INACTIVE_DAYS",
         30,
         int,
-        "Days without an approved entry after which the committee dashboard lists a "
+        "Days without an approved activity after which the committee dashboard lists a "
         "member as inactive",
     ),
     Setting(

@@ -69,7 +69,7 @@ def earlier_today(hours: int) -> time:
 
 
 def fill_study_form(page: Page, day, start: time, minutes: int, title: str) -> None:
-    form = page.locator("#entry-form")
+    form = page.locator("#activity-form")
     form.locator("input[name=occurred_on]").fill(day.isoformat())
     form.locator("input[name=start_time]").fill(start.strftime("%H:%M"))
     form.locator("input[name=quantity]").fill(str(minutes))
@@ -114,7 +114,7 @@ def test_member_logs_study_session_and_committee_approves(
     # The live preview asks the server; 45 minutes at 1 point per 30 minutes.
     expect(page.locator("#points-estimate")).to_contain_text("1.5")
     shoot(page, screenshots, "03-study-form")
-    page.locator("#entry-form button[type=submit]").click()
+    page.locator("#activity-form button[type=submit]").click()
     page.wait_for_url(DETAIL_URL)
     activity_id = activity_id_of(page)
     expect(page.locator("main .badge.text-bg-warning")).to_have_text(pending_label)
@@ -130,24 +130,20 @@ def test_member_logs_study_session_and_committee_approves(
     assert stored.branch_id == branch_id
     fresh(db)
 
-    # The committee approves it; their own entry offers no approval.
+    # The committee approves it; their own activity is not in their queue.
     review = new_phone()
     browser_login(review, committee_no)
     review.goto("/review/")
-    entry = review.locator(f"#entry-{activity_id}")
+    entry = review.locator(f"#activity-{activity_id}")
     expect(entry).to_be_visible()
     approve = entry.locator(f"form[action='/review/{activity_id}/approve'] [type=submit]")
     expect(approve).to_be_visible()
-    expect(review.locator(f"#entry-{own_id}")).to_be_visible()
-    expect(review.locator(f"form[action='/review/{own_id}/approve']")).to_have_count(0)
-    expect(review.locator(f"form[action='/review/{own_id}/reject']")).to_have_count(0)
-    expect(review.locator(f"#pick-{own_id}")).to_have_count(0)
-    expect(review.locator(f"#entry-{foreign_id}")).to_have_count(0)
+    expect(review.locator(f"#activity-{own_id}")).to_have_count(0)
+    expect(review.locator(f"#activity-{foreign_id}")).to_have_count(0)
     shoot(review, screenshots, "05-review-queue")
     approve.click()
     expect(review.locator(".alert-success")).to_be_visible()
-    expect(review.locator(f"#entry-{activity_id}")).to_have_count(0)
-    expect(review.locator(f"#entry-{own_id}")).to_be_visible()
+    expect(review.locator(f"#activity-{activity_id}")).to_have_count(0)
     shoot(review, screenshots, "06-review-queue-after")
 
     [stored] = activities_of(db, member_id)
@@ -195,7 +191,7 @@ def test_double_click_on_submit_books_one_entry(db, make, live_server, phone, br
     browser_login(phone, member_no)
     phone.goto("/activities/new/study")
     fill_study_form(phone, today, earlier_today(1), 60, "双击测试")
-    phone.locator("#entry-form button[type=submit]").dblclick()
+    phone.locator("#activity-form button[type=submit]").dblclick()
     phone.wait_for_url(DETAIL_URL)
     live_server.wait_idle()
 
@@ -207,7 +203,7 @@ def test_double_click_on_submit_books_one_entry(db, make, live_server, phone, br
 # Posts the entry form twice at once, as a resend without the button guard
 # would (script blocked, a flaky network); says where each copy landed.
 POST_FORM_TWICE = """async () => {
-    const form = document.getElementById("entry-form");
+    const form = document.getElementById("activity-form");
     const send = () => fetch(location.href, {method: "POST", body: new FormData(form)});
     const landed = [];
     for (const response of await Promise.all([send(), send()])) {
@@ -370,7 +366,7 @@ def test_rejected_entry_is_edited_and_resubmitted(
     reject.locator("input[name=reason]").fill(reason)
     reject.locator("[type=submit]").click()
     expect(review.locator(".alert-success")).to_be_visible()
-    expect(review.locator(f"#entry-{activity_id}")).to_have_count(0)
+    expect(review.locator(f"#activity-{activity_id}")).to_have_count(0)
     stored = fresh(db).get(Activity, activity_id)
     assert (stored.status, stored.review_reason) == (ActivityStatus.REJECTED, reason)
     fresh(db)
@@ -388,7 +384,7 @@ def test_rejected_entry_is_edited_and_resubmitted(
     page.locator(f"a[href='/activities/{activity_id}/edit']").click()
     page.wait_for_url(f"**/activities/{activity_id}/edit")
     expect(page.locator("main .alert-danger")).to_contain_text(reason)
-    form = page.locator("#entry-form")
+    form = page.locator("#activity-form")
     expect(form.locator("input[name=title]")).to_have_value("读原著")
     form.locator("input[name=quantity]").fill("90")
     form.locator("textarea[name=description]").fill("通读《共产党宣言》第一章，并写了读书笔记。")

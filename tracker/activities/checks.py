@@ -1,4 +1,4 @@
-"""What an entry must satisfy before it is kept: its input, its limits and one check per rule."""
+"""What an activity must satisfy before it is kept: its input, its limits and one check per rule."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ MAX_TITLE = 120
 MAX_DESCRIPTION = 4000
 MAX_LOCATION = 200
 MAX_MENTEES = 10
-# Kinds of entry whose time slots may not overlap for one member.
+# Kinds of activity whose time slots may not overlap for one member.
 TIMED_UNITS = (Unit.MINUTES,)
 
 
@@ -64,7 +64,7 @@ def check_activity(
     backdate_days: int,
     ignore_id: int | None = None,
 ) -> CheckedActivity:
-    """Validate an entry against its category and rule; raise InvalidInput with every problem."""
+    """Validate an activity against its category and rule; raise InvalidInput with every problem."""
     _check_may_log(member, category)
     rule = None
     day_problem = _check_day(data.occurred_on, today=today, backdate_days=backdate_days)
@@ -80,7 +80,7 @@ def check_activity(
         start_time=_check_start_time(category, data, today=today, now=now),
         mentees=mentee_problem,
     )
-    # Checks against the member's other records only run on an entry that is sound by itself.
+    # Checks against the member's other records only run on an activity that is sound by itself.
     if not errors:
         errors = _problems(start_time=_check_overlap(session, member, category, data, ignore_id))
     branch_id = None
@@ -219,7 +219,7 @@ def _check_mentees(
 def _check_overlap(
     session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
 ) -> LazyString | None:
-    """A timed entry shares no part of its slot with another live one of the member."""
+    """A timed activity shares no part of its slot with another live one of the member."""
     if category.needs_start_time and _overlapping(session, member, category, data, ignore_id):
         return _l("You already logged a session that overlaps this time.")
     return None
@@ -228,7 +228,7 @@ def _check_overlap(
 def _check_membership(
     session: Session, member: User, day: date
 ) -> tuple[int | None, LazyString | None]:
-    """The member belonged to a branch on the day; the entry counts for that branch."""
+    """The member belonged to a branch on the day; the activity counts for that branch."""
     branch_id = branch_on(session, member.id, day)
     if branch_id is None:
         return None, _l("You were not a member of a branch on that day.")
@@ -242,7 +242,7 @@ def _minutes(category: Category, quantity: Decimal) -> int:
 def _overlapping(
     session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
 ) -> Activity | None:
-    """Another live timed entry of the member that shares part of this time slot."""
+    """Another live timed activity of the member that shares part of this time slot."""
     start = datetime.combine(data.occurred_on, data.start_time)
     end = start + timedelta(minutes=_minutes(category, data.quantity))
     candidates = session.scalars(

@@ -1,4 +1,4 @@
-"""The life of an entry before review: submit, edit, resubmit, withdraw."""
+"""The life of an activity before review: submit, edit, resubmit, withdraw."""
 
 from __future__ import annotations
 
@@ -90,10 +90,10 @@ def submit_activity(
     backdate_days: int,
     upload_folder: str,
 ) -> Activity:
-    """Create a pending entry (approved at once if the rule says so) and commit.
+    """Create a pending activity (approved at once if the rule says so) and commit.
 
     A repeated ``submission_key`` from the same member books nothing new and
-    raises DuplicateSubmission naming the entry already kept.
+    raises DuplicateSubmission naming the activity already kept.
     """
     # A resubmitted form is recognised before validation: the first copy
     # would otherwise make the second look like an overlapping session.
@@ -156,7 +156,7 @@ def _find_by_key(session: Session, member: User, key: str | None) -> int | None:
 
 
 def _claim_for_owner(session: Session, member: User, activity: Activity, now: datetime) -> None:
-    """Check the owner may change the entry and hold it against a concurrent review."""
+    """Check the owner may change the activity and hold it against a concurrent review."""
     if activity.user_id != member.id:
         raise Forbidden(_l("Only the member who logged an activity can change it."))
     if not activity.editable:
@@ -177,7 +177,7 @@ def update_activity(
     backdate_days: int,
     upload_folder: str,
 ) -> Activity:
-    """Edit a pending entry, or edit and resubmit a rejected one; commits."""
+    """Edit a pending activity, or edit and resubmit a rejected one; commits."""
     _claim_for_owner(session, member, activity, now)
     category = activity.category
     checked = checks.check_activity(
@@ -225,7 +225,7 @@ def update_activity(
 
 
 def withdraw_activity(session: Session, member: User, activity: Activity, now: datetime) -> None:
-    """The owner takes back a pending or rejected entry; commits."""
+    """The owner takes back a pending or rejected activity; commits."""
     _claim_for_owner(session, member, activity, now)
     activity.status = ActivityStatus.WITHDRAWN
     activity.updated_at = now

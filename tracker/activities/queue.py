@@ -1,9 +1,9 @@
-"""Which entries wait for review: listed and counted the same way on every page.
+"""Which activities wait for review: listed and counted the same way on every page.
 
 The review queue, the count on a committee member's home page and the one on
 the branch dashboard used to be three queries with two definitions (one left
-out the member's own entries, the others did not), so a committee member
-with an entry of their own was told of work the queue could not let them do.
+out the member's own activities, the others did not), so a committee member
+with an activity of their own was told of work the queue could not let them do.
 Every page now lists or counts with the functions below.
 """
 
@@ -17,7 +17,7 @@ from tracker.people import access
 
 
 def awaiting_review(branch_id: int) -> Select:
-    """Every pending entry of the branch, oldest first: what waits for its committee as a whole."""
+    """Every pending activity of the branch, oldest first: all that waits for its committee."""
     return (
         select(Activity)
         .where(Activity.branch_id == branch_id, Activity.status == ActivityStatus.PENDING)
@@ -26,10 +26,10 @@ def awaiting_review(branch_id: int) -> Select:
 
 
 def review_queue(reviewer: User) -> Select:
-    """The entries ``reviewer`` can act on, oldest first: pending entries of their branch,
+    """The activities ``reviewer`` can act on, oldest first: pending activities of their branch,
     not their own.
 
-    A committee member never reviews their own entry (``access.may_review``);
+    A committee member never reviews their own activity (``access.may_review``);
     another member of the committee does. Listing or counting it would promise
     work the reviewer cannot do, so the queue and every count that leads to it
     leave it out. Someone who sits on no committee has an empty queue.
@@ -40,22 +40,22 @@ def review_queue(reviewer: User) -> Select:
 
 
 def pending_count(session: Session, reviewer: User) -> int:
-    """How many entries are in the reviewer's queue (``review_queue``)."""
+    """How many activities are in the reviewer's queue (``review_queue``)."""
     return _count(session, review_queue(reviewer))
 
 
 def branch_pending_count(session: Session, branch_id: int) -> int:
-    """How many entries of the branch wait for review, whoever will review them.
+    """How many activities of the branch wait for review, whoever will review them.
 
     For those who read a branch without reviewing it (advisors, administrators,
-    the branch's statistics): the committee members' own entries wait too.
+    the branch's statistics): the committee members' own activities wait too.
     """
     return _count(session, awaiting_review(branch_id))
 
 
 def waiting_shown_to(session: Session, viewer: User, branch_id: int) -> int:
-    """The number of entries waiting for review that a page shows ``viewer`` for a branch:
-    their queue if they sit on its committee, else every pending entry of the branch."""
+    """The number of activities waiting for review that a page shows ``viewer`` for a branch:
+    their queue if they sit on its committee, else every pending activity of the branch."""
     if access.is_committee_of(viewer, branch_id):
         return pending_count(session, viewer)
     return branch_pending_count(session, branch_id)

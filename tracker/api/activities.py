@@ -121,14 +121,14 @@ def active_category(key: str) -> Category:
     summary="Log an activity",
     description="As JSON, or as multipart/form-data with evidence files (needed by "
     "categories whose rule requires evidence). Fields beyond the schema (points, status, "
-    "branch_id, ...) are refused. A repeated submission_key answers 200 with the entry "
+    "branch_id, ...) are refused. A repeated submission_key answers 200 with the activity "
     "already booked.",
     tag="Activities",
     body=NEW_ACTIVITY,
     multipart=NEW_ACTIVITY_FORM,
     responses={
-        201: ("The new entry (pending, or approved at once if the rule says so)", ACTIVITY),
-        200: ("The same submission_key was sent before: the entry kept then", ACTIVITY),
+        201: ("The new activity (pending, or approved at once if the rule says so)", ACTIVITY),
+        200: ("The same submission_key was sent before: the activity kept then", ACTIVITY),
     },
 )
 def create_activity():
@@ -156,8 +156,8 @@ def create_activity():
 
 LIST_FILTERS = (
     Param("status", {"type": "string", "enum": [s.value for s in ActivityStatus]}, "Status"),
-    Param("member_id", ID, "Only this member's entries"),
-    Param("branch_id", ID, "Only entries booked to this branch"),
+    Param("member_id", ID, "Only this member's activities"),
+    Param("branch_id", ID, "Only activities booked to this branch"),
     Param("category", {"type": "string", "maxLength": 32}, "Category key"),
     Param("from", DAY, "Occurred on or after this day"),
     Param("to", DAY, "Occurred on or before this day"),
@@ -168,12 +168,12 @@ LIST_FILTERS = (
 @api.route(
     "/activities",
     "GET",
-    summary="List entries I may read",
-    description="My own entries, and for committee, advisors and admins those of the "
+    summary="List activities I may read",
+    description="My own activities, and for committee, advisors and admins those of the "
     "branches they may read. Newest first.",
     tag="Activities",
     query=LIST_FILTERS,
-    responses={200: ("A page of entries", page_of(ACTIVITY))},
+    responses={200: ("A page of activities", page_of(ACTIVITY))},
 )
 def list_activities():
     args = query_args(api.operation_for("api.list_activities"))
@@ -212,9 +212,9 @@ def list_activities():
 @api.route(
     "/activities/<int:activity_id>",
     "GET",
-    summary="One entry",
+    summary="One activity",
     tag="Activities",
-    responses={200: ("The entry", ACTIVITY)},
+    responses={200: ("The activity", ACTIVITY)},
 )
 def get_activity(activity_id: int):
     return activity_body(readable_activity_or_404(activity_id))
@@ -223,11 +223,11 @@ def get_activity(activity_id: int):
 @api.route(
     "/activities/<int:activity_id>",
     "PATCH",
-    summary="Edit my pending or rejected entry",
-    description="Only the fields given change; a rejected entry is resubmitted.",
+    summary="Edit my pending or rejected activity",
+    description="Only the fields given change; a rejected activity is resubmitted.",
     tag="Activities",
     body=ACTIVITY_CHANGES,
-    responses={200: ("The entry, pending review", ACTIVITY)},
+    responses={200: ("The activity, pending review", ACTIVITY)},
     errors=(409,),
 )
 def update_activity(activity_id: int):
@@ -248,9 +248,9 @@ def update_activity(activity_id: int):
 @api.route(
     "/activities/<int:activity_id>",
     "DELETE",
-    summary="Withdraw my pending or rejected entry",
+    summary="Withdraw my pending or rejected activity",
     tag="Activities",
-    responses={200: ("The withdrawn entry", ACTIVITY)},
+    responses={200: ("The withdrawn activity", ACTIVITY)},
     errors=(409,),
 )
 def withdraw_activity(activity_id: int):
@@ -262,10 +262,10 @@ def withdraw_activity(activity_id: int):
 @api.route(
     "/activities/<int:activity_id>/evidence",
     "POST",
-    summary="Add evidence files to my pending or rejected entry",
+    summary="Add evidence files to my pending or rejected activity",
     tag="Activities",
     multipart=EVIDENCE_FORM,
-    responses={200: ("The entry with its files", ACTIVITY)},
+    responses={200: ("The activity with its files", ACTIVITY)},
     errors=(409,),
 )
 def add_evidence(activity_id: int):

@@ -197,7 +197,7 @@ def branch_stats(branch_id: int):
     summary="Branch leaderboard",
     description="Branches of one college, or of the whole school, ranked by total points, "
     "points per member or participation; ties share a rank. `participation` is the share "
-    "of members with at least one approved entry, from 0 to 1 (the web page shows it as a "
+    "of members with at least one approved activity, from 0 to 1 (the web page shows it as a "
     "percentage). Members and committee members read their own college and the school; "
     "advisors only the branches assigned to them; admins every branch — as on the "
     "leaderboard page.",

@@ -32,18 +32,18 @@ from tracker.people import access
 from tracker.people.access import can_read_records
 
 REVIEW_NOTE = (
-    "Only a committee member of the entry's branch, never on their own entry. "
-    "Entries of branches the caller may not read answer 404."
+    "Only a committee member of the activity's branch, never on their own activity. "
+    "Activities of branches the caller may not read answer 404."
 )
 
 
 @api.route(
     "/activities/<int:activity_id>/approve",
     "POST",
-    summary="Approve a pending entry and book its points",
+    summary="Approve a pending activity and book its points",
     description=REVIEW_NOTE,
     tag="Review",
-    responses={200: ("The approved entry with its points", ACTIVITY)},
+    responses={200: ("The approved activity with its points", ACTIVITY)},
     errors=(409,),
 )
 def approve_activity(activity_id: int):
@@ -56,11 +56,11 @@ def approve_activity(activity_id: int):
 @api.route(
     "/activities/<int:activity_id>/reject",
     "POST",
-    summary="Reject a pending entry with a reason",
+    summary="Reject a pending activity with a reason",
     description=REVIEW_NOTE,
     tag="Review",
     body=REASON,
-    responses={200: ("The rejected entry", ACTIVITY)},
+    responses={200: ("The rejected activity", ACTIVITY)},
     errors=(409,),
 )
 def reject_activity(activity_id: int):
@@ -78,7 +78,7 @@ def reject_activity(activity_id: int):
     description=REVIEW_NOTE,
     tag="Review",
     body=REASON,
-    responses={200: ("The revoked entry", ACTIVITY)},
+    responses={200: ("The revoked activity", ACTIVITY)},
     errors=(409,),
 )
 def revoke_activity(activity_id: int):

@@ -301,7 +301,7 @@ BRANCH_STANDING = api.schema(
             "type": "number",
             "minimum": 0,
             "maximum": 1,
-            "description": "Share of members with an approved entry, 0 to 1 (not a percentage)",
+            "description": "Share of members with an approved activity, 0 to 1 (not a percentage)",
         },
     ),
 )
@@ -325,7 +325,7 @@ BRANCH_STATS = api.schema(
             "type": "number",
             "minimum": 0,
             "maximum": 1,
-            "description": "Share of members with an approved entry, 0 to 1 (not a percentage)",
+            "description": "Share of members with an approved activity, 0 to 1 (not a percentage)",
         },
         points=POINTS,
         per_capita=POINTS,

@@ -16,7 +16,7 @@ from tracker.extensions import db
 @click.option("--entries", type=click.IntRange(0), default=1_000_000, show_default=True)
 @with_appcontext
 def bench_seed(members: int, branches: int, entries: int) -> None:
-    """Fill an EMPTY database with synthetic members, branches and approved entries."""
+    """Fill an EMPTY database with synthetic members, branches and approved activities."""
     if not synthetic.database_is_empty(db.session):
         raise click.ClickException(
             "bench-seed needs an empty database (run db upgrade on a new one)."
@@ -35,7 +35,7 @@ def bench_seed(members: int, branches: int, entries: int) -> None:
     click.echo("Rebuilt the stored totals; committing.")
     db.session.commit()
     click.echo(
-        f"Seeded {members} members in {branches} branches with {entries} entries. "
+        f"Seeded {members} members in {branches} branches with {entries} activities. "
         f"Logins (password {synthetic.BENCH_PASSWORD}): member {logins.member}, "
         f"committee {logins.committee}, advisor {logins.advisor}, admin {logins.admin}."
     )

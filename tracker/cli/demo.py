@@ -42,5 +42,5 @@ def seed_demo(if_empty: bool) -> None:
             click.echo("The database has its own users; no demo was added.")
         return
     logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
-    click.echo(f"Seeded the demo: {count} entries over {demo_activities.WEEKS} weeks.")
+    click.echo(f"Seeded the demo: {count} activities over {demo_activities.WEEKS} weeks.")
     _print_logins(logins)

@@ -225,7 +225,7 @@ class _Seeder:
 
 
 def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[DemoLogins, int]:
-    """Create the demo campus in an empty database; returns its logins and entry count.
+    """Create the demo campus in an empty database; returns its logins and activity count.
 
     ``now`` is campus-local; every date and time in the demo lies before it.
     """

@@ -183,7 +183,7 @@ def _review(seeder, activity: Activity, reviewers: dict[int, list[User]]) -> Non
     when = seeder.moment(min(seeder.today, activity.occurred_on + timedelta(days=1)), 21)
     roll = rng.random()
     if age <= 3 and roll < 0.6:
-        return  # recent entries still wait for review
+        return  # recent activities still wait for review
     if activity.disputed or any(m.response == MenteeResponse.PENDING for m in activity.mentees):
         return  # the committee waits for the mentees, or for a word with them
     if roll < 0.06:
@@ -199,7 +199,7 @@ def _review(seeder, activity: Activity, reviewers: dict[int, list[User]]) -> Non
 
 
 def seed_entries(seeder, groups) -> int:
-    """Each member's entries of the last WEEKS weeks, reviewed as a committee would; how many."""
+    """Each member's activities of the last WEEKS weeks, reviewed as a committee would; how many."""
     rng = seeder.rng
     keys = ["study"] * 8 + ["volunteer"] * 2 + ["tutoring", "meeting", "red_site"]
     count = 0

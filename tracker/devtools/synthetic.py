@@ -95,8 +95,8 @@ def seed(
     seed_value: int = 2026,
 ) -> BenchLogins:
     """Fill an empty database: colleges of ~20 branches, ``members`` people spread over
-    ``branches``, ``entries`` approved entries over the last year (2% of members move
-    branch half-way), a term containing ``today``, and pending entries to approve."""
+    ``branches``, ``entries`` approved activities over the last year (2% of members move
+    branch half-way), a term containing ``today``, and pending activities to approve."""
     rng = random.Random(seed_value)
     password = hash_password(BENCH_PASSWORD)
     now = datetime.now(UTC)

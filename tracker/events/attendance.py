@@ -1,7 +1,7 @@
 """Attendance at events: check in, mark present, leave, close.
 
-Closing an event books one approved entry per attendee through
-``points.approve_activity``; the entry carries the event's id, so neither a
+Closing an event books one approved activity per attendee through
+``points.approve_activity``; the activity carries the event's id, so neither a
 second close nor two people checking one member in can book twice.
 """
 

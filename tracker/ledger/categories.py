@@ -91,7 +91,7 @@ def add_rule_version(
 ) -> PointRule:
     """A new version of the rule from ``effective_from``.
 
-    Entries approved from now on for days since that date use it; points
+    Activities approved from now on for days since that date use it; points
     already awarded keep the version they were computed with.
     """
     if category.retired_at is not None:
@@ -162,7 +162,7 @@ def add_category(
 
 
 def retire_category(session: Session, category: Category, actor: User, now: datetime) -> None:
-    """No new entries in this category; its entries, awards and rules stay."""
+    """No new activities in this category; its activities, awards and rules stay."""
     if category.retired_at is not None:
         raise InvalidInput({"category": _l("This category is retired already.")})
     category.retired_at = now

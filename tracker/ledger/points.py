@@ -69,7 +69,7 @@ def estimate(
     day: date,
     fixed_points: Decimal | None = None,
 ) -> Estimate:
-    """The points an entry would earn if approved now, caps included.
+    """The points an activity would earn if approved now, caps included.
 
     ``fixed_points`` replaces what the rule gives for the quantity (an event's
     points per attendance); the caps still apply.
@@ -103,7 +103,7 @@ def transition(
 
     A conditional UPDATE, not read-then-write: of two reviewers acting at the
     same moment, exactly one sees a row change. Checking ``updated_at`` also
-    refuses a review of an entry its owner edited after the reviewer read it.
+    refuses a review of an activity its owner edited after the reviewer read it.
     """
     result = session.execute(
         update(Activity)
@@ -241,7 +241,7 @@ def _decide(
 def reject_activity(
     session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
 ) -> None:
-    """Reject a pending entry with a reason; the member may edit and resubmit."""
+    """Reject a pending activity with a reason; the member may edit and resubmit."""
     reason = _decide(
         session, activity, reviewer, ActivityStatus.PENDING, ActivityStatus.REJECTED, reason, now
     )

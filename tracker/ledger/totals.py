@@ -77,7 +77,7 @@ def _upsert_statement(dialect: str, model, returning: bool):
 
 def _upsert(session: Session, model, rows: list[dict], returning: bool = False):
     """Add to existing totals, creating the missing ones; with ``returning``,
-    give {(period kind, period start): entries now} of the totals written."""
+    give {(period kind, period start): activities now} of the totals written."""
     # Built once per database and table: compiling it anew for every ledger
     # row costs more than running it.
     stmt = _upsert_statement(session.get_bind().dialect.name, model, returning)
@@ -133,7 +133,7 @@ def apply(session: Session, entry: LedgerEntry) -> None:
             session, MODELS[(True, True, per)], [{**r, **member, **branch} for r in rows], True
         )
         _upsert(session, MODELS[(True, False, per)], [{**r, **member} for r in rows])
-        # The member is active in the branch while their entries there add up to more than none.
+        # The member is active in the branch while their activities there add up to more than none.
         active = [
             int(now[key] > 0) - int(now[key] - delta > 0)
             for key in ((r["period_kind"], r["period_start"]) for r in rows)

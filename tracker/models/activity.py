@@ -1,4 +1,4 @@
-"""Activity entries, their evidence files and the mentees they name."""
+"""Activity activities, their evidence files and the mentees they name."""
 
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ class Activity(db.Model):
     __tablename__ = "activity"
     __table_args__ = (
         # A double-clicked submit carries the same key twice; the second
-        # insert fails here instead of booking a second entry.
+        # insert fails here instead of booking a second activity.
         UniqueConstraint("user_id", "submission_key"),
-        # An event's attendance becomes one entry per member, never two.
+        # An event's attendance becomes one activity per member, never two.
         UniqueConstraint("event_id", "user_id"),
         Index("ix_activity_branch_status_submitted", "branch_id", "status", "submitted_at"),
         Index("ix_activity_user_occurred", "user_id", "occurred_on"),
@@ -71,7 +71,7 @@ class Activity(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("point_rule.id"))
-    # Set for the entries that closing an event books for its attendees.
+    # Set for the activities that closing an event books for its attendees.
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
 
     member: Mapped[User] = relationship(foreign_keys=[user_id])

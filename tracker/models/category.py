@@ -29,7 +29,7 @@ class Category(db.Model):
     name_zh: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(64))
     unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
-    # What the entry form asks for, beyond date, quantity and title.
+    # What the activity form asks for, beyond date, quantity and title.
     needs_start_time: Mapped[bool] = mapped_column(default=False)
     needs_location: Mapped[bool] = mapped_column(default=False)
     needs_reflection: Mapped[bool] = mapped_column(default=False)

@@ -196,7 +196,7 @@ class SchoolCategoryTotal(PeriodTotal, db.Model):
 
 class BranchTotal(PeriodTotal, db.Model):
     """A branch's points over one period (MemberTotal summed over its members),
-    with how many members had at least one entry in it.
+    with how many members had at least one activity in it.
 
     Kept beside MemberTotal so that the branch leaderboard and the advisor
     dashboards read one row per branch instead of every member's.
@@ -206,7 +206,7 @@ class BranchTotal(PeriodTotal, db.Model):
     __table_args__ = (UniqueConstraint("period_kind", "period_start", "branch_id"),)
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    # Members whose entries in the branch and period add up to more than none.
+    # Members whose activities in the branch and period add up to more than none.
     active_members: Mapped[int] = mapped_column(default=0)
 
 

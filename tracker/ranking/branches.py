@@ -53,7 +53,7 @@ class BranchStanding:
 
     @property
     def participation(self) -> Decimal:
-        """Share of members with at least one approved entry, in percent."""
+        """Share of members with at least one approved activity, in percent."""
         if not self.members:
             return Decimal(0)
         return (Decimal(100) * self.active_members / self.members).quantize(TENTH)
@@ -82,7 +82,7 @@ def _members_during(period: Period, scope: Scope):
 
 
 def _per_branch(period: Period, scope: Scope, category_id: int | None):
-    """Points and members with entries per branch: the stored branch totals for
+    """Points and members with activities per branch: the stored branch totals for
     standard periods, the members' sums for custom ranges."""
     if period.is_standard:
         table = BranchCategoryTotal if category_id else BranchTotal

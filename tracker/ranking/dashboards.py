@@ -3,7 +3,7 @@
 The page's tables and the chart endpoint's JSON are built by the same
 function, so a chart and the table under it always show the same numbers.
 The chart endpoints pass ``charts_only=True``, which leaves out the parts
-no chart draws (rosters, top members, recent entries), and nothing else.
+no chart draws (rosters, top members, recent activities), and nothing else.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def member_dashboard(
     session: Session, user: User, today: date, *, charts_only: bool = False
 ) -> MemberDashboard:
     """A member's points this week / month / term, rank in branch, weekly trend,
-    points by category (this term, else this academic year) and recent entries."""
+    points by category (this term, else this academic year) and recent activities."""
     summary = None if charts_only else member_summary(session, user, today)
     everywhere = Scope("school")
     period = current_term(session, today) or standard_period("year", today)
@@ -111,7 +111,7 @@ def member_dashboard(
 
 
 def committee_waiting(session: Session, committee: User) -> tuple[int, int]:
-    """Entries in the committee member's review queue, and registrations to confirm."""
+    """Activities in the committee member's review queue, and registrations to confirm."""
     registrations = session.scalar(
         select(func.count()).where(
             User.branch_id == committee.branch_id, User.status == AccountStatus.PENDING
@@ -145,9 +145,9 @@ def committee_dashboard(
     *,
     charts_only: bool = False,
 ) -> CommitteeDashboard:
-    """The branch committee's view: entries waiting for review (for a committee member,
+    """The branch committee's view: activities waiting for review (for a committee member,
     their queue; see ``queue.waiting_shown_to``), weekly trend by category, every
-    member's points in the period with their last approved entry, and who has gone
+    member's points in the period with their last approved activity, and who has gone
     quiet for ``inactive_days`` days."""
     pending, roster = 0, []
     if not charts_only:

@@ -43,7 +43,7 @@ def activity_records(
     status: ActivityStatus | None = None,
     user_id: int | None = None,
 ) -> list[ActivityRecord]:
-    """Entries of the scope whose day falls in the period, newest first, with the
+    """Activities of the scope whose day falls in the period, newest first, with the
     points each was awarded (None when none stand)."""
     query = (
         select(Activity, User.name, User.student_no, Branch.name, Category)

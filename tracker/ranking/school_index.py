@@ -5,7 +5,7 @@ Ranking every member of the school on each request (a window over some
 PostgreSQL. The school-wide totals (``SchoolTotal``, ``SchoolCategoryTotal``)
 are indexed by (points, member), so a page is read by walking that index from
 the top, a rank is one count of the totals above it, and the viewer's
-neighbours are the next entries of the index: the cost follows the page asked
+neighbours are the next activities of the index: the cost follows the page asked
 for, not the size of the school.
 
 The list is the one ``ranking._standings`` gives for the school, in the same

@@ -139,7 +139,7 @@ def points_source(
 def earned_points(
     period: Period, scope: Scope, category_id: int | None, *, by_branch: bool = False
 ):
-    """Points and entries per member (and branch) earned in the scope during the period."""
+    """Points and activities per member (and branch) earned in the scope during the period."""
     src = points_source(period, scope, category_id)
     keys = [src.user_id.label("user_id")]
     if by_branch:

@@ -84,7 +84,7 @@ def weekly_trend(
     elif split == "category":
         # Naming every category lets the index (kind, start, category, branch)
         # seek each week x category straight to the branch, instead of reading
-        # every member's row of the week: the cost stays flat as entries grow.
+        # every member's row of the week: the cost stays flat as activities grow.
         query = query.where(table.category_id.in_(select(Category.id).scalar_subquery()))
     index = {monday: i for i, monday in enumerate(mondays)}
     series: dict[int | None, list[Decimal]] = {}
@@ -140,10 +140,10 @@ class RosterRow:
 
 def branch_roster(session: Session, branch_id: int, period: Period) -> list[RosterRow]:
     """Every member of a branch with their points in the period and the day of their
-    last approved entry that has not been revoked."""
+    last approved activity that has not been revoked."""
     board = member_leaderboard(session, period, Scope("branch", branch_id), per_page=100_000)
     # One index walk per member (user_id, occurred_on), newest first, stopping
-    # at the first approved entry; a revoked entry is no longer "approved".
+    # at the first approved activity; a revoked activity is no longer "approved".
     last_day = (
         select(Activity.occurred_on)
         .where(Activity.user_id == User.id, Activity.status == ActivityStatus.APPROVED)
@@ -162,7 +162,7 @@ def branch_roster(session: Session, branch_id: int, period: Period) -> list[Rost
 def inactive_members(
     roster: list[RosterRow], branch_id: int, today: date, days: int
 ) -> list[RosterRow]:
-    """Current members of the branch (from its roster) with no approved entry in
+    """Current members of the branch (from its roster) with no approved activity in
     the last ``days`` days, longest quiet first."""
     quiet = [
         row
@@ -192,14 +192,14 @@ class BranchStats:
     standing: BranchStanding
     entries: int
     pending: int
-    # (category id, points, entries) for every category with points or entries.
+    # (category id, points, activities) for every category with points or activities.
     by_category: list[tuple[int, Decimal, int]]
 
 
 def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStats:
     """Points, members, per-capita and participation from ``branch_leaderboard``
-    (so the numbers always agree with it), plus entries per category and how many of the
-    branch's entries wait for review (``queue.branch_pending_count``)."""
+    (so the numbers always agree with it), plus activities per category and how many of the
+    branch's activities wait for review (``queue.branch_pending_count``)."""
     scope = Scope("branch", branch.id)
     found = branch_leaderboard(session, period, scope)
     standing = (

@@ -1,4 +1,4 @@
-"""Entry forms, one per category, built from the category and its rule."""
+"""Activity forms, one per category, built from the category and its rule."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def form_values(activity) -> dict:
-    """An entry's stored values, as the edit form shows them."""
+    """An activity's stored values, as the edit form shows them."""
     return {
         "occurred_on": activity.occurred_on,
         "quantity": activity.quantity,
@@ -73,7 +73,7 @@ def form_values(activity) -> dict:
 
 
 def activity_form_for(category: Category, *, editing: bool = False, **kwargs) -> ActivityForm:
-    """The form for one category: only the fields its entries need."""
+    """The form for one category: only the fields its activities need."""
 
     class CategoryActivityForm(ActivityForm):
         pass

@@ -131,7 +131,7 @@ def new(key: str):
 @bp.get("/estimate")
 @login_required
 def estimate():
-    """The points an entry would earn now, for the form's live preview."""
+    """The points an activity would earn now, for the form's live preview."""
     category = _category_or_404(request.args.get("category", ""))
     try:
         quantity = Decimal(request.args.get("quantity", ""))

@@ -85,7 +85,7 @@ def category(category_id: int):
             if already:
                 flash(
                     _(
-                        "%(n)d entries from that date were awarded already; they keep the "
+                        "%(n)d activities from that date were awarded already; they keep the "
                         "points of the version they were approved with. This changes nothing "
                         "already awarded.",
                         n=already,

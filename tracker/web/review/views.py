@@ -32,10 +32,10 @@ def _branch_activity_or_404(activity_id: int) -> Activity:
 
 
 def _as_seen(activity: Activity) -> Activity:
-    """Refuse to act on an entry that changed since the reviewer's page showed it.
+    """Refuse to act on an activity that changed since the reviewer's page showed it.
 
-    The page sends the entry's ``updated_at`` back as ``version`` (one per
-    entry, ``version_<id>``, in the bulk form).
+    The page sends the activity's ``updated_at`` back as ``version`` (one per
+    activity, ``version_<id>``, in the bulk form).
     """
     seen = request.form.get(f"version_{activity.id}") or request.form.get("version")
     if seen and seen != activity.updated_at.isoformat():

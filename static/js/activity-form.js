@@ -1,7 +1,7 @@
 // Live points preview and a submit button that cannot be clicked twice.
 // The server computes the estimate, so this file holds no rule of its own.
 (function () {
-  const form = document.getElementById("entry-form");
+  const form = document.getElementById("activity-form");
   if (!form) return;
   const output = document.getElementById("points-estimate");
   const fields = ["occurred_on", "quantity"].map((name) => form.elements[name]);
