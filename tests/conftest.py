@@ -225,7 +225,7 @@ def clock():
 
 @dataclass
 class Factory:
-    """Builds colleges, branches, people and entries directly in the database."""
+    """Builds colleges, branches, people and activities directly in the database."""
 
     db: object
     counter: int = 0

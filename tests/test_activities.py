@@ -1,4 +1,4 @@
-"""Logging entries: the forms, every refusal, editing, withdrawing, evidence."""
+"""Logging activities: the forms, every refusal, editing, withdrawing, evidence."""
 
 import io
 from datetime import date, timedelta
@@ -72,7 +72,7 @@ def test_member_logs_a_study_session(clock, client_m, member, db):
     assert "学习二十大报告" in detail
 
 
-def test_double_submission_books_one_entry(clock, client_m, db):
+def test_double_submission_books_one_activity(clock, client_m, db):
     first = client_m.post("/activities/new/study", data=study())
     second = client_m.post("/activities/new/study", data=study())
     assert first.status_code == second.status_code == 302
@@ -239,7 +239,7 @@ def test_tutoring_names_registered_mentees(clock, client_m, member, make, db):
     assert [m.mentee_id for m in db.session.scalars(select(Activity)).one().mentees] == [mentee.id]
 
 
-def test_edit_pending_entry(clock, client_m, member, make, db):
+def test_edit_pending_activity(clock, client_m, member, make, db):
     activity = make.activity(member, quantity=30)
     form = client_m.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
     assert activity.title in form
@@ -251,14 +251,14 @@ def test_edit_pending_entry(clock, client_m, member, make, db):
     assert activity.quantity == 90 and activity.title == "改过的标题"
 
 
-def test_rejected_entry_can_be_edited_and_resubmitted(clock, client_m, member, make, db):
+def test_rejected_activity_can_be_edited_and_resubmitted(clock, client_m, member, make, db):
     activity = make.activity(member, status=ActivityStatus.REJECTED)
     client_m.post(f"/activities/{activity.id}/edit", data=study())
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.PENDING
 
 
-def test_approved_entry_cannot_be_edited_or_withdrawn(clock, client_m, member, make, db):
+def test_approved_activity_cannot_be_edited_or_withdrawn(clock, client_m, member, make, db):
     activity = make.activity(member, status=ActivityStatus.APPROVED)
     edit = client_m.post(f"/activities/{activity.id}/edit", data=study(title="偷偷改"))
     assert edit.status_code == 302
@@ -268,14 +268,14 @@ def test_approved_entry_cannot_be_edited_or_withdrawn(clock, client_m, member, m
     assert activity.status == ActivityStatus.APPROVED and activity.title != "偷偷改"
 
 
-def test_withdraw_pending_entry(clock, client_m, member, make, db):
+def test_withdraw_pending_activity(clock, client_m, member, make, db):
     activity = make.activity(member)
     assert client_m.post(f"/activities/{activity.id}/withdraw").status_code == 302
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.WITHDRAWN
 
 
-def test_another_members_entry_is_invisible(clock, make, login, db):
+def test_another_members_activity_is_invisible(clock, make, login, db):
     owner = make.member()
     activity = make.activity(owner)
     classmate = login(make.member(owner.branch))

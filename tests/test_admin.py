@@ -370,7 +370,7 @@ def test_rule_version_from_a_date_leaves_awards_alone(db, make, as_admin, clock)
     assert len(versions) == 2
     db.session.refresh(award)
     assert award.points == before and award.rule_id == versions[0].id
-    # A new entry for a day after the new version uses it: 60 minutes → 4 points.
+    # A new activity for a day after the new version uses it: 60 minutes → 4 points.
     later = make.activity(member, occurred_on=date(2026, 11, 24), quantity=60)
     assert approve_activity(
         db.session, later, make.committee(member.branch), datetime.now(UTC)

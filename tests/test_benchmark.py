@@ -12,7 +12,7 @@ def test_bench_seed_fills_an_empty_database_through_the_rollup_path(app, db, clo
         args=["bench-seed", "--members", "40", "--branches", "4", "--entries", "600"]
     )
     assert result.exit_code == 0, result.output
-    assert "Seeded 40 members in 4 branches with 600 entries" in result.output
+    assert "Seeded 40 members in 4 branches with 600 activities" in result.output
     count = lambda q: db.session.scalar(select(func.count()).select_from(q))  # noqa: E731
     assert count(LedgerEntry) == 600
     assert (

@@ -1,4 +1,4 @@
-"""Several reviewers approving the same entry at the same moment book one award."""
+"""Several reviewers approving the same activity at the same moment book one award."""
 
 import threading
 from datetime import UTC, datetime
@@ -50,8 +50,8 @@ def test_concurrent_approvals_book_exactly_one_award(app, make, db):
     assert totals.differences(db.session) == []
 
 
-def test_concurrent_approvals_of_one_members_entries_respect_the_daily_cap(app, make, db):
-    """Two entries of one member approved at once cannot both use the same cap room."""
+def test_concurrent_approvals_of_one_members_activities_respect_the_daily_cap(app, make, db):
+    """Two activities of one member approved at once cannot both use the same cap room."""
     branch = make.branch()
     member = make.member(branch)
     first, second = make.committee(branch).id, make.committee(branch).id

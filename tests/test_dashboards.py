@@ -62,8 +62,8 @@ def test_committee_dashboard_lists_members_and_the_inactive(db, make, login, clo
     roster, inactive = page.split('id="roster"')[1].split('id="inactive"')
     assert "忙碌者" in roster and "沉默者" in roster
     assert "沉默者" in inactive and "李支委" in inactive and "忙碌者" not in inactive
-    assert "撤销者" in inactive  # a revoked approval is no longer an approved entry
-    assert "1 entry waits" in page or "1 条" in page
+    assert "撤销者" in inactive  # a revoked approval is no longer an approved activity
+    assert "1 activity waits" in page or "1 条" in page
     charts = client.get("/dashboard/branch.json").get_json()["charts"]
     assert charts["trend_by_category"]["datasets"][0]["data"][-1] == 4.0
 
@@ -84,8 +84,8 @@ def test_dashboards_are_refused_outside_the_viewer_scope(db, make, login, clock)
     assert client.get("/dashboard/advisor?period=week&scope=branch").status_code == 400
 
 
-def test_advisor_counts_every_entry_waiting_in_the_branch(db, make, english_login, clock):
-    """A committee member's own entry is not in their queue, but it does wait for review."""
+def test_advisor_counts_every_activity_waiting_in_the_branch(db, make, english_login, clock):
+    """A committee member's own activity is not in their queue, but it does wait for review."""
     branch = make.branch()
     reviewer = make.committee(branch)
     make.activity(reviewer)
@@ -94,9 +94,9 @@ def test_advisor_counts_every_entry_waiting_in_the_branch(db, make, english_logi
     db.session.add(AdvisorScope(user_id=advisor.id, branch_id=branch.id))
     db.session.commit()
     page = english_login(advisor).get(f"/dashboard/branch?branch={branch.id}")
-    assert "2 entries wait for review" in page.get_data(as_text=True)
+    assert "2 activities wait for review" in page.get_data(as_text=True)
     mine = english_login(reviewer).get("/dashboard/branch").get_data(as_text=True)
-    assert "1 entry waits for review" in mine
+    assert "1 activity waits for review" in mine
 
 
 def test_advisor_dashboard_shows_only_assigned_branches(db, make, login, clock):

@@ -303,7 +303,7 @@ def test_closing_books_each_attendee_once_through_the_ledger(
         )
     ).one()
     assert points_note.params["points"] == "2.5"
-    # The booked entry is not the member's to edit or withdraw.
+    # The booked activity is not the member's to edit or withdraw.
     booked = next(a for a in entries if a.user_id == member.id)
     assert login(member).get(f"/activities/{booked.id}/edit").status_code == 302
 

@@ -55,7 +55,7 @@ def _same_placeholders(message) -> bool:
         return sorted(PLACEHOLDER.findall(message.id)) == sorted(
             PLACEHOLDER.findall(message.string)
         )
-    # Plural forms: a form may leave out the count ("one entry"), never invent one.
+    # Plural forms: a form may leave out the count ("one activity"), never invent one.
     allowed = {p for form in message.id for p in PLACEHOLDER.findall(form)}
     return all(set(PLACEHOLDER.findall(form)) <= allowed for form in message.string)
 

@@ -52,7 +52,7 @@ def test_review_decisions_reach_the_member_with_the_reason(clock, db, make, logi
     home = client.get("/").get_data(as_text=True)
     assert unread_badge(home) == "3"
     page = client.get("/notifications/").get_data(as_text=True)
-    assert "Your entry “学习党章” was approved: 2 points." in page
+    assert "Your activity “学习党章” was approved: 2 points." in page
     assert "缺少学习内容的说明" in page and "与签到记录不一致" in page
     assert unread_badge(page) == "3"  # reading the list marks nothing (a GET changes no state)
 

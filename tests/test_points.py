@@ -129,7 +129,7 @@ def test_second_approval_is_refused_and_books_nothing(db, make):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
 
 
-def test_nobody_reviews_their_own_entry(db, make):
+def test_nobody_reviews_their_own_activity(db, make):
     reviewer = make.committee()
     activity = make.activity(reviewer)
     with pytest.raises(Forbidden):

@@ -190,7 +190,7 @@ def test_branch_leaderboard_per_capita_counts_members_of_the_period(db, make):
     assert {
         r.members for r in branch_leaderboard(db.session, before, Scope("college", college.id))
     } == {0}
-    assert quiet.id  # a member without entries counts as a member, not a participant
+    assert quiet.id  # a member without activities counts as a member, not a participant
 
 
 def test_a_member_who_became_an_advisor_counts_for_the_days_they_were_a_member(db, make):
@@ -211,7 +211,7 @@ def test_a_member_who_became_an_advisor_counts_for_the_days_they_were_a_member(d
     assert row.members == 1
 
 
-def test_revoked_entries_do_not_count_as_participation(db, make):
+def test_revoked_activities_do_not_count_as_participation(db, make):
     branch = make.branch()
     reviewer = make.committee(branch)
     member = make.member(branch)
@@ -249,8 +249,8 @@ def test_participation_follows_approvals_revocations_and_adjustments(db, make):
         points.approve_activity(db.session, activity, reviewer, NOW)
     assert active() == 1 and active(study) == 0
     points.revoke_approval(db.session, first, reviewer, "重复", NOW)
-    assert active() == 1  # the other entry still counts
-    # An adjustment moves points, not the number of entries.
+    assert active() == 1  # the other activity still counts
+    # An adjustment moves points, not the number of activities.
     points.adjust_points(db.session, member, reviewer, Decimal(2), "补录", date(2026, 11, 24))
     points.revoke_approval(db.session, second, reviewer, "重复", NOW)
     assert active() == 0

@@ -31,7 +31,7 @@ def ledger(db):
     return db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
 
 
-def test_queue_shows_branch_entries_oldest_first(clock, make, login, member, committee, branch):
+def test_queue_shows_branch_activities_oldest_first(clock, make, login, member, committee, branch):
     first = make.activity(member, title="第一条")
     clock.shift(60)
     second = make.activity(make.member(branch), title="第二条")
@@ -84,7 +84,7 @@ def test_reject_with_reason_reaches_the_member(clock, make, login, member, commi
     assert ledger(db) == []
 
 
-def test_committee_never_reviews_own_entries(clock, make, login, committee, db):
+def test_committee_never_reviews_own_activities(clock, make, login, committee, db):
     own = make.activity(committee)
     client = login(committee)
     html = client.get("/review/").get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_committee_never_reviews_own_entries(clock, make, login, committee, db):
     assert own.status == ActivityStatus.PENDING and ledger(db) == []
 
 
-def test_waiting_counts_match_the_queue_of_a_committee_member_with_own_entry(
+def test_waiting_counts_match_the_queue_of_a_committee_member_with_own_activity(
     clock, make, english_login, member, committee, branch
 ):
     make.activity(committee, title="我自己的")
@@ -106,7 +106,7 @@ def test_waiting_counts_match_the_queue_of_a_committee_member_with_own_entry(
     rows = queue.count('id="activity-')
 
     def waiting(page: str) -> int:
-        return int(re.search(r"(\d+) entr(?:y|ies) waits? for review", page).group(1))
+        return int(re.search(r"(\d+) activit(?:y|ies) waits? for review", page).group(1))
 
     home = waiting(client.get("/").get_data(as_text=True))
     dashboard = waiting(client.get("/dashboard/branch").get_data(as_text=True))
@@ -204,7 +204,7 @@ def test_adjustment_from_the_branch_page(clock, make, login, member, committee, 
 def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
     clock, make, member, committee, db, tmp_path
 ):
-    """The reviewer read the entry, then its owner changed it: approval is refused."""
+    """The reviewer read the activity, then its owner changed it: approval is refused."""
     from datetime import UTC, datetime
 
     from sqlalchemy.orm.attributes import set_committed_value
@@ -241,7 +241,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
     assert ledger(db) == []
 
 
-def test_approval_of_an_entry_edited_since_the_page_was_shown_is_refused(
+def test_approval_of_an_activity_edited_since_the_page_was_shown_is_refused(
     clock, make, login, member, committee, db
 ):
     activity = make.activity(member, quantity=30)

@@ -1,4 +1,4 @@
-"""Logging, listing, editing and withdrawing entries through the API."""
+"""Logging, listing, editing and withdrawing activities through the API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tracker.models import Activity, ActivityStatus, LedgerEntry, Role
 from ..conftest import TODAY
 from .conftest import STUDY, png
 
-# Logging and following entries --------------------------------------------------
+# Logging and following activities --------------------------------------------------
 
 
 def test_create_refuses_rule_breaks_with_every_field(api, member, clock, db):
@@ -187,7 +187,7 @@ def test_advisor_reads_assigned_branch_only(api, make, member, branch, clock, db
     assert call("POST", f"/activities/{entry.id}/reject", json={"reason": "x"}).status_code == 403
 
 
-def test_entry_of_another_branch_is_404(api, make, member, clock):
+def test_activity_of_another_branch_is_404(api, make, member, clock):
     other = make.activity(make.member(make.branch()))
     call = api(member)
     for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/approve")):
@@ -197,7 +197,7 @@ def test_entry_of_another_branch_is_404(api, make, member, clock):
     assert call("GET", "/activities/999999").status_code == 404
 
 
-def test_owner_edits_a_pending_entry(api, member, clock, db):
+def test_owner_edits_a_pending_activity(api, member, clock, db):
     call = api(member)
     created = call("POST", "/activities", json=STUDY).json
     edited = call("PATCH", f"/activities/{created['id']}", json={"quantity": 90, "title": "新标题"})

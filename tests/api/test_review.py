@@ -20,7 +20,7 @@ def test_member_cannot_approve(api, make, member, branch, clock):
     assert call("POST", f"/activities/{neighbour.id}/approve").status_code == 404
 
 
-def test_committee_cannot_touch_another_branchs_entries(api, make, committee, clock, db):
+def test_committee_cannot_touch_another_branchs_activities(api, make, committee, clock, db):
     stranger = make.activity(make.member(make.branch()))
     call = api(committee)
     for action, body in (
@@ -35,7 +35,7 @@ def test_committee_cannot_touch_another_branchs_entries(api, make, committee, cl
     assert db.session.scalars(select(LedgerEntry)).all() == []
 
 
-def test_committee_never_reviews_own_entry(api, committee, clock, make):
+def test_committee_never_reviews_own_activity(api, committee, clock, make):
     own = make.activity(committee)
     assert api(committee)("POST", f"/activities/{own.id}/approve").status_code == 403
 

@@ -30,7 +30,7 @@ MAX_EXAMPLES = int(os.environ.get("TRACKER_API_FUZZ_EXAMPLES", "5"))
 
 @pytest.fixture
 def seeded_token(app, db, make):
-    """A committee member's token, in a branch with a member, a pending entry, an open event."""
+    """A committee member's token, in a branch with a member, a pending activity, an open event."""
     branch = make.branch()
     member = make.member(branch)
     make.activity(member)

@@ -119,7 +119,7 @@ def test_member_logs_study_session_and_committee_approves(
     activity_id = activity_id_of(page)
     expect(page.locator("main .badge.text-bg-warning")).to_have_text(pending_label)
     expect(page.locator("main h1")).to_have_text("学习党的二十大报告")
-    shoot(page, screenshots, "04-entry-detail-pending")
+    shoot(page, screenshots, "04-activity-detail-pending")
 
     [stored] = activities_of(db, member_id)
     assert stored.id == activity_id
@@ -182,7 +182,7 @@ def test_member_logs_study_session_and_committee_approves(
     shoot(page, screenshots, "10-menu-open")
 
 
-def test_double_click_on_submit_books_one_entry(db, make, live_server, phone, browser_login):
+def test_double_click_on_submit_books_one_activity(db, make, live_server, phone, browser_login):
     today = campus_today()
     member = make.member()
     member_id, member_no = member.id, member.student_no
@@ -200,7 +200,7 @@ def test_double_click_on_submit_books_one_entry(db, make, live_server, phone, br
     assert stored[0].title == "双击测试"
 
 
-# Posts the entry form twice at once, as a resend without the button guard
+# Posts the activity form twice at once, as a resend without the button guard
 # would (script blocked, a flaky network); says where each copy landed.
 POST_FORM_TWICE = """async () => {
     const form = document.getElementById("activity-form");
@@ -215,7 +215,7 @@ POST_FORM_TWICE = """async () => {
 }"""
 
 
-def test_form_posted_twice_at_once_books_one_entry(db, make, live_server, phone, browser_login):
+def test_form_posted_twice_at_once_books_one_activity(db, make, live_server, phone, browser_login):
     today = campus_today()
     member = make.member()
     member_id, member_no = member.id, member.student_no
@@ -343,7 +343,7 @@ def test_registration_with_invitation_code_waits_for_committee(
     expect(page.locator("[data-period=week]")).to_have_text("0")
 
 
-def test_rejected_entry_is_edited_and_resubmitted(
+def test_rejected_activity_is_edited_and_resubmitted(
     app, db, make, live_server, new_phone, browser_login
 ):
     today = campus_today()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.errors import InvalidInput
 
@@ -86,15 +89,56 @@ def prepare_evidence(
     return PreparedFile(encoded, content_type, extension, original_name=name)
 
 
-def store(folder: str | Path, prepared: PreparedFile) -> str:
-    """Write the file under a generated name and return that name."""
+# Files follow the transaction that records them: a file written for a
+# transaction that does not commit is removed, and a file taken off a record
+# is deleted only once that change is committed. Domain functions only
+# flush, so the door's commit (or its failure) decides.
+_WRITTEN = "tracker.evidence.written"
+_DOOMED = "tracker.evidence.doomed"
+
+
+def store(session: Session, folder: str | Path, prepared: PreparedFile) -> str:
+    """Write the file under a generated name and return that name.
+
+    The file appears whole or not at all (written beside, then renamed), and
+    it is removed again unless the session's transaction commits.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = f"{uuid.uuid4().hex}.{prepared.extension}"
-    (folder / stored_name).write_bytes(prepared.data)
+    partial = folder / f".{stored_name}.part"
+    try:
+        partial.write_bytes(prepared.data)
+        os.replace(partial, folder / stored_name)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+    session.info.setdefault(_WRITTEN, []).append(folder / stored_name)
     return stored_name
+
+
+def delete_on_commit(session: Session, folder: str | Path, stored_names: list[str]) -> None:
+    """Delete these files once the session's transaction commits, not before."""
+    session.info.setdefault(_DOOMED, []).extend(Path(folder) / name for name in stored_names)
 
 
 def remove(folder: str | Path, stored_names: list[str]) -> None:
     for stored_name in stored_names:
         (Path(folder) / stored_name).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for path in session.info.pop(_DOOMED, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    # After a commit both lists are empty; anything left was never committed.
+    session.info.pop(_DOOMED, None)
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)

@@ -48,25 +48,17 @@ def _apply(
 
 def _attach(
     session: Session, activity: Activity, files: list[evidence.PreparedFile], folder: str
-) -> list[str]:
-    written = []
-    try:
-        for prepared in files:
-            stored_name = evidence.store(folder, prepared)
-            written.append(stored_name)
-            activity.evidence.append(
-                Evidence(
-                    stored_name=stored_name,
-                    original_name=prepared.original_name,
-                    content_type=prepared.content_type,
-                    size=len(prepared.data),
-                )
+) -> None:
+    for prepared in files:
+        activity.evidence.append(
+            Evidence(
+                stored_name=evidence.store(session, folder, prepared),
+                original_name=prepared.original_name,
+                content_type=prepared.content_type,
+                size=len(prepared.data),
             )
-        session.flush()
-    except Exception:
-        evidence.remove(folder, written)
-        raise
-    return written
+        )
+    session.flush()
 
 
 class DuplicateSubmission(Exception):
@@ -90,7 +82,7 @@ def submit_activity(
     backdate_days: int,
     upload_folder: str,
 ) -> Activity:
-    """Create a pending activity (approved at once if the rule says so) and commit.
+    """Create a pending activity (approved at once if the rule says so); the caller commits.
 
     A repeated ``submission_key`` from the same member books nothing new and
     raises DuplicateSubmission naming the activity already kept.
@@ -120,13 +112,14 @@ def submit_activity(
         updated_at=now,
     )
     _apply(activity, category, data, checked)
-    session.add(activity)
     try:
-        session.flush()
+        # The unique (member, submission_key) catches a copy that got past the
+        # look-up above; the savepoint keeps the rest of the transaction usable.
+        with session.begin_nested():
+            session.add(activity)
     except IntegrityError:
-        session.rollback()
         raise DuplicateSubmission(_find_by_key(session, member, submission_key)) from None
-    written = _attach(session, activity, files, upload_folder)
+    _attach(session, activity, files, upload_folder)
     audit.record(
         session,
         "activity.submitted",
@@ -138,12 +131,6 @@ def submit_activity(
     tutoring.ask_for_confirmation(session, activity)
     if checked.rule.auto_approve and not category.needs_mentees:
         points.approve_activity(session, activity, None, now)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        evidence.remove(upload_folder, written)
-        raise DuplicateSubmission(_find_by_key(session, member, submission_key)) from None
     return activity
 
 
@@ -177,7 +164,9 @@ def update_activity(
     backdate_days: int,
     upload_folder: str,
 ) -> Activity:
-    """Edit a pending activity, or edit and resubmit a rejected one; commits."""
+    """Edit a pending activity, or edit and resubmit a rejected one; the caller commits.
+
+    Files taken off are deleted once that commit happens."""
     _claim_for_owner(session, member, activity, now)
     category = activity.category
     checked = checks.check_activity(
@@ -203,8 +192,8 @@ def update_activity(
     # The facts changed: every mentee answers again.
     for link in activity.mentees:
         link.response, link.reason, link.responded_at = MenteeResponse.PENDING, None, None
-    written = _attach(session, activity, files, upload_folder)
-    session.flush()
+    _attach(session, activity, files, upload_folder)
+    evidence.delete_on_commit(session, upload_folder, [e.stored_name for e in removed])
     tutoring.ask_for_confirmation(session, activity)
     audit.record(
         session,
@@ -214,18 +203,11 @@ def update_activity(
         branch_id=activity.branch_id,
         target=activity,
     )
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        evidence.remove(upload_folder, written)
-        raise
-    evidence.remove(upload_folder, [e.stored_name for e in removed])
     return activity
 
 
 def withdraw_activity(session: Session, member: User, activity: Activity, now: datetime) -> None:
-    """The owner takes back a pending or rejected activity; commits."""
+    """The owner takes back a pending or rejected activity; the caller commits."""
     _claim_for_owner(session, member, activity, now)
     activity.status = ActivityStatus.WITHDRAWN
     activity.updated_at = now
@@ -237,7 +219,7 @@ def withdraw_activity(session: Session, member: User, activity: Activity, now: d
         branch_id=activity.branch_id,
         target=activity,
     )
-    session.commit()
+    session.flush()
 
 
 def evidence_path(upload_folder: str, evidence: Evidence) -> Path:

@@ -150,6 +150,7 @@ def create_activity():
         )
     except lifecycle.DuplicateSubmission as duplicate:
         return activity_body(db.session.get(Activity, duplicate.activity_id)), 200
+    db.session.commit()
     location = url_for(".get_activity", activity_id=activity.id)
     return activity_body(activity), 201, {"Location": location}
 
@@ -242,6 +243,7 @@ def update_activity(activity_id: int):
         remove_ids=data.get("remove_evidence_ids", []),
         **_settings(),
     )
+    db.session.commit()
     return activity_body(activity)
 
 
@@ -256,6 +258,7 @@ def update_activity(activity_id: int):
 def withdraw_activity(activity_id: int):
     activity = readable_activity_or_404(activity_id)
     lifecycle.withdraw_activity(db.session, caller(), activity, utcnow())
+    db.session.commit()
     return activity_body(activity)
 
 
@@ -285,4 +288,5 @@ def add_evidence(activity_id: int):
         remove_ids=[],
         **_settings(),
     )
+    db.session.commit()
     return activity_body(activity)

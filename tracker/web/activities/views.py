@@ -115,6 +115,7 @@ def new(key: str):
                 else url_for(".mine")
             )
         else:
+            db.session.commit()
             flash(
                 _("Submitted. Your branch committee will review it.")
                 if activity.status == ActivityStatus.PENDING
@@ -221,6 +222,7 @@ def edit(activity_id: int):
             db.session.rollback()
             show_errors(form, error)
         else:
+            db.session.commit()
             flash(_("Saved. The activity waits for review again."), "success")
             return redirect(url_for(".detail", activity_id=activity.id))
     return render_template(
@@ -237,6 +239,7 @@ def edit(activity_id: int):
 def withdraw(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
     lifecycle.withdraw_activity(db.session, current_user, activity, utcnow())
+    db.session.commit()
     flash(_("The activity was withdrawn."), "info")
     return redirect(url_for(".mine"))
 
