@@ -362,3 +362,39 @@ def test_start_time_later_today_is_in_the_future(clock, client_m, db):
         "/activities/new/study", data=study(start_time="11:00", submission_key="k9")
     )
     assert earlier.status_code == 302 and count(db) == 1
+
+
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_evidence_files_follow_the_transaction(app, db, make):
+    """A file written for a transaction that rolls back is gone; a file taken off a
+    record is deleted only when that change commits."""
+    from pathlib import Path
+
+    from tracker.activities import evidence
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    prepared = evidence.prepare_evidence("现场.png", _photo(), 5_000_000)
+    kept = evidence.store(db.session, folder, prepared)
+    db.session.commit()
+    assert (folder / kept).is_file()
+
+    dropped = evidence.store(db.session, folder, prepared)
+    assert (folder / dropped).is_file()
+    evidence.delete_on_commit(db.session, folder, [kept])
+    db.session.rollback()
+    assert not (folder / dropped).exists()
+    assert (folder / kept).is_file()  # the change that took it off never committed
+
+    evidence.delete_on_commit(db.session, folder, [kept])
+    db.session.commit()
+    assert not (folder / kept).exists()
+    assert not list(folder.glob(".*.part"))

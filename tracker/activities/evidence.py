@@ -11,7 +11,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from tracker.errors import InvalidInput
 
@@ -113,13 +113,23 @@ def store(session: Session, folder: str | Path, prepared: PreparedFile) -> str:
     except OSError:
         partial.unlink(missing_ok=True)
         raise
+    _within_transaction(session)
     session.info.setdefault(_WRITTEN, []).append(folder / stored_name)
     return stored_name
 
 
 def delete_on_commit(session: Session, folder: str | Path, stored_names: list[str]) -> None:
     """Delete these files once the session's transaction commits, not before."""
+    _within_transaction(session)
     session.info.setdefault(_DOOMED, []).extend(Path(folder) / name for name in stored_names)
+
+
+def _within_transaction(session: Session) -> None:
+    # The files are tied to the end of a transaction, so there must be one.
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()
 
 
 def remove(folder: str | Path, stored_names: list[str]) -> None:
