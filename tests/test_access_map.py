@@ -1,0 +1,589 @@
+"""Who may use each route: one entry per rule of the URL map, answered through ``access``.
+
+Every rule of ``app.url_map`` has one entry in ``ACCESS`` saying who may use
+it, asked of ``tracker.people.access`` wherever that module has the question.
+The walk sends one request per rule and person, and for a rule that takes an
+id, one with an "own" id (branch A's object, or the person's own
+notification or token) and one with a "foreign" id (branch B's, in another
+college). A "no" must be 403 or 404 (a visitor is sent to the login page, or
+gets 401 from the API); a "yes" must be none of those, nor 5xx, nor the
+login page Flask-Login sends an unrecognised person to. A new route
+without an entry fails, and so does an entry whose route is gone.
+
+The people (tests/access_map_world.py): a member and a committee member of
+branch A, a committee member of branch B, an advisor of branch A, an advisor
+of B's college only, an administrator, and a visitor.
+
+An entry marked ``DISAGREES`` is a route whose real answer differs from what
+``access`` says: a strict expected failure until the route is fixed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import (
+    Activity,
+    ApiToken,
+    Branch,
+    College,
+    Event,
+    Evidence,
+    Notification,
+    Pairing,
+    User,
+)
+from tracker.people import access
+
+from .access_map_world import (
+    ANONYMOUS,
+    FOREIGN,
+    MODELS,
+    NO_ID,
+    OWN,
+    PNG,
+    ROLES,
+    World,
+    world_on,
+)
+from .conftest import BASE_CONFIG, FROZEN_NOW, PASSWORD, TODAY
+
+PUBLIC, SIGNED_IN = "anyone", "anyone signed in"
+
+
+# The questions, asked of access --------------------------------------------
+# Each takes the viewer and the object the request names. Where access has no
+# question of its own, a comment says where the rule lives.
+
+
+def logs_activities(viewer: User) -> bool:
+    # Logging, checking in by code, tutoring: User.logs_activities (a branch person with a branch).
+    return access.is_branch_person(viewer) and viewer.branch_id is not None
+
+
+def reads_activity(viewer: User, activity: Activity) -> bool:
+    return access.can_read_activity(db.session, viewer, activity)
+
+
+def reads_evidence(viewer: User, evidence: Evidence) -> bool:
+    return access.can_read_activity(db.session, viewer, evidence.activity)
+
+
+def owns_activity(viewer: User, activity: Activity) -> bool:
+    # Editing and withdrawing: the owner only (activities.lifecycle._claim_for_owner).
+    return reads_activity(viewer, activity) and activity.user_id == viewer.id
+
+
+def named_in(viewer: User, activity: Activity) -> bool:
+    # Confirming a tutoring session: a named mentee (activities.tutoring._named_link).
+    return any(link.mentee_id == viewer.id for link in activity.mentees)
+
+
+def answers_pairing(viewer: User, pairing: Pairing) -> bool:
+    # Accepting or declining: the student asked (activities.tutoring._own_request).
+    return pairing.mentee_id == viewer.id
+
+
+def owner_of(viewer: User, thing: Notification | ApiToken) -> bool:
+    return thing.user_id == viewer.id
+
+
+def sees_event(viewer: User, event: Event) -> bool:
+    visible = access.event_branch_ids(db.session, viewer)
+    return visible is None or bool(event.branch_ids & visible)
+
+
+def attends(viewer: User, event: Event) -> bool:
+    # Checking in and asking for leave: members of the event's branches (events.attendance).
+    return logs_activities(viewer) and viewer.branch_id in event.branch_ids
+
+
+def confirms_registration(viewer: User, registrant: User) -> bool:
+    return access.may_manage_branch(viewer, registrant.branch_id)
+
+
+def reads_branch_board(viewer: User, branch: Branch) -> bool:
+    readable = access.board_branch_ids(db.session, viewer)
+    return access.may_read_branch_board(viewer, branch.id, readable)
+
+
+def reads_college_board(viewer: User, college: College) -> bool:
+    readable = access.board_branch_ids(db.session, viewer)
+    branches = set(db.session.scalars(sa.select(Branch.id).where(Branch.college_id == college.id)))
+    return readable is None or bool(branches & readable)
+
+
+def reads_branch_dashboard(viewer: User, branch: Branch) -> bool:
+    return access.may_read_branch_dashboard(viewer) and reads_branch_board(viewer, branch)
+
+
+def reads_advisor_dashboard(viewer: User, college: College) -> bool:
+    return access.may_read_advisor_dashboard(viewer) and reads_college_board(viewer, college)
+
+
+def exports_activities(viewer: User, branch: Branch) -> bool:
+    return access.may_export_activities(viewer, "branch") and reads_branch_board(viewer, branch)
+
+
+def reads_audit_log(viewer: User, branch: Branch) -> bool:
+    readable = access.readable_branch_ids(db.session, viewer)
+    return access.may_read_audit_log(viewer) and (readable is None or branch.id in readable)
+
+
+def lists_branch_activities(viewer: User, branch: Branch) -> bool:
+    readable = access.readable_branch_ids(db.session, viewer)
+    return readable is None or branch.id in readable | {viewer.branch_id}
+
+
+# The table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Door:
+    """Who may use a rule, and what a request to it carries.
+
+    ``who`` is PUBLIC, SIGNED_IN, a question about the viewer, or (with
+    ``ids``) a question about the viewer and the object the first id names.
+    ``ids`` maps an argument (in the path, else in the query or body) to a
+    kind of object of the world; ``args`` are fixed path arguments (a value
+    or a function of the world); ``query`` and ``body`` are sent as they are
+    (``body`` may be a function of the world and the role).
+    """
+
+    who: Any
+    ids: Mapping[str, str] = field(default_factory=dict)
+    args: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+    disagrees: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return (OWN, FOREIGN) if self.ids else (NO_ID,)
+
+
+def fixed(name: str) -> Callable:
+    return lambda world: world.fixed[name]
+
+
+REASON = {"reason": "理由"}
+ACTIVITY = {"activity_id": "activity"}
+EVENT = {"event_id": "event"}
+PAIRING = {"pairing_id": "pairing"}
+SESSION = {"activity_id": "session"}
+CSV = {"fmt": "csv"}
+NEW_ENTRY = {
+    "category": "study",
+    "occurred_on": TODAY.isoformat(),
+    "quantity": 60,
+    "title": "学习党章",
+    "start_time": "09:00",
+}
+NEW_EVENT = {
+    "title": "主题党日",
+    "category": "meeting",
+    "starts_at": (FROZEN_NOW + timedelta(days=3)).isoformat(),
+    "ends_at": (FROZEN_NOW + timedelta(days=3, hours=2)).isoformat(),
+}
+# Every admin page takes these (the ones its rule names).
+ADMIN_ARGS = {
+    "user_id": fixed("advisor"),
+    "scope_id": fixed("scope"),
+    "college_id": fixed("college"),
+    "branch_id": fixed("branch"),
+    "category_id": fixed("category"),
+    "term_id": fixed("term"),
+    "key": "TRACKER_BACKDATE_DAYS",
+}
+
+
+def png_upload(world, role) -> dict:
+    return {"evidence": (io.BytesIO(PNG), "photo.png")}
+
+
+def token_request(world, role) -> dict:
+    return {"student_no": world.student_no[role], "password": PASSWORD}
+
+
+def a_mentee(world, role) -> dict:
+    return {"student_no": world.fixed["mentee_no"]}
+
+
+def a_scope(world, role) -> dict:
+    return {"target": f"college:{world.fixed['college']}"}
+
+
+def present(world, role) -> dict:
+    return {"member_ids": [world.own["member"]], "status": "present"}
+
+
+def seeing_but_not_attending(reason: str) -> dict[str, str]:
+    """The advisors and the administrator, on the events they see but do not attend."""
+    return {
+        "advisor_in_scope/own": reason,
+        "advisor_out_of_scope/foreign": reason,
+        "admin": reason,
+    }
+
+
+ACCESS: dict[str, Door] = {
+    # Pages and the API an administrator alone opens.
+    "admin.*": Door(access.is_admin, args=ADMIN_ARGS),
+    "admin.add_scope": Door(access.is_admin, args=ADMIN_ARGS, body=a_scope),
+    # Signing in and what anyone may fetch.
+    "auth.login": Door(PUBLIC),
+    "auth.register": Door(PUBLIC),
+    "auth.activate": Door(PUBLIC, args={"token": fixed("activation")}),
+    "auth.language": Door(PUBLIC, body={"locale": "en"}),
+    "static": Door(PUBLIC, args={"filename": "css/tracker.css"}),
+    "bootstrap.static": Door(PUBLIC, args={"filename": "css/bootstrap.min.css"}),
+    "api.openapi": Door(PUBLIC),
+    "api.reference": Door(PUBLIC),
+    "api.create_token": Door(PUBLIC, body=token_request),
+    # One's own account.
+    "auth.logout": Door(SIGNED_IN),
+    "auth.account": Door(SIGNED_IN),
+    "auth.change_password": Door(SIGNED_IN),
+    "auth.revoke_token": Door(owner_of, ids={"token_id": "token"}),
+    "personal.download": Door(SIGNED_IN),
+    "notifications.index": Door(SIGNED_IN),
+    "notifications.read_all": Door(SIGNED_IN),
+    "notifications.open_one": Door(owner_of, ids={"note_id": "note"}),
+    "api.me": Door(SIGNED_IN),
+    "api.categories": Door(SIGNED_IN),
+    "api.list_tokens": Door(SIGNED_IN),
+    "api.revoke_token": Door(owner_of, ids={"token_id": "token"}),
+    # Activities.
+    "activities.choose": Door(logs_activities),
+    "activities.new": Door(logs_activities, args={"key": "study"}),
+    "activities.mine": Door(SIGNED_IN),
+    "activities.estimate": Door(
+        SIGNED_IN, query={"category": "study", "quantity": "60", "occurred_on": TODAY.isoformat()}
+    ),
+    "activities.detail": Door(reads_activity, ids=ACTIVITY),
+    "activities.edit": Door(owns_activity, ids=ACTIVITY),
+    "activities.withdraw": Door(owns_activity, ids=ACTIVITY),
+    "activities.evidence": Door(reads_evidence, ids={"evidence_id": "evidence"}),
+    "api.create_activity": Door(logs_activities, body=NEW_ENTRY),
+    "api.list_activities": Door(lists_branch_activities, ids={"branch_id": "branch"}),
+    "api.get_activity": Door(reads_activity, ids=ACTIVITY),
+    "api.update_activity": Door(owns_activity, ids=ACTIVITY, body={"title": "新标题"}),
+    "api.withdraw_activity": Door(owns_activity, ids=ACTIVITY),
+    "api.add_evidence": Door(owns_activity, ids=ACTIVITY, body=png_upload),
+    # Review, adjustments and the branch page: the committee of the branch.
+    "review.queue": Door(access.sits_on_a_committee),
+    "review.approved": Door(access.sits_on_a_committee),
+    "review.approve": Door(access.may_review, ids=ACTIVITY),
+    "review.approve_selected": Door(access.may_review, ids={"ids": "activity"}),
+    "review.reject": Door(access.may_review, ids=ACTIVITY, body=REASON),
+    "review.revoke": Door(access.may_review, ids=ACTIVITY, body=REASON),
+    "api.approve_activity": Door(access.may_review, ids=ACTIVITY),
+    "api.reject_activity": Door(access.may_review, ids=ACTIVITY, body=REASON),
+    "api.revoke_activity": Door(access.may_review, ids=ACTIVITY, body=REASON),
+    "branch.index": Door(access.sits_on_a_committee),
+    "branch.rotate_invite": Door(access.sits_on_a_committee),
+    "branch.registration": Door(
+        confirms_registration, ids={"user_id": "registrant"}, body={"decision": "confirm"}
+    ),
+    "branch.adjust": Door(
+        access.may_adjust_points,
+        ids={"member_id": "member"},
+        body={"points": "1", "reason": "表彰", "category_id": "0"},
+    ),
+    "api.create_adjustment": Door(
+        access.may_adjust_points, ids={"member_id": "member"}, body={"points": 1, "reason": "表彰"}
+    ),
+    # 1+N tutoring.
+    "tutoring.index": Door(logs_activities),
+    "tutoring.add_mentee": Door(logs_activities, body=a_mentee),
+    "tutoring.accept": Door(answers_pairing, ids=PAIRING),
+    "tutoring.decline": Door(answers_pairing, ids=PAIRING),
+    "tutoring.confirm": Door(named_in, ids=SESSION),
+    "tutoring.dispute": Door(named_in, ids=SESSION, body=REASON),
+    "api.list_pairings": Door(logs_activities),
+    "api.create_pairing": Door(logs_activities, body=a_mentee),
+    "api.accept_pairing": Door(answers_pairing, ids=PAIRING),
+    "api.decline_pairing": Door(answers_pairing, ids=PAIRING),
+    "api.named_sessions": Door(SIGNED_IN),
+    "api.confirm_session": Door(named_in, ids=SESSION, body={"decision": "confirm"}),
+    # Events.
+    "events.index": Door(SIGNED_IN),
+    "events.new": Door(access.may_create_events),
+    "events.detail": Door(sees_event, ids=EVENT),
+    "events.code": Door(access.may_manage_event, ids=EVENT),
+    "events.rotate": Door(access.may_manage_event, ids=EVENT),
+    "events.close": Door(access.may_manage_event, ids=EVENT),
+    "events.mark_present": Door(
+        access.may_manage_event, ids={"event_id": "event", "member_id": "member"}
+    ),
+    "events.approve_leave": Door(
+        access.may_manage_event, ids={"event_id": "event", "attendance_id": "leave"}
+    ),
+    # DISAGREES: the check-in page opens (200, with the code form) for an advisor or an
+    # administrator who sees the event but may not check in; events.checkin_by_code and
+    # api.check_in answer them 403.
+    "events.checkin": Door(
+        attends,
+        ids=EVENT,
+        disagrees=seeing_but_not_attending(
+            "DISAGREES: events.checkin opens (200) for someone who may not check in; "
+            "api.check_in and events.checkin_by_code answer 403"
+        ),
+    ),
+    "events.checkin_by_code": Door(logs_activities),
+    # DISAGREES: asking for leave from an event one only sees is refused with a flashed
+    # message and a redirect to the event (302), not 403 as api.request_leave answers.
+    "events.request_leave": Door(
+        attends,
+        ids=EVENT,
+        body=REASON,
+        disagrees=seeing_but_not_attending(
+            "DISAGREES: events.request_leave refuses with a flash and 302, "
+            "not 403 as api.request_leave does"
+        ),
+    ),
+    "api.list_events": Door(SIGNED_IN),
+    "api.create_event": Door(access.may_create_events, body=NEW_EVENT),
+    "api.get_event": Door(sees_event, ids=EVENT),
+    "api.rotate_code": Door(access.may_manage_event, ids=EVENT),
+    "api.close_event": Door(access.may_manage_event, ids=EVENT),
+    "api.mark_attendance": Door(access.may_manage_event, ids=EVENT, body=present),
+    "api.check_in": Door(attends, ids=EVENT, body={"code": "000000"}),
+    "api.check_in_by_code": Door(logs_activities, body={"code": "000000"}),
+    "api.request_leave": Door(attends, ids=EVENT, body=REASON),
+    # Leaderboards, dashboards, exports, the audit log.
+    "rankings.members": Door(reads_branch_board, ids={"branch": "branch"}),
+    "rankings.branches": Door(
+        reads_college_board, ids={"college": "college"}, query={"scope": "college"}
+    ),
+    "api.member_leaderboard": Door(
+        reads_branch_board, ids={"scope_id": "branch"}, query={"scope": "branch"}
+    ),
+    "api.branch_leaderboard": Door(reads_college_board, ids={"college_id": "college"}),
+    "api.branch_stats": Door(reads_branch_board, ids={"branch_id": "branch"}),
+    "dashboards.home": Door(SIGNED_IN),
+    "dashboards.member_json": Door(SIGNED_IN),
+    "dashboards.committee": Door(reads_branch_dashboard, ids={"branch": "branch"}),
+    "dashboards.committee_json": Door(reads_branch_dashboard, ids={"branch": "branch"}),
+    "dashboards.advisor": Door(
+        reads_advisor_dashboard, ids={"college": "college"}, query={"scope": "college"}
+    ),
+    "dashboards.advisor_json": Door(
+        reads_advisor_dashboard, ids={"college": "college"}, query={"scope": "college"}
+    ),
+    "exports.members": Door(reads_branch_board, ids={"branch": "branch"}, args=CSV),
+    "exports.branches": Door(
+        reads_college_board, ids={"college": "college"}, args=CSV, query={"scope": "college"}
+    ),
+    "exports.activities": Door(exports_activities, ids={"branch": "branch"}, args=CSV),
+    "exports.report": Door(reads_branch_dashboard, ids={"branch": "branch"}, args=CSV),
+    "auditlog.index": Door(reads_audit_log, ids={"branch": "branch"}),
+}
+
+
+def entry_for(endpoint: str) -> Door | None:
+    """The rule's own entry, else its blueprint's ("admin.*")."""
+    return ACCESS.get(endpoint) or ACCESS.get(endpoint.split(".", 1)[0] + ".*")
+
+
+# The rules, read at collection (creating the app does not touch the database).
+RULES = {
+    rule.endpoint: rule
+    for rule in create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    ).url_map.iter_rules()
+}
+CASES = [
+    (endpoint, role, variant)
+    for endpoint in sorted(RULES)
+    if entry_for(endpoint)
+    for role in ROLES
+    for variant in entry_for(endpoint).variants
+]
+
+
+def disagreement(endpoint: str, role: str, variant: str) -> str | None:
+    disagrees = entry_for(endpoint).disagrees
+    return disagrees.get(f"{role}/{variant}") or disagrees.get(role)
+
+
+def walk_params():
+    for endpoint, role, variant in CASES:
+        reason = disagreement(endpoint, role, variant)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(endpoint, role, variant, marks=marks, id=f"{endpoint}/{role}/{variant}")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory):
+    try:
+        with world_on(request.param, tmp_path_factory.mktemp("uploads")) as found:
+            with found.app.app_context():
+                found.answers = {case: expected(found, *case) for case in CASES}
+                db.session.remove()
+            yield found
+    except Exception as error:
+        # Every case of the walk reports this; one traceback (captured here) is enough.
+        traceback.print_exc()
+        pytest.fail(f"the world of the walk could not be built: {error!r}", pytrace=False)
+
+
+# The walk --------------------------------------------------------------------
+
+
+def expected(world: World, endpoint: str, role: str, variant: str) -> bool:
+    """What the table, asking access, says about this person (and object)."""
+    entry = entry_for(endpoint)
+    if entry.who == PUBLIC:
+        return True
+    if role == ANONYMOUS:
+        return False
+    if entry.who == SIGNED_IN:
+        return True
+    viewer = db.session.get(User, world.users[role])
+    if not entry.ids:
+        return bool(entry.who(viewer))
+    kind = next(iter(entry.ids.values()))
+    target = db.session.get(MODELS[kind], world.pick(kind, role, variant))
+    return bool(entry.who(viewer, target))
+
+
+def send(world: World, rule, entry: Door, role: str, variant: str):
+    """One request to the rule as that person: GET if it has one, else its one method."""
+    method = next(m for m in ("GET", "POST", "PATCH", "DELETE") if m in rule.methods)
+    values = {
+        name: value(world) if callable(value) else value
+        for name, value in entry.args.items()
+        if name in rule.arguments
+    }
+    extra = dict(entry.query)
+    for name, kind in entry.ids.items():
+        (values if name in rule.arguments else extra)[name] = world.pick(kind, role, variant)
+    url = rule.build(values, append_unknown=False)[1]
+    body = entry.body(world, role) if callable(entry.body) else dict(entry.body or {})
+    client = world.app.test_client()
+    api = rule.endpoint.startswith("api.")
+    headers = (
+        {"Authorization": f"Bearer {world.tokens[role]}"} if api and role in world.tokens else {}
+    )
+    if not api and role in world.cookies:
+        client.set_cookie(world.app.config["SESSION_COOKIE_NAME"], world.cookies[role])
+    if method == "GET":
+        return client.get(url, query_string=extra, headers=headers)
+    if not api or any(isinstance(value, tuple) for value in body.values()):
+        return client.open(url, method=method, data={**extra, **body}, headers=headers)
+    return client.open(url, method=method, json={**extra, **body} or None, headers=headers)
+
+
+def sent_to_login(response) -> bool:
+    location = urlsplit(response.headers.get("Location", ""))
+    return response.status_code in (301, 302, 303) and location.path == "/login"
+
+
+def refused_sign_in(response) -> bool:
+    """Flask-Login's answer to a person it does not recognise: the login page, with ``next``."""
+    return sent_to_login(response) and "next=" in urlsplit(response.headers["Location"]).query
+
+
+def broken_promise(world: World, endpoint: str, role: str, variant: str, response) -> str:
+    """How the answer breaks the table, or "" when it keeps it."""
+    status, rule = response.status_code, RULES[endpoint]
+    where = f"{endpoint} ({rule.rule}) as {role}, {variant} id"
+    if world.answers[endpoint, role, variant]:
+        if status in (401, 403, 404) or status >= 500 or refused_sign_in(response):
+            return f"{where}: access says yes, the route answered {status}"
+    elif role == ANONYMOUS and endpoint.startswith("api."):
+        if status != 401:
+            return f"{where}: a visitor should get 401, got {status}"
+    elif role == ANONYMOUS:
+        if not sent_to_login(response):
+            return f"{where}: a visitor should be sent to log in, got {status}"
+    elif status not in (403, 404):
+        return f"{where}: access says no, the route answered {status}"
+    return ""
+
+
+@pytest.mark.parametrize(("endpoint", "role", "variant"), list(walk_params()))
+def test_route_answers_as_access_says(world, endpoint, role, variant):
+    rule = RULES[endpoint]
+    response = send(world, rule, entry_for(endpoint), role, variant)
+    response.close()
+    if response.status_code not in (401, 403, 404) and "GET" not in rule.methods:
+        world.snapshot.put_back()
+    problem = broken_promise(world, endpoint, role, variant, response)
+    if problem:
+        # No traceback: the message says it all, and the walk may fail hundreds of times.
+        pytest.fail(problem, pytrace=False)
+
+
+def test_every_rule_has_an_access_entry():
+    missing = [f"new route without an access entry: {e}" for e in sorted(RULES) if not entry_for(e)]
+    assert not missing, "\n".join(missing)
+
+
+def test_every_access_entry_names_a_rule():
+    stale = [
+        f"access entry for a route that no longer exists: {key}"
+        for key in ACCESS
+        if key not in RULES
+        and not (key.endswith(".*") and any(e.startswith(key[:-1]) for e in RULES))
+    ]
+    cases = {f"{role}/{variant}" for _, role, variant in CASES} | set(ROLES)
+    stale += [
+        f"DISAGREES for no case of the walk: {key} {case}"
+        for key, entry in ACCESS.items()
+        for case in entry.disagrees
+        if case not in cases
+    ]
+    assert not stale, "\n".join(stale)
+
+
+# Role comparisons belong in tracker/people/access.py -------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLE_CHECKS = {
+    "a role compared with Role.X": r"(==|!=|\bin)\s*\(?\s*Role\.|Role\.\w+\s*(==|!=|\bin\b)",
+    "a .role compared": r"\.role\s*(==|!=|\bin\b|\bnot in\b)",
+    "is_committee, is_admin or is_advisor not asked of access": (
+        r"(?<!access)\.is_(committee|admin|advisor)\b"
+    ),
+    # User.logs_activities compares the role too (member or committee, with a branch).
+    "logs_activities asked of the user, not of access": r"(?<!access)\.logs_activities\b",
+}
+# DISAGREES: six places in five door modules ask current_user.logs_activities or
+# caller().logs_activities (web activities, events, tutoring; api events, pairings)
+# instead of an access question.
+NOT_YET = {"logs_activities asked of the user, not of access"}
+
+
+def role_check_params():
+    for name in sorted(ROLE_CHECKS):
+        reason = f"DISAGREES: {name}"
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if name in NOT_YET else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("check", list(role_check_params()))
+def test_doors_ask_access_instead_of_comparing_roles(check):
+    pattern = re.compile(ROLE_CHECKS[check])
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("tracker/web", "tracker/api")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, f"{check} (ask tracker.people.access instead):\n" + "\n".join(found)
