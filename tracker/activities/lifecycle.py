@@ -23,6 +23,7 @@ from tracker.models import (
     MenteeResponse,
     User,
 )
+from tracker.people import access
 
 
 def _apply(
@@ -144,7 +145,7 @@ def _find_by_key(session: Session, member: User, key: str | None) -> int | None:
 
 def _claim_for_owner(session: Session, member: User, activity: Activity, now: datetime) -> None:
     """Check the owner may change the activity and hold it against a concurrent review."""
-    if activity.user_id != member.id:
+    if not access.may_change_activity(member, activity):
         raise Forbidden(_l("Only the member who logged an activity can change it."))
     if not activity.editable:
         raise Conflict(_l("Only pending or rejected activities can be changed."))

@@ -57,7 +57,7 @@ def request_pairing(session: Session, mentor: User, student_no: str, now: dateti
 
 
 def _own_request(mentee: User, pairing: Pairing) -> None:
-    if pairing.mentee_id != mentee.id:
+    if not access.may_answer_pairing(mentee, pairing):
         raise Forbidden(_l("Only the student asked can answer this."))
     if pairing.status != PairingStatus.REQUESTED:
         raise Conflict(_l("This request was already answered."))

@@ -99,7 +99,7 @@ MANAGERS_ONLY = "Only the committee of one of the event's branches, or an admin.
 def visible_event_or_404(event_id: int) -> Event:
     """An event of a branch the caller sees; any other id answers 404, so nothing leaks."""
     event = db.session.get(Event, event_id)
-    if event is None or not planning.can_see(db.session, caller(), event):
+    if event is None or not access.may_see_event(db.session, caller(), event):
         raise NotFound()
     return event
 

@@ -142,7 +142,7 @@ def _record(
 
 def check_in(session: Session, member: User, event: Event, code: str, now: datetime) -> CheckIn:
     """The member checks in with the event's code during its window; the caller commits."""
-    if member.branch_id not in event.branch_ids or not access.logs_activities(member):
+    if not access.may_attend_event(member, event):
         raise Forbidden(_l("This event is for another branch."))
     if event.closed_at is not None:
         raise Conflict(_l("This event is closed."))
@@ -175,7 +175,7 @@ def request_leave(
     session: Session, member: User, event: Event, reason: str, now: datetime
 ) -> Attendance:
     """The member asks for leave (请假) before the event starts."""
-    if member.branch_id not in event.branch_ids:
+    if not access.may_attend_event(member, event):
         raise Forbidden(_l("This event is for another branch."))
     reason = (reason or "").strip()
     if not reason:

@@ -202,11 +202,6 @@ def remind_upcoming(session: Session, now: datetime, within: timedelta) -> int:
     return len(due)
 
 
-def can_see(session: Session, user: User, event: Event) -> bool:
-    visible = access.event_branch_ids(session, user)
-    return visible is None or bool(event.branch_ids & visible)
-
-
 def events_for_branches(branch_ids: set[int] | None):
     """A query of events for any of the branches (None: every event)."""
     query = select(Event)

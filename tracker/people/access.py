@@ -93,7 +93,22 @@ def can_read_activity(session: Session, viewer: User, activity) -> bool:
     """
     if can_read_records(session, viewer, activity.user_id, activity.branch_id):
         return True
+    return may_answer_session(viewer, activity)
+
+
+def may_change_activity(viewer: User, activity) -> bool:
+    """Edit, withdraw or add evidence: only the member who logged it."""
+    return activity.user_id == viewer.id
+
+
+def may_answer_session(viewer: User, activity) -> bool:
+    """Confirm or dispute a 1+N session: only a mentee it names."""
     return any(link.mentee_id == viewer.id for link in activity.mentees)
+
+
+def may_answer_pairing(viewer: User, pairing) -> bool:
+    """Accept or decline being someone's mentee: only the student asked."""
+    return pairing.mentee_id == viewer.id
 
 
 def own_records_only(viewer: User) -> bool:
@@ -158,6 +173,16 @@ def may_manage_event(user: User, event) -> bool:
     if is_admin(user):
         return True
     return sits_on_a_committee(user) and user.branch_id in event.branch_ids
+
+
+def may_see_event(session: Session, user: User, event) -> bool:
+    visible = event_branch_ids(session, user)
+    return visible is None or bool(event.branch_ids & visible)
+
+
+def may_attend_event(user: User, event) -> bool:
+    """Check in, ask for leave: a member or committee member of one of the event's branches."""
+    return logs_activities(user) and user.branch_id in event.branch_ids
 
 
 def event_branch_ids(session: Session, user: User) -> set[int] | None:

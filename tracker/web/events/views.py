@@ -29,7 +29,7 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 def _event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    if event is None or not planning.can_see(db.session, current_user, event):
+    if event is None or not access.may_see_event(db.session, current_user, event):
         abort(404)
     return event
 
@@ -178,6 +178,8 @@ def _checked_in(result: attendance.CheckIn, event: Event):
 def checkin(event_id: int):
     """Where the QR code leads: the code comes filled in; checking in is a POST."""
     event = _event_or_404(event_id)
+    if not access.may_attend_event(current_user, event):
+        abort(403)
     form = CodeForm()
     if request.method == "GET":
         form.code.data = request.args.get("code", "")[:16]
@@ -232,6 +234,8 @@ def _refused(error: DomainError, event: Event):
 @login_required
 def request_leave(event_id: int):
     event = _event_or_404(event_id)
+    if not access.may_attend_event(current_user, event):
+        abort(403)
     form = LeaveForm()
     try:
         if not form.validate_on_submit():
