@@ -3,7 +3,11 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
+
+# The advisory lock every migration run takes on PostgreSQL (any fixed number).
+LOCK_KEY = 7_262_026
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -100,6 +104,12 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two upgrades at once (two servers starting, a deploy and a cron):
+                # the second waits here for the first to commit, then reads the
+                # version it left and finds nothing to do. SQLite serialises
+                # writers by itself.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
 
 

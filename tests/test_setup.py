@@ -139,3 +139,43 @@ def test_upgrading_renames_notifications_about_activities(app, db, make, login):
     assert kinds == ["activity_approved"]
     page = login(db.session.get(User, member_id)).get("/notifications/").get_data(as_text=True)
     assert "学习党章" in page
+
+
+@pytest.mark.postgres_only
+def test_two_upgrades_at_once_both_succeed_on_postgresql(app, tmp_path):
+    """The second `flask db upgrade` waits for the first's lock, then has nothing to do."""
+    import os
+    import subprocess
+    import sys
+
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    name = f"{base.database}_upgrades"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": base.set(database=name).render_as_string(hide_password=False),
+            "TRACKER_INSTANCE_PATH": str(tmp_path),
+        }
+        command = [sys.executable, "-m", "flask", "--app", "tracker", "db", "upgrade"]
+        runs = [
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert not any("Traceback" in out for out in outputs), outputs
+        engine = sa.create_engine(base.set(database=name))
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        engine.dispose()
+        assert len(versions) == 1
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
