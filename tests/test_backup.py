@@ -161,7 +161,7 @@ def test_backup_of_a_newer_schema_is_refused(db, app, cli, tmp_path):
         }
     manifest["schema_revision"] = "9999_from_the_future"
     _tar(tmp_path / "newer.tar.gz", {"manifest.json": json.dumps(manifest).encode(), **members})
-    result = cli("restore", str(tmp_path / "newer.tar.gz"), "--yes")
+    result = cli("restore", str(tmp_path / "newer.tar.gz"), "--yes", "--trust-unsigned")
     assert result.exit_code != 0 and "newer version" in result.output
 
 
@@ -249,5 +249,74 @@ def test_backup_of_the_other_database_kind_is_refused(db, app, cli, tmp_path):
     manifest["files"][name] = manifest["files"].pop(backups.DATABASE_FILES[manifest["database"]])
     manifest["database"] = other
     _tar(tmp_path / "other.tar.gz", {"manifest.json": json.dumps(manifest).encode(), **members})
-    result = cli("restore", str(tmp_path / "other.tar.gz"), "--yes")
+    result = cli("restore", str(tmp_path / "other.tar.gz"), "--yes", "--trust-unsigned")
     assert result.exit_code != 0 and f"This is a {other} backup" in result.output
+
+
+def _forged(archive, target):
+    """The archive with its database and manifest both edited, checksums made to agree."""
+    import hashlib
+
+    with tarfile.open(archive) as source:
+        members = {m.name: source.extractfile(m).read() for m in source}
+    manifest = json.loads(members.pop("manifest.json"))
+    name = next(n for n in members if n.startswith("database"))
+    members[name] = members[name] + b"\0"
+    manifest["files"][name] = hashlib.sha256(members[name]).hexdigest()
+    _tar(target, {"manifest.json": json.dumps(manifest).encode(), **members})
+
+
+def test_an_archive_edited_with_its_manifest_is_refused_unless_trusted(db, app, cli, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    assert cli("backup", str(archive)).exit_code == 0
+    _forged(archive, tmp_path / "forged.tar.gz")
+    result = cli("restore", str(tmp_path / "forged.tar.gz"), "--yes")
+    assert result.exit_code != 0 and "signature does not match" in result.output
+
+
+def test_an_unsigned_archive_needs_the_operator_to_insist(db, app, cli, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    assert cli("backup", str(archive)).exit_code == 0
+    with tarfile.open(archive) as source:
+        members = {m.name: source.extractfile(m).read() for m in source}
+    members.pop("manifest.sig")
+    _tar(tmp_path / "unsigned.tar.gz", members)
+    refused = cli("restore", str(tmp_path / "unsigned.tar.gz"), "--yes")
+    assert refused.exit_code != 0 and "not signed" in refused.output
+    trusted = cli("restore", str(tmp_path / "unsigned.tar.gz"), "--yes", "--trust-unsigned")
+    assert trusted.exit_code == 0, trusted.output
+
+
+def test_backups_succeed_while_members_replace_photos(app, db, cli, tmp_path):
+    """Files added and deleted while the backup runs neither fail it nor leave a .part."""
+    import threading
+    from pathlib import Path
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(100):
+        (folder / f"old{n}.jpg").write_bytes(b"x" * 2000)
+    stop = threading.Event()
+
+    def replace_photos() -> None:
+        # As evidence.store writes: beside, then renamed into place.
+        n = 0
+        while not stop.is_set():
+            (folder / f".new{n}.jpg.part").write_bytes(b"y" * 2000)
+            (folder / f".new{n}.jpg.part").replace(folder / f"new{n}.jpg")
+            (folder / f"old{n % 100}.jpg").unlink(missing_ok=True)
+            (folder / f"new{n - 5}.jpg").unlink(missing_ok=True)
+            n += 1
+
+    churn = threading.Thread(target=replace_photos)
+    churn.start()
+    try:
+        results = [cli("backup", str(tmp_path / f"b{k}.tar.gz")) for k in range(3)]
+    finally:
+        stop.set()
+        churn.join()
+    assert [r.exit_code for r in results] == [0] * 3, [r.output for r in results]
+    assert not list(tmp_path.glob("*.part"))
+    # Each archive verifies against its manifest.
+    restored = cli("restore", str(tmp_path / "b2.tar.gz"), "--yes")
+    assert restored.exit_code == 0, restored.output

@@ -1,17 +1,23 @@
 """Backups: one archive holding the database, the uploaded files and a manifest.
 
 A backup is taken while the app serves: SQLite's online backup API copies a
-consistent snapshot page by page, and pg_dump reads inside one snapshot. A
-restore refuses an archive that is not a tracker backup, was made by a newer
-version of the schema, or is damaged (every file's SHA-256 is checked).
+consistent snapshot page by page, and pg_dump reads inside one snapshot. The
+uploaded files are hard-linked into a snapshot before and after the dump, so
+a file replaced or deleted meanwhile is neither missed nor fatal. A restore
+refuses an archive that is not a tracker backup, was made by a newer version
+of the schema, is damaged (every file's SHA-256 is checked) or is not signed
+with this installation's backup key (an HMAC of the manifest), unless the
+operator insists.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess  # noqa: S404  (pg_dump and pg_restore, with argument lists)
@@ -32,6 +38,7 @@ from tracker.config import PROJECT_ROOT
 APP_NAME = "tracker"
 FORMAT = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 
 
@@ -50,6 +57,19 @@ class Manifest:
 
     def as_json(self) -> bytes:
         return json.dumps(self.__dict__, indent=2, sort_keys=True).encode()
+
+
+def load_key(path: Path) -> bytes:
+    """The key that signs backups, created once (readable by its owner only)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _sign(key: bytes, manifest: bytes) -> str:
+    return hmac.new(key, manifest, hashlib.sha256).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -112,53 +132,108 @@ def _dump_database(engine: Engine, target: Path) -> None:
         raise BackupError(f"Backups of {engine.dialect.name} databases are not supported.")
 
 
+def _snapshot_uploads(uploads: Path, into: Path, taken: dict[str, Path]) -> None:
+    """Hard-link (or copy) every uploaded file not yet taken into ``into``.
+
+    Files are never changed in place, only added and deleted, so a link is a
+    stable copy; one deleted while we look is simply not there to take.
+    """
+    if not uploads.is_dir():
+        return
+    for item in sorted(uploads.rglob("*")):
+        name = str(PurePosixPath("uploads", *item.relative_to(uploads).parts))
+        if name in taken or item.name.endswith(".part") or not item.is_file():
+            continue
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            try:
+                os.link(item, target)
+            except OSError:
+                shutil.copy2(item, target)
+        except FileNotFoundError:
+            continue  # deleted after being listed
+        taken[name] = target
+
+
 def create_backup(
-    engine: Engine, upload_folder: str | Path, path: str | Path, now: datetime
+    engine: Engine, upload_folder: str | Path, path: str | Path, now: datetime, key: bytes
 ) -> Manifest:
-    """Write a backup archive (tar.gz) of the database and every uploaded file."""
+    """Write a signed backup archive (tar.gz) of the database and every uploaded file.
+
+    Safe while the app serves and members upload; on any failure nothing is
+    left at ``path`` nor beside it.
+    """
     kind = engine.dialect.name
     if kind not in DATABASE_FILES:
         raise BackupError(f"Backups of {kind} databases are not supported.")
     revision = schema_revision(engine)
     path, uploads = Path(path), Path(upload_folder)
-    with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
-        dump = Path(work) / DATABASE_FILES[kind]
-        _dump_database(engine, dump)
-        members = {DATABASE_FILES[kind]: dump}
-        if uploads.is_dir():
-            for item in sorted(uploads.rglob("*")):
-                if item.is_file():
-                    members[str(PurePosixPath("uploads", *item.relative_to(uploads).parts))] = item
-        manifest = Manifest(
-            app=APP_NAME,
-            format=FORMAT,
-            database=kind,
-            schema_revision=revision,
-            created_at=now.isoformat(),
-            files={name: _sha256(source) for name, source in members.items()},
-        )
-        partial = path.with_name(path.name + ".part")
-        with tarfile.open(partial, "w:gz") as archive:
-            data = manifest.as_json()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime = len(data), int(now.timestamp())
-            archive.addfile(info, io.BytesIO(data))
-            for name, source in members.items():
-                archive.add(source, arcname=name, recursive=False)
-        # Only a complete archive gets the name asked for.
-        partial.replace(path)
+    partial = path.with_name(path.name + ".part")
+    # Beside the uploads, so that the snapshot can be hard links.
+    work_parent = uploads.parent if uploads.parent.is_dir() else None
+    try:
+        with tempfile.TemporaryDirectory(prefix=".tracker-backup-", dir=work_parent) as work:
+            work_path = Path(work)
+            taken: dict[str, Path] = {}
+            # Before the dump: every file the dump can name that is later deleted.
+            _snapshot_uploads(uploads, work_path, taken)
+            dump = work_path / DATABASE_FILES[kind]
+            _dump_database(engine, dump)
+            # After: files added while the dump ran.
+            _snapshot_uploads(uploads, work_path, taken)
+            members = {DATABASE_FILES[kind]: dump, **dict(sorted(taken.items()))}
+            manifest = Manifest(
+                app=APP_NAME,
+                format=FORMAT,
+                database=kind,
+                schema_revision=revision,
+                created_at=now.isoformat(),
+                files={name: _sha256(source) for name, source in members.items()},
+            )
+            with tarfile.open(partial, "w:gz") as archive:
+                data = manifest.as_json()
+                for name, content in ((MANIFEST, data), (SIGNATURE, _sign(key, data).encode())):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime = len(content), int(now.timestamp())
+                    archive.addfile(info, io.BytesIO(content))
+                for name, source in members.items():
+                    archive.add(source, arcname=name, recursive=False)
+            # Only a complete archive gets the name asked for.
+            partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return manifest
 
 
-def _read_manifest(archive: tarfile.TarFile) -> Manifest:
+def _read_manifest(archive: tarfile.TarFile, key: bytes | None) -> Manifest:
+    """The manifest, checked against its signature unless ``key`` is None."""
     try:
         stream = archive.extractfile(MANIFEST)
-        raw = json.loads(stream.read()) if stream else None
-        manifest = Manifest(**raw)
+        data = stream.read() if stream else b""
+        manifest = Manifest(**json.loads(data))
     except (KeyError, TypeError, ValueError):
         raise BackupError("This file is not a backup of this app (no valid manifest).") from None
     if manifest.app != APP_NAME or manifest.format != FORMAT:
         raise BackupError("This file is not a backup of this app.")
+    if key is not None:
+        try:
+            stream = archive.extractfile(SIGNATURE)
+            signature = stream.read().decode().strip() if stream else ""
+        except (KeyError, UnicodeDecodeError):
+            signature = ""
+        if not signature:
+            raise BackupError(
+                "The backup is not signed. Restore it only if you know where it comes from "
+                "(--trust-unsigned)."
+            )
+        if not hmac.compare_digest(signature, _sign(key, data)):
+            raise BackupError(
+                "The backup's signature does not match this installation's backup key: it was "
+                "altered, or signed with another key (TRACKER_BACKUP_KEY_FILE). Restore it only "
+                "if you know where it comes from (--trust-unsigned)."
+            )
     return manifest
 
 
@@ -181,14 +256,14 @@ def _safe_name(name: str) -> bool:
     return bool(parts) and not PurePosixPath(name).is_absolute() and ".." not in parts
 
 
-def _extract(path: Path, work: Path) -> Manifest:
-    """Unpack and verify every file against the manifest."""
+def _extract(path: Path, work: Path, key: bytes | None) -> Manifest:
+    """Unpack and verify the signature and every file against the manifest."""
     try:
         with tarfile.open(path, "r:gz") as archive:
-            manifest = _read_manifest(archive)
+            manifest = _read_manifest(archive, key)
             names = set()
             for member in archive:
-                if member.name == MANIFEST:
+                if member.name in (MANIFEST, SIGNATURE):
                     continue
                 if not member.isfile() or not _safe_name(member.name):
                     raise BackupError(f"Unexpected entry {member.name!r} in the backup.")
@@ -254,18 +329,21 @@ def _replace_uploads(unpacked: Path, upload_folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def restore_backup(engine: Engine, upload_folder: str | Path, path: str | Path) -> Manifest:
+def restore_backup(
+    engine: Engine, upload_folder: str | Path, path: str | Path, key: bytes | None
+) -> Manifest:
     """Replace the database and the uploaded files with the backup's.
 
-    Everything is checked before anything is replaced. Stop the app while
-    restoring: requests served meanwhile would see a mix.
+    Everything is checked before anything is replaced, the signature with
+    ``key`` (None: the operator trusts an unsigned or foreign archive). Stop
+    the app while restoring: requests served meanwhile would see a mix.
     """
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
     with tempfile.TemporaryDirectory(prefix="tracker-restore-") as work:
         work_path = Path(work)
-        manifest = _extract(path, work_path)
+        manifest = _extract(path, work_path, key)
         _check_revision(manifest)
         if manifest.database != engine.dialect.name:
             raise BackupError(

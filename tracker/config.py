@@ -71,6 +71,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest evidence file, in megabytes",
     ),
     Setting(
+        "TRACKER_BACKUP_KEY_FILE",
+        "TRACKER_BACKUP_KEY_FILE",
+        None,
+        str,
+        "File holding the key that signs backups; default instance/backup_key, created "
+        "once. Keep a copy away from the backups: a restore checks the signature with it",
+    ),
+    Setting(
         "TRACKER_CHARTJS_URL",
         "TRACKER_CHARTJS_URL",
         CHARTJS_URL,

@@ -13,6 +13,11 @@ from tracker.clock import utcnow
 from tracker.extensions import db
 
 
+def _key() -> bytes:
+    configured = current_app.config.get("TRACKER_BACKUP_KEY_FILE")
+    return backups.load_key(Path(configured or Path(current_app.instance_path) / "backup_key"))
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -20,7 +25,7 @@ def backup(path: Path) -> None:
     """Write a backup (database and uploaded files) to PATH, while the app serves."""
     try:
         manifest = backups.create_backup(
-            db.engine, current_app.config["UPLOAD_FOLDER"], path, utcnow()
+            db.engine, current_app.config["UPLOAD_FOLDER"], path, utcnow(), _key()
         )
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
@@ -35,18 +40,33 @@ def backup(path: Path) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--trust-unsigned",
+    is_flag=True,
+    help="Restore an archive that is unsigned or signed with another key.",
+)
 @with_appcontext
-def restore(path: Path, yes: bool) -> None:
+def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
     """Replace the database and uploaded files with a backup. Stop the app first."""
     if not yes:
         click.confirm("This replaces every record and uploaded file. Go on?", abort=True)
     db.session.remove()
     try:
-        manifest = backups.restore_backup(db.engine, current_app.config["UPLOAD_FOLDER"], path)
+        manifest = backups.restore_backup(
+            db.engine,
+            current_app.config["UPLOAD_FOLDER"],
+            path,
+            None if trust_unsigned else _key(),
+        )
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     audit.record(
-        db.session, "backup.restored", actor=None, path=str(path), created_at=manifest.created_at
+        db.session,
+        "backup.restored",
+        actor=None,
+        path=str(path),
+        created_at=manifest.created_at,
+        signature_checked=not trust_unsigned,
     )
     db.session.commit()
     click.echo(
