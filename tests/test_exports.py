@@ -43,6 +43,7 @@ def test_member_leaderboard_as_csv_and_xlsx(db, make, login, clock):
     client = login(reviewer)
     response = client.get("/export/members.csv?period=month")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # once, not twice
     rows = read_csv(response)
     assert rows[1][:4] == ["1", "'=HYPERLINK(1)", branch.name, "6.0"]
     sheet = read_xlsx(client.get("/export/members.xlsx?period=month"))

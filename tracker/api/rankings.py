@@ -179,7 +179,7 @@ def branch_stats(branch_id: int):
         "members": standing.members,
         "participants": standing.active_members,
         # The leaderboard shows a percentage; the API gives the share, 0 to 1.
-        "participation": float(standing.participation) / 100,
+        "participation": float(standing.participation / 100),
         "points": serialize.number(standing.points),
         "per_capita": serialize.number(standing.per_capita),
         "entries": stats.entries,
@@ -254,5 +254,5 @@ def _branch_standing(row: BranchStanding) -> dict[str, Any]:
         "points": serialize.number(row.points),
         "per_capita": serialize.number(row.per_capita),
         # The page shows a percentage; the API gives the share, 0 to 1.
-        "participation": float(row.participation) / 100,
+        "participation": float(row.participation / 100),
     }
