@@ -79,3 +79,61 @@ def test_concurrent_approvals_of_one_members_activities_respect_the_daily_cap(ap
     db.session.expire_all()
     awarded = db.session.scalar(select(func.sum(LedgerEntry.points)))
     assert awarded == 6  # the daily cap, not 10
+
+
+def test_a_threaded_server_loses_no_write(app, make, db, clock):
+    """Members logging at once through a threaded server: every write is kept, none
+    answered "database is locked" (SQLite took its write lock too late before)."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    from tracker.clock import campus_today, utcnow
+    from tracker.people import tokens
+
+    branch = make.branch()
+    members = [make.member(branch) for _ in range(8)]
+    issued = [
+        tokens.issue_token(db.session, m, name="load", now=utcnow(), lifetime_days=1).token
+        for m in members
+    ]
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever)
+    serving.start()
+    today = campus_today()  # frozen at noon: every slot below is in the morning
+
+    def log(token: str, slot: int) -> int:
+        body = {
+            "category": "study",
+            "occurred_on": today.isoformat(),
+            "start_time": f"{6 + slot // 2:02d}:{30 * (slot % 2):02d}",
+            "quantity": 30,
+            "title": f"学习 {slot}",
+        }
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}/api/v1/activities",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(lambda job: log(*job), [(t, s) for s in range(12) for t in issued])
+            )
+    finally:
+        server.shutdown()
+        serving.join()
+    assert statuses == [201] * len(statuses), sorted(set(statuses))
+    db.session.remove()
+    kept = db.session.scalar(select(func.count(Activity.id)))
+    assert kept == len(statuses)

@@ -179,3 +179,17 @@ def test_two_upgrades_at_once_both_succeed_on_postgresql(app, tmp_path):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_sqlite_writes_ahead_and_waits_for_its_turn(app, db):
+    """WAL (readers never block the writer) and a busy timeout on every SQLite connection."""
+    from sqlalchemy import text
+
+    from tracker.database import BUSY_TIMEOUT_MS
+
+    if db.engine.dialect.name != "sqlite":
+        assert db.session.scalar(text("SELECT 1")) == 1  # PostgreSQL needs none of it
+        return
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS

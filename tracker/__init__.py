@@ -26,11 +26,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import security
+    from tracker import database, security
     from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    database.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
