@@ -222,4 +222,8 @@ def configure(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", 30 * 24 * 3600)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Said every time: Flask-Limiter keeps the last app's value on its one
+    # shared object, so an app created with limits off would turn them off
+    # for every app created after it.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
