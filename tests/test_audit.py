@@ -101,3 +101,95 @@ def test_audit_log_is_paginated(db, login, admin):
     assert first.count("<code>test.event</code>") == 50
     second = client.get("/audit/?action=test.event&page=2").text
     assert second.count("<code>test.event</code>") == 5
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def _bypass_the_triggers(db, statement: str) -> None:
+    """What someone with the database owner's rights could do: get around the guards."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+            conn.execute(sa.text(statement))
+            conn.execute(sa.text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        else:
+            guards = conn.execute(
+                sa.text(
+                    "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'audit_event' "
+                    "AND type = 'trigger'"
+                )
+            ).all()
+            for name, _sql in guards:
+                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+            conn.execute(sa.text(statement))
+            for _name, sql in guards:
+                conn.execute(sa.text(sql))
+
+
+def test_check_audit_finds_a_row_changed_behind_the_triggers(app, db, make):
+    member = make.member()
+    for n in range(3):
+        audit.record(db.session, "test.event", actor=member, n=n)
+    db.session.commit()
+    whole = _cli(app, "check-audit")
+    assert whole.exit_code == 0 and "chain is whole" in whole.output
+    second = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()[1]
+    db.session.remove()
+    _bypass_the_triggers(db, f"UPDATE audit_event SET action = 'nothing' WHERE id = {second}")
+    broken = _cli(app, "check-audit")
+    assert broken.exit_code != 0
+    assert f"audit event {second}: its content was changed" in broken.output
+
+
+def test_rows_cut_off_the_end_are_found_from_an_anchor(app, db, make):
+    member = make.member()
+    audit.record(db.session, "test.event", actor=member)
+    db.session.commit()
+    audit.record(db.session, "test.later", actor=member)
+    db.session.commit()
+    anchor = str(audit.chain_head(db.session))
+    db.session.remove()
+    last = anchor.split(":")[0]
+    _bypass_the_triggers(db, f"DELETE FROM audit_event WHERE id = {last}")
+    assert _cli(app, "check-audit").exit_code == 0  # the rest still chains...
+    cut = _cli(app, "check-audit", "--anchor", anchor)
+    assert cut.exit_code != 0 and "not in the chain" in cut.output  # ...but the anchor is gone
+
+
+def test_replace_and_truncate_are_refused(db, make):
+    member = make.member()
+    event = audit.record(db.session, "test.event", actor=member)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        statement = "TRUNCATE audit_event"
+    else:
+        statement = (
+            f"INSERT OR REPLACE INTO audit_event (id, created_at, action, details) "
+            f"VALUES ({event.id}, CURRENT_TIMESTAMP, 'replaced', '{{}}')"
+        )
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(sa.text(statement))
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["test.event"]
+
+
+def test_the_audit_log_keeps_no_names_numbers_or_emails(app, db, make, login, admin):
+    """Anonymising a member erases them everywhere: the log never held them."""
+    from tracker.people import organisation, personal_data
+
+    member = make.member(name="王小明")
+    member.email = "xiaoming@example.edu"
+    db.session.commit()
+    number = member.student_no
+    app.test_client().post("/login", data={"student_no": number, "password": "wrong-password"})
+    organisation.edit_profile(
+        db.session, member, name="王晓明", email="wxm@example.edu", stage=member.stage, actor=admin
+    )
+    personal_data.anonymise(db.session, member, admin)
+    db.session.commit()
+    logged = " ".join(str(event.details) for event in db.session.scalars(select(AuditEvent)).all())
+    for secret in (number, "王小明", "王晓明", "xiaoming@example.edu", "wxm@example.edu"):
+        assert secret not in logged
+    assert _cli(app, "check-audit").exit_code == 0

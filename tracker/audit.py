@@ -1,16 +1,35 @@
-"""Recording audit events. Every state change and role change passes here."""
+"""Recording audit events. Every state change and role change passes here.
+
+The audit table is append-only (database triggers refuse UPDATE, DELETE,
+REPLACE and TRUNCATE) and a hash chain: each row carries the hash of the row
+before it and of its own content, so ``check-audit`` finds a row that was
+edited, removed or slipped in by someone who got around the triggers. The
+head of the chain is written to the log and to each backup's manifest, so
+that cutting rows off the end shows too. Rows name people by id only: names,
+student numbers and e-mails live in the user table, which anonymisation can
+clear, never in the log that nobody may rewrite.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
-from sqlalchemy import Select, or_, select
+from flask import current_app, has_request_context, request
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
+from tracker.clock import utcnow
 from tracker.models import AuditEvent, User
+
+GENESIS = "0" * 64
+# Taken on PostgreSQL by every transaction that records: the chain has one head.
+CHAIN_LOCK_KEY = 7_262_027
 
 
 def record(
@@ -23,8 +42,10 @@ def record(
     target: Any = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the session; it commits with the change it describes."""
+    """Add an audit event to the session, chained to the one before; it commits with the
+    change it describes (on PostgreSQL, other recording transactions wait for that)."""
     event = AuditEvent(
+        created_at=utcnow(),
         action=action,
         actor_id=actor.id if actor else None,
         subject_id=subject.id if subject else None,
@@ -34,8 +55,104 @@ def record(
         details={k: _plain(v) for k, v in details.items()},
         ip_address=request.remote_addr if has_request_context() else None,
     )
+    _hold_the_head(session)
+    event.prev_hash = _head_hash(session)
+    event.row_hash = row_hash(event, event.prev_hash)
     session.add(event)
+    session.flush()
     return event
+
+
+def _hold_the_head(session: Session) -> None:
+    """Make this transaction the only one that may add to the chain until it ends.
+
+    Two transactions reading the same head would fork the chain.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    else:
+        # A write that changes nothing still takes SQLite's write lock (waiting
+        # its turn); no other writer can commit a row until this one ends.
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0"))
+
+
+def _head_hash(session: Session) -> str:
+    head = session.scalars(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    return head.first() or GENESIS
+
+
+def row_hash(event: AuditEvent, prev_hash: str) -> str:
+    """SHA-256 of the previous row's hash and this row's content, in a fixed form."""
+    created = (
+        event.created_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    )
+    content = [
+        created,
+        event.action,
+        event.actor_id,
+        event.subject_id,
+        event.branch_id,
+        event.target_type,
+        event.target_id,
+        event.details or {},
+        event.ip_address,
+    ]
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + data).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    id: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.hash}"
+
+
+def chain_head(session: Session) -> ChainHead | None:
+    row = session.execute(
+        select(AuditEvent.id, AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return ChainHead(row.id, row.row_hash) if row else None
+
+
+def check_chain(session: Session, anchors: Iterable[ChainHead] = ()) -> list[str]:
+    """Every break in the chain, in words; empty when the log is whole.
+
+    ``anchors`` are heads written down earlier (log lines, backup manifests):
+    each must still be in the chain, so rows cut off the end are found too.
+    """
+    problems, expected_prev, seen = [], GENESIS, {}
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    )
+    for event in rows:
+        if event.prev_hash != expected_prev:
+            problems.append(f"audit event {event.id}: the row before it was removed or changed")
+        if event.row_hash != row_hash(event, event.prev_hash or GENESIS):
+            problems.append(f"audit event {event.id}: its content was changed")
+        seen[event.id] = event.row_hash
+        expected_prev = event.row_hash or GENESIS
+    for anchor in anchors:
+        if not hmac.compare_digest(seen.get(anchor.id) or "", anchor.hash):
+            problems.append(f"anchor {anchor}: not in the chain (rows were cut off or rewritten)")
+    return problems
+
+
+def log_head(session: Session) -> ChainHead | None:
+    """Write the chain's head to the application log: an anchor kept outside the database."""
+    head = chain_head(session)
+    if head is not None:
+        current_app.logger.info("audit chain head %s", head)
+    return head
+
+
+def pseudonym(value: str) -> str:
+    """A keyed hash of something typed (a student number at a failed login): the same
+    attempts can be told apart and counted, but the value itself is not kept."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:

@@ -54,6 +54,9 @@ class Manifest:
     schema_revision: str
     created_at: str
     files: dict[str, str]  # archive name → SHA-256
+    # The audit chain's head when the backup was taken ("ID:HASH"): an anchor
+    # that check-audit can be given later, so rows cut off the end show.
+    audit_head: str | None = None
 
     def as_json(self) -> bytes:
         return json.dumps(self.__dict__, indent=2, sort_keys=True).encode()
@@ -157,7 +160,12 @@ def _snapshot_uploads(uploads: Path, into: Path, taken: dict[str, Path]) -> None
 
 
 def create_backup(
-    engine: Engine, upload_folder: str | Path, path: str | Path, now: datetime, key: bytes
+    engine: Engine,
+    upload_folder: str | Path,
+    path: str | Path,
+    now: datetime,
+    key: bytes,
+    audit_head: str | None = None,
 ) -> Manifest:
     """Write a signed backup archive (tar.gz) of the database and every uploaded file.
 
@@ -190,6 +198,7 @@ def create_backup(
                 schema_revision=revision,
                 created_at=now.isoformat(),
                 files={name: _sha256(source) for name, source in members.items()},
+                audit_head=audit_head,
             )
             with tarfile.open(partial, "w:gz") as archive:
                 data = manifest.as_json()

@@ -47,7 +47,7 @@ def create_token():
             "auth.token_failed",
             actor=None,
             subject=result.user,
-            student_no=data["student_no"].strip()[:32],
+            typed=audit.pseudonym(data["student_no"].strip()[:32]),
         )
         db.session.commit()
         raise Unauthorized(_l("Wrong student number or password."))

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.bench import bench_seed
     from tracker.cli.demo import seed_demo
     from tracker.cli.events import notify_upcoming
-    from tracker.cli.ledger import check_ledger, rebuild_totals
+    from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
     from tracker.cli.terms import terms
     from tracker.cli.tokens import tokens
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         branches,
         users,
         seed_demo,
+        check_audit,
         check_ledger,
         rebuild_totals,
         notify_upcoming,

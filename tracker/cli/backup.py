@@ -23,9 +23,16 @@ def _key() -> bytes:
 @with_appcontext
 def backup(path: Path) -> None:
     """Write a backup (database and uploaded files) to PATH, while the app serves."""
+    head = audit.log_head(db.session)
+    db.session.rollback()  # nothing held open while the database is dumped
     try:
         manifest = backups.create_backup(
-            db.engine, current_app.config["UPLOAD_FOLDER"], path, utcnow(), _key()
+            db.engine,
+            current_app.config["UPLOAD_FOLDER"],
+            path,
+            utcnow(),
+            _key(),
+            audit_head=str(head) if head else None,
         )
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
@@ -33,7 +40,7 @@ def backup(path: Path) -> None:
     db.session.commit()
     click.echo(
         f"Backup written to {path}: schema {manifest.schema_revision}, "
-        f"{len(manifest.files) - 1} uploaded files."
+        f"{len(manifest.files) - 1} uploaded files, audit chain head {manifest.audit_head}."
     )
 
 

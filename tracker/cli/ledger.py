@@ -1,12 +1,45 @@
-"""Checking and rebuilding the stored totals against the ledger."""
+"""Checking the books: the stored totals against the ledger, the audit log's chain."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.ledger import totals
+
+
+def _anchor(_ctx, _param, values: tuple[str, ...]) -> list[audit.ChainHead]:
+    anchors = []
+    for value in values:
+        number, _, digest = value.partition(":")
+        if not number.isascii() or not number.isdigit() or len(digest) != 64:
+            raise click.BadParameter(
+                f"{value!r} is not ID:HASH (as the log or a manifest gives it)"
+            )
+        anchors.append(audit.ChainHead(int(number), digest))
+    return anchors
+
+
+@click.command("check-audit")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    help="A head written down earlier (ID:HASH, from the log or a backup manifest).",
+)
+@with_appcontext
+def check_audit(anchors: list[audit.ChainHead]) -> None:
+    """Exit non-zero, naming each break, if the audit log's hash chain is not whole."""
+    problems = audit.check_chain(db.session, anchors)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(problems)} break(s) in the audit log's chain.")
+    head = audit.log_head(db.session)
+    click.echo(f"The audit log's chain is whole. Head: {head or 'empty'}.")
 
 
 @click.command("check-ledger")

@@ -18,6 +18,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_branch_created", "branch_id", "created_at"),
         Index("ix_audit_action_created", "action", "created_at"),
+        Index("uq_audit_event_row_hash", "row_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,10 @@ class AuditEvent(db.Model):
     target_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # A hash chain: each row holds the hash of the row before it and of its
+    # own content, so an edited, deleted or inserted row breaks the chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -63,7 +63,7 @@ def login():
                 "auth.login_failed",
                 actor=None,
                 subject=result.user,
-                student_no=form.student_no.data.strip()[:32],
+                typed=audit.pseudonym(form.student_no.data.strip()[:32]),
             )
             db.session.commit()
         form.form_errors.append(_refusal(result.outcome))
