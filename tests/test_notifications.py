@@ -40,8 +40,11 @@ def test_review_decisions_reach_the_member_with_the_reason(clock, db, make, logi
     approved = make.activity(member, title="学习党章")
     rejected = make.activity(member, title="观看党史微课堂", start=None)
     reviewer = login(committee)
-    reviewer.post(f"/review/{approved.id}/approve")
-    reviewer.post(f"/review/{rejected.id}/reject", data={"reason": "缺少学习内容的说明"})
+    reviewer.post(f"/review/{approved.id}/approve", data={"version": approved.version})
+    reviewer.post(
+        f"/review/{rejected.id}/reject",
+        data={"reason": "缺少学习内容的说明", "version": rejected.version},
+    )
     reviewer.post(f"/review/{approved.id}/revoke", data={"reason": "与签到记录不一致"})
     assert [n.kind for n in notes(db, member)] == [
         "activity_approved",
@@ -61,7 +64,7 @@ def test_opening_marks_read_and_leads_to_the_subject(clock, db, make, login):
     branch = make.branch()
     member, committee = make.member(branch), make.committee(branch)
     activity = make.activity(member)
-    login(committee).post(f"/review/{activity.id}/approve")
+    login(committee).post(f"/review/{activity.id}/approve", data={"version": activity.version})
     (note,) = notes(db, member)
     client = login(member)
     assert login(make.member(branch)).post(f"/notifications/{note.id}/open").status_code == 404
@@ -76,8 +79,10 @@ def test_mark_all_read(clock, db, make, login):
     branch = make.branch()
     member, committee = make.member(branch), make.committee(branch)
     for _ in range(2):
-        login(committee).post(f"/review/{make.activity(member, start=None).id}/approve")
+        activity = make.activity(member, start=None)
+        login(committee).post(f"/review/{activity.id}/approve", data={"version": activity.version})
     client = login(member)
+    assert len(notes(db, member)) == 2
     assert client.post("/notifications/read").status_code == 302
     assert all(n.read_at for n in notes(db, member))
 

@@ -47,7 +47,8 @@ def test_approve_books_points_on_member_page_and_leaderboard(
 ):
     activity = make.activity(member, quantity=45)
     reviewer = login(committee)
-    assert reviewer.post(f"/review/{activity.id}/approve").status_code == 302
+    approve = reviewer.post(f"/review/{activity.id}/approve", data={"version": activity.version})
+    assert approve.status_code == 302
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.APPROVED
     assert activity.reviewed_by_id == committee.id
@@ -64,20 +65,26 @@ def test_approve_books_points_on_member_page_and_leaderboard(
 def test_approving_twice_books_once(clock, make, login, member, committee, db):
     activity = make.activity(member)
     reviewer = login(committee)
-    reviewer.post(f"/review/{activity.id}/approve")
-    again = reviewer.post(f"/review/{activity.id}/approve", follow_redirects=True)
-    assert "alert-danger" in again.get_data(as_text=True)
+    seen = {"version": activity.version}
+    reviewer.post(f"/review/{activity.id}/approve", data=seen)
+    again = reviewer.post(f"/review/{activity.id}/approve", data=seen)
+    assert again.status_code == 409 and "alert-danger" in again.get_data(as_text=True)
     assert len(ledger(db)) == 1
 
 
 def test_reject_with_reason_reaches_the_member(clock, make, login, member, committee, db):
     activity = make.activity(member)
     reviewer = login(committee)
-    no_reason = reviewer.post(f"/review/{activity.id}/reject", data={"reason": " "})
-    assert no_reason.status_code == 302
+    seen = activity.version
+    no_reason = reviewer.post(
+        f"/review/{activity.id}/reject", data={"reason": " ", "version": seen}
+    )
+    assert no_reason.status_code == 422
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.PENDING
-    reviewer.post(f"/review/{activity.id}/reject", data={"reason": "请补充学习内容"})
+    reviewer.post(
+        f"/review/{activity.id}/reject", data={"reason": "请补充学习内容", "version": seen}
+    )
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.REJECTED
     assert "请补充学习内容" in login(member).get("/activities/").get_data(as_text=True)
@@ -89,7 +96,7 @@ def test_committee_never_reviews_own_activities(clock, make, login, committee, d
     client = login(committee)
     html = client.get("/review/").get_data(as_text=True)
     assert f"/review/{own.id}/approve" not in html
-    client.post(f"/review/{own.id}/approve")
+    assert client.post(f"/review/{own.id}/approve", data={"version": 1}).status_code == 403
     db.session.refresh(own)
     assert own.status == ActivityStatus.PENDING and ledger(db) == []
 
@@ -141,11 +148,12 @@ def test_members_and_advisors_cannot_review(clock, make, login, member, branch, 
 def test_approve_several_at_once_skips_own_and_foreign(
     clock, make, login, member, committee, branch, db
 ):
-    ids = [make.activity(member, quantity=30, start=None).id for _ in range(3)]
+    ids = [make.activity(make.member(branch), quantity=30, start=None).id for _ in range(3)]
     own = make.activity(committee).id
     foreign = make.activity(make.member()).id
     client = login(committee)
-    response = client.post("/review/approve-selected", data={"ids": [*ids, own]})
+    versions = {f"version_{i}": 1 for i in [*ids, own]}
+    response = client.post("/review/approve-selected", data={"ids": [*ids, own], **versions})
     assert response.status_code == 302
     assert len(ledger(db)) == 3
     assert client.post("/review/approve-selected", data={"ids": [foreign]}).status_code == 404
@@ -154,7 +162,7 @@ def test_approve_several_at_once_skips_own_and_foreign(
 def test_revoke_books_a_reversal_with_reason(clock, make, login, member, committee, db):
     activity = make.activity(member, quantity=60)
     client = login(committee)
-    client.post(f"/review/{activity.id}/approve")
+    client.post(f"/review/{activity.id}/approve", data={"version": activity.version})
     assert client.get("/review/approved").status_code == 200
     client.post(f"/review/{activity.id}/revoke", data={"reason": "与签到记录不符"})
     db.session.refresh(activity)
@@ -214,8 +222,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
     from tracker.ledger import points
 
     activity = make.activity(member, quantity=30)
-    seen = activity.updated_at
-    clock.shift(5)
+    seen = activity.version
     lifecycle.update_activity(
         db.session,
         member,
@@ -233,8 +240,8 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
         backdate_days=14,
         upload_folder=str(tmp_path),
     )
-    # The reviewer's copy still carries the time the page was built from.
-    set_committed_value(activity, "updated_at", seen)
+    # The reviewer's copy still carries the version the page was built from.
+    set_committed_value(activity, "version", seen)
     with pytest.raises(Conflict):
         points.approve_activity(db.session, activity, committee, datetime.now(UTC))
     db.session.rollback()
@@ -247,9 +254,8 @@ def test_approval_of_an_activity_edited_since_the_page_was_shown_is_refused(
     activity = make.activity(member, quantity=30)
     reviewer = login(committee)
     html = reviewer.get("/review/").get_data(as_text=True)
-    version = activity.updated_at.isoformat()
-    assert f'value="{version}"' in html
-    clock.shift(10)
+    version = str(activity.version)
+    assert f'name="version" value="{version}"' in html
     login(member).post(
         f"/activities/{activity.id}/edit",
         data={
@@ -259,8 +265,7 @@ def test_approval_of_an_activity_edited_since_the_page_was_shown_is_refused(
             "title": "改成五小时",
         },
     )
-    response = reviewer.post(
-        f"/review/{activity.id}/approve", data={"version": version}, follow_redirects=True
-    )
+    response = reviewer.post(f"/review/{activity.id}/approve", data={"version": version})
+    assert response.status_code == 409
     assert "alert-danger" in response.get_data(as_text=True)
     assert ledger(db) == []

@@ -44,3 +44,9 @@ class NotFound(DomainError):
 
     def __init__(self):
         super().__init__(_l("There is nothing here."))
+
+
+class PreconditionRequired(DomainError):
+    """A decision that must name the version of the object it was made on, and did not."""
+
+    status = 428

@@ -43,8 +43,9 @@ def test_committee_never_reviews_own_activity(api, committee, clock, make):
 def test_approve_twice_books_once(api, member, committee, clock, make, db):
     entry = make.activity(member)
     call = api(committee)
-    assert call("POST", f"/activities/{entry.id}/approve").status_code == 200
-    again = call("POST", f"/activities/{entry.id}/approve")
+    seen = {"version": entry.version}
+    assert call("POST", f"/activities/{entry.id}/approve", json=seen).status_code == 200
+    again = call("POST", f"/activities/{entry.id}/approve", json=seen)
     assert again.status_code == 409
     assert len(db.session.scalars(select(LedgerEntry)).all()) == 1
 
@@ -54,7 +55,9 @@ def test_reject_needs_a_reason_and_reaches_the_member(api, member, committee, cl
     call = api(committee)
     for body in ({}, {"reason": ""}, {"reason": "x" * 501}):
         assert call("POST", f"/activities/{entry.id}/reject", json=body).status_code == 422
-    rejected = call("POST", f"/activities/{entry.id}/reject", json={"reason": "请补充内容"})
+    rejected = call(
+        "POST", f"/activities/{entry.id}/reject", json={"reason": "请补充内容", "version": 1}
+    )
     assert rejected.json["status"] == "rejected"
     seen = api(member)("GET", f"/activities/{entry.id}").json
     assert seen["review_reason"] == "请补充内容"
@@ -65,7 +68,7 @@ def test_reject_needs_a_reason_and_reaches_the_member(api, member, committee, cl
 def test_revoke_books_a_reversal(api, member, committee, clock, make, db):
     entry = make.activity(member)
     call = api(committee)
-    call("POST", f"/activities/{entry.id}/approve")
+    call("POST", f"/activities/{entry.id}/approve", json={"version": entry.version})
     revoked = call("POST", f"/activities/{entry.id}/revoke", json={"reason": "重复登记"})
     assert revoked.status_code == 200 and revoked.json["status"] == "revoked"
     assert revoked.json["points"] == 0
@@ -133,7 +136,7 @@ def test_only_a_named_mentee_answers(api, session_with_mentee, committee, make, 
 
 def test_no_answer_after_review(api, session_with_mentee, committee, clock):
     entry, mentee = session_with_mentee
-    api(committee)("POST", f"/activities/{entry.id}/approve")
+    api(committee)("POST", f"/activities/{entry.id}/approve", json={"version": entry.version})
     late = api(mentee)("POST", f"/activities/{entry.id}/confirmation", json={"decision": "confirm"})
     assert late.status_code == 409
 
@@ -182,7 +185,7 @@ def test_mentee_finds_the_sessions_that_name_them(api, session_with_mentee, comm
         (entry.id, member.id, "pending")
     ]
     assert api(committee)("GET", "/confirmations").json["total"] == 0
-    api(committee)("POST", f"/activities/{entry.id}/approve")
+    api(committee)("POST", f"/activities/{entry.id}/approve", json={"version": entry.version})
     assert api(mentee)("GET", "/confirmations").json["total"] == 0
     answered = api(mentee)("GET", "/confirmations?open=false").json["items"]
     assert answered[0]["status"] == "approved"

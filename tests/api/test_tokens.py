@@ -28,7 +28,9 @@ def test_token_then_log_then_approve_then_leaderboard(clock, client, api, member
     assert created.status_code == 201, created.json
     entry = created.json
     assert entry["status"] == "pending" and entry["quantity"] == 60 and entry["points"] is None
-    approved = api(committee)("POST", f"/activities/{entry['id']}/approve")
+    approved = api(committee)(
+        "POST", f"/activities/{entry['id']}/approve", json={"version": entry["version"]}
+    )
     assert approved.status_code == 200, approved.json
     assert approved.json["status"] == "approved" and approved.json["points"] == 2
     board = client.get("/api/v1/leaderboard/members?period=week", headers=auth).json

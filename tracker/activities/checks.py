@@ -8,19 +8,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.activities import evidence, tutoring
+from tracker.activities import claims, evidence, tutoring
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
 from tracker.ledger import points
 from tracker.models import (
     Activity,
-    ActivityStatus,
     Category,
     PointRule,
-    Unit,
     User,
 )
 from tracker.models.types import TENTH
@@ -31,8 +28,6 @@ MAX_TITLE = 120
 MAX_DESCRIPTION = 4000
 MAX_LOCATION = 200
 MAX_MENTEES = 10
-# Kinds of activity whose time slots may not overlap for one member.
-TIMED_UNITS = (Unit.MINUTES,)
 
 
 @dataclass
@@ -82,7 +77,10 @@ def check_activity(
     )
     # Checks against the member's other records only run on an activity that is sound by itself.
     if not errors:
-        errors = _problems(start_time=_check_overlap(session, member, category, data, ignore_id))
+        claim = _claim(category, data)
+        errors = _problems(
+            start_time=_check_overlap(session, member, claim, ignore_id)
+        ) or _check_attended(session, member, claim)
     branch_id = None
     if not errors:
         branch_id, branch_problem = _check_membership(session, member, data.occurred_on)
@@ -216,13 +214,44 @@ def _check_mentees(
     return mentees, None
 
 
+def _claim(category: Category, data: ActivityInput) -> claims.Claim:
+    start = data.start_time if category.needs_start_time else None
+    return claims.claim_of(category, data.occurred_on, start, data.quantity)
+
+
 def _check_overlap(
-    session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
+    session: Session, member: User, claim: claims.Claim, ignore_id: int | None
 ) -> LazyString | None:
-    """A timed activity shares no part of its slot with another live one of the member."""
-    if category.needs_start_time and _overlapping(session, member, category, data, ignore_id):
+    """A timed activity shares no hour with another live one of the member."""
+    if not claim.timed:
+        return None
+    others = claims.live_activities(session, [member.id], [claim.day]).get(member.id, [])
+    if any(o.id != ignore_id and claims.activity_claim(o).overlaps(claim) for o in others):
         return _l("You already logged a session that overlaps this time.")
     return None
+
+
+def _check_attended(session: Session, member: User, claim: claims.Claim) -> dict[str, object]:
+    """Nothing an event the member attended claims (its day in its category, its hours)."""
+    attended = claims.attended_events(session, [member.id], [claim.day]).get(member.id, [])
+    for record in attended:
+        if not claim.meets_event(record.claim):
+            continue
+        if claim.timed:
+            return {
+                "start_time": _l(
+                    "You attended “%(event)s” at that time: those hours already earn its points.",
+                    event=record.event.title,
+                )
+            }
+        return {
+            "occurred_on": _l(
+                "You attended “%(event)s” on that day: the event books its points, "
+                "so it is not logged again.",
+                event=record.event.title,
+            )
+        }
+    return {}
 
 
 def _check_membership(
@@ -233,35 +262,6 @@ def _check_membership(
     if branch_id is None:
         return None, _l("You were not a member of a branch on that day.")
     return branch_id, None
-
-
-def _minutes(category: Category, quantity: Decimal) -> int:
-    return int(quantity * 60) if category.unit == Unit.HOURS else int(quantity)
-
-
-def _overlapping(
-    session: Session, member: User, category: Category, data: ActivityInput, ignore_id: int | None
-) -> Activity | None:
-    """Another live timed activity of the member that shares part of this time slot."""
-    start = datetime.combine(data.occurred_on, data.start_time)
-    end = start + timedelta(minutes=_minutes(category, data.quantity))
-    candidates = session.scalars(
-        select(Activity)
-        .join(Category)
-        .where(
-            Activity.user_id == member.id,
-            Activity.occurred_on == data.occurred_on,
-            Activity.start_time.is_not(None),
-            Activity.status.in_((ActivityStatus.PENDING, ActivityStatus.APPROVED)),
-            Activity.id != (ignore_id or 0),
-        )
-    )
-    for other in candidates:
-        other_start = datetime.combine(other.occurred_on, other.start_time)
-        other_end = other_start + timedelta(minutes=_minutes(other.category, other.quantity))
-        if other_start < end and start < other_end:
-            return other
-    return None
 
 
 def _plain(value: Decimal) -> str:

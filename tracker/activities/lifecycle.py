@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker.activities import checks, evidence, tutoring
 from tracker.errors import Conflict, Forbidden, InvalidInput
-from tracker.ledger import points
+from tracker.ledger import points, versions
 from tracker.models import (
     Activity,
     ActivityMentee,
@@ -149,7 +149,7 @@ def _claim_for_owner(session: Session, member: User, activity: Activity, now: da
         raise Forbidden(_l("Only the member who logged an activity can change it."))
     if not activity.editable:
         raise Conflict(_l("Only pending or rejected activities can be changed."))
-    points.transition(session, activity, activity.status, activity.status, updated_at=now)
+    versions.transition(session, activity, activity.status, activity.status, updated_at=now)
 
 
 def update_activity(

@@ -113,6 +113,16 @@ def _named_link(session: Session, mentee: User, activity: Activity) -> ActivityM
 def _answer(
     session: Session, link: ActivityMentee, response: MenteeResponse, reason, now: datetime
 ) -> None:
+    # An answer changes what the reviewer decides on (ledger.versions), and
+    # comes too late once the session has been reviewed.
+    waiting = session.execute(
+        update(Activity)
+        .where(Activity.id == link.activity_id, Activity.status == ActivityStatus.PENDING)
+        .values(version=Activity.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if waiting != 1:
+        raise Conflict(_l("This session was already reviewed."))
     # Conditional: a double click or a second tab answers once.
     changed = session.execute(
         update(ActivityMentee)

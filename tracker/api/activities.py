@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from tracker.activities import evidence, lifecycle
 from tracker.activities.checks import ActivityInput
+from tracker.activities.flags import review_flags
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest
@@ -46,8 +47,17 @@ def readable_activity_or_404(activity_id: int) -> Activity:
 
 
 def activity_body(activity: Activity) -> dict[str, Any]:
+    """The activity as JSON; its reviewers also get the warnings (``flags``)."""
     booked = points.awarded_points(db.session, [activity.id]).get(activity.id)
-    return serialize.activity(activity, booked)
+    flags = None
+    if access.may_review(caller(), activity):
+        flags = review_flags(db.session, [activity])[activity.id]
+    return serialize.activity(activity, booked, flags)
+
+
+def activity_response(activity: Activity):
+    """The activity as JSON, with its version as ETag (If-Match sends it back to review)."""
+    return activity_body(activity), {"ETag": f'"{activity.version}"'}
 
 
 def _settings() -> dict[str, Any]:
@@ -206,7 +216,8 @@ def list_activities():
         count=True,
     )
     booked = points.awarded_points(db.session, [a.id for a in found.items])
-    items = [serialize.activity(a, booked.get(a.id)) for a in found.items]
+    flags = review_flags(db.session, [a for a in found.items if access.may_review(user, a)])
+    items = [serialize.activity(a, booked.get(a.id), flags.get(a.id)) for a in found.items]
     return serialize.page(items, args["page"], args["per_page"], found.total or 0)
 
 
@@ -214,11 +225,12 @@ def list_activities():
     "/activities/<int:activity_id>",
     "GET",
     summary="One activity",
+    description="Its ETag is its version: send it back as If-Match to approve or reject it.",
     tag="Activities",
     responses={200: ("The activity", ACTIVITY)},
 )
 def get_activity(activity_id: int):
-    return activity_body(readable_activity_or_404(activity_id))
+    return activity_response(readable_activity_or_404(activity_id))
 
 
 @api.route(
@@ -244,7 +256,7 @@ def update_activity(activity_id: int):
         **_settings(),
     )
     db.session.commit()
-    return activity_body(activity)
+    return activity_response(activity)
 
 
 @api.route(

@@ -17,6 +17,7 @@ CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    428: "precondition_required",
     429: "rate_limited",
     500: "server_error",
 }

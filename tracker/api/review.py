@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.activities import tutoring
 from tracker.api import serialize
-from tracker.api.activities import activity_body, readable_activity_or_404
+from tracker.api.activities import activity_response, readable_activity_or_404
 from tracker.api.blueprint import api, caller
+from tracker.api.errors import BadRequest
 from tracker.api.schemas import (
     ACTIVITY,
     ADJUSTMENT,
     ADJUSTMENT_REQUEST,
+    APPROVAL,
     CONFIRMATION,
+    DECISION,
     ID,
+    IF_MATCH,
+    MAX_ID,
     PAGING,
-    REASON,
     REF,
     obj,
     page_of,
@@ -24,7 +32,7 @@ from tracker.api.schemas import (
 from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
-from tracker.errors import Forbidden, InvalidInput, NotFound
+from tracker.errors import Forbidden, InvalidInput, NotFound, PreconditionRequired
 from tracker.extensions import db
 from tracker.ledger import points
 from tracker.models import Activity, Category, User
@@ -33,60 +41,114 @@ from tracker.people.access import can_read_records
 
 REVIEW_NOTE = (
     "Only a committee member of the activity's branch, never on their own activity. "
-    "Activities of branches the caller may not read answer 404."
+    "Activities of branches the caller may not read answer 404. "
 )
+VERSION_NOTE = (
+    "The decision is on the version the caller read: send it as `If-Match` (the ETag of "
+    "GET /activities/{id}) or as `version` in the body. Without one the answer is 428; "
+    "an activity changed since (edited, answered by a mentee, reviewed) is a 409."
+)
+ETAG = re.compile(r'^"?([0-9]{1,10})"?$')
+
+
+def _body(endpoint: str) -> dict[str, Any]:
+    """The JSON body; an approval may come without one (If-Match says the version)."""
+    if not request.get_data():
+        return {}
+    return json_body(api.operation_for(endpoint))
+
+
+def _if_match() -> int | None:
+    header = (request.headers.get("If-Match") or "").strip()
+    if header in ("", "*"):
+        return None
+    found = ETAG.match(header)
+    if found is None or int(found.group(1)) > MAX_ID:
+        raise BadRequest({"If-Match": _l('Send the ETag of the activity as read, e.g. "3".')})
+    return int(found.group(1))
+
+
+def seen_version(data: dict[str, Any], *, required: bool) -> int | None:
+    """The version the caller decides on: If-Match or the body's ``version``; 428 without."""
+    header, body = _if_match(), data.get("version")
+    if header is not None and body is not None and header != body:
+        raise BadRequest({"version": _l("If-Match and version name different versions.")})
+    seen = header if header is not None else body
+    if seen is None and required:
+        raise PreconditionRequired(
+            _l(
+                "Say which version of the activity you decide on: send the version "
+                "(or the ETag as If-Match) that reading it gave you."
+            )
+        )
+    return seen
+
+
+def _decision(activity_id: int, endpoint: str, *, required: bool = True):
+    """The activity, the body and the version seen, once the caller may review it."""
+    activity = readable_activity_or_404(activity_id)
+    data = _body(endpoint)
+    points.ensure_reviewer(caller(), activity)
+    return activity, data, seen_version(data, required=required)
 
 
 @api.route(
     "/activities/<int:activity_id>/approve",
     "POST",
     summary="Approve a pending activity and book its points",
-    description=REVIEW_NOTE,
+    description=REVIEW_NOTE + VERSION_NOTE + " A session a mentee disputed needs a `reason`.",
     tag="Review",
+    headers=(IF_MATCH,),
+    body=APPROVAL,
+    body_required=False,
     responses={200: ("The approved activity with its points", ACTIVITY)},
-    errors=(409,),
+    errors=(409, 428),
 )
 def approve_activity(activity_id: int):
-    activity = readable_activity_or_404(activity_id)
-    points.approve_activity(db.session, activity, caller(), utcnow())
+    activity, data, seen = _decision(activity_id, "api.approve_activity")
+    points.approve_activity(
+        db.session, activity, caller(), utcnow(), reason=data.get("reason"), seen=seen
+    )
     db.session.commit()
-    return activity_body(activity)
+    return activity_response(activity)
 
 
 @api.route(
     "/activities/<int:activity_id>/reject",
     "POST",
     summary="Reject a pending activity with a reason",
-    description=REVIEW_NOTE,
+    description=REVIEW_NOTE + VERSION_NOTE,
     tag="Review",
-    body=REASON,
+    headers=(IF_MATCH,),
+    body=DECISION,
     responses={200: ("The rejected activity", ACTIVITY)},
-    errors=(409,),
+    errors=(409, 428),
 )
 def reject_activity(activity_id: int):
-    activity = readable_activity_or_404(activity_id)
-    data = json_body(api.operation_for("api.reject_activity"))
-    points.reject_activity(db.session, activity, caller(), data["reason"], utcnow())
+    activity, data, seen = _decision(activity_id, "api.reject_activity")
+    points.reject_activity(db.session, activity, caller(), data["reason"], utcnow(), seen=seen)
     db.session.commit()
-    return activity_body(activity)
+    return activity_response(activity)
 
 
 @api.route(
     "/activities/<int:activity_id>/revoke",
     "POST",
     summary="Revoke an approval with a reason; books a reversal",
-    description=REVIEW_NOTE,
+    description=REVIEW_NOTE
+    + "An approved activity changes only by being revoked, so the version (If-Match or "
+    "`version`) is optional; when sent, a stale one is a 409.",
     tag="Review",
-    body=REASON,
+    headers=(IF_MATCH,),
+    body=DECISION,
     responses={200: ("The revoked activity", ACTIVITY)},
     errors=(409,),
 )
 def revoke_activity(activity_id: int):
-    activity = readable_activity_or_404(activity_id)
-    data = json_body(api.operation_for("api.revoke_activity"))
-    points.revoke_approval(db.session, activity, caller(), data["reason"], utcnow())
+    activity, data, seen = _decision(activity_id, "api.revoke_activity", required=False)
+    points.revoke_approval(db.session, activity, caller(), data["reason"], utcnow(), seen=seen)
     db.session.commit()
-    return activity_body(activity)
+    return activity_response(activity)
 
 
 ANSWER = obj(

@@ -156,10 +156,30 @@ CATEGORY = api.schema(
         rule={"anyOf": [RULE, {"type": "null"}]},
     ),
 )
+VERSION = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_ID,
+    "description": "The activity's version as read (GET gives it, and its ETag); "
+    "one more with every change",
+}
+FLAG = api.schema(
+    "Flag",
+    obj(
+        kind={"type": "string", "description": "attended_event, overlap, same_day, ..."},
+        message={"type": "string"},
+        related={
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "What the warning points to: event_id, activity_id, ...",
+        },
+    ),
+)
 ACTIVITY = api.schema(
     "Activity",
     obj(
         id=ID,
+        version=VERSION,
         member=PERSON,
         branch=BRANCH,
         category={"type": "string"},
@@ -192,6 +212,12 @@ ACTIVITY = api.schema(
                 content_type={"type": "string"},
                 size={"type": "integer"},
             ),
+        },
+        flags={
+            "type": ["array", "null"],
+            "items": FLAG,
+            "description": "What a reviewer should look at before approving; "
+            "null for those who may not review the activity",
         },
     ),
 )
@@ -245,7 +271,19 @@ ACTIVITY_CHANGES = obj(
     remove_evidence_ids={"type": "array", "items": ID, "maxItems": 10, "uniqueItems": True},
     **ENTRY_FIELDS,
 )
-REASON = obj(reason={"type": "string", "minLength": 1, "maxLength": MAX_REASON_LENGTH})
+REASON_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_REASON_LENGTH}
+# The same fields as the review pages' forms: a version, and a reason where one is needed.
+APPROVAL = obj(
+    [],
+    version=VERSION,
+    reason={**REASON_TEXT, "description": "Needed to approve a session a mentee disputed"},
+)
+DECISION = obj(["reason"], reason=REASON_TEXT, version=VERSION)
+IF_MATCH = Param(
+    "If-Match",
+    {"type": "string", "pattern": '^"?[0-9]{1,10}"?$'},
+    "The ETag of the activity as read (or send `version` in the body)",
+)
 EVIDENCE_FORM = obj(evidence=EVIDENCE_FILES)
 CONFIRMATION = obj(
     ["decision"],

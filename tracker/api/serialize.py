@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from tracker.activities.flags import Flag
 from tracker.clock import to_campus
 from tracker.i18n import category_name, format_points, rule_summary
 from tracker.models import (
@@ -79,9 +80,17 @@ def category(value: Category, current_rule: PointRule | None) -> dict[str, Any]:
     }
 
 
-def activity(value: Activity, booked: Decimal | None) -> dict[str, Any]:
+def flag(value: Flag) -> dict[str, Any]:
+    return {"kind": value.kind, "message": str(value.message), "related": dict(value.related)}
+
+
+def activity(
+    value: Activity, booked: Decimal | None, flags: list[Flag] | None = None
+) -> dict[str, Any]:
+    """An activity; ``flags`` (the reviewer's warnings) only for those who may review it."""
     return {
         "id": value.id,
+        "version": value.version,
         "member": person(value.member),
         "branch": branch(value.branch),
         "category": value.category.key,
@@ -115,6 +124,7 @@ def activity(value: Activity, booked: Decimal | None) -> dict[str, Any]:
             }
             for item in value.evidence
         ],
+        "flags": None if flags is None else [flag(f) for f in flags],
     }
 
 

@@ -29,6 +29,7 @@ ERROR_TEXT = {
     409: "The object changed meanwhile or is in the wrong state",
     413: "The upload is too large",
     422: "The input breaks a rule; `fields` says which",
+    428: "The request must name the version it decides on (If-Match or `version`)",
     429: "Too many attempts",
 }
 
@@ -50,7 +51,9 @@ class Operation:
     tag: str
     description: str = ""
     query: tuple[Param, ...] = ()
+    headers: tuple[Param, ...] = ()
     body: dict[str, Any] | None = None
+    body_required: bool = True
     multipart: dict[str, Any] | None = None
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
@@ -89,7 +92,9 @@ class ApiSpec:
         responses: dict[int, tuple[str, dict[str, Any] | None]],
         description: str = "",
         query: tuple[Param, ...] = (),
+        headers: tuple[Param, ...] = (),
         body: dict[str, Any] | None = None,
+        body_required: bool = True,
         multipart: dict[str, Any] | None = None,
         errors: tuple[int, ...] = (),
         public: bool = False,
@@ -104,7 +109,9 @@ class ApiSpec:
                 tag=tag,
                 description=description,
                 query=query,
+                headers=headers,
                 body=body,
+                body_required=body_required,
                 multipart=multipart,
                 responses=responses,
                 errors=errors,
@@ -136,24 +143,37 @@ class ApiSpec:
         return sorted(codes)
 
     def _operation(self, op: Operation) -> dict[str, Any]:
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            }
-            for name in op.path_params
-        ] + [
-            {
-                "name": p.name,
-                "in": "query",
-                "required": p.required,
-                "description": p.description,
-                "schema": p.schema,
-            }
-            for p in op.query
-        ]
+        parameters = (
+            [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                }
+                for name in op.path_params
+            ]
+            + [
+                {
+                    "name": p.name,
+                    "in": "query",
+                    "required": p.required,
+                    "description": p.description,
+                    "schema": p.schema,
+                }
+                for p in op.query
+            ]
+            + [
+                {
+                    "name": p.name,
+                    "in": "header",
+                    "required": p.required,
+                    "description": p.description,
+                    "schema": p.schema,
+                }
+                for p in op.headers
+            ]
+        )
         result: dict[str, Any] = {
             "operationId": op.endpoint.split(".", 1)[1],
             "summary": op.summary,
@@ -170,7 +190,7 @@ class ApiSpec:
         if op.multipart is not None:
             content["multipart/form-data"] = {"schema": op.multipart}
         if content:
-            result["requestBody"] = {"required": True, "content": content}
+            result["requestBody"] = {"required": op.body_required, "content": content}
         if op.public:
             result["security"] = []
         for status, (text, schema) in sorted(op.responses.items()):

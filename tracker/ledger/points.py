@@ -12,12 +12,13 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.ledger import caps, totals
+from tracker.ledger.versions import ensure_current, transition
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -80,7 +81,8 @@ def estimate(
     return Estimate(points=points, uncapped=uncapped, rule=rule)
 
 
-def _ensure_reviewer(reviewer: User, activity: Activity) -> None:
+def ensure_reviewer(reviewer: User, activity: Activity) -> None:
+    """Refuse anyone but the committee of the activity's branch, and the member themselves."""
     if reviewer.id == activity.user_id:
         raise Forbidden(_l("You cannot review your own activities."))
     if not access.may_review(reviewer, activity):
@@ -94,30 +96,6 @@ def _clean_reason(reason: str | None, field: str = "reason") -> str:
     if len(reason) > MAX_REASON_LENGTH:
         raise InvalidInput({field: _l("At most %(n)d characters.", n=MAX_REASON_LENGTH)})
     return reason
-
-
-def transition(
-    session: Session, activity: Activity, old: ActivityStatus, new: ActivityStatus, **values
-) -> None:
-    """Move the activity from ``old`` to ``new`` if nobody else has moved it first.
-
-    A conditional UPDATE, not read-then-write: of two reviewers acting at the
-    same moment, exactly one sees a row change. Checking ``updated_at`` also
-    refuses a review of an activity its owner edited after the reviewer read it.
-    """
-    result = session.execute(
-        update(Activity)
-        .where(
-            Activity.id == activity.id,
-            Activity.status == old,
-            Activity.updated_at == activity.updated_at,
-        )
-        .values(status=new, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_l("This activity was changed or reviewed by someone else meanwhile."))
-    session.refresh(activity)
 
 
 def _lock_member(session: Session, user_id: int) -> None:
@@ -141,19 +119,24 @@ def approve_activity(
     *,
     reason: str | None = None,
     fixed_points: Decimal | None = None,
+    seen: int | None = None,
 ) -> LedgerEntry:
     """Approve a pending entry and book its award, capped by the rule.
 
     Books at most once per activity, even when called concurrently: the
     status moves by a conditional update and the ledger holds one award per
-    activity. ``reviewer`` None means the rule (or a closed event, or the
-    mentees' confirmations) approves it. A session a mentee disputed needs a
-    ``reason``. ``fixed_points`` replaces the rule's amount (an event's points
-    per attendance); the caps still apply.
+    activity. ``seen`` is the version the reviewer decided on; any other is
+    refused (see ``transition``). ``reviewer`` None means the rule (or a
+    closed event, or the mentees' confirmations) approves it. A session a
+    mentee disputed needs a ``reason``. ``fixed_points`` replaces the rule's
+    amount (an event's points per attendance); the caps still apply.
     """
     if reviewer is not None:
-        _ensure_reviewer(reviewer, activity)
+        ensure_reviewer(reviewer, activity)
+    ensure_current(activity, ActivityStatus.PENDING, seen)
     if activity.disputed:
+        if not (reason or "").strip():
+            raise InvalidInput({"reason": _l("A disputed session needs a reason to be approved.")})
         reason = _clean_reason(reason)
     elif reason is not None:
         reason = reason.strip()[:MAX_REASON_LENGTH] or None
@@ -165,6 +148,7 @@ def approve_activity(
         activity,
         ActivityStatus.PENDING,
         ActivityStatus.APPROVED,
+        seen=seen,
         reviewed_by_id=reviewer.id if reviewer else None,
         reviewed_at=now,
         review_reason=reason,
@@ -221,15 +205,18 @@ def _decide(
     new: ActivityStatus,
     reason: str,
     now: datetime,
+    seen: int | None,
 ) -> str:
-    """A reviewer's decision that needs a reason; returns the cleaned reason."""
-    _ensure_reviewer(reviewer, activity)
+    """A reviewer's decision with a reason, on version ``seen``; returns the cleaned reason."""
+    ensure_reviewer(reviewer, activity)
+    ensure_current(activity, old, seen)
     reason = _clean_reason(reason)
     transition(
         session,
         activity,
         old,
         new,
+        seen=seen,
         reviewed_by_id=reviewer.id,
         reviewed_at=now,
         review_reason=reason,
@@ -239,11 +226,25 @@ def _decide(
 
 
 def reject_activity(
-    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
+    session: Session,
+    activity: Activity,
+    reviewer: User,
+    reason: str,
+    now: datetime,
+    *,
+    seen: int | None = None,
 ) -> None:
-    """Reject a pending activity with a reason; the member may edit and resubmit."""
+    """Reject a pending activity with a reason, if still version ``seen``; the member may edit
+    and resubmit."""
     reason = _decide(
-        session, activity, reviewer, ActivityStatus.PENDING, ActivityStatus.REJECTED, reason, now
+        session,
+        activity,
+        reviewer,
+        ActivityStatus.PENDING,
+        ActivityStatus.REJECTED,
+        reason,
+        now,
+        seen,
     )
     audit.record(
         session,
@@ -265,11 +266,25 @@ def reject_activity(
 
 
 def revoke_approval(
-    session: Session, activity: Activity, reviewer: User, reason: str, now: datetime
+    session: Session,
+    activity: Activity,
+    reviewer: User,
+    reason: str,
+    now: datetime,
+    *,
+    seen: int | None = None,
 ) -> LedgerEntry:
-    """Revoke an approval: books a reversal of exactly the awarded points."""
+    """Revoke an approval (if still version ``seen``): books a reversal of exactly the awarded
+    points."""
     reason = _decide(
-        session, activity, reviewer, ActivityStatus.APPROVED, ActivityStatus.REVOKED, reason, now
+        session,
+        activity,
+        reviewer,
+        ActivityStatus.APPROVED,
+        ActivityStatus.REVOKED,
+        reason,
+        now,
+        seen,
     )
     award = session.scalars(
         select(LedgerEntry).where(

@@ -67,6 +67,9 @@ class Activity(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What a reviewer decides on: one more with every change of the activity,
+    # its mentees' answers or its status (ledger.points.transition).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)

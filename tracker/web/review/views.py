@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -9,12 +11,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.activities.flags import Flag, review_flags
 from tracker.activities.queue import review_queue
 from tracker.clock import utcnow
-from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.errors import Conflict, DomainError, InvalidInput, PreconditionRequired
 from tracker.extensions import db
 from tracker.i18n import points_phrase
-from tracker.ledger import points
+from tracker.ledger import points, versions
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.people import access
 from tracker.web.forms import ConfirmForm
@@ -22,6 +25,7 @@ from tracker.web.guards import allowed
 from tracker.web.review.forms import ReasonForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+VERSION = re.compile(r"[0-9]{1,9}")
 
 
 def _branch_activity_or_404(activity_id: int) -> Activity:
@@ -31,16 +35,20 @@ def _branch_activity_or_404(activity_id: int) -> Activity:
     return activity
 
 
-def _as_seen(activity: Activity) -> Activity:
-    """Refuse to act on an activity that changed since the reviewer's page showed it.
+def _seen(activity: Activity, *, required: bool = True) -> int | None:
+    """The version of the activity the reviewer's page showed.
 
-    The page sends the activity's ``updated_at`` back as ``version`` (one per
-    activity, ``version_<id>``, in the bulk form).
+    The page sends it as ``version`` (``version_<id>`` for each activity in
+    the bulk form); the domain refuses a decision on any other version.
     """
-    seen = request.form.get(f"version_{activity.id}") or request.form.get("version")
-    if seen and seen != activity.updated_at.isoformat():
-        raise Conflict(_("This activity was changed or reviewed by someone else meanwhile."))
-    return activity
+    raw = request.form.get(f"version_{activity.id}") or request.form.get("version")
+    if not raw and not required:
+        return None
+    if not raw or not VERSION.fullmatch(raw):
+        raise PreconditionRequired(
+            _("Reload the page: it did not say which version of the activity you saw.")
+        )
+    return int(raw)
 
 
 def _with_details(query):
@@ -52,9 +60,7 @@ def _with_details(query):
     )
 
 
-@bp.get("/")
-@allowed(access.sits_on_a_committee)
-def queue():
+def _queue_page(status: int = 200):
     pending = db.session.scalars(_with_details(review_queue(current_user))).all()
     estimates = {}
     for activity in pending:
@@ -63,18 +69,24 @@ def queue():
             estimates[activity.id] = points.estimate(
                 db.session, activity.user_id, rule, activity.quantity, activity.occurred_on
             )
-    return render_template(
+    page = render_template(
         "review/queue.html",
         pending=pending,
         estimates=estimates,
+        flags=review_flags(db.session, pending),
         approve_form=ConfirmForm(),
         reject_form=ReasonForm(),
     )
+    return page, status
 
 
-@bp.get("/approved")
+@bp.get("/")
 @allowed(access.sits_on_a_committee)
-def approved():
+def queue():
+    return _queue_page()
+
+
+def _approved_page(status: int = 200):
     page = db.paginate(
         _with_details(
             select(Activity)
@@ -88,9 +100,16 @@ def approved():
         error_out=False,
     )
     booked = points.awarded_points(db.session, [a.id for a in page.items])
-    return render_template(
+    html = render_template(
         "review/approved.html", page=page, booked=booked, revoke_form=ReasonForm()
     )
+    return html, status
+
+
+@bp.get("/approved")
+@allowed(access.sits_on_a_committee)
+def approved():
+    return _approved_page()
 
 
 def _after(message: str):
@@ -98,9 +117,11 @@ def _after(message: str):
     return redirect(url_for(".queue"))
 
 
-def _refused(error) -> None:
+def _refused(error: DomainError, page):
+    """Say why, over the page as it is now (the new version included), with the error's status."""
     db.session.rollback()
     flash(str(error.message), "danger")
+    return page(error.status)
 
 
 @bp.post("/<int:activity_id>/approve")
@@ -112,15 +133,15 @@ def approve(activity_id: int):
     try:
         entry = points.approve_activity(
             db.session,
-            _as_seen(activity),
+            activity,
             current_user,
             utcnow(),
             reason=request.form.get("reason"),
+            seen=_seen(activity),
         )
         db.session.commit()
-    except (Conflict, Forbidden, InvalidInput) as error:
-        _refused(error)
-        return redirect(url_for(".queue"))
+    except DomainError as error:
+        return _refused(error, _queue_page)
     return _after(
         _(
             "Approved: %(earned)s for %(name)s.",
@@ -130,17 +151,17 @@ def approve(activity_id: int):
     )
 
 
-def _with_reason(activity: Activity, decide, back: str):
-    """Run a decision that needs a reason; on refusal, say why and go back."""
+def _with_reason(activity: Activity, decide, page, *, required: bool = True):
+    """Run a decision that needs a reason; on refusal, say why over ``page``."""
     form = ReasonForm()
     try:
         if not form.validate_on_submit():
             raise InvalidInput({"reason": _("Please give a reason.")})
-        decide(db.session, _as_seen(activity), current_user, form.reason.data, utcnow())
+        seen = _seen(activity, required=required)
+        decide(db.session, activity, current_user, form.reason.data, utcnow(), seen=seen)
         db.session.commit()
-    except (Conflict, Forbidden, InvalidInput) as error:
-        _refused(error)
-        return redirect(url_for(back))
+    except DomainError as error:
+        return _refused(error, page)
     return None
 
 
@@ -148,46 +169,87 @@ def _with_reason(activity: Activity, decide, back: str):
 @allowed(access.sits_on_a_committee)
 def reject(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
-    refused = _with_reason(activity, points.reject_activity, ".queue")
+    refused = _with_reason(activity, points.reject_activity, _queue_page)
     return refused or _after(
         _("Rejected. %(name)s can edit and resubmit it.", name=activity.member.name)
     )
 
 
+# How many skipped activities a bulk approval names, one message each (the
+# messages travel in the session cookie, which holds about 4 KB).
+LISTED_SKIPS = 5
+LISTED_TITLE = 40
+
+
+def _approve_plain(activity: Activity, flags: list[Flag]) -> None:
+    """Approve one activity of a bulk approval, unless it needs a look of its own.
+
+    The domain refuses a disputed session (it needs a reason); one with
+    warnings is refused here, once it is known to be current.
+    """
+    seen = _seen(activity)
+    points.ensure_reviewer(current_user, activity)
+    versions.ensure_current(activity, ActivityStatus.PENDING, seen)
+    if flags:
+        raise Conflict(_("It has warnings: approve it on its own, after reading them."))
+    points.approve_activity(db.session, activity, current_user, utcnow(), seen=seen)
+
+
+def _report(approved: int, skipped: list[tuple[str, str]]) -> None:
+    if approved:
+        flash(
+            ngettext("%(num)d activity approved.", "%(num)d activities approved.", approved),
+            "success",
+        )
+    else:
+        flash(_("No activity was approved."), "warning")
+    for title, reason in skipped[:LISTED_SKIPS]:
+        short = title if len(title) <= LISTED_TITLE else title[: LISTED_TITLE - 1] + "…"
+        flash(_("Skipped “%(title)s”: %(reason)s", title=short, reason=reason), "warning")
+    more = len(skipped) - LISTED_SKIPS
+    if more > 0:
+        flash(
+            ngettext(
+                "%(num)d more activity was skipped; it is still in the queue.",
+                "%(num)d more activities were skipped; they are still in the queue.",
+                more,
+            ),
+            "warning",
+        )
+
+
 @bp.post("/approve-selected")
 @allowed(access.sits_on_a_committee)
 def approve_selected():
+    """Approve the plain cases at once; say which were skipped, and why."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     # Every id is checked before anything is approved: a foreign one refuses all.
     chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=int)]
-    approved, skipped = 0, 0
+    if not chosen:
+        flash(_("Choose at least one activity to approve."), "warning")
+        return redirect(url_for(".queue"))
+    flags = review_flags(db.session, chosen)
+    approved, skipped = 0, []
     for activity in chosen:
+        title = activity.title
         try:
-            # A disputed session needs its own reason: it is skipped here.
-            points.approve_activity(db.session, _as_seen(activity), current_user, utcnow())
+            _approve_plain(activity, flags[activity.id])
             db.session.commit()
             approved += 1
-        except (Conflict, Forbidden, InvalidInput):
+        except DomainError as error:
             db.session.rollback()
-            skipped += 1
-    if skipped:
-        flash(
-            ngettext(
-                "%(num)d activity was skipped: already reviewed, changed, disputed, or your own.",
-                "%(num)d activities were skipped: already reviewed, changed, disputed, or your own.",  # noqa: E501
-                skipped,
-            ),
-            "warning",
-        )
-    return _after(ngettext("%(num)d activity approved.", "%(num)d activities approved.", approved))
+            skipped.append((title, str(error.message)))
+    _report(approved, skipped)
+    return redirect(url_for(".queue"))
 
 
 @bp.post("/<int:activity_id>/revoke")
 @allowed(access.sits_on_a_committee)
 def revoke(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
-    refused = _with_reason(activity, points.revoke_approval, ".approved")
+    # An approved activity changes only by being revoked: its version is checked when sent.
+    refused = _with_reason(activity, points.revoke_approval, _approved_page, required=False)
     if refused:
         return refused
     flash(_("The approval was revoked and its points reversed."), "success")
