@@ -8,7 +8,7 @@ the version it decides on; the conditional update that claims the activity
 refuses any other. Existing activities start at version 1.
 
 Revision ID: review_versions
-Revises: activity_words
+Revises: audit_chain
 
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "review_versions"
-down_revision = "activity_words"
+down_revision = "audit_chain"
 branch_labels = None
 depends_on = None
 
