@@ -142,6 +142,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "How many days a personal access token for the API stays valid",
     ),
+    Setting(
+        "TRACKER_TEMP_PASSWORD_HOURS",
+        "TRACKER_TEMP_PASSWORD_HOURS",
+        24,
+        int,
+        "How many hours the temporary password of an administrator's reset works",
+    ),
     Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int, "Argon2id passes"),
     Setting(
         "TRACKER_PASSWORD_MEMORY_KIB",

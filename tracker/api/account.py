@@ -18,7 +18,7 @@ from tracker.i18n import current_locale_name
 from tracker.ledger import points
 from tracker.models import Category, User
 from tracker.people import tokens
-from tracker.people.authentication import authenticate
+from tracker.people.authentication import REFUSALS, Outcome, authenticate
 from tracker.people.scope import Scope
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
 
@@ -28,6 +28,8 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
     "POST",
     summary="Create a personal access token",
     description="Exchange a student number and password for a token. "
+    "An account that must choose a new password (after an administrator's reset) gets none "
+    "(403) until it has. "
     "Failed attempts spend the same per-account and per-address budget as the login form "
     "(429 once it is spent). The token is shown only in this response.",
     tag="Tokens",
@@ -39,7 +41,7 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
     login_limits.refuse_when_spent(data["student_no"])
-    result = authenticate(db.session, data["student_no"], data["password"])
+    result = authenticate(db.session, data["student_no"], data["password"], utcnow())
     if result.failed:
         login_limits.count_failure(data["student_no"])
         audit.record(
@@ -51,6 +53,8 @@ def create_token():
         )
         db.session.commit()
         raise Unauthorized(_l("Wrong student number or password."))
+    if result.outcome is Outcome.TEMPORARY_PASSWORD_EXPIRED:
+        return error_response(403, REFUSALS[result.outcome])
     if not result.succeeded:
         return error_response(403, _l("This account cannot log in."))
     user = result.user

@@ -206,7 +206,13 @@ def reactivate_user(user_id: int):
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
-    temporary = organisation.reset_password(db.session, user, current_user)
+    temporary = organisation.reset_password(
+        db.session,
+        user,
+        current_user,
+        now=utcnow(),
+        lifetime_hours=current_app.config["TRACKER_TEMP_PASSWORD_HOURS"],
+    )
     db.session.commit()
     return render_template("admin/password_reset.html", user=user, temporary=temporary)
 

@@ -20,10 +20,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker import audit, login_limits
 from tracker.clock import campus_today, utcnow
-from tracker.errors import InvalidInput
+from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
 from tracker.people import accounts, activation, tokens
-from tracker.people.authentication import Authentication, Outcome, authenticate
+from tracker.people.authentication import REFUSALS, Authentication, Outcome, authenticate
 from tracker.people.passwords import verify_password
 from tracker.web.auth.forms import (
     ActivateForm,
@@ -53,7 +53,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         login_limits.refuse_when_spent(form.student_no.data)
-        result = authenticate(db.session, form.student_no.data, form.password.data)
+        result = authenticate(db.session, form.student_no.data, form.password.data, utcnow())
         if result.succeeded:
             return _log_in(result)
         if result.failed:
@@ -66,16 +66,10 @@ def login():
                 student_no=form.student_no.data.strip()[:32],
             )
             db.session.commit()
-        form.form_errors.append(_refusal(result.outcome))
+        form.form_errors.append(
+            str(REFUSALS.get(result.outcome, _("Wrong student number or password.")))
+        )
     return render_template("auth/login.html", form=form)
-
-
-def _refusal(outcome: Outcome) -> str:
-    if outcome is Outcome.PENDING:
-        return _("Your registration is waiting for your branch committee to confirm it.")
-    if outcome is Outcome.DEACTIVATED:
-        return _("This account is deactivated.")
-    return _("Wrong student number or password.")
 
 
 def _log_in(result: Authentication):
@@ -102,6 +96,8 @@ def _new_password_first():
         and current_user.must_change_password
         and request.endpoint not in PASSWORD_CHANGE_ALLOWED
     ):
+        if request.blueprint == "api":
+            raise Forbidden(tokens.PASSWORD_CHANGE_FIRST)
         return redirect(url_for("auth.change_password"))
     return None
 
@@ -144,6 +140,10 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     user = current_user._get_current_object()
+    if accounts.temporary_password_expired(user, utcnow()):
+        logout_user()
+        flash(str(REFUSALS[Outcome.TEMPORARY_PASSWORD_EXPIRED]), "danger")
+        return redirect(url_for("auth.login"))
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current.data):
             form.current.errors.append(_("This is not your current password."))
