@@ -122,18 +122,34 @@ SETTINGS: tuple[Setting, ...] = (
         "several workers serve the app",
     ),
     Setting(
+        "TRACKER_LOGIN_LIMIT_PAIR",
+        "TRACKER_LOGIN_LIMIT_PAIR",
+        "5 per 5 minutes",
+        str,
+        "Failed logins (login form and API together) allowed for one student number from one "
+        "address; then that address is refused for that account until the window passes",
+    ),
+    Setting(
         "TRACKER_LOGIN_LIMIT_ADDRESS",
         "TRACKER_LOGIN_LIMIT_ADDRESS",
         "20 per 10 minutes",
         str,
-        "Failed logins (login form and API together) allowed from one address",
+        "Failed logins (login form and API together) allowed from one address, any accounts",
     ),
     Setting(
-        "TRACKER_LOGIN_LIMIT_ACCOUNT",
-        "TRACKER_LOGIN_LIMIT_ACCOUNT",
-        "5 per 5 minutes",
-        str,
-        "Failed logins (login form and API together) allowed for one student number",
+        "TRACKER_LOGIN_DELAY_AFTER",
+        "TRACKER_LOGIN_DELAY_AFTER",
+        10,
+        int,
+        "Failed logins for one student number, from every address within a day, after which "
+        "each further failure makes the next attempt wait 2, 4, 8 ... seconds",
+    ),
+    Setting(
+        "TRACKER_LOGIN_DELAY_MAX_SECONDS",
+        "TRACKER_LOGIN_DELAY_MAX_SECONDS",
+        900,
+        int,
+        "The longest such wait, in seconds",
     ),
     Setting(
         "TRACKER_API_TOKEN_DAYS",

@@ -76,7 +76,7 @@ def test_token_refused_for_a_pending_account(client, make, branch):
 
 
 @pytest.mark.config(
-    TRACKER_LOGIN_LIMIT_ACCOUNT="2 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
+    TRACKER_LOGIN_LIMIT_PAIR="2 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
 )
 def test_token_requests_are_rate_limited_like_the_login_form(client, member):
     wrong = {"student_no": member.student_no, "password": "nope-nope-nope"}

@@ -30,8 +30,9 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
     description="Exchange a student number and password for a token. "
     "An account that must choose a new password (after an administrator's reset) gets none "
     "(403) until it has. "
-    "Failed attempts spend the same per-account and per-address budget as the login form "
-    "(429 once it is spent). The token is shown only in this response.",
+    "Failed attempts spend the same budgets as the login form: per student number and "
+    "address, per address, and a growing delay per student number (429 with Retry-After "
+    "while one is spent). The token is shown only in this response.",
     tag="Tokens",
     body=TOKEN_REQUEST,
     responses={201: ("The new token", NEW_TOKEN)},
@@ -40,7 +41,12 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
 )
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
-    login_limits.refuse_when_spent(data["student_no"])
+    try:
+        login_limits.refuse_when_spent(data["student_no"])
+    except login_limits.TooManyAttempts as refused:
+        response = error_response(429, refused.message)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     result = authenticate(db.session, data["student_no"], data["password"], utcnow())
     if result.failed:
         login_limits.count_failure(data["student_no"])

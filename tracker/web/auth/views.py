@@ -52,7 +52,12 @@ def login():
         return redirect(url_for("dashboards.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        login_limits.refuse_when_spent(form.student_no.data)
+        try:
+            login_limits.refuse_when_spent(form.student_no.data)
+        except login_limits.TooManyAttempts as refused:
+            form.form_errors.append(str(refused.message))
+            headers = {"Retry-After": str(refused.retry_after)}
+            return render_template("auth/login.html", form=form), 429, headers
         result = authenticate(db.session, form.student_no.data, form.password.data, utcnow())
         if result.succeeded:
             return _log_in(result)
