@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,36 @@ SETTINGS: tuple[Setting, ...] = (
         "How many days a personal access token for the API stays valid",
     ),
     Setting(
+        "TRACKER_SESSION_IDLE_HOURS",
+        "TRACKER_SESSION_IDLE_HOURS",
+        72,
+        int,
+        "Hours without a request after which a member's session ends",
+    ),
+    Setting(
+        "TRACKER_SESSION_IDLE_HOURS_PRIVILEGED",
+        "TRACKER_SESSION_IDLE_HOURS_PRIVILEGED",
+        4,
+        int,
+        "Hours without a request after which the session of a committee member, an advisor or "
+        "an administrator ends",
+    ),
+    Setting(
+        "TRACKER_SESSION_DAYS",
+        "TRACKER_SESSION_DAYS",
+        7,
+        int,
+        "Days after logging in at which every session ends, however busy",
+    ),
+    Setting(
+        "TRACKER_SUDO_MINUTES",
+        "TRACKER_SUDO_MINUTES",
+        10,
+        int,
+        "Minutes for which an administrator's password, once entered, allows changing roles, "
+        "importing members, resetting passwords and changing settings",
+    ),
+    Setting(
         "TRACKER_TEMP_PASSWORD_HOURS",
         "TRACKER_TEMP_PASSWORD_HOURS",
         24,
@@ -235,6 +266,7 @@ def configure(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 30 * 24 * 3600)
+    # Flask defines PERMANENT_SESSION_LIFETIME (31 days), so setdefault would do nothing.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["TRACKER_SESSION_DAYS"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

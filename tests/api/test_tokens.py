@@ -178,6 +178,9 @@ def test_session_writes_need_the_csrf_header(app, member, clock):
     client.post(
         "/login", data={"student_no": member.student_no, "password": PASSWORD, "csrf_token": csrf}
     )
+    # Logging in gives a new CSRF token; the pages carry it.
+    page = client.get("/account").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.get("/api/v1/me").status_code == 200
     refused = client.post("/api/v1/activities", json=STUDY)
     assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf"

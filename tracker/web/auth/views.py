@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit, login_limits
+from tracker import audit, login_limits, security
 from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
@@ -81,7 +81,7 @@ def _log_in(result: Authentication):
     user = result.user
     audit.record(db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id)
     db.session.commit()
-    session.permanent = True
+    security.start_session(utcnow())
     login_user(user)
     if result.outcome is Outcome.MUST_CHANGE_PASSWORD:
         flash(_("Please choose a new password."), "warning")
