@@ -195,10 +195,12 @@ def app(request, tmp_path):
     application = create_app(config)
 
     # Requests made while this fixture's app context is pushed reuse it (and
-    # its ``g``); forget the previous request's user as a real server would.
-    @application.before_request
+    # its ``g``); forget the previous request's user as a real server would,
+    # before any other hook asks who is signed in.
     def _forget_previous_user():
         g.pop("_login_user", None)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
 
     seeded = _prepare(application)
     with application.app_context():

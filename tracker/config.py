@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,18 +131,34 @@ SETTINGS: tuple[Setting, ...] = (
         "several workers serve the app",
     ),
     Setting(
+        "TRACKER_LOGIN_LIMIT_PAIR",
+        "TRACKER_LOGIN_LIMIT_PAIR",
+        "5 per 5 minutes",
+        str,
+        "Failed logins (login form and API together) allowed for one student number from one "
+        "address; then that address is refused for that account until the window passes",
+    ),
+    Setting(
         "TRACKER_LOGIN_LIMIT_ADDRESS",
         "TRACKER_LOGIN_LIMIT_ADDRESS",
         "20 per 10 minutes",
         str,
-        "Failed logins (login form and API together) allowed from one address",
+        "Failed logins (login form and API together) allowed from one address, any accounts",
     ),
     Setting(
-        "TRACKER_LOGIN_LIMIT_ACCOUNT",
-        "TRACKER_LOGIN_LIMIT_ACCOUNT",
-        "5 per 5 minutes",
-        str,
-        "Failed logins (login form and API together) allowed for one student number",
+        "TRACKER_LOGIN_DELAY_AFTER",
+        "TRACKER_LOGIN_DELAY_AFTER",
+        10,
+        int,
+        "Failed logins for one student number, from every address within a day, after which "
+        "each further failure makes the next attempt wait 2, 4, 8 ... seconds",
+    ),
+    Setting(
+        "TRACKER_LOGIN_DELAY_MAX_SECONDS",
+        "TRACKER_LOGIN_DELAY_MAX_SECONDS",
+        900,
+        int,
+        "The longest such wait, in seconds",
     ),
     Setting(
         "TRACKER_API_TOKEN_DAYS",
@@ -149,6 +166,43 @@ SETTINGS: tuple[Setting, ...] = (
         90,
         int,
         "How many days a personal access token for the API stays valid",
+    ),
+    Setting(
+        "TRACKER_SESSION_IDLE_HOURS",
+        "TRACKER_SESSION_IDLE_HOURS",
+        72,
+        int,
+        "Hours without a request after which a member's session ends",
+    ),
+    Setting(
+        "TRACKER_SESSION_IDLE_HOURS_PRIVILEGED",
+        "TRACKER_SESSION_IDLE_HOURS_PRIVILEGED",
+        4,
+        int,
+        "Hours without a request after which the session of a committee member, an advisor or "
+        "an administrator ends",
+    ),
+    Setting(
+        "TRACKER_SESSION_DAYS",
+        "TRACKER_SESSION_DAYS",
+        7,
+        int,
+        "Days after logging in at which every session ends, however busy",
+    ),
+    Setting(
+        "TRACKER_SUDO_MINUTES",
+        "TRACKER_SUDO_MINUTES",
+        10,
+        int,
+        "Minutes for which an administrator's password, once entered, allows changing roles, "
+        "importing members, resetting passwords and changing settings",
+    ),
+    Setting(
+        "TRACKER_TEMP_PASSWORD_HOURS",
+        "TRACKER_TEMP_PASSWORD_HOURS",
+        24,
+        int,
+        "How many hours the temporary password of an administrator's reset works",
     ),
     Setting("TRACKER_PASSWORD_TIME_COST", "TRACKER_PASSWORD_TIME_COST", 3, int, "Argon2id passes"),
     Setting(
@@ -220,7 +274,8 @@ def configure(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 30 * 24 * 3600)
+    # Flask defines PERMANENT_SESSION_LIFETIME (31 days), so setdefault would do nothing.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["TRACKER_SESSION_DAYS"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # Said every time: Flask-Limiter keeps the last app's value on its one
     # shared object, so an app created with limits off would turn them off

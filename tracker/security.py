@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, has_request_context, request
+from flask import Flask, abort, current_app, flash, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker.clock import utcnow
 from tracker.extensions import db, login_manager, talisman
 from tracker.models import User
+from tracker.people import access
+
+# When the session began (a login), last served a request, and last had the
+# password typed (a login or the administrators' password step): Unix seconds.
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+PASSWORD_AT = "password_at"  # noqa: S105  (a session key, not a password)
+CLOCKS = (SIGNED_IN_AT, SEEN_AT, PASSWORD_AT)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -35,6 +47,64 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version or not user.is_active:
         return None
     return user
+
+
+def start_session(now: datetime) -> None:
+    """At login, before ``login_user``: a new CSRF token, and the session's clocks start.
+
+    A CSRF token seen before the login (in a page left open on a shared
+    computer) is worth nothing after it.
+    """
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    session.permanent = True
+    for key in CLOCKS:
+        session[key] = int(now.timestamp())
+
+
+def password_entered(now: datetime) -> None:
+    """The signed-in person has just typed their password again."""
+    session[PASSWORD_AT] = int(now.timestamp())
+
+
+def password_entered_within(now: datetime, minutes: int) -> bool:
+    """Whether the password was typed (at login or since) at most ``minutes`` ago."""
+    entered = session.get(PASSWORD_AT)
+    return entered is not None and now.timestamp() - entered <= minutes * 60
+
+
+def idle_limit(user: User) -> timedelta:
+    """How long a session of this user may go without a request; the one place a role sets it."""
+    if access.keeps_long_sessions(user):
+        return timedelta(hours=current_app.config["TRACKER_SESSION_IDLE_HOURS"])
+    return timedelta(hours=current_app.config["TRACKER_SESSION_IDLE_HOURS_PRIVILEGED"])
+
+
+def _expired(now: float) -> bool:
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if signed_in is None or seen is None:
+        return True  # a session from before these clocks existed
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return now - signed_in > lifetime or now - seen > idle_limit(current_user).total_seconds()
+
+
+def end_expired_session() -> None:
+    """Before each request: a session idle too long, or older than its lifetime, ends.
+
+    The cookie's own expiry cannot do it: a permanent session's cookie is
+    signed again on every request, so it measures idle time only, and the
+    browser keeps whatever it is told.
+    """
+    if "_user_id" not in session or not current_user.is_authenticated:
+        return
+    now = utcnow().timestamp()
+    if _expired(now):
+        logout_user()
+        for key in CLOCKS:
+            session.pop(key, None)
+        flash(_("Your login has expired. Please log in again."), "info")
+        return
+    session[SEEN_AT] = int(now)
 
 
 def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
@@ -71,6 +141,7 @@ def refuse_nul_bytes() -> None:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(refuse_nul_bytes)
+    app.before_request(end_expired_session)
     if app.config["TRACKER_HTTPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     login_manager.login_view = "auth.login"

@@ -78,7 +78,7 @@ def test_token_refused_for_a_pending_account(client, make, branch):
 
 
 @pytest.mark.config(
-    TRACKER_LOGIN_LIMIT_ACCOUNT="2 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
+    TRACKER_LOGIN_LIMIT_PAIR="2 per 5 minutes", TRACKER_LOGIN_LIMIT_ADDRESS="100 per minute"
 )
 def test_token_requests_are_rate_limited_like_the_login_form(client, member):
     wrong = {"student_no": member.student_no, "password": "nope-nope-nope"}
@@ -180,6 +180,9 @@ def test_session_writes_need_the_csrf_header(app, member, clock):
     client.post(
         "/login", data={"student_no": member.student_no, "password": PASSWORD, "csrf_token": csrf}
     )
+    # Logging in gives a new CSRF token; the pages carry it.
+    page = client.get("/account").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.get("/api/v1/me").status_code == 200
     refused = client.post("/api/v1/activities", json=STUDY)
     assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf"

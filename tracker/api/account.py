@@ -18,7 +18,7 @@ from tracker.i18n import current_locale_name
 from tracker.ledger import points
 from tracker.models import Category, User
 from tracker.people import tokens
-from tracker.people.authentication import authenticate
+from tracker.people.authentication import REFUSALS, Outcome, authenticate
 from tracker.people.scope import Scope
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
 
@@ -28,8 +28,11 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
     "POST",
     summary="Create a personal access token",
     description="Exchange a student number and password for a token. "
-    "Failed attempts spend the same per-account and per-address budget as the login form "
-    "(429 once it is spent). The token is shown only in this response.",
+    "An account that must choose a new password (after an administrator's reset) gets none "
+    "(403) until it has. "
+    "Failed attempts spend the same budgets as the login form: per student number and "
+    "address, per address, and a growing delay per student number (429 with Retry-After "
+    "while one is spent). The token is shown only in this response.",
     tag="Tokens",
     body=TOKEN_REQUEST,
     responses={201: ("The new token", NEW_TOKEN)},
@@ -38,8 +41,13 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
 )
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
-    login_limits.refuse_when_spent(data["student_no"])
-    result = authenticate(db.session, data["student_no"], data["password"])
+    try:
+        login_limits.refuse_when_spent(data["student_no"])
+    except login_limits.TooManyAttempts as refused:
+        response = error_response(429, refused.message)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    result = authenticate(db.session, data["student_no"], data["password"], utcnow())
     if result.failed:
         login_limits.count_failure(data["student_no"])
         audit.record(
@@ -51,6 +59,8 @@ def create_token():
         )
         db.session.commit()
         raise Unauthorized(_l("Wrong student number or password."))
+    if result.outcome is Outcome.TEMPORARY_PASSWORD_EXPIRED:
+        return error_response(403, REFUSALS[result.outcome])
     if not result.succeeded:
         return error_response(403, _l("This account cannot log in."))
     user = result.user

@@ -68,6 +68,8 @@ class User(UserMixin, db.Model):
     # deactivation): the session stores it and must match.
     session_version: Mapped[int] = mapped_column(default=1)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # When the temporary password of an administrator's reset stops working.
+    temporary_password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     branch: Mapped[Branch | None] = relationship()

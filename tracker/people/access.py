@@ -50,6 +50,13 @@ def sits_on_a_committee(user: User) -> bool:
     return is_committee_of(user, user.branch_id)
 
 
+def keeps_long_sessions(user: User) -> bool:
+    """A member may stay signed in while idle for days; the committee, advisors and
+    administrators act on other people's records, so an unattended session of theirs
+    ends after a few hours (``tracker.security.idle_limit`` turns this into hours)."""
+    return user.role == Role.MEMBER
+
+
 # Reading records --------------------------------------------------------------
 
 

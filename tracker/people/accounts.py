@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tracker import audit
+from tracker.clock import utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.models import (
     AccountStatus,
@@ -22,8 +23,14 @@ from tracker.models import (
     User,
 )
 from tracker.models.org import new_invite_code
-from tracker.people import access
-from tracker.people.passwords import MIN_LENGTH, hash_password
+from tracker.people import access, tokens
+from tracker.people.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    hash_password,
+    is_common,
+    verify_password,
+)
 
 STUDENT_NO = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 
@@ -48,13 +55,54 @@ def branch_on(session: Session, user_id: int, day: date) -> int | None:
     ).first()
 
 
-def check_password_rules(password: str, student_no: str, field: str = "password") -> None:
+def check_password_rules(
+    password: str,
+    student_no: str,
+    field: str = "password",
+    *,
+    name: str | None = None,
+    current_hash: str | None = None,
+) -> None:
+    """Refuse a password that is easy to guess, with the reason on ``field``.
+
+    Too short or too long; one of the most common passwords; made of the
+    student number or the name; or, given ``current_hash``, the password
+    the account has now. Every door that sets a password asks here.
+    """
     if len(password) < MIN_LENGTH:
         raise InvalidInput({field: _l("At least %(n)d characters.", n=MIN_LENGTH)})
-    if len(password) > 128:
-        raise InvalidInput({field: _l("At most %(n)d characters.", n=128)})
-    if password.strip().lower() == student_no.strip().lower():
-        raise InvalidInput({field: _l("The password cannot be your student number.")})
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput({field: _l("At most %(n)d characters.", n=MAX_LENGTH)})
+    if is_common(password):
+        raise InvalidInput(
+            {field: _l("This password is too common; choose one that is harder to guess.")}
+        )
+    if _made_of_personal_words(password, student_no, name):
+        raise InvalidInput(
+            {field: _l("The password cannot be made of your student number or name.")}
+        )
+    if current_hash and verify_password(current_hash, password):
+        raise InvalidInput({field: _l("Choose a password other than your current password.")})
+
+
+def _letters_and_digits(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _made_of_personal_words(password: str, student_no: str, name: str | None) -> bool:
+    """Whether the password is the student number or the name, perhaps with a little added.
+
+    The words are taken out of the password (case, spaces and punctuation
+    aside); when some were there and what is left is short or common, the
+    password is refused. "violet-2026000778-harbour" keeps enough to pass.
+    """
+    words = {student_no, name or "", *(part for part in (name or "").split() if len(part) >= 3)}
+    original = _letters_and_digits(password)
+    rest = original
+    for word in sorted({_letters_and_digits(w) for w in words}, key=len, reverse=True):
+        if len(word) >= 2:
+            rest = rest.replace(word, "")
+    return rest != original and (len(rest) < MIN_LENGTH or is_common(rest))
 
 
 def create_user(
@@ -94,7 +142,7 @@ def create_user(
         branch_id=branch.id if branch and role in (Role.MEMBER, Role.COMMITTEE) else None,
     )
     if password is not None:
-        check_password_rules(password, student_no)
+        check_password_rules(password, student_no, name=name)
         user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
@@ -107,10 +155,11 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str, *, actor: User | None) -> None:
-    """Set a new password and end every session the user has."""
-    check_password_rules(password, user.student_no)
+    """Set a new password, end every session the user has and revoke their API tokens."""
+    check_password_rules(password, user.student_no, name=user.name, current_hash=user.password_hash)
     user.password_hash = hash_password(password)
     user.must_change_password = False
+    user.temporary_password_expires_at = None
     end_sessions(user)
     audit.record(
         session, "user.password_changed", actor=actor, subject=user, branch_id=user.branch_id
@@ -118,8 +167,22 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
 
 
 def end_sessions(user: User) -> None:
-    """Invalidate every login cookie of this user, on every device."""
+    """End every login of this user, on every device, and revoke every API token they have.
+
+    Every remedy passes here (logout, a new password, an administrator's
+    reset, deactivation, a role change), so none leaves a token working;
+    a revoked token stays revoked when the account is reactivated.
+    """
     user.session_version += 1
+    session = object_session(user)
+    if session is not None:
+        tokens.revoke_all(session, user, utcnow())
+
+
+def temporary_password_expired(user: User, now: datetime) -> bool:
+    """Whether the account holds a temporary password (an administrator's reset) past its life."""
+    expires_at = user.temporary_password_expires_at
+    return user.must_change_password and expires_at is not None and expires_at <= now
 
 
 def add_advisor_scope(

@@ -66,7 +66,7 @@ def activate(session: Session, token: str, password: str, now: datetime) -> User
     if found is None:
         raise InvalidInput({"password": _l("This activation link is not valid any more.")})
     user = found.user
-    accounts.check_password_rules(password, user.student_no)
+    accounts.check_password_rules(password, user.student_no, name=user.name)
     claimed = session.execute(
         update(ActivationToken)
         .where(ActivationToken.id == found.id, ActivationToken.used_at.is_(None))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from tracker.models import AccountStatus, User
-from tracker.people.accounts import find_user
+from tracker.people.accounts import find_user, temporary_password_expired
 from tracker.people.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 
 
@@ -22,7 +24,18 @@ class Outcome(enum.Enum):
     PENDING = enum.auto()  # waiting for the branch committee to confirm the registration
     DEACTIVATED = enum.auto()
     MUST_CHANGE_PASSWORD = enum.auto()  # after an administrator's reset
+    TEMPORARY_PASSWORD_EXPIRED = enum.auto()  # that reset's password, too late
     OK = enum.auto()
+
+
+# What the person is told when the password is right but the account may not be used.
+REFUSALS = {
+    Outcome.PENDING: _l("Your registration is waiting for your branch committee to confirm it."),
+    Outcome.DEACTIVATED: _l("This account is deactivated."),
+    Outcome.TEMPORARY_PASSWORD_EXPIRED: _l(
+        "Your temporary password has expired. Ask an administrator to reset your password again."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -42,13 +55,15 @@ class Authentication:
         return self.outcome in (Outcome.OK, Outcome.MUST_CHANGE_PASSWORD)
 
 
-def authenticate(session: Session, student_no: str, password: str) -> Authentication:
+def authenticate(session: Session, student_no: str, password: str, now: datetime) -> Authentication:
     """Check a student number and password.
 
     Every attempt costs exactly one Argon2 verification, whether the account
     exists, has no password yet (awaiting activation), is pending or is
     deactivated, so response times reveal none of these. The state of an
-    account is told only to someone who knows its password. A right password
+    account is told only to someone who knows its password. A temporary
+    password from an administrator's reset works until its expiry, and only
+    to choose a new one. A right password
     whose hash was made with weaker settings than today's is hashed again;
     the change is flushed, for the door to commit.
     """
@@ -65,6 +80,8 @@ def authenticate(session: Session, student_no: str, password: str) -> Authentica
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.flush()
+    if temporary_password_expired(user, now):
+        return Authentication(Outcome.TEMPORARY_PASSWORD_EXPIRED, user)
     if user.must_change_password:
         return Authentication(Outcome.MUST_CHANGE_PASSWORD, user)
     return Authentication(Outcome.OK, user)

@@ -8,7 +8,7 @@ whole change by rolling back.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -113,16 +113,20 @@ def reactivate(session: Session, user: User, actor: User) -> None:
     audit.record(session, "user.reactivated", actor=actor, subject=user, branch_id=user.branch_id)
 
 
-def reset_password(session: Session, user: User, actor: User) -> str:
+def reset_password(
+    session: Session, user: User, actor: User, *, now: datetime, lifetime_hours: int
+) -> str:
     """Give the account a temporary password, shown once to the admin.
 
-    The user must choose a new one before using any page, and every
-    existing session of theirs ends.
+    The user must choose a new one before using any page or the API; the
+    temporary password stops working after ``lifetime_hours``. Every existing
+    session of theirs ends and every API token is revoked.
     """
     ensure_admin(actor)
     temporary = "-".join(secrets.token_hex(3) for _ in range(3))
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    user.temporary_password_expires_at = now + timedelta(hours=lifetime_hours)
     accounts.end_sessions(user)
     audit.record(
         session, "user.password_reset", actor=actor, subject=user, branch_id=user.branch_id

@@ -1,14 +1,34 @@
-"""Password hashing with Argon2id (OWASP ASVS 5.0 appendix C)."""
+"""Password hashing with Argon2id (OWASP ASVS 5.0 appendix C), and the common-password list."""
 
 from __future__ import annotations
 
+import gzip
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+# The 20,000 most common passwords (Royce Williams's list), lowercased: the very
+# file Django 5.2 ships for its CommonPasswordValidator (BSD licence). Source,
+# checksum and licence: common-passwords.README.txt beside it. Shipped with the
+# code because the campus network has no internet access.
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt.gz")
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines)
+
+
+def is_common(password: str) -> bool:
+    """Whether the password, in any case, is one of the most common passwords."""
+    return password.strip().lower() in _common_passwords()
 
 
 @cache

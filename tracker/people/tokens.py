@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.errors import InvalidInput
+from tracker.errors import Forbidden, InvalidInput
 from tracker.models import ApiToken, User
 
 PREFIX = "trk_"
@@ -20,6 +20,9 @@ MAX_NAME = 64
 # last_used_at is written at most this often per token, so a busy script
 # does not turn every read into a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
+PASSWORD_CHANGE_FIRST = _l(
+    "Choose a new password on the website first; until then the API refuses this account."
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,12 @@ def issue_token(
 ) -> IssuedToken:
     """Create a token for ``user`` valid for ``lifetime_days``; the caller commits.
 
-    The returned ``token`` is the only copy of the secret.
+    The returned ``token`` is the only copy of the secret. An account that
+    must choose a new password (after an administrator's reset) gets none:
+    a temporary password must not open a way around the change.
     """
+    if user.must_change_password:
+        raise Forbidden(PASSWORD_CHANGE_FIRST)
     name = (name or "").strip() or "API"
     if len(name) > MAX_NAME:
         raise InvalidInput({"name": _l("At most %(n)d characters.", n=MAX_NAME)})
@@ -60,14 +67,17 @@ def issue_token(
 
 
 def authenticate(session: Session, raw: str, now: datetime) -> User | None:
-    """The active user a live token belongs to, or None; records when it was used."""
+    """The active user a live token belongs to, or None; records when it was used.
+
+    A token of an account that must choose a new password is refused too.
+    """
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
     record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
     user = record.user
-    if not user.is_active:
+    if not user.is_active or user.must_change_password:
         return None
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
         session.execute(
@@ -100,3 +110,13 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
         session, "token.revoked", actor=user, subject=user, branch_id=user.branch_id, target=record
     )
     return True
+
+
+def revoke_all(session: Session, user: User, now: datetime) -> int:
+    """Revoke every live token of the user (a remedy ends them all); how many there were."""
+    return session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount

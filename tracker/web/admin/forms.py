@@ -7,6 +7,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     SubmitField,
@@ -135,3 +136,12 @@ class TermForm(FlaskForm):
     first_day = DateField(_l("First day"), validators=[InputRequired()])
     last_day = DateField(_l("Last day"), validators=[InputRequired()])
     submit = SubmitField(_l("Save"))
+
+
+class PasswordStepForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
+    submit = SubmitField(_l("Continue"))

@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.people import importing
 from tracker.spreadsheets import to_csv
 from tracker.web.admin.forms import ImportForm
+from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import bp
 from tracker.web.forms import ConfirmForm
 
@@ -55,6 +56,7 @@ def import_members():
 
 
 @bp.post("/import")
+@password_step
 def preview_import():
     form = ImportForm()
     if not form.validate_on_submit():
@@ -73,6 +75,7 @@ def preview_import():
 
 
 @bp.post("/import/confirm")
+@password_step
 def confirm_import():
     staged = request.form.get("staged", "")
     if not ConfirmForm().validate_on_submit() or not STAGED.match(staged):

@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
 from tracker.people import access, accounts, activation, organisation, personal_data
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
+from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
 from tracker.web.forms import ConfirmForm, show_errors
 
@@ -41,6 +42,7 @@ def _user_form(form: UserForm | None = None) -> UserForm:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@password_step
 def new_user():
     form = _user_form()
     if form.validate_on_submit():
@@ -137,6 +139,7 @@ def edit_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/role")
+@password_step
 def set_role(user_id: int):
     user = get_or_404(User, user_id)
     form = RoleForm()
@@ -203,10 +206,17 @@ def reactivate_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
+@password_step
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
-    temporary = organisation.reset_password(db.session, user, current_user)
+    temporary = organisation.reset_password(
+        db.session,
+        user,
+        current_user,
+        now=utcnow(),
+        lifetime_hours=current_app.config["TRACKER_TEMP_PASSWORD_HOURS"],
+    )
     db.session.commit()
     return render_template("admin/password_reset.html", user=user, temporary=temporary)
 
@@ -226,6 +236,7 @@ def new_activation_link(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/scopes")
+@password_step
 def add_scope(user_id: int):
     user = get_or_404(User, user_id)
     form = ScopeForm()
@@ -248,6 +259,7 @@ def add_scope(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/scopes/<int:scope_id>/remove")
+@password_step
 def remove_scope(user_id: int, scope_id: int):
     scope = get_or_404(AdvisorScope, scope_id)
     if scope.user_id != user_id:

@@ -12,11 +12,13 @@ from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import SettingOverride
 from tracker.web.admin.forms import SettingsForm
+from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import bp
 from tracker.web.forms import ConfirmForm, show_errors
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@password_step
 def runtime_settings():
     keys = list(settings.RUNTIME_SETTINGS)
     form = SettingsForm(data={key: settings.setting(key) for key in keys})
@@ -45,6 +47,7 @@ def runtime_settings():
 
 
 @bp.post("/settings/<key>/reset")
+@password_step
 def reset_setting(key: str):
     if key not in settings.RUNTIME_SETTINGS:
         abort(404)

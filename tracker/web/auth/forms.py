@@ -26,7 +26,10 @@ class _NewPassword:
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_LENGTH, max=128)],
         render_kw={"autocomplete": "new-password"},
-        description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+        description=_l(
+            "At least %(n)d characters; not a common password, nor your student number or name.",
+            n=MIN_LENGTH,
+        ),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),

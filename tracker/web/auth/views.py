@@ -18,12 +18,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit, login_limits
+from tracker import audit, login_limits, security
 from tracker.clock import campus_today, utcnow
-from tracker.errors import InvalidInput
+from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
 from tracker.people import accounts, activation, tokens
-from tracker.people.authentication import Authentication, Outcome, authenticate
+from tracker.people.authentication import REFUSALS, Authentication, Outcome, authenticate
 from tracker.people.passwords import verify_password
 from tracker.web.auth.forms import (
     ActivateForm,
@@ -52,8 +52,13 @@ def login():
         return redirect(url_for("dashboards.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        login_limits.refuse_when_spent(form.student_no.data)
-        result = authenticate(db.session, form.student_no.data, form.password.data)
+        try:
+            login_limits.refuse_when_spent(form.student_no.data)
+        except login_limits.TooManyAttempts as refused:
+            form.form_errors.append(str(refused.message))
+            headers = {"Retry-After": str(refused.retry_after)}
+            return render_template("auth/login.html", form=form), 429, headers
+        result = authenticate(db.session, form.student_no.data, form.password.data, utcnow())
         if result.succeeded:
             return _log_in(result)
         if result.failed:
@@ -66,23 +71,17 @@ def login():
                 typed=audit.pseudonym(form.student_no.data.strip()[:32]),
             )
             db.session.commit()
-        form.form_errors.append(_refusal(result.outcome))
+        form.form_errors.append(
+            str(REFUSALS.get(result.outcome, _("Wrong student number or password.")))
+        )
     return render_template("auth/login.html", form=form)
-
-
-def _refusal(outcome: Outcome) -> str:
-    if outcome is Outcome.PENDING:
-        return _("Your registration is waiting for your branch committee to confirm it.")
-    if outcome is Outcome.DEACTIVATED:
-        return _("This account is deactivated.")
-    return _("Wrong student number or password.")
 
 
 def _log_in(result: Authentication):
     user = result.user
     audit.record(db.session, "auth.login", actor=user, subject=user, branch_id=user.branch_id)
     db.session.commit()
-    session.permanent = True
+    security.start_session(utcnow())
     login_user(user)
     if result.outcome is Outcome.MUST_CHANGE_PASSWORD:
         flash(_("Please choose a new password."), "warning")
@@ -102,6 +101,8 @@ def _new_password_first():
         and current_user.must_change_password
         and request.endpoint not in PASSWORD_CHANGE_ALLOWED
     ):
+        if request.blueprint == "api":
+            raise Forbidden(tokens.PASSWORD_CHANGE_FIRST)
         return redirect(url_for("auth.change_password"))
     return None
 
@@ -144,6 +145,10 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     user = current_user._get_current_object()
+    if accounts.temporary_password_expired(user, utcnow()):
+        logout_user()
+        flash(str(REFUSALS[Outcome.TEMPORARY_PASSWORD_EXPIRED]), "danger")
+        return redirect(url_for("auth.login"))
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current.data):
             form.current.errors.append(_("This is not your current password."))
