@@ -61,13 +61,18 @@ def issue_token(
 
 def authenticate(session: Session, raw: str, now: datetime) -> User | None:
     """The active user a live token belongs to, or None; records when it was used."""
+    record = live_token(session, raw, now)
+    return record.user if record is not None else None
+
+
+def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
+    """The live token of an active user that ``raw`` is, or None; records when it was used."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
     record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
-    user = record.user
-    if not user.is_active:
+    if not record.user.is_active:
         return None
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
         session.execute(
@@ -76,7 +81,7 @@ def authenticate(session: Session, raw: str, now: datetime) -> User | None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return user
+    return record
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

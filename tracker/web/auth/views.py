@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit, login_limits
+from tracker import audit, login_limits, security
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db, limiter
@@ -84,6 +84,7 @@ def _log_in(result: Authentication):
     db.session.commit()
     session.permanent = True
     login_user(user)
+    security.mark_signed_in(utcnow())
     if result.outcome is Outcome.MUST_CHANGE_PASSWORD:
         flash(_("Please choose a new password."), "warning")
         return redirect(url_for("auth.change_password"))
