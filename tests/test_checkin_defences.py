@@ -78,6 +78,21 @@ def test_a_check_in_records_its_door_device_and_session_age(
     assert record.device_hash == checkin_checks.device_hash(device.value, "test-secret")
 
 
+def test_a_check_in_through_the_api_from_the_browser_records_the_same_device(
+    clock, db, make, committee, member, login
+):
+    event = new_event(db, make, committee)
+    client = login(member)
+    device = client.get_cookie("tracker_device")
+    clock.shift(timedelta(minutes=10))
+    response = client.post(f"/api/v1/events/{event.id}/checkin", json={"code": code_now(event)})
+    assert response.status_code == 200, response.json
+    record = record_of(db, event, member)
+    assert record.door == CheckinDoor.API_SESSION
+    assert record.device_hash == checkin_checks.device_hash(device.value, "test-secret")
+    assert record.session_age == 10 * 60
+
+
 def test_one_device_checking_in_two_members_is_listed_as_suspicious(
     clock, db, make, committee, member, login
 ):

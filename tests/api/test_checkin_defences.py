@@ -100,3 +100,11 @@ def test_a_scan_only_event_refuses_code_check_ins(api, committee, member, clock,
     )
     assert refused.status_code == 409
     assert "scanning" in refused.json["error"]["message"]
+
+
+def test_nobody_voids_their_own_check_in(api, committee, event, clock, db):
+    record = checked_in(api, committee, event, db)
+    path = f"/events/{event['id']}/attendance/{record.id}/void"
+    assert api(committee)("POST", path, json={"reason": "自己"}).status_code == 403
+    db.session.expire_all()
+    assert record.status == AttendanceStatus.CHECKED_IN
