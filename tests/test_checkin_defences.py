@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -16,6 +19,7 @@ from tracker.models import (
     CheckinDoor,
     LedgerEntry,
     Notification,
+    Role,
 )
 from tracker.models import AttendanceStatus as Status
 
@@ -91,6 +95,22 @@ def test_a_check_in_through_the_api_from_the_browser_records_the_same_device(
     assert record.door == CheckinDoor.API_SESSION
     assert record.device_hash == checkin_checks.device_hash(device.value, "test-secret")
     assert record.session_age == 10 * 60
+
+
+def test_the_member_downloads_what_a_check_in_recorded_and_anonymising_forgets_the_device(
+    clock, db, make, committee, member, login
+):
+    event = new_event(db, make, committee)
+    client = login(member)
+    clock.shift(timedelta(minutes=20))
+    check_in(client, event, code_now(event))
+    archive = zipfile.ZipFile(io.BytesIO(client.post("/account/data").data))
+    [row] = json.loads(archive.read("check_ins.json"))
+    assert (row["door"], row["session_age_seconds"]) == ("web", 20 * 60)
+    assert row["device_hash"] == record_of(db, event, member).device_hash
+    admin = make.user(Role.ADMIN)
+    assert login(admin).post(f"/admin/users/{member.id}/anonymise").status_code == 302
+    assert record_of(db, event, member).device_hash is None
 
 
 def test_one_device_checking_in_two_members_is_listed_as_suspicious(
