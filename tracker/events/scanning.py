@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.errors import Conflict, InvalidInput
+
+# ``_record`` is how every attendance is recorded (locks, capacity, one row per
+# member); a scan is one more way in, like ``mark_present``.
 from tracker.events.attendance import CheckIn, _record
 from tracker.events.codes import CODE_PERIOD, normalise_code
 from tracker.events.planning import ensure_manager
@@ -117,7 +120,14 @@ def scan(session: Session, manager: User, event: Event, text: str, now: datetime
     member = member_for_code(session, event, text, now)
     result = _record(session, event, member, AttendanceStatus.SCANNED, now, manager, capacity=True)
     if result.new:
-        audit.record(session, "event.scanned", actor=manager, subject=member, target=event)
+        audit.record(
+            session,
+            "event.scanned",
+            actor=manager,
+            subject=member,
+            branch_id=member.branch_id,
+            target=event,
+        )
     return Scan(member, result)
 
 

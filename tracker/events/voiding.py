@@ -73,6 +73,7 @@ def void_attendance(
         "event.attendance_voided",
         actor=manager,
         subject=record.member,
+        branch_id=record.member.branch_id,
         target=event,
         reason=reason,
         after_close=closed_at is not None,
