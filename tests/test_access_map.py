@@ -171,6 +171,7 @@ def fixed(name: str) -> Callable:
 REASON = {"reason": "理由"}
 ACTIVITY = {"activity_id": "activity"}
 EVENT = {"event_id": "event"}
+ATTENDANCE = {"event_id": "event", "attendance_id": "leave"}
 PAIRING = {"pairing_id": "pairing"}
 SESSION = {"activity_id": "session"}
 CSV = {"fmt": "csv"}
@@ -324,6 +325,13 @@ ACCESS: dict[str, Door] = {
     "api.check_in": Door(attends, ids=EVENT, body={"code": "000000"}),
     "api.check_in_by_code": Door(logs_activities, body={"code": "000000"}),
     "api.request_leave": Door(attends, ids=EVENT, body=REASON),
+    # Check-in defences: the personal code, the committee's scanner, voiding.
+    "events.my_code": Door(attends, ids=EVENT),
+    "events.scan_page": Door(access.may_manage_event, ids=EVENT),
+    "events.scan": Door(access.may_manage_event, ids=EVENT, body={"code": "ZZZZZZZZ"}),
+    "events.scan_only": Door(access.may_manage_event, ids=EVENT, body={"scan_only": "y"}),
+    "events.void_attendance": Door(access.may_manage_event, ids=ATTENDANCE, body=REASON),
+    "api.void_attendance": Door(access.may_manage_event, ids=ATTENDANCE, body=REASON),
     # Leaderboards, dashboards, exports, the audit log.
     "rankings.members": Door(reads_branch_board, ids={"branch": "branch"}),
     "rankings.branches": Door(

@@ -71,7 +71,10 @@ def test_the_session_cookie_lives_no_longer_than_a_session(app, clock, make):
     response = app.test_client().post(
         "/login", data={"student_no": member.student_no, "password": PASSWORD}
     )
-    expires = re.search(r"Expires=([^;]+)", response.headers["Set-Cookie"]).group(1)
+    session_cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")
+    )
+    expires = re.search(r"Expires=([^;]+)", session_cookie).group(1)
     assert parsedate_to_datetime(expires) == FROZEN_NOW + timedelta(days=7)
 
 

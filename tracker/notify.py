@@ -66,6 +66,11 @@ KINDS: dict[str, Kind] = {
     "event_points": Kind(
         _l("Attendance at “%(title)s” was booked: %(points)s."), "events.detail", "event_id"
     ),
+    "attendance_voided": Kind(
+        _l("The committee voided your check-in to “%(title)s”: %(reason)s"),
+        "events.detail",
+        "event_id",
+    ),
 }
 
 

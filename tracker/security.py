@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, has_request_context, request, session
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -47,6 +59,51 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version or not user.is_active:
         return None
     return user
+
+
+# The device cookie: a random id and nothing else, so a check-in can be told
+# apart from another made on the same phone (``events.checkin_checks``).
+DEVICE_COOKIE = "tracker_device"
+# Browsers keep a cookie at most 400 days.
+DEVICE_COOKIE_LIFETIME = timedelta(days=400)
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def signed_in_at() -> datetime | None:
+    """When the current session's user signed in; None for a session from before it was kept."""
+    value = session.get(SIGNED_IN_AT)
+    if not isinstance(value, int):
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def device_id() -> str | None:
+    """This browser's device id: the cookie's, or the one this page is about to set."""
+    return g.get("device_id")
+
+
+def _read_device_cookie() -> None:
+    g.device_id = g.new_device_id = None
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if _DEVICE_ID.fullmatch(value):
+        g.device_id = value
+    elif request.endpoint != "static" and not request.path.startswith("/api/"):
+        # Set by the pages only: the API answers scripts, which keep no cookies.
+        g.device_id = g.new_device_id = secrets.token_urlsafe(32)
+
+
+def _set_device_cookie(response: Response) -> Response:
+    new = g.pop("new_device_id", None)
+    if new is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new,
+            max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure,
+        )
+    return response
 
 
 def start_session(now: datetime) -> None:
@@ -142,6 +199,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(refuse_nul_bytes)
     app.before_request(end_expired_session)
+    app.before_request(_read_device_cookie)
+    app.after_request(_set_device_cookie)
     if app.config["TRACKER_HTTPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     login_manager.login_view = "auth.login"

@@ -91,7 +91,7 @@ def test_every_secured_operation_refuses_missing_and_wrong_tokens(client):
     doc = client.get("/api/v1/openapi.json").json
     for path, operations in doc["paths"].items():
         url = "/api/v1" + path.replace("{activity_id}", "1").replace("{branch_id}", "1")
-        for name in ("token_id", "event_id", "pairing_id"):
+        for name in ("token_id", "event_id", "pairing_id", "attendance_id"):
             url = url.replace("{" + name + "}", "1")
         for method, operation in operations.items():
             if operation.get("security") == []:

@@ -1,4 +1,4 @@
-"""Attendance through the API: check in, ask for leave, mark attendance, close an event.
+"""Attendance through the API: check in, ask for leave, mark attendance, close an event, void.
 
 Every rule lives in ``attendance``; these views find the event as ``api.events``
 does (any id the caller may not see answers 404) and translate JSON to it.
@@ -8,24 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker import security
 from tracker.api import serialize
-from tracker.api.blueprint import api, caller
+from tracker.api.blueprint import api, caller, token_issued_at
 from tracker.api.events import EVENT, MANAGERS_ONLY, event_body, visible_event_or_404
 from tracker.api.schemas import ID, MOMENT, PERSON, obj
 from tracker.api.validation import json_body
 from tracker.clock import utcnow
-from tracker.errors import Forbidden, InvalidInput
-from tracker.events import attendance, planning
+from tracker.errors import Forbidden, InvalidInput, NotFound
+from tracker.events import attendance, planning, voiding
+from tracker.events.checkin_checks import CheckinFacts
 from tracker.extensions import db
-from tracker.models import AttendanceStatus, Event, User
+from tracker.models import Attendance, AttendanceStatus, CheckinDoor, Event, User
 from tracker.people import access
 
 ATTENDANCE = api.schema(
     "Attendance",
     obj(
+        id=ID,
         member=PERSON,
         status={"type": "string", "enum": [s.value for s in AttendanceStatus]},
         recorded_at=MOMENT,
@@ -61,6 +65,7 @@ MARKED = obj(
     },
 )
 CLOSED = obj(event=EVENT, booked={"type": "integer", "minimum": 0})
+VOID = obj(reason={"type": "string", "minLength": 1, "maxLength": attendance.MAX_REASON})
 
 
 @api.route(
@@ -79,7 +84,21 @@ def check_in(event_id: int):
     event = visible_event_or_404(event_id)
     data = json_body(api.operation_for("api.check_in"))
     return _checked_in(
-        event, attendance.check_in(db.session, caller(), event, data["code"], utcnow())
+        event,
+        attendance.check_in(db.session, caller(), event, data["code"], utcnow(), _facts()),
+    )
+
+
+def _facts() -> CheckinFacts:
+    """What this API request shows about the check-in: its token's age, or the browser's."""
+    issued = token_issued_at()
+    if issued is not None:
+        return CheckinFacts.of(CheckinDoor.API_TOKEN, None, current_app.secret_key, issued)
+    return CheckinFacts.of(
+        CheckinDoor.API_SESSION,
+        security.device_id(),
+        current_app.secret_key,
+        security.signed_in_at(),
     )
 
 
@@ -109,7 +128,9 @@ def check_in_by_code():
     if not access.logs_activities(user):
         raise Forbidden(_l("You do not have permission to see or do this."))
     event = attendance.event_for_code(db.session, user, data["code"], now)
-    return _checked_in(event, attendance.check_in(db.session, user, event, data["code"], now))
+    return _checked_in(
+        event, attendance.check_in(db.session, user, event, data["code"], now, _facts())
+    )
 
 
 @api.route(
@@ -203,3 +224,29 @@ def close_event(event_id: int):
     booked = attendance.close_event(db.session, caller(), event, utcnow())
     db.session.commit()
     return {"event": event_body(event), "booked": booked}
+
+
+@api.route(
+    "/events/<int:event_id>/attendance/<int:attendance_id>/void",
+    "POST",
+    summary="Void an attendance the committee does not believe",
+    description=f"{MANAGERS_ONLY} Never one's own. Before the event is closed the "
+    "attendance stops counting and the member is told; after the close, the approval of "
+    "the meeting activity booked for it is revoked through the ledger (a reversal). "
+    "An attendance already voided, or a leave, is a 409.",
+    tag="Events",
+    body=VOID,
+    responses={200: ("The voided attendance", ATTENDANCE)},
+    errors=(409,),
+)
+def void_attendance(event_id: int, attendance_id: int):
+    event = visible_event_or_404(event_id)
+    user = caller()
+    planning.ensure_manager(user, event)  # before the body: a member learns 403, not 422
+    record = db.session.get(Attendance, attendance_id)
+    if record is None or record.event_id != event.id:
+        raise NotFound()
+    data = json_body(api.operation_for("api.void_attendance"))
+    voiding.void_attendance(db.session, user, record, data["reason"], utcnow())
+    db.session.commit()
+    return serialize.attendance(record)

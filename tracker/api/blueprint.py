@@ -36,26 +36,33 @@ def ids_in_range() -> None:
 
 @bp.before_request
 def authenticate() -> None:
+    g.token_issued_at = None
     op = api.operation_for(request.endpoint)
     if op is None or op.public:
         return
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, raw = header.partition(" ")
-        user = None
+        token = None
         if scheme.lower() == "bearer":
-            user = tokens.authenticate(db.session, raw.strip(), utcnow())
+            token = tokens.live_token(db.session, raw.strip(), utcnow())
             # The door commits: the token's last use is kept even on a read.
             db.session.commit()
-        if user is None:
+        if token is None:
             raise Unauthorized(_l("The token is missing, wrong, expired or revoked."))
         # Flask-Login's per-request user: current_user works, no session is written.
-        g._login_user = user
+        g._login_user = token.user
+        g.token_issued_at = token.created_at
         return
     if not current_user.is_authenticated:
         raise Unauthorized()
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
+
+
+def token_issued_at():
+    """When the personal access token of this request was made; None without one."""
+    return g.get("token_issued_at")
 
 
 def caller() -> User:

@@ -20,7 +20,7 @@ from tracker.api.spec import Param
 from tracker.api.validation import json_body, query_args
 from tracker.clock import utcnow
 from tracker.errors import InvalidInput, NotFound
-from tracker.events import attendance, codes, planning
+from tracker.events import attendance, codes, planning, scanning
 from tracker.extensions import db
 from tracker.models import Attendance, AttendanceStatus, Event
 from tracker.people import access
@@ -40,6 +40,11 @@ EVENT = api.schema(
         capacity={"type": ["integer", "null"]},
         mandatory={"type": "boolean"},
         rotating={"type": "boolean"},
+        scan_only={
+            "type": "boolean",
+            "description": "The committee scans each member's personal code; the event's "
+            "code checks nobody in",
+        },
         branches={"type": "array", "items": BRANCH},
         closed_at=nullable(MOMENT),
         attendance={
@@ -84,6 +89,11 @@ NEW_EVENT = obj(
     capacity={"type": ["integer", "null"], "minimum": 1, "maximum": planning.MAX_CAPACITY},
     mandatory={"type": "boolean"},
     rotating={"type": "boolean", "description": "A new code every minute"},
+    scan_only={
+        "type": "boolean",
+        "description": "The committee scans each member's personal code (web pages); "
+        "the event's code checks nobody in",
+    },
     branch_id={**ID, "description": "Admins: the branch the event is for"},
     branch_ids={
         "type": "array",
@@ -191,6 +201,8 @@ def _event_input(data: dict[str, Any]) -> planning.EventInput:
 def create_event():
     data = json_body(api.operation_for("api.create_event"))
     event = planning.create_event(db.session, caller(), _event_input(data), utcnow())
+    if data.get("scan_only"):
+        scanning.set_scan_only(db.session, caller(), event, True)
     db.session.commit()
     location = url_for(".get_event", event_id=event.id)
     return event_body(event), 201, {"Location": location}

@@ -158,6 +158,7 @@ def event(value: Event, mine: Attendance | None, code: str | None) -> dict[str, 
         "capacity": value.capacity,
         "mandatory": value.mandatory,
         "rotating": value.rotating,
+        "scan_only": value.scan_only,
         "branches": [branch(b) for b in value.branches],
         "closed_at": moment(value.closed_at),
         "attendance": mine.status.value if mine else None,
@@ -167,6 +168,7 @@ def event(value: Event, mine: Attendance | None, code: str | None) -> dict[str, 
 
 def attendance(value: Attendance) -> dict[str, Any]:
     return {
+        "id": value.id,
         "member": person(value.member),
         "status": value.status.value,
         "recorded_at": moment(value.recorded_at),

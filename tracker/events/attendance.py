@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
+from tracker.events.checkin_checks import CheckinFacts
 from tracker.events.codes import code_matches
 from tracker.events.planning import ensure_manager
 from tracker.ledger import points
@@ -140,12 +141,31 @@ def _record(
     return CheckIn(attendance, new=True)
 
 
-def check_in(session: Session, member: User, event: Event, code: str, now: datetime) -> CheckIn:
-    """The member checks in with the event's code during its window; the caller commits."""
+def check_in(
+    session: Session,
+    member: User,
+    event: Event,
+    code: str,
+    now: datetime,
+    facts: CheckinFacts | None = None,
+) -> CheckIn:
+    """The member checks in with the event's code during its window; the caller commits.
+
+    ``facts`` (the door, device and session of the request) are kept on a new
+    check-in for ``checkin_checks`` to judge. A scan-only event, or an
+    attendance the committee voided, is not checked in by a code.
+    """
     if not access.may_attend_event(member, event):
         raise Forbidden(_l("This event is for another branch."))
     if event.closed_at is not None:
         raise Conflict(_l("This event is closed."))
+    if event.scan_only:
+        raise Conflict(
+            _l(
+                "This event checks members in by scanning: open “My check-in code” "
+                "and show it to the committee."
+            )
+        )
     if now < event.checkin_opens_at:
         raise Conflict(_l("Check-in has not opened yet."))
     if now > event.checkin_closes_at:
@@ -155,7 +175,13 @@ def check_in(session: Session, member: User, event: Event, code: str, now: datet
         if any(code_matches(e, code, now) for e in others):
             raise InvalidInput({"code": _l("This code belongs to another event.")})
         raise InvalidInput({"code": _l("Wrong or expired code.")})
-    return _record(session, event, member, AttendanceStatus.CHECKED_IN, now, None, capacity=True)
+    earlier = attendance_of(session, event, member.id)
+    if earlier is not None and earlier.status == AttendanceStatus.VOIDED:
+        raise Conflict(_l("The committee voided your check-in; please speak to them."))
+    result = _record(session, event, member, AttendanceStatus.CHECKED_IN, now, None, capacity=True)
+    if result.new and facts is not None:
+        facts.record_on(result.attendance, now)
+    return result
 
 
 def mark_present(

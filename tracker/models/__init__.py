@@ -10,7 +10,14 @@ from tracker.models.activity import (
 from tracker.models.admin import ActivationToken, SettingOverride
 from tracker.models.audit import AuditEvent
 from tracker.models.category import Category, PointRule, Unit
-from tracker.models.events import ATTENDED, Attendance, AttendanceStatus, Event, event_branch
+from tracker.models.events import (
+    ATTENDED,
+    Attendance,
+    AttendanceStatus,
+    CheckinDoor,
+    Event,
+    event_branch,
+)
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -32,6 +39,7 @@ __all__ = [
     "ATTENDED",
     "Attendance",
     "AttendanceStatus",
+    "CheckinDoor",
     "Event",
     "Notification",
     "Pairing",

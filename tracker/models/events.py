@@ -56,6 +56,9 @@ class Event(db.Model):
     # every code shown so far.
     secret: Mapped[str] = mapped_column(String(64), default=new_event_secret)
     rotating: Mapped[bool] = mapped_column(default=False)
+    # The committee scans each member's personal code; the event's code
+    # checks nobody in (for meetings whose attendance must be beyond doubt).
+    scan_only: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,15 +77,25 @@ class Event(db.Model):
 class AttendanceStatus(enum.StrEnum):
     CHECKED_IN = "checked_in"  # by the member, with the code
     PRESENT = "present"  # marked by the committee
+    SCANNED = "scanned"  # the committee scanned the member's personal code
     LEAVE_REQUESTED = "leave_requested"
     ON_LEAVE = "on_leave"  # leave approved by the committee
+    VOIDED = "voided"  # a check-in the committee did not believe
 
     @property
     def attended(self) -> bool:
-        return self in (AttendanceStatus.CHECKED_IN, AttendanceStatus.PRESENT)
+        return self in ATTENDED
 
 
-ATTENDED = (AttendanceStatus.CHECKED_IN, AttendanceStatus.PRESENT)
+ATTENDED = (AttendanceStatus.CHECKED_IN, AttendanceStatus.PRESENT, AttendanceStatus.SCANNED)
+
+
+class CheckinDoor(enum.StrEnum):
+    """Through which door a member checked themselves in."""
+
+    WEB = "web"  # the pages, with the session and device cookies
+    API_SESSION = "api_session"  # the API, from the browser session
+    API_TOKEN = "api_token"  # noqa: S105 (a door, not a secret): the API with a token
 
 
 class Attendance(db.Model):
@@ -98,6 +111,17 @@ class Attendance(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     leave_reason: Mapped[str | None] = mapped_column(Text)
+    # What the request of a member's own check-in showed, for the committee
+    # to judge it by (``events.checkin_checks``): the door, a keyed hash of
+    # the device cookie (never the cookie itself), and how many seconds
+    # earlier the session (or the API token) was signed in.
+    door: Mapped[CheckinDoor | None] = mapped_column(_enum(CheckinDoor, "checkin_door"))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    session_age: Mapped[int | None]
+    # Set when the committee voids the attendance (status VOIDED).
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     event: Mapped[Event] = relationship()
     member: Mapped[User] = relationship(foreign_keys=[user_id])

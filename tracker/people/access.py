@@ -182,6 +182,11 @@ def may_manage_event(user: User, event) -> bool:
     return sits_on_a_committee(user) and user.branch_id in event.branch_ids
 
 
+def may_void_attendance(user: User, attendance) -> bool:
+    """Void a check-in: those who manage the event, never for their own attendance."""
+    return may_manage_event(user, attendance.event) and user.id != attendance.user_id
+
+
 def may_see_event(session: Session, user: User, event) -> bool:
     visible = event_branch_ids(session, user)
     return visible is None or bool(event.branch_ids & visible)

@@ -169,6 +169,11 @@ def check_ins(session: Session, user: User) -> Rows:
             "status": a.status,
             "recorded_at": a.recorded_at,
             "leave_reason": a.leave_reason,
+            # What the check-in showed (the device only as a keyed hash).
+            "door": a.door,
+            "device_hash": a.device_hash,
+            "session_age_seconds": a.session_age,
+            "void_reason": a.void_reason,
         }
         for a in rows
     ]
@@ -280,6 +285,8 @@ def anonymise(session: Session, user: User, actor: User) -> list[str]:
     session.execute(delete(Notification).where(Notification.user_id == user.id))
     for attendance in session.scalars(select(Attendance).where(Attendance.user_id == user.id)):
         attendance.leave_reason = None
+        attendance.void_reason = None
+        attendance.device_hash = None  # it would tie the anonymised check-ins together
     user.name = f"已匿名 #{user.id}"
     user.student_no = f"anon-{user.id}"
     user.email = None

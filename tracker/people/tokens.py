@@ -71,13 +71,21 @@ def authenticate(session: Session, raw: str, now: datetime) -> User | None:
 
     A token of an account that must choose a new password is refused too.
     """
+    record = live_token(session, raw, now)
+    return record.user if record is not None else None
+
+
+def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
+    """The live token of an active user that ``raw`` is, or None; records when it was used.
+
+    A token of an account that must choose a new password is refused too.
+    """
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
     record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
-    user = record.user
-    if not user.is_active or user.must_change_password:
+    if not record.user.is_active or record.user.must_change_password:
         return None
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
         session.execute(
@@ -86,7 +94,7 @@ def authenticate(session: Session, raw: str, now: datetime) -> User | None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return user
+    return record
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

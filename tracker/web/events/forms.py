@@ -51,6 +51,10 @@ class EventForm(FlaskForm):
     )
     mandatory = BooleanField(_l("Members must attend"))
     rotating = BooleanField(_l("Rotating code: changes every minute"))
+    scan_only = BooleanField(
+        _l("Scan only: the committee scans each member's personal code"),
+        description=_l("For meetings whose attendance must be beyond doubt."),
+    )
     branch_ids = SelectMultipleField(_l("Branches"), coerce=int)
     submit = SubmitField(_l("Create event"))
 
@@ -77,3 +81,25 @@ class ButtonForm(FlaskForm):
     """A button that changes state: CSRF and nothing else."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class VoidForm(FlaskForm):
+    # The reason is judged by ``voiding``; the form checks the CSRF token.
+    reason = TextAreaField(
+        _l("Why is this check-in void?"),
+        render_kw={"rows": 2, "required": True, "maxlength": MAX_REASON},
+    )
+    submit = SubmitField(_l("Void this check-in"))
+
+
+class ScanForm(FlaskForm):
+    # The code is judged by ``scanning``; the form checks the CSRF token.
+    code = StringField(
+        _l("The member's personal code"),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "inputmode": "text"},
+    )
+    submit = SubmitField(_l("Check in"))
+
+
+class ScanOnlyForm(FlaskForm):
+    scan_only = BooleanField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -13,14 +13,22 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from tracker import security
 from tracker.clock import campus_today, campus_zone, utcnow
 from tracker.errors import DomainError, InvalidInput
-from tracker.events import attendance, codes, planning
+from tracker.events import attendance, checkin_checks, codes, planning, scanning
 from tracker.extensions import db
 from tracker.i18n import category_name
-from tracker.models import Attendance, AttendanceStatus, Branch, Category, Event, User
+from tracker.models import Attendance, AttendanceStatus, Branch, Category, CheckinDoor, Event, User
 from tracker.people import access
-from tracker.web.events.forms import ButtonForm, CodeForm, EventForm, LeaveForm
+from tracker.web.events.forms import (
+    ButtonForm,
+    CodeForm,
+    EventForm,
+    LeaveForm,
+    ScanOnlyForm,
+    VoidForm,
+)
 from tracker.web.forms import show_errors
 from tracker.web.guards import allowed
 
@@ -116,6 +124,8 @@ def new():
     if form.validate_on_submit():
         try:
             event = planning.create_event(db.session, current_user, _event_input(form), utcnow())
+            if form.scan_only.data:
+                scanning.set_scan_only(db.session, current_user, event, True)
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()
@@ -133,6 +143,7 @@ def detail(event_id: int):
     mine = attendance.attendance_of(db.session, event, current_user.id)
     managing = access.may_manage_event(current_user, event)
     records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
+    suspicious = checkin_checks.suspicious_checkins(db.session, event) if managing else []
     return render_template(
         "events/detail.html",
         event=event,
@@ -140,10 +151,13 @@ def detail(event_id: int):
         managing=managing,
         records=records,
         absent=absent,
+        suspicious=suspicious,
         now=utcnow(),
         code_form=CodeForm(),
         leave_form=LeaveForm(),
         button=ButtonForm(),
+        void_form=VoidForm(),
+        scan_only_form=ScanOnlyForm(),
     )
 
 
@@ -162,6 +176,13 @@ def code(event_id: int):
         url=url,
         qr=qr_svg(url),
         refresh=refresh,
+    )
+
+
+def checkin_facts() -> checkin_checks.CheckinFacts:
+    """What this page request shows about the check-in: device cookie and session age."""
+    return checkin_checks.CheckinFacts.of(
+        CheckinDoor.WEB, security.device_id(), current_app.secret_key, security.signed_in_at()
     )
 
 
@@ -185,7 +206,9 @@ def checkin(event_id: int):
         form.code.data = request.args.get("code", "")[:16]
     elif form.validate_on_submit():
         try:
-            result = attendance.check_in(db.session, current_user, event, form.code.data, utcnow())
+            result = attendance.check_in(
+                db.session, current_user, event, form.code.data, utcnow(), checkin_facts()
+            )
             db.session.commit()
             return _checked_in(result, event)
         except InvalidInput as error:
@@ -208,7 +231,9 @@ def checkin_by_code():
         now = utcnow()
         try:
             event = attendance.event_for_code(db.session, current_user, form.code.data, now)
-            result = attendance.check_in(db.session, current_user, event, form.code.data, now)
+            result = attendance.check_in(
+                db.session, current_user, event, form.code.data, now, checkin_facts()
+            )
             db.session.commit()
             return _checked_in(result, event)
         except InvalidInput as error:
@@ -320,11 +345,22 @@ def close(event_id: int):
 ATTENDANCE_LABELS = {
     AttendanceStatus.CHECKED_IN: _l("checked in"),
     AttendanceStatus.PRESENT: _l("marked present"),
+    AttendanceStatus.SCANNED: _l("scanned by the committee"),
     AttendanceStatus.LEAVE_REQUESTED: _l("asked for leave"),
     AttendanceStatus.ON_LEAVE: _l("on leave"),
+    AttendanceStatus.VOIDED: _l("check-in voided"),
+}
+DOOR_LABELS = {
+    CheckinDoor.WEB: _l("web page"),
+    CheckinDoor.API_SESSION: _l("API, browser session"),
+    CheckinDoor.API_TOKEN: _l("API token"),
 }
 
 
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS}
+    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS, "DOOR_LABELS": DOOR_LABELS}
+
+
+# The check-in defences' pages: the member's personal code, scanning, voiding.
+from tracker.web.events import defences  # noqa: E402, F401
