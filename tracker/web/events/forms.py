@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from tracker.events.attendance import MAX_REASON
 from tracker.events.planning import MAX_PLACE, MAX_TITLE
@@ -77,3 +77,11 @@ class ButtonForm(FlaskForm):
     """A button that changes state: CSRF and nothing else."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ConfirmAttendanceForm(FlaskForm):
+    """Confirm (approve) or reject an attendance that waits for a second person."""
+
+    member_id = IntegerField(validators=[InputRequired()])
+    decision = StringField(validators=[InputRequired(), AnyOf(("approve", "reject"))])
+    reason = StringField(_l("Reason for rejecting"), validators=[Optional(), Length(max=500)])
