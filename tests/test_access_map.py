@@ -100,6 +100,10 @@ def sees_event(viewer: User, event: Event) -> bool:
 attends = access.may_attend_event
 
 
+def confirms_event_attendance(viewer: User, event: Event) -> bool:
+    return access.may_confirm_event_attendance(db.session, viewer, event)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -313,6 +317,7 @@ ACCESS: dict[str, Door] = {
     "events.approve_leave": Door(
         access.may_manage_event, ids={"event_id": "event", "attendance_id": "leave"}
     ),
+    "events.confirm_attendance": Door(confirms_event_attendance, ids=EVENT),
     "events.checkin": Door(attends, ids=EVENT),
     "events.checkin_by_code": Door(logs_activities),
     "events.request_leave": Door(attends, ids=EVENT, body=REASON),

@@ -10,7 +10,7 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from tracker.events import attendance, codes, planning, rates
+from tracker.events import attendance, closing, codes, planning, rates
 from tracker.events.planning import EventInput
 from tracker.ledger import totals
 from tracker.models import (
@@ -271,7 +271,7 @@ def test_closing_books_each_attendee_once_through_the_ledger(
 ):
     late_comer = make.member(committee.branch)
     absent = make.member(committee.branch)
-    event = new_event(db, make, committee, start=timedelta(minutes=10), points=Decimal("2.5"))
+    event = new_event(db, make, committee, start=timedelta(minutes=10), points=Decimal("1.5"))
     check_in(login(member), event, code_now(event))
     manager = login(committee)
     assert manager.post(f"/events/{event.id}/present/{late_comer.id}").status_code == 302
@@ -287,13 +287,14 @@ def test_closing_books_each_attendee_once_through_the_ledger(
     assert manager.post(f"/events/{event.id}/close").status_code == 302
     db.session.expire_all()
     awards = db.session.execute(select(LedgerEntry.user_id, LedgerEntry.points)).all()
-    assert sorted(awards) == sorted([(member.id, Decimal("2.5")), (late_comer.id, Decimal("2.5"))])
+    assert awards == [(member.id, Decimal("1.5"))]
     entries = db.session.scalars(select(Activity).where(Activity.event_id == event.id)).all()
-    assert {a.status for a in entries} == {ActivityStatus.APPROVED}
-    assert absent.id not in {a.user_id for a in entries}
+    # The late comer, marked by hand, waits for a second person.
+    statuses = {a.user_id: a.status for a in entries}
+    assert statuses == {member.id: ActivityStatus.APPROVED, late_comer.id: ActivityStatus.PENDING}
     again = manager.post(f"/events/{event.id}/close")
     assert "already closed" in manager.get(again.location).get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     assert totals.differences(db.session) == []
     closed = check_in(login(absent), event, code_now(event))
     assert "This event is closed." in closed.get_data(as_text=True)
@@ -302,7 +303,7 @@ def test_closing_books_each_attendee_once_through_the_ledger(
             Notification.user_id == member.id, Notification.kind == "event_points"
         )
     ).one()
-    assert points_note.params["points"] == "2.5"
+    assert points_note.params["points"] == "1.5"
     # The booked activity is not the member's to edit or withdraw.
     booked = next(a for a in entries if a.user_id == member.id)
     assert login(member).get(f"/activities/{booked.id}/edit").status_code == 302
@@ -322,9 +323,9 @@ def test_attendance_rates_per_member_and_branch(clock, db, make, committee, memb
     attendance.mark_present(db.session, committee, first, member, now)
     attendance.mark_present(db.session, committee, first, committee, now)
     attendance.mark_present(db.session, committee, second, member, now)
-    attendance.close_event(db.session, committee, first, now)
-    attendance.close_event(db.session, committee, second, now)
-    attendance.close_event(db.session, committee, optional, now)  # nobody came: no effect
+    closing.close_event(db.session, committee, first, now)
+    closing.close_event(db.session, committee, second, now)
+    closing.close_event(db.session, committee, optional, now)  # nobody came: no effect
     db.session.commit()
     day = date(2026, 11, 25)
     by_member = rates.attendance_rates(db.session, committee.branch_id, day, day + timedelta(1))
@@ -426,12 +427,16 @@ def test_checking_one_member_in_from_several_places_at_once_books_one_award(
         ev = session.get(Event, event_id)
         manager = session.get(User, closers[i])
         now = datetime.now(FROZEN_NOW.tzinfo)
-        return lambda: str(attendance.close_event(session, manager, ev, now))
+        return lambda: str(sum(vars(closing.close_event(session, manager, ev, now)).values()))
 
     outcomes = _race(app, close, THREADS)
     assert sorted(outcomes) == ["1"] + ["Conflict"] * (THREADS - 1)
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
+    assert db.session.scalar(select(func.count()).where(Activity.event_id == event_id)) == 1
+    # Checked in with the code, it is booked; marked by hand, it waits for a second person.
+    (record,) = attendances(db, event)
+    booked = 1 if record.status == AttendanceStatus.CHECKED_IN else 0
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == booked
     assert totals.differences(db.session) == []
 
 
@@ -469,14 +474,14 @@ def test_admin_creates_one_event_for_several_branches(clock, db, make, login):
         "end": "16:00",
         "opens_before": "30",
         "closes_after": "30",
-        "points": "3",
+        "points": "1.5",
     }
     none = login(admin).post("/events/new", data=data)
     assert "Choose at least one branch." in none.get_data(as_text=True)
     response = login(admin).post("/events/new", data={**data, "branch_ids": [first.id, second.id]})
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()
-    assert event.branch_ids == {first.id, second.id} and event.points == 3
+    assert event.branch_ids == {first.id, second.id} and event.points == Decimal("1.5")
     told = set(db.session.scalars(select(Notification.user_id)))
     assert told == {members[0].id, members[1].id}
     assert login(make.committee(second)).get(f"/events/{event.id}/code").status_code == 200
@@ -498,7 +503,7 @@ def test_check_ins_racing_the_close_are_booked_or_refused(clock, app, db, make, 
         now = datetime.now(FROZEN_NOW.tzinfo)
         if i == 0:
             manager = session.get(User, committee_id)
-            return lambda: f"closed {attendance.close_event(session, manager, ev, now)}"
+            return lambda: f"closed {closing.close_event(session, manager, ev, now).booked}"
         person = session.get(User, people[i - 1])
         return lambda: "in" if attendance.check_in(session, person, ev, code, now).new else "old"
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tracker.devtools import demo
-from tracker.events import attendance, planning, rates
+from tracker.events import attendance, closing, planning, rates
 from tracker.events.planning import EventInput
 from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, Attendance, AuditEvent, Event, Role, Term
@@ -74,8 +74,8 @@ def held_events(db, make, clock):
     now = datetime.now(UTC)
     attendance.mark_present(db.session, a_committee, must, present, now)
     attendance.mark_present(db.session, b_committee, optional, b_member, now)
-    attendance.close_event(db.session, a_committee, must, now)
-    attendance.close_event(db.session, b_committee, optional, now)
+    closing.close_event(db.session, a_committee, must, now)
+    closing.close_event(db.session, b_committee, optional, now)
     activity = make.activity(b_member, "volunteer", quantity=5, occurred_on=date(2026, 11, 24))
     points.approve_activity(db.session, activity, b_committee, now)
     db.session.commit()

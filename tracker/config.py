@@ -62,7 +62,14 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_BACKDATE_DAYS",
         14,
         int,
-        "How many days back an activity may be logged",
+        "How many days back an activity may be logged, and an event may start",
+    ),
+    Setting(
+        "TRACKER_EVENT_CLOSES_PER_DAY",
+        "TRACKER_EVENT_CLOSES_PER_DAY",
+        3,
+        int,
+        "How many events one branch may close on one day",
     ),
     Setting(
         "TRACKER_UPLOAD_LIMIT_MB",

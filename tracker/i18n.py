@@ -93,6 +93,11 @@ RESPONSE_LABELS = {
     MenteeResponse.CONFIRMED: _l("confirmed"),
     MenteeResponse.DISPUTED: _l("disputed"),
 }
+# Why an event attendance waits for a second person (keys of ``queue.attendance_to_confirm``).
+CONFIRM_REASONS = {
+    "own": _l("own attendance (organiser or closer)"),
+    "by_hand": _l("marked by hand"),
+}
 KIND_LABELS = {
     EntryKind.AWARD: _l("Award"),
     EntryKind.REVERSAL: _l("Reversal"),
@@ -164,6 +169,7 @@ def init_template_helpers(app: Flask) -> None:
         UNIT_LABELS=UNIT_LABELS,
         KIND_LABELS=KIND_LABELS,
         RESPONSE_LABELS=RESPONSE_LABELS,
+        CONFIRM_REASONS=CONFIRM_REASONS,
         category_name=category_name,
         rule_summary=rule_summary,
         points_phrase=points_phrase,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.activities import claims, evidence, tutoring
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
-from tracker.ledger import points
+from tracker.ledger import estimates
 from tracker.models import (
     Activity,
     Category,
@@ -118,7 +118,7 @@ def _check_rule(
     session: Session, category: Category, day: date
 ) -> tuple[PointRule | None, LazyString | None]:
     """A point rule of the category applies on the day."""
-    rule = points.rule_for(session, category.id, day)
+    rule = estimates.rule_for(session, category.id, day)
     if rule is None:
         return None, _l("No point rule applies on that day.")
     return rule, None

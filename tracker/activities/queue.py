@@ -9,11 +9,14 @@ Every page now lists or counts with the functions below.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Activity, ActivityStatus, User
+from tracker.models import Activity, ActivityStatus, Attendance, AttendanceStatus, Event, User
 from tracker.people import access
+
+# Why an event attendance waits for a second person (``closing.needs_second_person``).
+OWN_ATTENDANCE, MARKED_BY_HAND = "own", "by_hand"
 
 
 def awaiting_review(branch_id: int) -> Select:
@@ -29,14 +32,62 @@ def review_queue(reviewer: User) -> Select:
     """The activities ``reviewer`` can act on, oldest first: pending activities of their branch,
     not their own.
 
-    A committee member never reviews their own activity (``access.may_review``);
-    another member of the committee does. Listing or counting it would promise
-    work the reviewer cannot do, so the queue and every count that leads to it
-    leave it out. Someone who sits on no committee has an empty queue.
+    A committee member never reviews their own activity (``access.may_review``),
+    nor confirms an event attendance they marked or whose event they closed
+    (``access.may_confirm_attendance``); another member of the committee does.
+    Listing or counting it would promise work the reviewer cannot do, so the
+    queue and every count that leads to it leave it out. Someone who sits on
+    no committee has an empty queue.
     """
     if not access.sits_on_a_committee(reviewer):
         return awaiting_review(reviewer.branch_id or 0).where(false())
-    return awaiting_review(reviewer.branch_id).where(Activity.user_id != reviewer.id)
+    own_hand = exists().where(
+        Attendance.event_id == Activity.event_id,
+        Attendance.user_id == Activity.user_id,
+        Event.id == Attendance.event_id,
+        or_(Attendance.recorded_by_id == reviewer.id, Event.closed_by_id == reviewer.id),
+    )
+    return awaiting_review(reviewer.branch_id).where(Activity.user_id != reviewer.id, ~own_hand)
+
+
+def attendance_to_confirm(session: Session, activities: list[Activity]) -> dict[int, list[str]]:
+    """For the pending event attendances among ``activities``: why each waits for a second
+    person (``OWN_ATTENDANCE`` of the organiser or the closer, ``MARKED_BY_HAND``)."""
+    ids = [a.id for a in activities if a.event_id is not None]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Activity.id,
+            Activity.user_id,
+            Attendance.status,
+            Event.created_by_id,
+            Event.closed_by_id,
+        )
+        .join(
+            Attendance,
+            (Attendance.event_id == Activity.event_id) & (Attendance.user_id == Activity.user_id),
+        )
+        .join(Event, Event.id == Activity.event_id)
+        .where(Activity.id.in_(ids), Activity.status == ActivityStatus.PENDING)
+    )
+    reasons: dict[int, list[str]] = {}
+    for activity_id, user_id, status, organiser_id, closer_id in rows:
+        why = reasons.setdefault(activity_id, [])
+        if user_id in (organiser_id, closer_id):
+            why.append(OWN_ATTENDANCE)
+        if status == AttendanceStatus.PRESENT:
+            why.append(MARKED_BY_HAND)
+    return reasons
+
+
+def attendance_waiting(event_id: int) -> Select:
+    """The event's attendances that wait for a second person, as pending activities."""
+    return (
+        select(Activity)
+        .where(Activity.event_id == event_id, Activity.status == ActivityStatus.PENDING)
+        .order_by(Activity.id)
+    )
 
 
 def pending_count(session: Session, reviewer: User) -> int:

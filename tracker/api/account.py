@@ -15,7 +15,7 @@ from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db
 from tracker.i18n import current_locale_name
-from tracker.ledger import points
+from tracker.ledger import estimates
 from tracker.models import Category, User
 from tracker.people import tokens
 from tracker.people.authentication import REFUSALS, Outcome, authenticate
@@ -177,5 +177,5 @@ def categories():
         .offset((args["page"] - 1) * args["per_page"])
     ).all()
     today = campus_today()
-    items = [serialize.category(c, points.rule_for(db.session, c.id, today)) for c in found]
+    items = [serialize.category(c, estimates.rule_for(db.session, c.id, today)) for c in found]
     return serialize.page(items, args["page"], args["per_page"], total)

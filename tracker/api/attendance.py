@@ -20,7 +20,7 @@ from tracker.api.schemas import ID, MOMENT, PERSON, obj
 from tracker.api.validation import json_body
 from tracker.clock import utcnow
 from tracker.errors import Forbidden, InvalidInput, NotFound
-from tracker.events import attendance, planning, voiding
+from tracker.events import attendance, closing, planning, voiding
 from tracker.events.checkin_checks import CheckinFacts
 from tracker.extensions import db
 from tracker.models import Attendance, AttendanceStatus, CheckinDoor, Event, User
@@ -64,7 +64,20 @@ MARKED = obj(
         ),
     },
 )
-CLOSED = obj(event=EVENT, booked={"type": "integer", "minimum": 0})
+CLOSED = obj(
+    event=EVENT,
+    booked={
+        "type": "integer",
+        "minimum": 0,
+        "description": "Attendances checked in with the code: approved, the closer the actor",
+    },
+    waiting={
+        "type": "integer",
+        "minimum": 0,
+        "description": "The organiser's or the closer's own attendance, and any marked by hand: "
+        "pending activities a second person confirms",
+    },
+)
 VOID = obj(reason={"type": "string", "minLength": 1, "maxLength": attendance.MAX_REASON})
 
 
@@ -214,16 +227,21 @@ def mark_attendance(event_id: int):
     "/events/<int:event_id>/close",
     "POST",
     summary="Close the event and book each attendee's points once",
-    description=f"{MANAGERS_ONLY} Once the event has started; a second close is a 409.",
+    description=f"{MANAGERS_ONLY} Once the event has started. Attendances checked in with the "
+    "code are approved with the closer as the ledger row's actor; the organiser's or the "
+    "closer's own attendance, and any marked by hand, become pending activities that someone "
+    "who neither marked nor closed them approves (`POST /activities/{id}/approve`: another "
+    "committee member, an advisor of the branch or an admin). A second close, a day of a "
+    "closed term, or more closes a day than `TRACKER_EVENT_CLOSES_PER_DAY` is a 409.",
     tag="Events",
     responses={200: ("The closed event and how many attendees were booked", CLOSED)},
     errors=(409,),
 )
 def close_event(event_id: int):
     event = visible_event_or_404(event_id)
-    booked = attendance.close_event(db.session, caller(), event, utcnow())
+    closed = closing.close_event(db.session, caller(), event, utcnow())
     db.session.commit()
-    return {"event": event_body(event), "booked": booked}
+    return {"event": event_body(event), "booked": closed.booked, "waiting": closed.waiting}
 
 
 @api.route(

@@ -84,7 +84,8 @@ NEW_EVENT = obj(
         "minimum": 0,
         "maximum": int(planning.MAX_POINTS),
         "multipleOf": 0.1,
-        "description": "Per attendance; left out, the category's rule decides",
+        "description": "Per attendance, at most what the category's rule gives one entry; "
+        "left out, the rule decides from the duration (capped the same way)",
     },
     capacity={"type": ["integer", "null"], "minimum": 1, "maximum": planning.MAX_CAPACITY},
     mandatory={"type": "boolean"},
@@ -191,7 +192,9 @@ def _event_input(data: dict[str, Any]) -> planning.EventInput:
     "POST",
     summary="Create an event; the branch's members are told",
     description="The committee creates events for its own branch; an admin names the "
-    "branches (`branch_id` or `branch_ids`). Check-in opens `opens_before` minutes before "
+    "branches (`branch_id` or `branch_ids`). The start may lie at most "
+    "`TRACKER_BACKDATE_DAYS` days back, and not in a closed term. Check-in opens "
+    "`opens_before` minutes before "
     "the start and closes `closes_after` minutes after it. Fields beyond the schema are "
     "refused. The answer holds the current check-in code.",
     tag="Events",

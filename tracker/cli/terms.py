@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from tracker.clock import utcnow
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.ledger import terms as term_rules
@@ -48,4 +49,34 @@ def list_terms() -> None:
     if not found:
         click.echo("No terms yet.")
     for term in found:
-        click.echo(f"{term.name}\t{term.first_day}\t{term.last_day}")
+        state = "\tclosed" if term.closed_at else ""
+        click.echo(f"{term.name}\t{term.first_day}\t{term.last_day}{state}")
+
+
+def _change_state(name: str, change, done: str) -> None:
+    term = term_rules.term_named(db.session, name)
+    if term is None:
+        raise click.ClickException(f"No term named {name}.")
+    try:
+        change(term)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{done} term {term.name}.")
+
+
+@terms.command("close")
+@click.argument("name")
+@with_appcontext
+def close_term(name: str) -> None:
+    """Close a term: no points are booked on its days but an administrator's adjustment."""
+    _change_state(name, lambda term: term_rules.close_term(db.session, term, utcnow()), "Closed")
+
+
+@terms.command("reopen")
+@click.argument("name")
+@with_appcontext
+def reopen_term(name: str) -> None:
+    """Reopen a closed term: its days take bookings again."""
+    _change_state(name, lambda term: term_rules.reopen_term(db.session, term), "Reopened")

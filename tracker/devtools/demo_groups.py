@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tracker.activities import tutoring
-from tracker.events import attendance, planning
+from tracker.events import attendance, closing, planning
 from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
@@ -93,7 +93,7 @@ def _attend(seeder, event: Event, members, committee, starts: datetime) -> None:
             code = code_for(event, moment)
             attendance.check_in(seeder.session, member, event, code, moment)
     attendance.mark_present(seeder.session, committee[1], event, late, starts)
-    attendance.close_event(seeder.session, committee[0], event, starts + timedelta(hours=2))
+    closing.close_event(seeder.session, committee[0], event, starts + timedelta(hours=2))
 
 
 def seed_tutoring_requests(seeder, groups) -> None:

@@ -1,32 +1,27 @@
-"""Attendance at events: check in, mark present, leave, close.
+"""Attendance at events: check in, mark present, leave (closing is ``closing``).
 
-Closing an event books one approved activity per attendee through
-``points.approve_activity``; the activity carries the event's id, so neither a
-second close nor two people checking one member in can book twice.
+One attendance per member and event, and never more attendees than seats,
+even when many check in at once: every write is one conditional statement.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
 
 from tracker import audit, notify
-from tracker.clock import to_campus
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.events.checkin_checks import CheckinFacts
 from tracker.events.codes import code_matches
 from tracker.events.planning import ensure_manager
-from tracker.ledger import points
 from tracker.models import (
     ATTENDED,
     AccountStatus,
-    Activity,
     Attendance,
     AttendanceStatus,
     Event,
@@ -34,7 +29,6 @@ from tracker.models import (
     User,
 )
 from tracker.people import access
-from tracker.people.accounts import branch_on
 
 MAX_REASON = 500
 
@@ -83,10 +77,79 @@ def _lock_open_event(session: Session, event: Event) -> None:
         raise Conflict(_l("This event is closed."))
 
 
-def _attended_count(session: Session, event: Event) -> int:
-    return session.scalar(
-        select(func.count()).where(Attendance.event_id == event.id, Attendance.status.in_(ATTENDED))
+def _seats_taken(event: Event):
+    """How many attend the event, as a subquery (aliased: it sits inside writes to the table)."""
+    taken = aliased(Attendance)
+    return (
+        select(func.count())
+        .select_from(taken)
+        .where(taken.event_id == event.id, taken.status.in_(ATTENDED))
+        .scalar_subquery()
     )
+
+
+def _attendance(session: Session, event: Event, member: User) -> Attendance | None:
+    return session.scalars(
+        select(Attendance).where(Attendance.event_id == event.id, Attendance.user_id == member.id)
+    ).first()
+
+
+def _insert(
+    session: Session,
+    event: Event,
+    member: User,
+    status: AttendanceStatus,
+    now: datetime,
+    by: User | None,
+    seats: int | None,
+) -> bool:
+    """Insert the member's attendance in one statement, if a seat is left; True if inserted.
+
+    ``INSERT ... SELECT ... WHERE (seats taken) < seats ON CONFLICT DO NOTHING``:
+    the count and the insert are one statement, so SQLite (one writer at a
+    time) cannot let two check-ins count the same free seat; on PostgreSQL the
+    event's row lock (``_lock_open_event``) orders them. A second row for the
+    member is not an error but no row: the unique (event, member) answers it.
+    """
+    columns = Attendance.__table__.c
+    row = select(
+        literal(event.id, Integer),
+        literal(member.id, Integer),
+        literal(status, columns.status.type),
+        literal(now, columns.recorded_at.type),
+        literal(by.id if by else None, Integer),
+    ).where(_seats_taken(event) < seats if seats is not None else true())
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Attendance.__table__)
+        .from_select(["event_id", "user_id", "status", "recorded_at", "recorded_by_id"], row)
+        .on_conflict_do_nothing()
+        .returning(Attendance.__table__.c.id)
+    )
+    return session.execute(statement).scalar() is not None
+
+
+def _attend_after_leave(
+    session: Session,
+    record: Attendance,
+    status: AttendanceStatus,
+    now: datetime,
+    by: User | None,
+    seats: int | None,
+) -> bool:
+    """The member asked for leave, and came after all: one conditional update, if a seat is left."""
+    statement = update(Attendance).where(
+        Attendance.id == record.id, Attendance.status.not_in(ATTENDED)
+    )
+    if seats is not None:
+        statement = statement.where(_seats_taken(record.event) < seats)
+    changed = session.execute(
+        statement.values(
+            status=status, recorded_at=now, recorded_by_id=by.id if by else None
+        ).execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(record)
+    return changed == 1
 
 
 def _record(
@@ -101,44 +164,26 @@ def _record(
 ) -> CheckIn:
     """Record the member as attending; a repeat changes nothing and says so.
 
-    Two requests for one member at once insert one row: the second insert
-    hits the unique (event, member) constraint inside a savepoint and is
-    answered as a repeat.
+    Capacity and one attendance per member hold under concurrency on both
+    databases: each write is one conditional statement (``_insert``,
+    ``_attend_after_leave``); whoever finds no free seat is told the event is full.
     """
     _lock_open_event(session, event)
-    existing = session.scalars(
-        select(Attendance).where(Attendance.event_id == event.id, Attendance.user_id == member.id)
-    ).first()
-    if existing is not None and existing.status.attended:
-        return CheckIn(existing, new=False)
-    if (
-        capacity
-        and event.capacity is not None
-        and _attended_count(session, event) >= event.capacity
-    ):
-        raise Conflict(_l("The event is full."))
-    if existing is not None:  # had asked for leave, came after all
-        existing.status, existing.recorded_at = status, now
-        existing.recorded_by_id = by.id if by else None
-        return CheckIn(existing, new=True)
-    attendance = Attendance(
-        event_id=event.id,
-        user_id=member.id,
-        status=status,
-        recorded_at=now,
-        recorded_by_id=by.id if by else None,
-    )
-    try:
-        with session.begin_nested():
-            session.add(attendance)
-    except IntegrityError:
-        kept = session.scalars(
-            select(Attendance).where(
-                Attendance.event_id == event.id, Attendance.user_id == member.id
-            )
-        ).one()
-        return CheckIn(kept, new=False)
-    return CheckIn(attendance, new=True)
+    seats = event.capacity if capacity else None
+    record = _attendance(session, event, member)
+    if record is None:
+        if _insert(session, event, member, status, now, by, seats):
+            return CheckIn(_attendance(session, event, member), new=True)
+        record = _attendance(session, event, member)  # checked in meanwhile, or full
+        if record is None:
+            raise Conflict(_l("The event is full."))
+    if record.status.attended:
+        return CheckIn(record, new=False)
+    if _attend_after_leave(session, record, status, now, by, seats):
+        return CheckIn(record, new=True)
+    if record.status.attended:
+        return CheckIn(record, new=False)
+    raise Conflict(_l("The event is full."))
 
 
 def check_in(
@@ -247,65 +292,6 @@ def approve_leave(session: Session, manager: User, attendance: Attendance, now: 
     notify.notify(
         session, attendance.user_id, "leave_approved", event_id=event.id, title=event.title
     )
-
-
-def close_event(session: Session, manager: User, event: Event, now: datetime) -> int:
-    """Close the event and book each attendee's points once; returns how many were booked.
-
-    The close is a conditional update, so of two committee members closing at
-    once only one books; each booking is an entry linked to the event, which
-    the unique (event, member) constraint and the ledger's one award per
-    entry keep single. The caller commits.
-    """
-    ensure_manager(manager, event)
-    if now < event.starts_at:
-        raise Conflict(_l("An event can be closed once it has started."))
-    closed = session.execute(
-        update(Event)
-        .where(Event.id == event.id, Event.closed_at.is_(None))
-        .values(closed_at=now, closed_by_id=manager.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if closed != 1:
-        raise Conflict(_l("This event is already closed."))
-    session.refresh(event)
-    day = to_campus(event.starts_at).date()
-    attendees = session.scalars(
-        select(Attendance)
-        .where(Attendance.event_id == event.id, Attendance.status.in_(ATTENDED))
-        .order_by(Attendance.id)
-    ).all()
-    booked = 0
-    for attendance in attendees:
-        branch_id = branch_on(session, attendance.user_id, day)
-        if branch_id is None:
-            continue
-        activity = Activity(
-            user_id=attendance.user_id,
-            branch_id=branch_id,
-            category_id=event.category_id,
-            occurred_on=day,
-            quantity=Decimal(1),
-            title=event.title,
-            location=event.place or None,
-            event_id=event.id,
-            submitted_at=now,
-            updated_at=now,
-        )
-        session.add(activity)
-        session.flush()
-        entry = points.approve_activity(session, activity, None, now, fixed_points=event.points)
-        notify.notify(
-            session,
-            attendance.user_id,
-            "event_points",
-            event_id=event.id,
-            title=event.title,
-            points=entry.points,
-        )
-        booked += 1
-    audit.record(session, "event.closed", actor=manager, target=event, booked=booked)
-    return booked
 
 
 # --- reading ---------------------------------------------------------------

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
-from tracker.ledger import points
+from tracker.i18n import format_points
+from tracker.ledger import estimates, terms
 from tracker.models import AccountStatus, Branch, Category, Event, Unit, User, event_branch
 from tracker.models.events import new_event_secret
 from tracker.models.types import TENTH
 from tracker.people import access
+from tracker.settings import setting
 
 MAX_TITLE = 120
 
@@ -57,16 +59,46 @@ def ensure_manager(user: User, event: Event) -> None:
 
 
 def default_points(session: Session, category: Category, starts_at: datetime, ends_at: datetime):
-    """What the category's rule gives for attending the whole event."""
+    """What the category's rule gives for attending the whole event, as for one activity.
+
+    The duration is the quantity (minutes, hours, or one attendance), and the
+    points are at most what one entry may earn under the rule of the day (its
+    largest quantity, its daily and weekly caps): a 24-hour tutoring event
+    gives what one tutoring activity may, not 48 points.
+    """
     day = to_campus(starts_at).date()
-    rule = points.rule_for(session, category.id, day)
+    rule = estimates.rule_for(session, category.id, day)
     if rule is None:
         return None
     minutes = Decimal(int((ends_at - starts_at).total_seconds() // 60))
     quantity = {Unit.MINUTES: minutes, Unit.HOURS: (minutes / 60).quantize(TENTH)}.get(
         category.unit, Decimal(1)
     )
-    return points.points_for_quantity(rule, quantity)
+    return min(estimates.points_for_quantity(rule, quantity), estimates.most_for_one_entry(rule))
+
+
+def _check_day_and_points(session: Session, data: EventInput, now: datetime) -> dict[str, object]:
+    """The start within the back-dating window and outside closed terms; the points within
+    what the rule of the day gives one entry (the rule decides them when none are given)."""
+    errors: dict[str, object] = {}
+    day, today = to_campus(data.starts_at).date(), to_campus(now).date()
+    backdate_days = setting("TRACKER_BACKDATE_DAYS", session)
+    closed = terms.closed_term_on(session, day)
+    if day < today - timedelta(days=backdate_days):
+        errors["starts_at"] = _l("Events can start at most %(n)d days back.", n=backdate_days)
+    elif closed is not None:
+        errors["starts_at"] = terms.closed_message(closed)
+    rule = estimates.rule_for(session, data.category.id, day)
+    if rule is None:
+        errors.setdefault("starts_at", _l("No point rule applies on that day."))
+    elif data.points is None:
+        data.points = default_points(session, data.category, data.starts_at, data.ends_at)
+    elif data.points > estimates.most_for_one_entry(rule):
+        errors["points"] = _l(
+            "At most %(max)s points: what the category's rule gives for one entry.",
+            max=format_points(estimates.most_for_one_entry(rule)),
+        )
+    return errors
 
 
 def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[list[Branch], dict]:
@@ -113,12 +145,15 @@ def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[l
 
 
 def create_event(session: Session, organiser: User, data: EventInput, now: datetime) -> Event:
-    """Create an event and tell every member of its branches; the caller commits."""
+    """Create an event and tell every member of its branches; the caller commits.
+
+    Refused: a start further back than the back-dating window
+    (``TRACKER_BACKDATE_DAYS``, as for activities) or on a day of a closed
+    term, and points above what the category's rule gives one entry.
+    """
     branches, errors = _check_event(session, organiser, data)
-    if not errors and data.points is None:
-        data.points = default_points(session, data.category, data.starts_at, data.ends_at)
-        if data.points is None:
-            errors["starts_at"] = _l("No point rule applies on that day.")
+    if not errors:
+        errors = _check_day_and_points(session, data, now)
     if errors:
         raise InvalidInput(errors)
     event = Event(

@@ -1,23 +1,26 @@
-"""Points: rules, awards, reversals and adjustments (the caps' room is counted in ledger.caps).
+"""Points: awards, reversals and adjustments.
 
-This is the only module that computes points or writes the ledger. Every
-booking goes through ``_book``, which adds the ledger row and updates the
-stored totals in the same transaction.
+What a rule gives, and an estimate with the caps, is ``ledger.estimates``
+(``points.rule_for`` and ``points.estimate`` still answer); the caps' room is
+counted in ``ledger.caps``; booking an event's attendance at its close is
+``ledger.event_awards``. Every ledger row is written by ``booking.book``, which
+refuses a day of a closed term (but for an administrator's adjustment), adds
+the row and updates the stored totals in the same transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
-from tracker.ledger import caps, totals
+from tracker.ledger.booking import book, lock_member
+from tracker.ledger.estimates import estimate, event_points, rule_for
 from tracker.ledger.versions import ensure_current, transition
 from tracker.models import (
     Activity,
@@ -25,66 +28,30 @@ from tracker.models import (
     Category,
     EntryKind,
     LedgerEntry,
-    PointRule,
     User,
 )
 from tracker.models.types import TENTH
 from tracker.people import access
+from tracker.people.accounts import branch_on
 
 MAX_REASON_LENGTH = 500
 MAX_ADJUSTMENT = Decimal(100)
 
 
-def rule_for(session: Session, category_id: int, day: date) -> PointRule | None:
-    """The rule version in force for ``category_id`` on ``day``."""
-    return session.scalars(
-        select(PointRule)
-        .where(PointRule.category_id == category_id, PointRule.effective_from <= day)
-        .order_by(PointRule.effective_from.desc())
-        .limit(1)
-    ).first()
-
-
-def points_for_quantity(rule: PointRule, quantity: Decimal) -> Decimal:
-    """Points before caps: proportional to the quantity, rounded down to 0.1."""
-    raw = Decimal(quantity) / rule.per_quantity * rule.points_per_unit
-    return raw.quantize(TENTH, rounding=ROUND_DOWN)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    points: Decimal
-    uncapped: Decimal
-    rule: PointRule
-
-    @property
-    def capped(self) -> bool:
-        return self.points < self.uncapped
-
-
-def estimate(
-    session: Session,
-    user_id: int,
-    rule: PointRule,
-    quantity: Decimal,
-    day: date,
-    fixed_points: Decimal | None = None,
-) -> Estimate:
-    """The points an activity would earn if approved now, caps included.
-
-    ``fixed_points`` replaces what the rule gives for the quantity (an event's
-    points per attendance); the caps still apply.
-    """
-    uncapped = points_for_quantity(rule, quantity) if fixed_points is None else fixed_points
-    room = caps.cap_room(session, user_id, rule, day)
-    points = uncapped if room is None else min(uncapped, room)
-    return Estimate(points=points, uncapped=uncapped, rule=rule)
-
-
 def ensure_reviewer(reviewer: User, activity: Activity) -> None:
-    """Refuse anyone but the committee of the activity's branch, and the member themselves."""
+    """Refuse anyone but those ``access`` lets review this activity, and the member themselves."""
     if reviewer.id == activity.user_id:
         raise Forbidden(_l("You cannot review your own activities."))
+    if activity.event_id is not None and activity.status == ActivityStatus.PENDING:
+        # An event attendance that waits for a second person (see close_event).
+        if not access.may_confirm_attendance(object_session(activity), reviewer, activity):
+            raise Forbidden(
+                _l(
+                    "Someone who neither marked this attendance nor closed the event confirms "
+                    "it: another committee member, an advisor or an administrator."
+                )
+            )
+        return
     if not access.may_review(reviewer, activity):
         raise Forbidden(_l("Only the committee of the activity's branch can review it."))
 
@@ -96,19 +63,6 @@ def _clean_reason(reason: str | None, field: str = "reason") -> str:
     if len(reason) > MAX_REASON_LENGTH:
         raise InvalidInput({field: _l("At most %(n)d characters.", n=MAX_REASON_LENGTH)})
     return reason
-
-
-def _lock_member(session: Session, user_id: int) -> None:
-    # Serialises cap arithmetic for one member on PostgreSQL; SQLite already
-    # allows a single writer.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
-
-
-def _book(session: Session, entry: LedgerEntry) -> LedgerEntry:
-    session.add(entry)
-    session.flush()
-    totals.apply(session, entry)
-    return entry
 
 
 def approve_activity(
@@ -155,11 +109,12 @@ def approve_activity(
         rule_id=rule.id,
         updated_at=now,
     )
-    _lock_member(session, activity.user_id)
+    lock_member(session, activity.user_id)
+    fixed_points = event_points(session, activity, rule, fixed_points)
     result = estimate(
         session, activity.user_id, rule, activity.quantity, activity.occurred_on, fixed_points
     )
-    entry = _book(
+    entry = book(
         session,
         LedgerEntry(
             kind=EntryKind.AWARD,
@@ -291,7 +246,7 @@ def revoke_approval(
             LedgerEntry.activity_id == activity.id, LedgerEntry.kind == EntryKind.AWARD
         )
     ).one()
-    entry = _book(
+    entry = book(
         session,
         LedgerEntry(
             kind=EntryKind.REVERSAL,
@@ -337,10 +292,15 @@ def adjust_points(
     day: date,
     category: Category | None = None,
 ) -> LedgerEntry:
-    """Book a manual adjustment (positive or negative) to a member of the actor's branch."""
+    """Book a manual adjustment (positive or negative) with a reason, on ``day``.
+
+    The committee adjusts members of its branch; an administrator adjusts
+    anyone, and alone may book on a day of a closed term. The row counts for
+    the branch the member belonged to on ``day``. Audited.
+    """
     if actor.id == member.id:
         raise Forbidden(_l("You cannot adjust your own points."))
-    if not access.may_adjust_points(actor, member):
+    if not (access.may_adjust_points(actor, member) or access.may_adjust_any_points(actor)):
         raise Forbidden(_l("Only the committee of the member's branch can adjust points."))
     if category is not None and category.retired_at is not None:
         raise InvalidInput({"category_id": _l("This category is retired.")})
@@ -350,25 +310,31 @@ def adjust_points(
         raise InvalidInput(
             {"points": _l("Between -%(n)s and %(n)s, and not zero.", n=MAX_ADJUSTMENT)}
         )
-    entry = _book(
+    branch_id = branch_on(session, member.id, day) or member.branch_id
+    if branch_id is None:
+        raise InvalidInput(
+            {"day": _l("%(name)s belonged to no branch that day.", name=member.name)}
+        )
+    entry = book(
         session,
         LedgerEntry(
             kind=EntryKind.ADJUSTMENT,
             user_id=member.id,
-            branch_id=member.branch_id,
+            branch_id=branch_id,
             category_id=category.id if category else None,
             points=points,
             earned_on=day,
             actor_id=actor.id,
             reason=reason,
         ),
+        in_closed_term=access.may_book_in_closed_terms(actor),
     )
     audit.record(
         session,
         "points.adjusted",
         actor=actor,
         subject=member,
-        branch_id=member.branch_id,
+        branch_id=branch_id,
         target=entry,
         points=str(points),
         reason=reason,

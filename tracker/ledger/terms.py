@@ -1,21 +1,25 @@
-"""Terms (学期): creating and changing them, and finding the term of a day.
+"""Terms (学期): creating, changing and closing them, and finding the term of a day.
 
 Creating or changing a term rebuilds the stored term totals in the same
 transaction (``totals.rebuild_kind(session, "term")``), so a term defined
 after points were earned still shows them, and a shortened term drops the
 days it no longer covers.
+
+An administrator closes a term once its points are final: ``ensure_open``
+then refuses every booking on its days (``points`` asks it before each ledger
+row), except an administrator's adjustment.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.errors import InvalidInput
+from tracker.errors import Conflict, InvalidInput
 from tracker.ledger import totals
 from tracker.models import Term, User
 from tracker.periods import Period
@@ -79,7 +83,12 @@ def change_term(
     last_day: date,
     actor: User | None = None,
 ) -> Term:
-    """Rename or move a term and rebuild the term totals; refuses overlaps. Audited."""
+    """Rename or move a term and rebuild the term totals; refuses overlaps. Audited.
+
+    A closed term is not moved: its days would open to bookings.
+    """
+    if term.closed_at is not None:
+        raise Conflict(_l("This term is closed; reopen it to change it."))
     before = _described(term)
     term.name = _check(session, name, first_day, last_day, term.id)
     term.first_day, term.last_day = first_day, last_day
@@ -107,3 +116,45 @@ def current_term(session: Session, today: date) -> Period | None:
     """The period of the term that contains ``today``, or None between terms."""
     term = term_on(session, today)
     return term_period(term) if term is not None else None
+
+
+def closed_message(term: Term):
+    return _l("The term %(name)s is closed: no points can be booked on its days.", name=term.name)
+
+
+def closed_term_on(session: Session, day: date) -> Term | None:
+    """The closed term that contains ``day``, if any."""
+    term = term_on(session, day)
+    return term if term is not None and term.closed_at is not None else None
+
+
+def ensure_open(session: Session, day: date) -> None:
+    """Refuse (409) a booking on a day of a closed term."""
+    term = closed_term_on(session, day)
+    if term is not None:
+        raise Conflict(closed_message(term))
+
+
+def close_term(session: Session, term: Term, now: datetime, actor: User | None = None) -> None:
+    """Close the term: from now on nothing but an administrator's adjustment books on its days.
+
+    Audited; ``actor`` is None on the command line. Closing a closed term is refused.
+    """
+    if term.closed_at is not None:
+        raise Conflict(_l("This term is already closed."))
+    term.closed_at = now
+    session.flush()
+    audit.record(session, "term.closed", actor=actor, target=term, term=_described(term))
+
+
+def reopen_term(session: Session, term: Term, actor: User | None = None) -> None:
+    """Open a closed term again: its days take bookings as before. Audited."""
+    if term.closed_at is None:
+        raise Conflict(_l("This term is not closed."))
+    term.closed_at = None
+    session.flush()
+    audit.record(session, "term.reopened", actor=actor, target=term, term=_described(term))
+
+
+def term_named(session: Session, name: str) -> Term | None:
+    return session.scalars(select(Term).where(Term.name == (name or "").strip())).first()

@@ -27,6 +27,9 @@ class Term(db.Model):
     first_day: Mapped[date] = mapped_column(Date, unique=True)
     last_day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an administrator closes the term: its points are final, and
+    # nothing but an administrator's adjustment books on its days.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Term {self.name}>"

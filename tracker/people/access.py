@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import AdvisorScope, Branch, Role, User
+from tracker.models import AdvisorScope, Attendance, Branch, Event, Role, User
 
 # People who belong to a branch: they log activities, are ranked and check in.
 BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
@@ -150,6 +150,49 @@ def may_adjust_points(actor: User, member: User) -> bool:
     return is_committee_of(actor, member.branch_id) and actor.id != member.id
 
 
+def may_adjust_any_points(actor: User) -> bool:
+    """An administrator adjusts any member's points (with a reason, audited)."""
+    return is_admin(actor)
+
+
+def may_book_in_closed_terms(actor: User | None) -> bool:
+    """Only an administrator's adjustment books on the days of a closed term."""
+    return actor is not None and is_admin(actor)
+
+
+def is_advisor_of(session: Session, user: User, branch_ids: set[int]) -> bool:
+    """An active advisor whose scope holds one of the branches."""
+    return (
+        user.is_active
+        and user.role == Role.ADVISOR
+        and bool(branch_ids & advisor_branch_ids(session, user))
+    )
+
+
+def attendance_hands(session: Session, activity) -> tuple[int | None, int | None]:
+    """Who marked the event attendance behind the activity, and who closed the event."""
+    row = session.execute(
+        select(Attendance.recorded_by_id, Event.closed_by_id)
+        .join(Event, Event.id == Attendance.event_id)
+        .where(Attendance.event_id == activity.event_id, Attendance.user_id == activity.user_id)
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def may_confirm_attendance(session: Session, reviewer: User, activity) -> bool:
+    """Confirm an event attendance that waits for a second person (one's own, or marked by hand).
+
+    Another committee member of the member's branch, an advisor whose scope
+    holds it, or an administrator; never the member, nor whoever marked the
+    attendance or closed the event: nobody's attendance is booked by one hand.
+    """
+    if reviewer.id in (activity.user_id, *attendance_hands(session, activity)):
+        return False
+    if is_admin(reviewer) or is_committee_of(reviewer, activity.branch_id):
+        return True
+    return is_advisor_of(session, reviewer, {activity.branch_id})
+
+
 def may_manage_branch(actor: User, branch_id: int | None) -> bool:
     """Confirm registrations, rotate the invitation code: the branch's committee."""
     return is_committee_of(actor, branch_id)
@@ -185,6 +228,15 @@ def may_manage_event(user: User, event) -> bool:
 def may_void_attendance(user: User, attendance) -> bool:
     """Void a check-in: those who manage the event, never for their own attendance."""
     return may_manage_event(user, attendance.event) and user.id != attendance.user_id
+
+
+def may_confirm_event_attendance(session: Session, user: User, event) -> bool:
+    """See and answer an event's attendances that wait for a second person: the committee of
+    one of its branches, an advisor whose scope holds one, or an admin.
+
+    Which of them each may confirm is ``may_confirm_attendance``.
+    """
+    return may_manage_event(user, event) or is_advisor_of(session, user, event.branch_ids)
 
 
 def may_see_event(session: Session, user: User, event) -> bool:

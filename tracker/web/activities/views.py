@@ -27,7 +27,7 @@ from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.i18n import format_points
-from tracker.ledger import points
+from tracker.ledger import estimates, points
 from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerEntry
 from tracker.people import access
 from tracker.people.access import can_read_activity
@@ -82,7 +82,7 @@ def choose():
         select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
     ).all()
     today = campus_today()
-    rules = {c.id: points.rule_for(db.session, c.id, today) for c in categories}
+    rules = {c.id: estimates.rule_for(db.session, c.id, today) for c in categories}
     return render_template("activities/choose.html", categories=categories, rules=rules)
 
 
@@ -123,7 +123,7 @@ def new(key: str):
                 "success",
             )
             return redirect(url_for(".detail", activity_id=activity.id))
-    rule = points.rule_for(db.session, category.id, campus_today())
+    rule = estimates.rule_for(db.session, category.id, campus_today())
     return render_template(
         "activities/form.html", form=form, category=category, rule=rule, activity=None
     )
@@ -139,11 +139,11 @@ def estimate():
         day = date.fromisoformat(request.args.get("occurred_on", ""))
     except (InvalidOperation, ValueError):
         return jsonify(error=_("Give a date and an amount.")), 400
-    rule = points.rule_for(db.session, category.id, day)
+    rule = estimates.rule_for(db.session, category.id, day)
     if rule is None or not quantity.is_finite() or quantity <= 0:
         return jsonify(error=_("No points for this.")), 400
     quantity = min(quantity, rule.max_quantity)
-    result = points.estimate(db.session, current_user.id, rule, quantity, day)
+    result = estimates.estimate(db.session, current_user.id, rule, quantity, day)
     return jsonify(
         points=format_points(result.points),
         uncapped=format_points(result.uncapped),
@@ -182,9 +182,9 @@ def detail(activity_id: int):
     ).all()
     estimate_now = None
     if activity.status == ActivityStatus.PENDING:
-        rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
+        rule = estimates.rule_for(db.session, activity.category_id, activity.occurred_on)
         if rule is not None:
-            estimate_now = points.estimate(
+            estimate_now = estimates.estimate(
                 db.session, activity.user_id, rule, activity.quantity, activity.occurred_on
             )
     return render_template(
@@ -229,7 +229,7 @@ def edit(activity_id: int):
         "activities/form.html",
         form=form,
         category=activity.category,
-        rule=points.rule_for(db.session, activity.category_id, activity.occurred_on),
+        rule=estimates.rule_for(db.session, activity.category_id, activity.occurred_on),
         activity=activity,
     )
 

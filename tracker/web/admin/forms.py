@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
@@ -145,3 +146,28 @@ class PasswordStepForm(FlaskForm):
         render_kw={"autocomplete": "current-password", "autofocus": True},
     )
     submit = SubmitField(_l("Continue"))
+
+
+class TermCloseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand: no points can be booked on this term's days until it is reopened"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Close the term"))
+
+
+class TermAdjustForm(FlaskForm):
+    """An administrator's adjustment on a day of the term (the one booking a closed term takes)."""
+
+    student_no = StringField(
+        _l("Student number"), validators=[InputRequired(_l("Please give the student number."))]
+    )
+    day = DateField(_l("Day"), validators=[InputRequired(_l("Please give the date."))])
+    points = DecimalField(
+        _l("Points (negative to deduct)"),
+        places=1,
+        validators=[InputRequired(_l("Please give the points."))],
+        render_kw={"inputmode": "decimal", "step": "0.1"},
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Book adjustment"))

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from tracker.events.attendance import MAX_REASON
 from tracker.events.planning import MAX_PLACE, MAX_TITLE
@@ -103,3 +103,11 @@ class ScanForm(FlaskForm):
 
 class ScanOnlyForm(FlaskForm):
     scan_only = BooleanField()
+
+
+class ConfirmAttendanceForm(FlaskForm):
+    """Confirm (approve) or reject an attendance that waits for a second person."""
+
+    member_id = IntegerField(validators=[InputRequired()])
+    decision = StringField(validators=[InputRequired(), AnyOf(("approve", "reject"))])
+    reason = StringField(_l("Reason for rejecting"), validators=[Optional(), Length(max=500)])

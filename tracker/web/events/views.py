@@ -14,16 +14,28 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from tracker import security
+from tracker.activities.queue import attendance_to_confirm, attendance_waiting
 from tracker.clock import campus_today, campus_zone, utcnow
 from tracker.errors import DomainError, InvalidInput
-from tracker.events import attendance, checkin_checks, codes, planning, scanning
+from tracker.events import attendance, checkin_checks, closing, codes, planning, scanning
 from tracker.extensions import db
 from tracker.i18n import category_name
-from tracker.models import Attendance, AttendanceStatus, Branch, Category, CheckinDoor, Event, User
+from tracker.ledger import points
+from tracker.models import (
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    Branch,
+    Category,
+    CheckinDoor,
+    Event,
+    User,
+)
 from tracker.people import access
 from tracker.web.events.forms import (
     ButtonForm,
     CodeForm,
+    ConfirmAttendanceForm,
     EventForm,
     LeaveForm,
     ScanOnlyForm,
@@ -144,6 +156,9 @@ def detail(event_id: int):
     managing = access.may_manage_event(current_user, event)
     records, absent = attendance.attendance_sheet(db.session, event) if managing else ([], [])
     suspicious = checkin_checks.suspicious_checkins(db.session, event) if managing else []
+    waiting = []
+    if access.may_confirm_event_attendance(db.session, current_user, event):
+        waiting = db.session.scalars(attendance_waiting(event.id)).all()
     return render_template(
         "events/detail.html",
         event=event,
@@ -152,6 +167,12 @@ def detail(event_id: int):
         records=records,
         absent=absent,
         suspicious=suspicious,
+        waiting=waiting,
+        why=attendance_to_confirm(db.session, waiting),
+        may_confirm={
+            a.id: access.may_confirm_attendance(db.session, current_user, a) for a in waiting
+        },
+        confirm_form=ConfirmAttendanceForm(),
         now=utcnow(),
         code_form=CodeForm(),
         leave_form=LeaveForm(),
@@ -327,7 +348,7 @@ def close(event_id: int):
     if not ButtonForm().validate():
         abort(400)
     try:
-        booked = attendance.close_event(db.session, current_user, event, utcnow())
+        closed = closing.close_event(db.session, current_user, event, utcnow())
         db.session.commit()
     except DomainError as error:
         return _refused(error, event)
@@ -335,10 +356,49 @@ def close(event_id: int):
         ngettext(
             "The event is closed; points were booked for %(num)d attendee.",
             "The event is closed; points were booked for %(num)d attendees.",
-            booked,
+            closed.booked,
         ),
         "success",
     )
+    if closed.waiting:
+        flash(
+            ngettext(
+                "%(num)d attendance waits for a second person to confirm.",
+                "%(num)d attendances wait for a second person to confirm.",
+                closed.waiting,
+            ),
+            "info",
+        )
+    return _back(event)
+
+
+@bp.post("/<int:event_id>/confirm")
+@login_required
+def confirm_attendance(event_id: int):
+    """A second person confirms (or rejects) an attendance that waits for one."""
+    event = _event_or_404(event_id)
+    if not access.may_confirm_event_attendance(db.session, current_user, event):
+        abort(403)
+    form = ConfirmAttendanceForm()
+    waiting = None
+    if form.validate_on_submit():
+        query = attendance_waiting(event.id).where(Activity.user_id == form.member_id.data)
+        waiting = db.session.scalars(query).first()
+    if waiting is None:
+        flash(_("This attendance does not wait for confirmation."), "warning")
+        return _back(event)
+    try:
+        name = waiting.member.name
+        if form.decision.data == "approve":
+            points.approve_activity(db.session, waiting, current_user, utcnow())
+            done = _("Confirmed: the points for %(name)s's attendance are booked.", name=name)
+        else:
+            points.reject_activity(db.session, waiting, current_user, form.reason.data, utcnow())
+            done = _("Rejected: %(name)s's attendance books no points.", name=name)
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, event)
+    flash(done, "success")
     return _back(event)
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.activities.flags import Flag, review_flags
-from tracker.activities.queue import review_queue
+from tracker.activities.queue import attendance_to_confirm, review_queue
 from tracker.clock import utcnow
 from tracker.errors import Conflict, DomainError, InvalidInput, PreconditionRequired
 from tracker.extensions import db
 from tracker.i18n import points_phrase
-from tracker.ledger import points, versions
+from tracker.ledger import estimates, points, versions
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.people import access
 from tracker.web.forms import ConfirmForm
@@ -62,18 +62,13 @@ def _with_details(query):
 
 def _queue_page(status: int = 200):
     pending = db.session.scalars(_with_details(review_queue(current_user))).all()
-    estimates = {}
-    for activity in pending:
-        rule = points.rule_for(db.session, activity.category_id, activity.occurred_on)
-        if rule is not None:
-            estimates[activity.id] = points.estimate(
-                db.session, activity.user_id, rule, activity.quantity, activity.occurred_on
-            )
+    found = {a.id: estimates.estimate_for(db.session, a) for a in pending}
     page = render_template(
         "review/queue.html",
         pending=pending,
-        estimates=estimates,
+        estimates={i: e for i, e in found.items() if e is not None},
         flags=review_flags(db.session, pending),
+        confirmations=attendance_to_confirm(db.session, pending),
         approve_form=ConfirmForm(),
         reject_form=ReasonForm(),
     )

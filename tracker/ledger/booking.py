@@ -1,0 +1,33 @@
+"""Writing the ledger: the one way a row is booked, and the lock that orders one member's caps.
+
+``book`` refuses a day of a closed term (``terms.ensure_open``) unless told
+the actor may book there (an administrator's adjustment), adds the row and
+updates the stored totals in the same transaction (``totals.apply``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.ledger import terms, totals
+from tracker.models import LedgerEntry, User
+
+
+def lock_member(session: Session, user_id: int) -> None:
+    """Hold the member's row until the transaction ends, so caps are counted one award at a time.
+
+    Serialises cap arithmetic for one member on PostgreSQL; SQLite already
+    allows a single writer.
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def book(session: Session, entry: LedgerEntry, *, in_closed_term: bool = False) -> LedgerEntry:
+    """Add the ledger row and its totals; a day of a closed term is refused unless allowed."""
+    if not in_closed_term:
+        terms.ensure_open(session, entry.earned_on)
+    session.add(entry)
+    session.flush()
+    totals.apply(session, entry)
+    return entry
