@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from tracker.activities import evidence, lifecycle
 from tracker.activities.checks import ActivityInput
+from tracker.activities.flags import Flag, evidence_flags
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import BadRequest
@@ -45,9 +46,17 @@ def readable_activity_or_404(activity_id: int) -> Activity:
     return activity
 
 
+def review_flags(activities: list[Activity]) -> dict[int, list[Flag]]:
+    """The flags of the activities the caller may review (``access.may_see_review_flags``)."""
+    user = caller()
+    return evidence_flags(
+        db.session, [a for a in activities if access.may_see_review_flags(user, a)]
+    )
+
+
 def activity_body(activity: Activity) -> dict[str, Any]:
     booked = points.awarded_points(db.session, [activity.id]).get(activity.id)
-    return serialize.activity(activity, booked)
+    return serialize.activity(activity, booked, review_flags([activity]).get(activity.id))
 
 
 def _settings() -> dict[str, Any]:
@@ -206,7 +215,8 @@ def list_activities():
         count=True,
     )
     booked = points.awarded_points(db.session, [a.id for a in found.items])
-    items = [serialize.activity(a, booked.get(a.id)) for a in found.items]
+    flags = review_flags(found.items)
+    items = [serialize.activity(a, booked.get(a.id), flags.get(a.id)) for a in found.items]
     return serialize.page(items, args["page"], args["per_page"], found.total or 0)
 
 

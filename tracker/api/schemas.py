@@ -156,6 +156,18 @@ CATEGORY = api.schema(
         rule={"anyOf": [RULE, {"type": "null"}]},
     ),
 )
+FLAG = obj(
+    kind={
+        "type": "string",
+        "description": "same_photo, photo_reused, more_same_photos, capture_date",
+    },
+    message={"type": "string", "description": "For people, in the caller's language"},
+    params={
+        "type": "object",
+        "description": "The facts the message names: an earlier activity's id, title and "
+        "member only when it is of the same branch",
+    },
+)
 ACTIVITY = api.schema(
     "Activity",
     obj(
@@ -192,6 +204,13 @@ ACTIVITY = api.schema(
                 content_type={"type": "string"},
                 size={"type": "integer"},
             ),
+        },
+        flags={
+            "type": ["array", "null"],
+            "items": FLAG,
+            "description": "What a reviewer should look at (the same photo in an earlier "
+            "activity, a photo taken far from the day claimed); never a refusal. Null "
+            "unless the caller may review the activity.",
         },
     ),
 )

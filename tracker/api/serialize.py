@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from tracker.activities.flags import Flag
 from tracker.clock import to_campus
 from tracker.i18n import category_name, format_points, rule_summary
 from tracker.models import (
@@ -79,7 +80,10 @@ def category(value: Category, current_rule: PointRule | None) -> dict[str, Any]:
     }
 
 
-def activity(value: Activity, booked: Decimal | None) -> dict[str, Any]:
+def activity(
+    value: Activity, booked: Decimal | None, flags: list[Flag] | None = None
+) -> dict[str, Any]:
+    """An activity; ``flags`` only for those who may review it (else null)."""
     return {
         "id": value.id,
         "member": person(value.member),
@@ -115,7 +119,12 @@ def activity(value: Activity, booked: Decimal | None) -> dict[str, Any]:
             }
             for item in value.evidence
         ],
+        "flags": None if flags is None else [flag_body(f) for f in flags],
     }
+
+
+def flag_body(value: Flag) -> dict[str, Any]:
+    return {"kind": value.kind, "message": value.message, "params": value.params}
 
 
 def token(value: ApiToken) -> dict[str, Any]:

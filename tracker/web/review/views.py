@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.activities.flags import evidence_flags
 from tracker.activities.queue import review_queue
 from tracker.clock import utcnow
 from tracker.errors import Conflict, Forbidden, InvalidInput
@@ -67,6 +68,8 @@ def queue():
         "review/queue.html",
         pending=pending,
         estimates=estimates,
+        # Everyone in the queue is an activity the reviewer may review (review_queue).
+        flags=evidence_flags(db.session, pending),
         approve_form=ConfirmForm(),
         reject_form=ReasonForm(),
     )
