@@ -117,7 +117,7 @@ def test_a_meeting_logged_before_checking_in_is_flagged_for_the_reviewer(
     logged = api(member)("POST", "/activities", json=MEETING).json
     checked_in(db, event, member)
     [flag] = flags_of(api, committee, logged["id"])
-    assert flag["kind"] == "attended_event" and flag["related"] == {"event_id": event.id}
+    assert flag["kind"] == "attended_event" and flag["params"] == {"event_id": event.id}
     assert "重温入党誓词" in flag["message"]
     # Warnings are for reviewers.
     assert flags_of(api, member, logged["id"]) is None
@@ -135,7 +135,7 @@ def test_overlapping_sessions_that_got_past_the_check_are_flagged(
     first = make.activity(member, quantity=60, start=time(9, 0), title="第一次")
     second = make.activity(member, "tutoring", quantity=30, start=time(9, 30), title="第二次")
     [flag] = flags_of(api, committee, first.id)
-    assert flag["kind"] == "overlap" and flag["related"] == {"activity_id": second.id}
+    assert flag["kind"] == "overlap" and flag["params"] == {"activity_id": second.id}
     assert "第二次" in flag["message"]
     assert [f["kind"] for f in flags_of(api, committee, second.id)] == ["overlap"]
     listed = api(committee)("GET", "/activities?status=pending").json["items"]
@@ -150,7 +150,7 @@ def test_an_untimed_activity_on_the_day_of_another_of_its_category_is_flagged(
     volunteering = [make.activity(member, "volunteer", quantity=3, title=t) for t in "甲乙"]
     elsewhere = make.activity(member, occurred_on=TODAY - timedelta(days=1), start=None)
     assert [f["kind"] for f in flags_of(api, committee, timed.id)] == ["same_day"]
-    assert [f["related"] for f in flags_of(api, committee, untimed.id)] == [
+    assert [f["params"] for f in flags_of(api, committee, untimed.id)] == [
         {"activity_id": timed.id}
     ]
     assert [f["kind"] for f in flags_of(api, committee, volunteering[0].id)] == ["same_day"]

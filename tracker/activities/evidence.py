@@ -6,6 +6,7 @@ import io
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
+from tracker.activities import fingerprint
 from tracker.errors import InvalidInput
 
 IMAGE_TYPES = {
@@ -31,6 +33,14 @@ class PreparedFile:
     content_type: str
     extension: str
     original_name: str
+    # Images only: the perceptual hash of the stored file and the day the
+    # camera says it was taken (see tracker.activities.fingerprint).
+    photo_hash: str | None = None
+    captured_on: date | None = None
+
+
+# What of an image's metadata the re-encode keeps: only what draws the pixels.
+_KEPT_INFO = ("transparency",)
 
 
 def _reencode(image: Image.Image, fmt: str) -> bytes:
@@ -39,6 +49,10 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
     image = ImageOps.exif_transpose(image)
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    # Pillow writes some metadata of the source again unless told otherwise
+    # (a JPEG's comment, a PNG's ICC profile): nothing else goes out, so no
+    # comment, ICC profile, XMP or EXIF can carry data past the upload.
+    image.info = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
     out = io.BytesIO()
     options = {"quality": 88} if fmt in ("JPEG", "WEBP") else {}
     image.save(out, format=fmt, **options)
@@ -78,7 +92,10 @@ def prepare_evidence(
             if image.width * image.height > MAX_PIXELS:
                 raise InvalidInput({field: _l("%(name)s has too many pixels.", name=name)})
             image.load()
+            # Read before the re-encode, which drops the EXIF.
+            captured_on = fingerprint.capture_day(image)
             encoded = _reencode(image, fmt)
+        photo_hash = fingerprint.photo_hash(encoded)
     except InvalidInput:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -86,7 +103,14 @@ def prepare_evidence(
             {field: _l("%(name)s is not a JPEG, PNG, WebP image or PDF file.", name=name)}
         ) from None
     content_type, extension = IMAGE_TYPES[fmt]
-    return PreparedFile(encoded, content_type, extension, original_name=name)
+    return PreparedFile(
+        encoded,
+        content_type,
+        extension,
+        original_name=name,
+        photo_hash=photo_hash,
+        captured_on=captured_on,
+    )
 
 
 # Files follow the transaction that records them: a file written for a

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
 from tracker.activities import claims
@@ -28,11 +29,13 @@ HOW_ATTENDED = {
 
 @dataclass(frozen=True)
 class Flag:
-    """One warning: a kind for programs, a message for people, the records it points to."""
+    """One fact for the reviewer: ``kind`` for programs, ``message`` for people (worded
+    now, in the reader's language: a plain string, so a title inside it is escaped like
+    any text), ``params`` the records and facts it names (JSON-ready)."""
 
     kind: str
-    message: LazyString
-    related: dict[str, int] = field(default_factory=dict)
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 Flagger = Callable[[Session, Sequence[Activity]], Iterable[tuple[int, Flag]]]
@@ -53,7 +56,7 @@ def attended_events(session: Session, activities: Sequence[Activity]) -> Iterato
         claim = claims.activity_claim(activity)
         for record in attended.get(activity.user_id, []):
             if claim.meets_event(record.claim):
-                message = _l(
+                message = _(
                     "The member also attended “%(event)s” (%(how)s): the event books its own "
                     "points.",
                     event=record.event.title,
@@ -84,12 +87,12 @@ def _between(claim: claims.Claim, other: Activity) -> Flag | None:
     theirs = claims.activity_claim(other)
     related = {"activity_id": other.id}
     if claim.overlaps(theirs):
-        message = _l(
+        message = _(
             "Its time overlaps “%(title)s”, another activity of the member.", title=other.title
         )
         return Flag("overlap", message, related)
     if claim.same_day_untimed(theirs):
-        message = _l(
+        message = _(
             "Same day and category as “%(title)s”, and one of the two has no time: "
             "it may be one thing logged twice.",
             title=other.title,
@@ -98,7 +101,17 @@ def _between(claim: claims.Claim, other: Activity) -> Flag | None:
     return None
 
 
-FLAGGERS: tuple[Flagger, ...] = (attended_events, twice_claimed)
+def evidence(session: Session, activities: Sequence[Activity]) -> Iterator[tuple[int, Flag]]:
+    """The photos: reused from an earlier claim, or taken far from the day claimed."""
+    # Imported here: photo_flags builds this module's Flags.
+    from tracker.activities import photo_flags
+
+    for activity_id, found in photo_flags.evidence_flags(session, activities).items():
+        for flag in found:
+            yield activity_id, flag
+
+
+FLAGGERS: tuple[Flagger, ...] = (attended_events, twice_claimed, evidence)
 
 
 def review_flags(session: Session, activities: Sequence[Activity]) -> dict[int, list[Flag]]:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.activities import checks, evidence, tutoring
+from tracker.activities import checks, evidence, fingerprint, tutoring
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.ledger import points, versions
 from tracker.models import (
@@ -57,6 +57,9 @@ def _attach(
                 original_name=prepared.original_name,
                 content_type=prepared.content_type,
                 size=len(prepared.data),
+                photo_hash=prepared.photo_hash,
+                captured_on=prepared.captured_on,
+                **fingerprint.band_columns(prepared.photo_hash),
             )
         )
     session.flush()

@@ -166,12 +166,17 @@ VERSION = {
 FLAG = api.schema(
     "Flag",
     obj(
-        kind={"type": "string", "description": "attended_event, overlap, same_day, ..."},
-        message={"type": "string"},
-        related={
+        kind={
+            "type": "string",
+            "description": "attended_event, overlap, same_day, same_photo, photo_reused, "
+            "more_same_photos, capture_date",
+        },
+        message={"type": "string", "description": "For people, in the caller's language"},
+        params={
             "type": "object",
-            "additionalProperties": {"type": "integer"},
-            "description": "What the warning points to: event_id, activity_id, ...",
+            "description": "What the flag points to and the facts it names (event_id, "
+            "activity_id, ...); an earlier activity's title and member only when it is "
+            "of the same branch",
         },
     ),
 )
@@ -216,8 +221,9 @@ ACTIVITY = api.schema(
         flags={
             "type": ["array", "null"],
             "items": FLAG,
-            "description": "What a reviewer should look at before approving; "
-            "null for those who may not review the activity",
+            "description": "What a reviewer should look at before approving (a second claim, "
+            "the same photo in an earlier activity, a photo taken far from the day claimed); "
+            "never a refusal. Null unless the caller may review the activity.",
         },
     ),
 )

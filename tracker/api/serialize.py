@@ -81,7 +81,7 @@ def category(value: Category, current_rule: PointRule | None) -> dict[str, Any]:
 
 
 def flag(value: Flag) -> dict[str, Any]:
-    return {"kind": value.kind, "message": str(value.message), "related": dict(value.related)}
+    return {"kind": value.kind, "message": str(value.message), "params": dict(value.params)}
 
 
 def activity(

@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.bench import bench_seed
     from tracker.cli.demo import seed_demo
     from tracker.cli.events import notify_upcoming
+    from tracker.cli.evidence import evidence
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
     from tracker.cli.terms import terms
@@ -30,5 +31,6 @@ def init_app(app: Flask) -> None:
         tokens,
         terms,
         bench_seed,
+        evidence,
     ):
         app.cli.add_command(command)

@@ -117,6 +117,16 @@ class Evidence(db.Model):
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Images only (tracker/activities/fingerprint.py): the perceptual hash of
+    # the stored file as 16 hex digits, the same hash in four indexed 16-bit
+    # bands so near copies are found without reading every row, and the day
+    # the camera says the photo was taken (nothing else of its EXIF is kept).
+    photo_hash: Mapped[str | None] = mapped_column(String(16))
+    hash_band_0: Mapped[int | None] = mapped_column(index=True)
+    hash_band_1: Mapped[int | None] = mapped_column(index=True)
+    hash_band_2: Mapped[int | None] = mapped_column(index=True)
+    hash_band_3: Mapped[int | None] = mapped_column(index=True)
+    captured_on: Mapped[date | None] = mapped_column(Date)
 
     activity: Mapped[Activity] = relationship(back_populates="evidence")
 

@@ -145,6 +145,12 @@ def may_review(reviewer: User, activity) -> bool:
     return is_committee_of(reviewer, activity.branch_id) and reviewer.id != activity.user_id
 
 
+def may_see_review_flags(viewer: User, activity) -> bool:
+    """Flags on an activity (the same photo elsewhere, a photo's date): for those who review
+    it. Never for its member: a flag is a question for the committee, not a verdict."""
+    return may_review(viewer, activity)
+
+
 def may_adjust_points(actor: User, member: User) -> bool:
     """The committee of the member's branch may book an adjustment, never to themselves."""
     return is_committee_of(actor, member.branch_id) and actor.id != member.id

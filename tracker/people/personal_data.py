@@ -105,6 +105,8 @@ def evidence(session: Session, user: User) -> Rows:
             "content_type": e.content_type,
             "size": e.size,
             "created_at": e.created_at,
+            # Kept from the photo's EXIF at upload (the file itself has no EXIF).
+            "captured_on": e.captured_on,
         }
         for e in rows
     ]

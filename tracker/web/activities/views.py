@@ -23,6 +23,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker.activities import evidence, lifecycle
+from tracker.activities.flags import review_flags
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
@@ -193,6 +194,11 @@ def detail(activity_id: int):
         ledger=ledger,
         estimate=estimate_now,
         can_review=access.may_review(current_user, activity),
+        flags=(
+            review_flags(db.session, [activity])[activity.id]
+            if access.may_see_review_flags(current_user, activity)
+            else []
+        ),
     )
 
 
