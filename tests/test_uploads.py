@@ -8,6 +8,14 @@ import zlib
 
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    TextStringObject,
+)
 from sqlalchemy import select
 
 from tracker.activities import evidence
@@ -177,6 +185,179 @@ def test_large_progressive_jpeg_is_refused_as_it_cannot_be_decoded_scaled_down()
     Image.new("RGB", (4200, 4000)).save(out, format="JPEG", progressive=True)
     with pytest.raises(InvalidInput, match="too many pixels"):
         evidence.prepare_evidence("web.jpg", out.getvalue(), 20 * 1024 * 1024)
+
+
+# --- PDFs ----------------------------------------------------------------------
+
+
+def _action(script: str) -> DictionaryObject:
+    return DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(script),
+        }
+    )
+
+
+def _rect() -> ArrayObject:
+    return ArrayObject([FloatObject(10), FloatObject(10), FloatObject(100), FloatObject(40)])
+
+
+def hostile_pdf() -> bytes:
+    """One page saying "Certificate of study", with every active part a PDF can carry."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(300, 200)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+    )
+    page.replace_contents(_content(b"BT /F1 12 Tf 20 100 Td (Certificate of study) Tj ET", writer))
+    writer.add_attachment("payload.exe", b"MZ-embedded-payload")
+    root = writer.root_object
+    names = root["/Names"]
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {
+            NameObject("/Names"): ArrayObject(
+                [TextStringObject("names"), writer._add_object(_action("app.alert('names');"))]
+            )
+        }
+    )
+    root[NameObject("/OpenAction")] = _action("app.alert('open');")
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): _action("app.alert('page');")})
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): _rect(),
+            NameObject("/A"): _action("app.alert('link');"),
+        }
+    )
+    field = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject("password"),
+            NameObject("/Rect"): _rect(),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(link), writer._add_object(field)])
+    root[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject([page["/Annots"][1]])}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _content(data: bytes, writer: PdfWriter):
+    from pypdf.generic import ContentStream
+
+    stream = ContentStream(None, writer)
+    stream.set_data(data)
+    return stream
+
+
+def test_pdf_is_stored_without_scripts_actions_attachments_or_forms(clock, app, client_m, db):
+    original = hostile_pdf()
+    assert b"/JavaScript" in original and b"MZ-embedded-payload" in original
+    response = post_evidence(client_m, (original, "certificate.pdf"))
+    assert response.status_code == 302
+    [(item, data)] = stored(app, db)
+    assert item.content_type == "application/pdf"
+    reader = PdfReader(io.BytesIO(data))
+    for key in ("/OpenAction", "/AA", "/Names", "/AcroForm"):
+        assert key not in reader.trailer["/Root"]
+    [page] = reader.pages
+    assert "/Annots" not in page and "/AA" not in page
+    assert reader.attachments == {}
+    assert "Certificate of study" in page.extract_text()
+    for trace in (b"/JavaScript", b"/JS", b"app.alert", b"/EmbeddedFile", b"MZ-embedded-payload"):
+        assert trace not in data
+
+
+def test_reviewers_are_told_that_pdfs_were_rewritten(clock, client_m, member, english_login, make):
+    post_evidence(client_m, (handmade_pdf(ONE_PAGE), "certificate.pdf"))
+    note = "PDF files were re-written on upload, without scripts or attachments."
+    reviewer = english_login(make.committee(member.branch))
+    assert note in reviewer.get("/review/").get_data(as_text=True)
+    assert note in client_m.get("/activities/1").get_data(as_text=True)
+
+
+def handmade_pdf(objects: list[bytes], *, comment: bytes = b"", tail: bytes = b"") -> bytes:
+    """A PDF with a correct cross-reference table, an optional comment line and trailing bytes."""
+    out = bytearray(b"%PDF-1.4\n" + comment)
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out + tail)
+
+
+ONE_PAGE = [
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+]
+HTML = b"<html><body><script>fetch('/account').then(r => r.text())</script></body></html>"
+
+
+def test_html_in_a_pdf_polyglot_is_not_stored(clock, app, client_m, db):
+    polyglot = handmade_pdf(ONE_PAGE, comment=b"%" + HTML + b"\n", tail=HTML)
+    assert PdfReader(io.BytesIO(polyglot)).pages  # a PDF reader opens it
+    response = post_evidence(client_m, (polyglot, "scan.pdf"))
+    assert response.status_code == 302
+    [(_item, data)] = stored(app, db)
+    assert data.startswith(b"%PDF-")
+    assert b"<html" not in data.lower() and b"<script" not in data.lower()
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+
+
+def test_html_before_the_pdf_header_is_refused(clock, client_m, db):
+    response = post_evidence(client_m, (HTML + b"\n" + handmade_pdf(ONE_PAGE), "scan.pdf"))
+    assert response.status_code == 200 and "scan.pdf is not a" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
+def test_pdf_that_cannot_be_parsed_is_refused(clock, client_m, db):
+    broken = b"%PDF-1.7\n<script>alert(1)</script>\nnot a single object here\n%%EOF\n"
+    response = post_evidence(client_m, (broken, "broken.pdf"))
+    assert response.status_code == 200
+    assert "broken.pdf could not be read as a PDF" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
+def test_pdf_with_too_many_pages_is_refused_without_reading_them_all(clock, client_m, db):
+    pages = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"] * 101
+    kids = b" ".join(b"%d 0 R" % number for number in range(3, 104))
+    tree = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count 1 >>" % kids]
+    response = post_evidence(client_m, (handmade_pdf(tree + pages), "book.pdf"))
+    assert "book.pdf has more than 100 pages" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
+def test_pdf_locked_with_a_password_is_refused(clock, client_m, db):
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    response = post_evidence(client_m, (out.getvalue(), "locked.pdf"))
+    assert "locked.pdf could not be read as a PDF" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Evidence)).all() == []
 
 
 # --- How many files a member may send ---------------------------------------------

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
+from tracker.activities import pdfs
 from tracker.errors import InvalidInput
 
 IMAGE_TYPES = {
@@ -86,9 +87,7 @@ def prepare_evidence(
     if not data:
         raise InvalidInput({field: _l("%(name)s is empty.", name=name)})
     if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-2048:]:
-            raise InvalidInput({field: _l("%(name)s is not a complete PDF.", name=name)})
-        return PreparedFile(data, *PDF_TYPE, original_name=name)
+        return PreparedFile(pdfs.rewritten(name, data, field), *PDF_TYPE, original_name=name)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             # Opening reads only the header: the size is known, nothing is decoded yet.
