@@ -209,7 +209,13 @@ def test_too_large_file_is_refused_with_its_name(clock, client_m, db):
 
 
 def test_pdf_evidence_is_accepted_and_downloaded(clock, client_m, db):
-    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    pdf = out.getvalue()
     client_m.post(
         "/activities/new/study",
         data={**study(), "evidence": (io.BytesIO(pdf), "certificate.pdf")},

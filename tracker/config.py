@@ -79,6 +79,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest evidence file, in megabytes",
     ),
     Setting(
+        "TRACKER_UPLOAD_LIMIT_PER_MINUTE",
+        "TRACKER_UPLOAD_LIMIT_PER_MINUTE",
+        20,
+        int,
+        "Evidence files one member may upload per minute (web and API together)",
+    ),
+    Setting(
         "TRACKER_BACKUP_KEY_FILE",
         "TRACKER_BACKUP_KEY_FILE",
         None,
@@ -134,7 +141,7 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",
         str,
-        "Where login attempts are counted; redis://127.0.0.1:6379 when "
+        "Where login attempts and uploads are counted; redis://127.0.0.1:6379 when "
         "several workers serve the app",
     ),
     Setting(

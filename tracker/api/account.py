@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import audit, login_limits
+from tracker import audit, limits
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
@@ -42,14 +42,14 @@ from tracker.ranking.members import MemberSummary, member_leaderboard, member_su
 def create_token():
     data = json_body(api.operation_for("api.create_token"))
     try:
-        login_limits.refuse_when_spent(data["student_no"])
-    except login_limits.TooManyAttempts as refused:
+        limits.refuse_when_spent(data["student_no"])
+    except limits.TooManyAttempts as refused:
         response = error_response(429, refused.message)
         response.headers["Retry-After"] = str(refused.retry_after)
         return response
     result = authenticate(db.session, data["student_no"], data["password"], utcnow())
     if result.failed:
-        login_limits.count_failure(data["student_no"])
+        limits.count_failure(data["student_no"])
         audit.record(
             db.session,
             "auth.token_failed",

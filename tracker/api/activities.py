@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from tracker import limits
 from tracker.activities import evidence, lifecycle
 from tracker.activities.checks import ActivityInput
 from tracker.activities.flags import review_flags
@@ -140,7 +141,9 @@ def active_category(key: str) -> Category:
         201: ("The new activity (pending, or approved at once if the rule says so)", ACTIVITY),
         200: ("The same submission_key was sent before: the activity kept then", ACTIVITY),
     },
+    errors=(429,),
 )
+@limits.uploads
 def create_activity():
     op = api.operation_for("api.create_activity")
     if request.mimetype == "multipart/form-data":
@@ -281,8 +284,9 @@ def withdraw_activity(activity_id: int):
     tag="Activities",
     multipart=EVIDENCE_FORM,
     responses={200: ("The activity with its files", ACTIVITY)},
-    errors=(409,),
+    errors=(409, 429),
 )
+@limits.uploads
 def add_evidence(activity_id: int):
     activity = readable_activity_or_404(activity_id)
     if request.mimetype != "multipart/form-data":

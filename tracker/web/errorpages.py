@@ -54,6 +54,8 @@ def init_app(app: Flask) -> None:
     def rate_limited(error: RateLimitExceeded):
         minutes = retry_after_minutes(error)
         message = _l("Too many attempts. Please try again in %(n)d minutes.", n=minutes)
+        if error.limit is not None and error.limit.error_message:
+            message = error.description  # a limit that says what was too many (uploads)
         if is_api_request():
             response = error_response(429, message)
             response.headers["Retry-After"] = str(minutes * 60)

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from tracker import limits
 from tracker.activities import evidence, lifecycle
 from tracker.activities.flags import review_flags
 from tracker.clock import campus_today, utcnow
@@ -89,6 +90,7 @@ def choose():
 
 @bp.route("/new/<key>", methods=["GET", "POST"])
 @login_required
+@limits.uploads
 def new(key: str):
     if not access.logs_activities(current_user):
         abort(403)
@@ -204,6 +206,7 @@ def detail(activity_id: int):
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
+@limits.uploads
 def edit(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
     if activity.user_id != current_user.id:

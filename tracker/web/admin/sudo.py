@@ -18,7 +18,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import audit, login_limits, security
+from tracker import audit, limits, security
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.people.passwords import verify_password
@@ -64,8 +64,8 @@ def confirm_password():
     admin = current_user._get_current_object()
     if form.validate_on_submit():
         try:
-            login_limits.refuse_when_spent(admin.student_no)
-        except login_limits.TooManyAttempts as refused:
+            limits.refuse_when_spent(admin.student_no)
+        except limits.TooManyAttempts as refused:
             form.password.errors.append(str(refused.message))
             page = render_template("admin/confirm_password.html", form=form)
             return page, 429, {"Retry-After": str(refused.retry_after)}
@@ -73,7 +73,7 @@ def confirm_password():
             security.password_entered(utcnow())
             return redirect(_admin_page(request.args.get("next")))
         # Someone at an unattended session may be guessing: counted like a failed login.
-        login_limits.count_failure(admin.student_no)
+        limits.count_failure(admin.student_no)
         audit.record(db.session, "auth.password_step_failed", actor=admin, subject=admin)
         db.session.commit()
         form.password.errors.append(_("This is not your password."))

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit, login_limits, security
+from tracker import audit, limits, security
 from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
@@ -53,8 +53,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            login_limits.refuse_when_spent(form.student_no.data)
-        except login_limits.TooManyAttempts as refused:
+            limits.refuse_when_spent(form.student_no.data)
+        except limits.TooManyAttempts as refused:
             form.form_errors.append(str(refused.message))
             headers = {"Retry-After": str(refused.retry_after)}
             return render_template("auth/login.html", form=form), 429, headers
@@ -62,7 +62,7 @@ def login():
         if result.succeeded:
             return _log_in(result)
         if result.failed:
-            login_limits.count_failure(form.student_no.data)
+            limits.count_failure(form.student_no.data)
             audit.record(
                 db.session,
                 "auth.login_failed",

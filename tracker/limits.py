@@ -1,4 +1,8 @@
-"""Failed logins: the guesser is stopped, the owner of the account is not locked out.
+"""The rate limits both doors (the pages and the API) share, kept in the limiter's storage.
+
+Failed logins
+-------------
+Failed logins: the guesser is stopped, the owner of the account is not locked out.
 
 The login form, the token endpoint and the administrators' password step draw
 on the same counters, kept in the rate limiter's storage, and count failures
@@ -15,6 +19,17 @@ only: a member who logs in often is never slowed down.
   ``TRACKER_LOGIN_DELAY_MAX_SECONDS`` (900). Attempts refused while waiting
   are not checked, so they count for nothing: many addresses get about 100
   guesses a day at one account, and its owner waits at most the largest delay.
+
+Uploads
+-------
+One budget of evidence files per member and minute, shared by the web and the API.
+
+Every uploaded file costs decoding or parsing and disk space, whatever
+becomes of it, so the budget counts the files a request carries (refused ones
+too), not the requests. A request without files is not an upload and is
+never refused here. The key is the signed-in member: the decorator goes
+under ``login_required`` (web) or runs after the API's authentication, so
+the member is known by then.
 """
 
 from __future__ import annotations
@@ -25,11 +40,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limit
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from tracker.clock import utcnow
 from tracker.errors import DomainError
@@ -131,3 +148,36 @@ def count_failure(student_no: str) -> None:
         delay = min(2 ** min(beyond, 30), longest)
         storage.clear(_delay_key(student_no))
         storage.incr(_delay_key(student_no), delay)
+
+
+# Uploads ---------------------------------------------------------------------
+
+
+def _member() -> str:
+    return f"member:{current_user.id}"
+
+
+def _files_sent() -> int:
+    return sum(1 for upload in request.files.getlist("evidence") if upload)
+
+
+def _per_minute() -> str:
+    return f"{current_app.config['TRACKER_UPLOAD_LIMIT_PER_MINUTE']} per minute"
+
+
+def _message() -> str:
+    return _(
+        "Too many files uploaded in a minute (at most %(n)d). Please wait a minute and try again.",
+        n=current_app.config["TRACKER_UPLOAD_LIMIT_PER_MINUTE"],
+    )
+
+
+uploads = limiter.shared_limit(
+    _per_minute,
+    scope="evidence-uploads",
+    key_func=_member,
+    methods=["POST"],
+    cost=_files_sent,
+    exempt_when=lambda: _files_sent() == 0,
+    error_message=_message,
+)
