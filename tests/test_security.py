@@ -214,3 +214,202 @@ def test_failed_logins_from_one_address_share_one_budget_across_doors(client, ma
     client.post("/login", data={"student_no": "c3z", "password": "wrong-password"})
     refused = client.post("/api/v1/tokens", json={"student_no": "d4w", "password": "whatever"})
     assert refused.status_code == 429
+
+
+# Request bodies: refused by their announced length, before anything reads them ---
+
+
+class UnreadableBody:
+    """A body of ``size`` bytes that fails the test if the app reads it."""
+
+    def __init__(self, size: int):
+        self.size, self.position = size, 0
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = self.size if whence == 2 else offset
+        return self.position
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = readlines = read
+
+
+def _announced(client, path: str, megabytes: int, content_type: str):
+    """A POST whose Content-Length says ``megabytes``; the bytes never come."""
+    return client.post(
+        path,
+        input_stream=UnreadableBody(megabytes * 1024 * 1024),
+        content_type=content_type,
+        headers={"Accept-Language": "en"},
+    )
+
+
+def test_a_huge_json_body_to_the_token_endpoint_is_413_unread(client):
+    response = _announced(client, "/api/v1/tokens", 150, "application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_a_json_or_form_body_over_a_megabyte_is_413(client):
+    assert _announced(client, "/api/v1/tokens", 2, "application/json").status_code == 413
+    page = _announced(client, "/login", 2, "application/x-www-form-urlencoded")
+    assert page.status_code == 413
+    assert "The request is too large." in page.get_data(as_text=True)
+
+
+def test_uploads_may_be_larger_than_forms_up_to_the_files_limit(make, login, app):
+    client = login(make.member())
+    multipart = "multipart/form-data; boundary=x"
+    assert _announced(client, "/activities/new/study", 27, multipart).status_code == 413
+    # Under the limit the body is read (and, being empty, refused as a bad form, not as too large).
+    small = client.post(
+        "/activities/new/study",
+        data=b"--x--\r\n",
+        headers={"Content-Type": multipart},
+    )
+    assert small.status_code != 413
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_the_size_is_checked_before_the_csrf_token(client):
+    assert _announced(client, "/login", 2, "application/x-www-form-urlencoded").status_code == 413
+
+
+# Caching: nothing a signed-in person sees is kept ------------------------------
+
+
+def test_signed_in_pages_exports_and_api_answers_are_not_stored(make, login, db):
+    from tracker.clock import utcnow
+    from tracker.people import tokens
+
+    member = make.member()
+    client = login(member)
+    for path in ("/", "/activities/", "/export/members.csv", "/api/v1/me", "/does-not-exist"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    issued = tokens.issue_token(db.session, member, name="t", now=utcnow(), lifetime_days=1)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {issued.token}"}
+    assert (
+        client.application.test_client().get("/api/v1/me", headers=bearer).headers["Cache-Control"]
+        == "no-store"
+    )
+
+
+def test_static_files_and_the_public_login_page_keep_their_own_caching(client):
+    assert client.get("/login").headers.get("Cache-Control") is None
+    static = client.get("/static/css/tracker.css")
+    assert static.headers.get("Cache-Control") != "no-store"
+    static.close()
+
+
+# Content Security Policy and the Chart.js tag -------------------------------------
+
+
+def test_csp_allows_the_chartjs_file_not_its_whole_host(client):
+    from tracker.config import CHARTJS_URL
+
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", CHARTJS_URL]
+
+
+def _chart_tag(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return next(line for line in page.splitlines() if "<script" in line and "chart" in line)
+
+
+def test_chartjs_is_loaded_with_its_hash_and_cors(make, login):
+    tag = _chart_tag(login(make.member()))
+    assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag
+
+
+@pytest.mark.config(
+    TRACKER_CHARTJS_URL="http://127.0.0.1:8123/chart.umd.min.js", TRACKER_CHARTJS_INTEGRITY=""
+)
+def test_a_mirror_without_a_hash_gets_no_crossorigin(make, login):
+    tag = _chart_tag(login(make.member()))
+    assert "integrity" not in tag and "crossorigin" not in tag
+
+
+# Proxies: X-Forwarded-For is believed only from a trusted proxy -------------------
+
+
+def _failed_logins_from(client, forwarded_for: list[str], **environ):
+    for address in forwarded_for:
+        response = client.post(
+            "/login",
+            data={"student_no": "nobody", "password": "wrong-password"},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "10.0.0.5", **environ},
+        )
+    return response
+
+
+def _audited_address(app, db, make, forwarded_for: str, peer: str = "10.0.0.5") -> str:
+    """The address the audit log records for a sign-in sent with that header, from that peer."""
+    from sqlalchemy import select
+
+    from tracker.models import AuditEvent
+
+    member = make.member()
+    app.test_client().post(
+        "/login",
+        data={"student_no": member.student_no, "password": PASSWORD},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": peer},
+    )
+    return db.session.scalars(select(AuditEvent.ip_address).order_by(AuditEvent.id.desc())).first()
+
+
+@pytest.mark.config(
+    TRACKER_HTTPS=True,
+    TRACKER_LOGIN_LIMIT_ADDRESS="2 per minute",
+    TRACKER_LOGIN_LIMIT_ACCOUNT="100 per minute",
+)
+def test_by_default_a_clients_own_forwarded_for_is_ignored(client, app, db, make):
+    blocked = _failed_logins_from(client, ["1.1.1.1", "2.2.2.2", "3.3.3.3"])
+    assert blocked.status_code == 429
+    assert _audited_address(app, db, make, "6.6.6.6") == "10.0.0.5"
+
+
+@pytest.mark.config(
+    TRACKER_TRUSTED_PROXIES=1,
+    TRACKER_LOGIN_LIMIT_ADDRESS="2 per minute",
+    TRACKER_LOGIN_LIMIT_ACCOUNT="100 per minute",
+)
+def test_one_trusted_hop_believes_the_address_the_proxy_added(client, app, db, make):
+    # nginx appends the peer: a client's own value comes first and is passed over.
+    spoofed = ["9.9.9.9, 1.1.1.1", "9.9.9.9, 2.2.2.2", "9.9.9.9, 3.3.3.3"]
+    assert _failed_logins_from(client, spoofed).status_code == 200
+    assert _failed_logins_from(client, ["5.5.5.5, 1.1.1.1", "6.6.6.6, 1.1.1.1"]).status_code == 429
+    assert _audited_address(app, db, make, "6.6.6.6, 7.7.7.7") == "7.7.7.7"
+
+
+@pytest.mark.config(TRACKER_TRUSTED_PROXIES="10.0.0.5, 192.168.0.0/16")
+def test_forwarded_for_is_believed_only_from_a_listed_proxy(app, db, make):
+    assert _audited_address(app, db, make, "7.7.7.7", peer="10.0.0.5") == "7.7.7.7"
+    assert _audited_address(app, db, make, "8.8.8.8", peer="192.168.3.4") == "8.8.8.8"
+    assert _audited_address(app, db, make, "7.7.7.7", peer="10.9.9.9") == "10.9.9.9"
+
+
+def test_a_wrong_trusted_proxy_address_stops_the_start():
+    from tracker.config import trusted_proxies
+
+    assert trusted_proxies("2") == 2
+    assert trusted_proxies("") == ()
+    assert trusted_proxies(["127.0.0.1"]) == ("127.0.0.1",)
+    with pytest.raises(ValueError):
+        trusted_proxies("10.0.0.300")
+
+
+@pytest.mark.config(TRACKER_TRUSTED_PROXIES=1)
+def test_a_trusted_proxy_passes_the_scheme_but_not_a_clients_host(app):
+    from flask import request
+
+    app.add_url_rule("/where", "where", lambda: request.url_root)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    assert app.test_client().get("/where", headers=headers).text == "https://localhost/"

@@ -18,7 +18,7 @@ MESSAGES = {
     404: _l("There is nothing here."),
     405: _l("This page cannot be used that way."),
     409: _l("This changed meanwhile; please reload and try again."),
-    413: _l("The upload is too large."),
+    413: _l("The request is too large."),
     429: _l("Too many attempts."),
     500: _l("Something went wrong on our side. The error was logged."),
 }
