@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.activities.queue import review_queue
+from tracker.bounds import record_id
 from tracker.clock import utcnow
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.extensions import db
@@ -160,7 +161,7 @@ def approve_selected():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     # Every id is checked before anything is approved: a foreign one refuses all.
-    chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=int)]
+    chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=record_id)]
     approved, skipped = 0, 0
     for activity in chosen:
         try:
