@@ -48,6 +48,14 @@ def test_every_derived_default_is_applied_over_flasks_own(plain_env):
         assert app.config[key] == value, key
 
 
+def test_login_limits_are_on_in_an_app_created_after_one_without(plain_env):
+    from tracker.extensions import limiter
+
+    create_app({"RATELIMIT_ENABLED": False})
+    create_app()
+    assert limiter.enabled
+
+
 @pytest.mark.parametrize("megabytes", [1, 20])
 def test_the_request_limit_follows_the_upload_limit(plain_env, monkeypatch, megabytes):
     monkeypatch.setenv("TRACKER_UPLOAD_LIMIT_MB", str(megabytes))

@@ -249,6 +249,8 @@ def derived_defaults(config, instance: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": bool(config["TRACKER_HTTPS"]),
         "REMEMBER_COOKIE_SECURE": bool(config["TRACKER_HTTPS"]),
         "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+        # Flask-Limiter keeps the last app's value on its one object unless told.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
     }
