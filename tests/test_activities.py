@@ -344,7 +344,8 @@ def test_my_activities_lists_status_and_points(clock, client_m, member, make):
     html = client_m.get("/activities/").get_data(as_text=True)
     assert "待审核的学习" in html and "被驳回的学习" in html
     assert client_m.get("/activities/?status=pending").status_code == 200
-    assert client_m.get("/activities/?page=abc").status_code == 200
+    # A page number is one from 1 to 100000, as on the boards and in the API.
+    assert client_m.get("/activities/?page=abc").status_code == 400
 
 
 def test_backdating_window_is_a_setting(clock, client_m, db):

@@ -214,3 +214,122 @@ def test_failed_logins_from_one_address_share_one_budget_across_doors(client, ma
     client.post("/login", data={"student_no": "c3z", "password": "wrong-password"})
     refused = client.post("/api/v1/tokens", json={"student_no": "d4w", "password": "whatever"})
     assert refused.status_code == 429
+
+
+# Request bodies: refused by their announced length, before anything reads them ---
+
+
+class UnreadableBody:
+    """A body of ``size`` bytes that fails the test if the app reads it."""
+
+    def __init__(self, size: int):
+        self.size, self.position = size, 0
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = self.size if whence == 2 else offset
+        return self.position
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = readlines = read
+
+
+def _announced(client, path: str, megabytes: int, content_type: str):
+    """A POST whose Content-Length says ``megabytes``; the bytes never come."""
+    return client.post(
+        path,
+        input_stream=UnreadableBody(megabytes * 1024 * 1024),
+        content_type=content_type,
+        headers={"Accept-Language": "en"},
+    )
+
+
+def test_a_huge_json_body_to_the_token_endpoint_is_413_unread(client):
+    response = _announced(client, "/api/v1/tokens", 150, "application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_a_json_or_form_body_over_a_megabyte_is_413(client):
+    assert _announced(client, "/api/v1/tokens", 2, "application/json").status_code == 413
+    page = _announced(client, "/login", 2, "application/x-www-form-urlencoded")
+    assert page.status_code == 413
+    assert "The request is too large." in page.get_data(as_text=True)
+
+
+def test_uploads_may_be_larger_than_forms_up_to_the_files_limit(make, login, app):
+    client = login(make.member())
+    multipart = "multipart/form-data; boundary=x"
+    assert _announced(client, "/activities/new/study", 27, multipart).status_code == 413
+    # Under the limit the body is read (and, being empty, refused as a bad form, not as too large).
+    small = client.post(
+        "/activities/new/study",
+        data=b"--x--\r\n",
+        headers={"Content-Type": multipart},
+    )
+    assert small.status_code != 413
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_the_size_is_checked_before_the_csrf_token(client):
+    assert _announced(client, "/login", 2, "application/x-www-form-urlencoded").status_code == 413
+
+
+# Caching: nothing a signed-in person sees is kept ------------------------------
+
+
+def test_signed_in_pages_exports_and_api_answers_are_not_stored(make, login, db):
+    from tracker.clock import utcnow
+    from tracker.people import tokens
+
+    member = make.member()
+    client = login(member)
+    for path in ("/", "/activities/", "/export/members.csv", "/api/v1/me", "/does-not-exist"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    issued = tokens.issue_token(db.session, member, name="t", now=utcnow(), lifetime_days=1)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {issued.token}"}
+    assert (
+        client.application.test_client().get("/api/v1/me", headers=bearer).headers["Cache-Control"]
+        == "no-store"
+    )
+
+
+def test_static_files_and_the_public_login_page_keep_their_own_caching(client):
+    assert client.get("/login").headers.get("Cache-Control") is None
+    static = client.get("/static/css/tracker.css")
+    assert static.headers.get("Cache-Control") != "no-store"
+    static.close()
+
+
+# Content Security Policy and the Chart.js tag -------------------------------------
+
+
+def test_csp_allows_the_chartjs_file_not_its_whole_host(client):
+    from tracker.config import CHARTJS_URL
+
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", CHARTJS_URL]
+
+
+def _chart_tag(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return next(line for line in page.splitlines() if "<script" in line and "chart" in line)
+
+
+def test_chartjs_is_loaded_with_its_hash_and_cors(make, login):
+    tag = _chart_tag(login(make.member()))
+    assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag
+
+
+@pytest.mark.config(
+    TRACKER_CHARTJS_URL="http://127.0.0.1:8123/chart.umd.min.js", TRACKER_CHARTJS_INTEGRITY=""
+)
+def test_a_mirror_without_a_hash_gets_no_crossorigin(make, login):
+    tag = _chart_tag(login(make.member()))
+    assert "integrity" not in tag and "crossorigin" not in tag

@@ -90,7 +90,7 @@ def test_pairing_is_asked_by_student_number_and_accepted_by_the_mentee(
         client.post("/tutoring/mentees", data={"student_no": mentee.student_no}).status_code == 302
     )
     twice = client.post("/tutoring/mentees", data={"student_no": mentee.student_no})
-    assert "already on your list" in twice.get_data(as_text=True)
+    assert f"{mentee.student_no} is already on your list" in twice.get_data(as_text=True)
     pairing = db.session.scalars(select(Pairing)).one()
     assert pairing.status == PairingStatus.REQUESTED
     assert kinds_for(db, mentee) == ["pairing_requested"]
@@ -101,6 +101,22 @@ def test_pairing_is_asked_by_student_number_and_accepted_by_the_mentee(
     assert pairing.status == PairingStatus.ACCEPTED
     assert kinds_for(db, mentor) == ["pairing_accepted"]
     assert mentee.name in login(mentor).get("/tutoring/").get_data(as_text=True)
+
+
+def test_the_mentor_reads_the_mentees_full_name_only_once_they_accept(db, make, mentor, login):
+    mentee = make.member(name="欧阳小明")
+    client = login(mentor)
+    asked = client.post("/tutoring/mentees", data={"student_no": mentee.student_no})
+    assert "欧阳小明" not in client.get(asked.headers["Location"]).get_data(as_text=True)
+    again = client.post("/tutoring/mentees", data={"student_no": mentee.student_no})
+    assert "欧阳小明" not in again.get_data(as_text=True)
+    page = client.get("/tutoring/").get_data(as_text=True)
+    assert "欧阳小明" not in page and f"欧**明 ({mentee.student_no})" in page
+    pairing = db.session.scalars(select(Pairing)).one()
+    # The mentee reads who asks them, in full.
+    assert mentor.name in login(mentee).get("/tutoring/").get_data(as_text=True)
+    login(mentee).post(f"/tutoring/pairings/{pairing.id}/accept")
+    assert "欧阳小明" in client.get("/tutoring/").get_data(as_text=True)
 
 
 def test_tutoring_is_for_members_of_a_branch(db, make, login):

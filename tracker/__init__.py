@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     configure(app, config)
     register_extensions(app)
+    register_bounds(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -40,6 +41,14 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+
+
+def register_bounds(app: Flask) -> None:
+    from tracker.limits import init_app, refuse_per_worker_limits
+
+    refuse_per_worker_limits(app)
+    # Before the blueprints: an id converter is bound to a route when it is added.
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,6 +6,7 @@ environment variable that sets it, so the README and the loader cannot drift.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
@@ -14,7 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Config
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Evidence files one activity may have (tracker.activities.evidence); the request cap follows.
+MAX_EVIDENCE_FILES = 5
 
 CHARTJS_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.5.1/dist/chart.umd.min.js"
 CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChMTBJemed7ZnvJ"
@@ -22,6 +27,24 @@ CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChM
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def trusted_proxies(value: int | str | list[str] | tuple[str, ...]) -> int | tuple[str, ...]:
+    """TRACKER_TRUSTED_PROXIES: a number of proxy hops, or the proxies' addresses or networks.
+
+    0 or empty trusts none. A wrong address stops the start, not a request.
+    """
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        value = value.strip()
+        if value.isascii() and value.isdigit():
+            return int(value)
+        value = value.split(",")
+    found = tuple(part.strip() for part in value if part.strip())
+    for part in found:
+        ipaddress.ip_network(part, strict=False)
+    return found
 
 
 @dataclass(frozen=True)
@@ -231,7 +254,22 @@ SETTINGS: tuple[Setting, ...] = (
         "TRACKER_HTTPS",
         False,
         _bool,
-        "Behind an HTTPS reverse proxy: trust its X-Forwarded-* headers",
+        "Served over HTTPS: HSTS, and cookies only over HTTPS",
+    ),
+    Setting(
+        "TRACKER_WORKERS",
+        "TRACKER_WORKERS",
+        None,
+        int,
+        "How many worker processes serve the app; default: WEB_CONCURRENCY or gunicorn's -w",
+    ),
+    Setting(
+        "TRACKER_TRUSTED_PROXIES",
+        "TRACKER_TRUSTED_PROXIES",
+        0,
+        trusted_proxies,
+        "Reverse proxies whose X-Forwarded-For and -Proto are believed: a number of hops, "
+        "or their addresses separated by commas; none by default",
     ),
 )
 
@@ -255,44 +293,63 @@ def instance_path_from_env() -> Path:
     return Path(os.environ.get("TRACKER_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
 
 
+# What a request may carry besides its evidence files: every other field of a form.
+FORM_MEMORY = 1024 * 1024
+
+
+def derived_defaults(config, instance: Path) -> dict[str, Any]:
+    """Settings of Flask and its extensions that the tracker sets, some from its own.
+
+    Flask already holds several of these keys (MAX_CONTENT_LENGTH is None,
+    PERMANENT_SESSION_LIFETIME 31 days), so they are assigned, not
+    ``setdefault``: only ``instance/config.py`` or the caller's overrides win.
+    """
+    upload = config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
+    return {
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        # A form carries several evidence files, each checked against the limit
+        # on its own so the message names the file; the request cap stops abuse.
+        "MAX_CONTENT_LENGTH": upload * MAX_EVIDENCE_FILES + FORM_MEMORY,
+        # Form fields and JSON bodies (tracker.security caps bodies without files at this).
+        "MAX_FORM_MEMORY_SIZE": FORM_MEMORY,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Behind an HTTPS proxy the app may not see the scheme (no proxy trusted).
+        "SESSION_COOKIE_SECURE": bool(config["TRACKER_HTTPS"]),
+        "REMEMBER_COOKIE_SECURE": bool(config["TRACKER_HTTPS"]),
+        # The absolute lifetime of a session (tracker.security also ends idle ones).
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=config["TRACKER_SESSION_DAYS"]),
+        # Flask-Limiter keeps the last app's value on its one object unless told.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
 def configure(app, overrides: dict[str, Any] | None = None) -> None:
     """Fill ``app.config``: defaults < instance/config.py < environment < overrides."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     for setting in SETTINGS:
         app.config[setting.key] = setting.default
-    app.config.from_pyfile(str(instance / "config.py"), silent=True)
+    from_file = Config(str(instance))
+    from_file.from_pyfile(str(instance / "config.py"), silent=True)
+    app.config.update(from_file)
     for setting in SETTINGS:
         if setting.env in os.environ:
             app.config[setting.key] = setting.parse(os.environ[setting.env])
     app.config.update(overrides or {})
 
-    app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    given = set(from_file) | set(overrides or {})
+    for key, value in derived_defaults(app.config, instance).items():
+        if key not in given:
+            app.config[key] = value
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'tracker.db'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(instance)
-
-    limit = app.config["TRACKER_UPLOAD_LIMIT_MB"] * 1024 * 1024
-    # A form carries several evidence files; each is checked against the
-    # limit on its own so the message names the file, the request cap only
-    # stops abuse.
-    app.config.setdefault("MAX_CONTENT_LENGTH", limit * 6)
-    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TRACKER_TIMEZONE"]
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / "translations")
-    )
-    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    # Flask defines PERMANENT_SESSION_LIFETIME (31 days), so setdefault would do nothing.
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["TRACKER_SESSION_DAYS"])
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # Said every time: Flask-Limiter keeps the last app's value on its one
-    # shared object, so an app created with limits off would turn them off
-    # for every app created after it.
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

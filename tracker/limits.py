@@ -1,4 +1,13 @@
-"""The rate limits both doors (the pages and the API) share, kept in the limiter's storage.
+"""How far a request may go, for both doors (the pages and the API): values within reach,
+and rate limits kept in the limiter's storage.
+
+Input within reach
+-----------------
+What a request may carry: ids the database can hold, pages within reach, days of this era.
+
+A value beyond these is not an object, a page or a day anyone means: it is
+refused where it enters (404 for an id in a path, 400 for a query, a field
+error in a form), before arithmetic on it or the database could fail.
 
 Failed logins
 -------------
@@ -35,22 +44,106 @@ the member is known by then.
 from __future__ import annotations
 
 import math
+import os
+import shlex
+import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import current_app, request
+import click
+from flask import Flask, abort, current_app, request
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from tracker.clock import utcnow
 from tracker.errors import DomainError
 from tracker.extensions import limiter
+
+# Ids are INTEGER columns: 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
+# As the API's ``page`` parameter.
+MAX_PAGE = 100_000
+# Days far from now are mistakes; at the ends of the calendar, adding a day
+# (the end of a period) or a week would overflow.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def bounded_int(raw: str | None, low: int, high: int) -> int | None:
+    """``raw`` as an int from ``low`` to ``high``, or None if it is anything else.
+
+    ASCII digits only: ``str.isdigit`` accepts "²", which ``int`` refuses.
+    """
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def record_id(raw: str | int) -> int:
+    """A form's id, 0 meaning none: WTForms' ``coerce`` turns the ValueError into a field error."""
+    value = raw if isinstance(raw, int) else bounded_int(raw, 0, MAX_ID)
+    if value is None or not 0 <= value <= MAX_ID:
+        raise ValueError(raw)
+    return value
+
+
+def bounded_day(raw: str) -> date | None:
+    """``raw`` (YYYY-MM-DD) as a day from FIRST_DAY to LAST_DAY, or None."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most ten digits, so a longer number matches no route.
+
+    Ten digits still reach past MAX_ID; ``ids_in_range`` answers those. (A
+    converter that refused them would make the router answer 405 where other
+    methods share the path.)
+    """
+
+    regex = r"\d{1,10}"
+
+
+def ids_in_range() -> None:
+    """An id in a path beyond MAX_ID cannot exist: 404, before the database is asked."""
+    values = (request.view_args or {}).values()
+    if any(isinstance(v, int) and not isinstance(v, bool) and v > MAX_ID for v in values):
+        abort(404)
+
+
+def page_in_reach() -> None:
+    """``?page=`` on any page: a number from 1 to MAX_PAGE (Flask-SQLAlchemy reads it too).
+
+    The API checks its own parameters against its document.
+    """
+    raw = request.args.get("page")
+    if raw is None or request.path.startswith("/api/"):
+        return
+    if bounded_int(raw, 1, MAX_PAGE) is None:
+        abort(400)
+
+
+def init_app(app: Flask) -> None:
+    """Before any route is added: the converter is bound when a rule is."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(ids_in_range)
+    app.before_request(page_in_reach)
+
+
+# Failed logins ---------------------------------------------------------------
 
 # Failures of one account are counted for a day from the first.
 DELAY_WINDOW_SECONDS = 24 * 3600
@@ -181,3 +274,57 @@ uploads = limiter.shared_limit(
     exempt_when=lambda: _files_sent() == 0,
     error_message=_message,
 )
+
+
+# Workers -----------------------------------------------------------------------
+
+
+def worker_count(
+    configured: int | None = None, environ=os.environ, argv: list[str] | None = None
+) -> int:
+    """How many processes serve the app, as far as it can tell.
+
+    TRACKER_WORKERS (``configured``) says so; else WEB_CONCURRENCY (gunicorn's
+    default and many hosts'); else gunicorn's -w/--workers, from
+    GUNICORN_CMD_ARGS or the command line of the gunicorn process that
+    imported the app.
+    """
+    if configured is not None:
+        return configured
+    raw = environ.get("WEB_CONCURRENCY", "").strip()
+    if raw.isascii() and raw.isdigit():
+        return int(raw)
+    args = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    argv = sys.argv if argv is None else argv
+    if argv and Path(argv[0]).name.startswith("gunicorn"):
+        args += argv[1:]
+    count = 1
+    for index, arg in enumerate(args):
+        value = None
+        if arg in ("-w", "--workers") and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("--workers="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-w") and arg != "-w":
+            value = arg[2:]
+        if value and value.isascii() and value.isdigit():
+            count = int(value)
+    return count
+
+
+def refuse_per_worker_limits(app) -> None:
+    """Login limits counted in memory are per process: with N workers an attacker gets N times
+    the budget. Serving so outside debug and tests is refused; a command only warns."""
+    shared = not app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    workers = worker_count(app.config["TRACKER_WORKERS"])
+    if shared or workers <= 1 or app.debug or app.testing:
+        return
+    message = (
+        f"{workers} workers count failed logins in memory, each on its own: set "
+        "TRACKER_RATELIMIT_STORAGE_URI to a Redis URL (redis://127.0.0.1:6379), or serve "
+        "with one worker (gunicorn -w 1 --threads 8)."
+    )
+    if click.get_current_context(silent=True) is not None:
+        app.logger.warning(message)
+        return
+    raise RuntimeError(message)

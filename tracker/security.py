@@ -1,11 +1,12 @@
-"""Sessions, login loading and HTTP security headers."""
+"""Sessions, login loading, HTTP security headers, body limits and trusted proxies."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
@@ -25,6 +26,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.clock import utcnow
+from tracker.config import trusted_proxies
 from tracker.extensions import db, login_manager, talisman
 from tracker.models import User
 from tracker.people import access
@@ -168,7 +170,10 @@ def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
     scripts = ["'self'"]
     parts = urlsplit(chartjs_url)
     if parts.scheme and parts.netloc:
-        scripts.append(f"{parts.scheme}://{parts.netloc}")
+        # The one file, not its whole host: a CDN serves anyone's scripts.
+        # ";" and "," would end the source expression; CSP ignores the query.
+        path = quote(parts.path, safe="/:@!$&'()*+=~%-._")
+        scripts.append(f"{parts.scheme}://{parts.netloc}{path}")
     return {
         "default-src": "'self'",
         "script-src": scripts,
@@ -195,14 +200,93 @@ def refuse_nul_bytes() -> None:
             abort(400)
 
 
+def refuse_large_bodies() -> None:
+    """413 before anything reads the body: files may fill MAX_CONTENT_LENGTH, the rest less.
+
+    Registered first, ahead of CSRF and rate limits. A body without a length
+    (chunked) is cut at the same limit while it is read.
+    """
+    config = current_app.config
+    limit = config["MAX_CONTENT_LENGTH"]
+    if request.mimetype != "multipart/form-data":
+        limit = config["MAX_FORM_MEMORY_SIZE"]
+    if limit is None:
+        return
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
+STATIC_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def no_store_when_signed_in(response):
+    """A signed-in page, an export or an API answer is never kept by a browser or a proxy.
+
+    Static files keep their own rules, and so do the public pages a visitor
+    sees. The user is not loaded here: a request that never asked for it
+    (or whose database session failed) is judged by its session cookie.
+    """
+    if request.endpoint in STATIC_ENDPOINTS:
+        return response
+    user = g.get("_login_user")
+    signed_in = "_user_id" in session or (user is not None and user.is_authenticated)
+    private = signed_in or request.path.startswith("/api/") or request.blueprint == "exports"
+    if private and not response.cache_control.no_store:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class TrustedProxies:
+    """Werkzeug's ProxyFix for requests that came through a trusted proxy, and for no other.
+
+    X-Forwarded-For and -Proto are believed. With a number of hops, that many
+    values (counted from the right) are believed on every request: the app
+    must be reachable only through the proxies. With addresses, the values
+    are believed only when the peer is one of them, and then one hop.
+    """
+
+    def __init__(self, wsgi_app, trusted: int | tuple[str, ...]):
+        self.direct = wsgi_app
+        self.networks = ()
+        hops = trusted
+        if isinstance(trusted, tuple):
+            self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
+            hops = 1
+        # Not X-Forwarded-Host: nginx passes a client's on, and links are built from the host.
+        self.proxied = ProxyFix(wsgi_app, x_for=hops, x_proto=hops)
+
+    def through_a_proxy(self, environ) -> bool:
+        if not self.networks:
+            return True
+        try:
+            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.through_a_proxy(environ):
+            return self.proxied(environ, start_response)
+        return self.direct(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_large_bodies)
     app.before_request(refuse_nul_bytes)
     app.before_request(end_expired_session)
     app.before_request(_read_device_cookie)
     app.after_request(_set_device_cookie)
-    if app.config["TRACKER_HTTPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.after_request(no_store_when_signed_in)
+    trusted = trusted_proxies(app.config["TRACKER_TRUSTED_PROXIES"])
+    if trusted:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, trusted)
+    elif app.config["TRACKER_HTTPS"]:
+        app.logger.warning(
+            "TRACKER_HTTPS is set but TRACKER_TRUSTED_PROXIES is not: X-Forwarded-* headers "
+            "are ignored, so every request seems to come from the proxy's address."
+        )
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"

@@ -118,6 +118,29 @@ def test_tutoring_session_names_mentees_by_id(api, make, member, branch, clock, 
     assert unknown.status_code == 422 and "mentee_ids" in unknown.json["error"]["fields"]
 
 
+def test_mentee_ids_never_map_an_id_to_a_student_number(api, make, member, clock, db):
+    """Unknown, someone else's, asked but not accepted: one message, naming only the id sent."""
+    from tracker.models import Pairing, PairingStatus, Role
+
+    admin = make.user(Role.ADMIN, student_no="A90001")
+    stranger = make.member(student_no="S90002")
+    asked = make.member(student_no="S90003")
+    db.session.add(Pairing(mentor_id=member.id, mentee_id=asked.id, status=PairingStatus.REQUESTED))
+    db.session.commit()
+    body = {**STUDY, "category": "tutoring", "title": "辅导高数"}
+    call = api(member, **{"Accept-Language": "en"})
+    messages = set()
+    for mentee_id in (admin.id, stranger.id, asked.id, 999999):
+        refused = call("POST", "/activities", json={**body, "mentee_ids": [mentee_id]})
+        assert refused.status_code == 422
+        for number in ("A90001", "S90002", "S90003"):
+            assert number not in refused.get_data(as_text=True)
+        message = refused.json["error"]["fields"]["mentee_ids"]
+        assert str(mentee_id) in message
+        messages.add(message.replace(str(mentee_id), "<id>"))
+    assert messages == {"<id> is not the id of one of your accepted mentees."}
+
+
 def test_a_named_mentee_reads_the_session_through_the_api_as_on_the_web(
     api, make, member, branch, clock, db, login
 ):

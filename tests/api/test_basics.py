@@ -56,6 +56,17 @@ def test_malformed_query_parameters_are_400(api, member):
         assert response.json["error"]["fields"], query
 
 
+def test_days_at_the_calendar_ends_are_refused_not_overflowed(api, member, clock):
+    """A custom period ends the day after its last: 9999-12-31 would overflow."""
+    call = api(member, **{"Accept-Language": "en"})
+    for query in ("from=9999-12-30&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        answer = call("GET", f"/leaderboard/members?period=custom&{query}")
+        assert answer.status_code == 400, answer.json
+        assert "A day from 1970-01-01 to 2999-12-31" in str(answer.json["error"]["fields"])
+    late = call("POST", "/activities", json={"category": "study", "occurred_on": "9999-12-31"})
+    assert late.status_code in (400, 422)
+
+
 def test_malformed_bodies_are_400(api, member):
     call = api(member)
     for data, content_type in (

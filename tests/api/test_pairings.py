@@ -14,7 +14,7 @@ def test_mentor_asks_and_mentee_accepts(api, member, make, clock, db):
     asked = api(member)("POST", "/pairings", json={"student_no": mentee.student_no})
     assert asked.status_code == 201
     assert asked.json["mentor"] == {"id": member.id, "name": member.name}
-    assert asked.json["mentee"] == {"id": mentee.id, "name": "王五"}
+    assert asked.json["mentee"] == {"id": mentee.id, "name": "王*"}  # until they accept
     assert (asked.json["status"], asked.json["accepted_at"]) == ("requested", None)
     assert asked.json["created_at"] == "2026-11-25T12:00:00+08:00"
     pairing_id = asked.json["id"]
@@ -29,6 +29,20 @@ def test_mentor_asks_and_mentee_accepts(api, member, make, clock, db):
     again = api(mentee, **EN)("POST", f"/pairings/{pairing_id}/accept")
     assert again.status_code == 409
     assert again.json["error"]["message"] == "This request was already answered."
+
+
+def test_the_mentor_reads_the_mentees_full_name_only_once_they_accept(api, member, make, clock):
+    """A student number typed by anyone must not tell them whose it is (leaderboards mask too)."""
+    mentee = make.member(make.branch(), name="欧阳小明")
+    asked = api(member)("POST", "/pairings", json={"student_no": mentee.student_no})
+    assert asked.json["mentee"]["name"] == "欧**明"
+    assert "欧阳小明" not in asked.get_data(as_text=True)
+    assert api(member)("GET", "/pairings").json["items"][0]["mentee"]["name"] == "欧**明"
+    # The mentee reads their own name, and who asks them.
+    theirs = api(mentee)("GET", "/pairings").json["items"][0]
+    assert (theirs["mentee"]["name"], theirs["mentor"]["name"]) == ("欧阳小明", member.name)
+    api(mentee)("POST", f"/pairings/{asked.json['id']}/accept")
+    assert api(member)("GET", "/pairings").json["items"][0]["mentee"]["name"] == "欧阳小明"
 
 
 def test_only_the_mentee_answers(api, member, make, clock, db):
@@ -61,7 +75,10 @@ def test_bad_requests_are_refused(api, member, make, clock, db):
     mentee = make.member()
     assert call("POST", "/pairings", json={"student_no": mentee.student_no}).status_code == 201
     twice = call("POST", "/pairings", json={"student_no": mentee.student_no})
-    assert twice.status_code == 422 and "already" in twice.json["error"]["fields"]["student_no"]
+    assert twice.status_code == 422
+    assert twice.json["error"]["fields"]["student_no"] == (
+        f"{mentee.student_no} is already on your list."
+    )
     mass = call(
         "POST", "/pairings", json={"student_no": make.member().student_no, "status": "accepted"}
     )

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from tracker.activities import fingerprint, pdfs
+from tracker.config import MAX_EVIDENCE_FILES
 from tracker.errors import InvalidInput
 
 IMAGE_TYPES = {
@@ -23,7 +24,7 @@ IMAGE_TYPES = {
     "WEBP": ("image/webp", "webp"),
 }
 PDF_TYPE = ("application/pdf", "pdf")
-MAX_FILES = 5
+MAX_FILES = MAX_EVIDENCE_FILES
 # Pixels are counted from the file's header, before anything is decoded:
 # decoding costs as much as the pixels, not the bytes (a 100 KB PNG of 36
 # million black pixels took 1.4 s and 280 MB to decode and store). Phones take

@@ -29,6 +29,7 @@ from tracker.models import (
 )
 from tracker.people import access
 from tracker.people.accounts import find_user
+from tracker.people.names import mask_name
 
 MAX_REASON = 500
 
@@ -48,12 +49,25 @@ def request_pairing(session: Session, mentor: User, student_no: str, now: dateti
         with session.begin_nested():
             session.add(pairing)
     except IntegrityError:
+        # The number the mentor typed, not the name it belongs to (see mentee_name).
         raise InvalidInput(
-            {"student_no": _l("%(name)s is already on your list.", name=mentee.name)}
+            {"student_no": _l("%(no)s is already on your list.", no=number)}
         ) from None
     audit.record(session, "pairing.requested", actor=mentor, subject=mentee, target=pairing)
     notify.notify(session, mentee, "pairing_requested", mentor=mentor.name)
     return pairing
+
+
+def mentee_name(viewer: User, pairing: Pairing) -> str:
+    """The mentee's name as ``viewer`` reads it: masked (张*三) until the mentee accepts.
+
+    Anyone may ask any student number; the answer must not tell them whose
+    it is (the leaderboards mask names too). The mentee reads their own.
+    """
+    name = pairing.mentee.name
+    if pairing.status == PairingStatus.ACCEPTED or viewer.id == pairing.mentee_id:
+        return name
+    return mask_name(name)
 
 
 def _own_request(mentee: User, pairing: Pairing) -> None:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from tracker import limits
-from tracker.activities import evidence, lifecycle
+from tracker.activities import evidence, lifecycle, tutoring
 from tracker.activities.checks import ActivityInput
 from tracker.activities.flags import review_flags
 from tracker.api import serialize
@@ -85,12 +85,18 @@ def _files() -> list[evidence.PreparedFile]:
 
 
 def _mentee_numbers(ids: list[int]) -> list[str]:
-    """Student numbers for mentee ids; checks.check_activity applies the rules to them."""
-    found = dict(db.session.execute(select(User.id, User.student_no).where(User.id.in_(ids))).all())
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise InvalidInput({"mentee_ids": _l("No student with id %(id)s.", id=missing[0])})
-    return [found[i] for i in ids]
+    """Student numbers for mentee ids: of the caller's accepted, active mentees only.
+
+    Any other id (unknown, someone else's, asked but not accepted) gets one
+    message naming the id alone: the API must not map ids to student numbers.
+    """
+    paired = tutoring.accepted_mentee_ids(db.session, caller().id) & set(ids)
+    found = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(paired)))}
+    for mentee_id in ids:
+        if mentee_id not in found or not found[mentee_id].is_active:
+            message = _l("%(id)s is not the id of one of your accepted mentees.", id=mentee_id)
+            raise InvalidInput({"mentee_ids": message})
+    return [found[i].student_no for i in ids]
 
 
 def _activity_input(data: dict[str, Any], current: ActivityInput | None = None) -> ActivityInput:

@@ -41,6 +41,13 @@ def _ensure_branch_member() -> None:
         raise Forbidden(_l("You do not have permission to see or do this."))
 
 
+def _shown(pairing: Pairing) -> dict:
+    """The pairing as the caller reads it: the mentee's name masked until they accept."""
+    body = serialize.pairing(pairing)
+    body["mentee"]["name"] = tutoring.mentee_name(caller(), pairing)
+    return body
+
+
 def own_pairing_or_404(pairing_id: int) -> Pairing:
     pairing = db.session.get(Pairing, pairing_id)
     if pairing is None or caller().id not in (pairing.mentor_id, pairing.mentee_id):
@@ -74,7 +81,7 @@ def list_pairings():
         error_out=False,
         count=True,
     )
-    items = [serialize.pairing(p) for p in found.items]
+    items = [_shown(p) for p in found.items]
     return serialize.page(items, args["page"], args["per_page"], found.total or 0)
 
 
@@ -91,7 +98,7 @@ def create_pairing():
     data = json_body(api.operation_for("api.create_pairing"))
     pairing = tutoring.request_pairing(db.session, caller(), data["student_no"], utcnow())
     db.session.commit()
-    return serialize.pairing(pairing), 201
+    return _shown(pairing), 201
 
 
 @api.route(
@@ -106,7 +113,7 @@ def accept_pairing(pairing_id: int):
     pairing = own_pairing_or_404(pairing_id)
     tutoring.accept_pairing(db.session, caller(), pairing, utcnow())
     db.session.commit()
-    return serialize.pairing(pairing)
+    return _shown(pairing)
 
 
 @api.route(

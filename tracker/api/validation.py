@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.api.errors import BadRequest, Unprocessable
 from tracker.api.spec import Operation
+from tracker.limits import FIRST_DAY, LAST_DAY
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_TIME = re.compile(
@@ -68,9 +69,14 @@ def _check_string(schema: dict[str, Any], value: str):
         try:
             if not DATE.match(value):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise _Invalid(_l("A date as YYYY-MM-DD, please.")) from None
+        # At the calendar's ends a period's end (a day later) would overflow.
+        if not FIRST_DAY <= day <= LAST_DAY:
+            first, last = FIRST_DAY.isoformat(), LAST_DAY.isoformat()
+            raise _Invalid(_l("A day from %(first)s to %(last)s, please.", first=first, last=last))
+        return day
     if schema.get("format") == "date-time":
         return _moment(value)
     return value

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from tracker.models import User
 from tracker.people import access
+from tracker.people.names import mask_name
 from tracker.settings import setting
 
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张*丰, 张三 → 张*: enough for a classmate to recognise, not to copy."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+__all__ = ["display_names", "mask_name"]
 
 
 def display_names(viewer: User, rows, readable) -> dict[int, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.api.errors import domain_error_response, error_response, is_api_request
 from tracker.errors import DomainError
-from tracker.extensions import db
+from tracker.extensions import db, login_manager
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -18,10 +18,12 @@ MESSAGES = {
     404: _l("There is nothing here."),
     405: _l("This page cannot be used that way."),
     409: _l("This changed meanwhile; please reload and try again."),
-    413: _l("The upload is too large."),
+    413: _l("The request is too large."),
     429: _l("Too many attempts."),
     500: _l("Something went wrong on our side. The error was logged."),
 }
+# When even the error page fails: no template, no database, both languages.
+PLAIN_500 = "500: Something went wrong on our side. The error was logged.\n服务器出错，已记录。\n"
 
 
 def _page(code: int, message) -> tuple[str, int]:
@@ -73,6 +75,26 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         app.logger.exception("error on %s", request.path)
+        _start_afresh()
         if is_api_request():
             return error_response(500, MESSAGES[500])
-        return _page(500, MESSAGES[500])
+        try:
+            return _page(500, MESSAGES[500])
+        except Exception:
+            # The page itself failed (the database is gone): a plain answer, not a second trace.
+            app.logger.exception("the error page failed on %s", request.path)
+            return PLAIN_500, 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _start_afresh() -> None:
+    """Roll back the failed transaction before the page asks the database anything.
+
+    On PostgreSQL a failed statement aborts the transaction: loading the user
+    or the language for the page from it would fail again. If even the
+    rollback fails, the page is drawn for a visitor, loading nothing.
+    """
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rollback failed on %s", request.path)
+        g._login_user = login_manager.anonymous_user()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from tracker.errors import DomainError, InvalidInput
+from tracker.limits import MAX_ID, MAX_PAGE, bounded_day, bounded_int
 from tracker.models import Branch, Category, College, Term, User
 from tracker.people import access
 from tracker.people.scope import Scope, resolve_scope
@@ -73,27 +74,26 @@ class Filters:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def _int(args: MultiDict, name: str) -> int | None:
+def query_id(args: MultiDict, name: str, high: int = MAX_ID) -> int | None:
+    """An id (or a page, with ``high``) from the query: None if absent, 400 unless 1 to ``high``."""
     raw = args.get(name)
     if raw in (None, ""):
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        abort(400)
-    if value < 1:
+    value = bounded_int(raw, 1, high)
+    if value is None:
         abort(400)
     return value
 
 
-def _day(args: MultiDict, name: str) -> date | None:
-    raw = args.get(name)
+def query_day(args: MultiDict, name: str) -> date | None:
+    """A day from the query: None if absent, 400 unless a date of this era (bounds.FIRST_DAY...)."""
+    raw = args.get(name, "").strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = bounded_day(raw)
+    if day is None:
         abort(400)
+    return day
 
 
 def parse_filters(
@@ -110,9 +110,9 @@ def parse_filters(
     sort = args.get("sort") or "total"
     if kind not in PERIOD_KINDS or scope_kind not in SCOPE_KINDS or sort not in BRANCH_METRICS:
         abort(400)
-    term_id, category_id = _int(args, "term"), _int(args, "category")
-    first_day, last_day = _day(args, "from"), _day(args, "to")
-    page = _int(args, "page") or 1
+    term_id, category_id = query_id(args, "term"), query_id(args, "category")
+    first_day, last_day = query_day(args, "from"), query_day(args, "to")
+    page = query_id(args, "page", MAX_PAGE) or 1
     if category_id is not None and session.get(Category, category_id) is None:
         abort(404)
     if term_id is not None and session.get(Term, term_id) is None:
@@ -125,7 +125,7 @@ def parse_filters(
         raise BadQuery(error.message, error.field) from None
 
     scope, branch, college, readable = resolve_scope(
-        session, viewer, scope_kind, _int(args, "branch"), _int(args, "college")
+        session, viewer, scope_kind, query_id(args, "branch"), query_id(args, "college")
     )
     return Filters(
         period=period,

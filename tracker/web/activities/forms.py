@@ -7,8 +7,6 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DecimalField,
     HiddenField,
     MultipleFileField,
     SelectMultipleField,
@@ -22,13 +20,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, ActivityInput
 from tracker.i18n import UNIT_LABELS
+from tracker.limits import record_id
 from tracker.models import Category
+from tracker.web.forms import DayField, TenthsField
 
 
 class ActivityForm(FlaskForm):
-    submission_key = HiddenField()
-    occurred_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
-    quantity = DecimalField(places=1, validators=[InputRequired(_l("Please give the amount."))])
+    # The page makes it (a uuid); a longer one was not sent by the page.
+    submission_key = HiddenField(validators=[Length(max=64)])
+    occurred_on = DayField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
+    quantity = TenthsField(validators=[InputRequired(_l("Please give the amount."))])
     title = StringField(
         _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
     )
@@ -78,9 +79,8 @@ def activity_form_for(category: Category, *, editing: bool = False, **kwargs) ->
     class CategoryActivityForm(ActivityForm):
         pass
 
-    CategoryActivityForm.quantity = DecimalField(
+    CategoryActivityForm.quantity = TenthsField(
         _l("Amount (%(unit)s)", unit=UNIT_LABELS[category.unit]),
-        places=1,
         validators=[InputRequired(_l("Please give the amount."))],
         render_kw={"inputmode": "decimal", "step": "any"},
     )
@@ -110,7 +110,7 @@ def activity_form_for(category: Category, *, editing: bool = False, **kwargs) ->
         )
     if editing:
         CategoryActivityForm.remove_evidence = MultiCheckboxField(
-            _l("Remove files"), coerce=int, validate_choice=False
+            _l("Remove files"), coerce=record_id, validate_choice=False
         )
         CategoryActivityForm.submit = SubmitField(_l("Save"))
     form = CategoryActivityForm(**kwargs)

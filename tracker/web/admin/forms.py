@@ -3,8 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -16,7 +14,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tracker.i18n import ROLE_LABELS, STAGE_LABELS, UNIT_LABELS
+from tracker.limits import record_id
 from tracker.models import Role, Stage, Unit
+from tracker.web.forms import DayField, TenthsField
 
 
 def _role_choices():
@@ -33,7 +33,7 @@ class NameForm(FlaskForm):
 
 
 class BranchForm(FlaskForm):
-    college_id = SelectField(_l("College"), coerce=int, validate_choice=False)
+    college_id = SelectField(_l("College"), coerce=record_id, validate_choice=False)
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Add branch"))
 
@@ -44,7 +44,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), Email()])
     role = SelectField(_l("Role"), choices=_role_choices)
     stage = SelectField(_l("Member stage"), choices=_stage_choices, default="")
-    branch_id = SelectField(_l("Branch"), coerce=int, validate_choice=False)
+    branch_id = SelectField(_l("Branch"), coerce=record_id, validate_choice=False)
     submit = SubmitField(_l("Create account"))
 
 
@@ -58,14 +58,14 @@ class ProfileForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     branch_id = SelectField(
-        _l("Branch (for an account without one)"), coerce=int, validate_choice=False
+        _l("Branch (for an account without one)"), coerce=record_id, validate_choice=False
     )
     submit = SubmitField(_l("Change role"))
 
 
 class MoveForm(FlaskForm):
-    branch_id = SelectField(_l("New branch"), coerce=int, validate_choice=False)
-    from_day = DateField(_l("From"), validators=[InputRequired()])
+    branch_id = SelectField(_l("New branch"), coerce=record_id, validate_choice=False)
+    from_day = DayField(_l("From"), validators=[InputRequired()])
     submit = SubmitField(_l("Move"))
 
 
@@ -85,24 +85,22 @@ class CategoryForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    effective_from = DateField(_l("Applies from"), validators=[InputRequired()])
-    per_quantity = DecimalField(
-        _l("For every"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    effective_from = DayField(_l("Applies from"), validators=[InputRequired()])
+    per_quantity = TenthsField(_l("For every"), validators=[InputRequired(), NumberRange(min=0.1)])
+    points_per_unit = TenthsField(
+        _l("Points"), validators=[InputRequired(), NumberRange(min=0, max=1000)]
     )
-    points_per_unit = DecimalField(
-        _l("Points"), places=1, validators=[InputRequired(), NumberRange(min=0, max=1000)]
+    min_quantity = TenthsField(
+        _l("Smallest quantity"), validators=[InputRequired(), NumberRange(min=0.1)]
     )
-    min_quantity = DecimalField(
-        _l("Smallest quantity"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    max_quantity = TenthsField(
+        _l("Largest quantity"), validators=[InputRequired(), NumberRange(min=0.1)]
     )
-    max_quantity = DecimalField(
-        _l("Largest quantity"), places=1, validators=[InputRequired(), NumberRange(min=0.1)]
+    daily_cap = TenthsField(
+        _l("Daily cap"), validators=[Optional(), NumberRange(min=0.1, max=1000)]
     )
-    daily_cap = DecimalField(
-        _l("Daily cap"), places=1, validators=[Optional(), NumberRange(min=0.1, max=1000)]
-    )
-    weekly_cap = DecimalField(
-        _l("Weekly cap"), places=1, validators=[Optional(), NumberRange(min=0.1, max=1000)]
+    weekly_cap = TenthsField(
+        _l("Weekly cap"), validators=[Optional(), NumberRange(min=0.1, max=1000)]
     )
     evidence_required = BooleanField(_l("Evidence required"))
     auto_approve = BooleanField(_l("Approved at once, without review"))
@@ -134,8 +132,8 @@ class ImportForm(FlaskForm):
 class TermForm(FlaskForm):
     # Field names match the keys of the refusals in ``terms``, so each shows by its field.
     name = StringField(_l("Term name"), validators=[DataRequired(), Length(max=64)])
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    first_day = DayField(_l("First day"), validators=[InputRequired()])
+    last_day = DayField(_l("Last day"), validators=[InputRequired()])
     submit = SubmitField(_l("Save"))
 
 
@@ -162,10 +160,9 @@ class TermAdjustForm(FlaskForm):
     student_no = StringField(
         _l("Student number"), validators=[InputRequired(_l("Please give the student number."))]
     )
-    day = DateField(_l("Day"), validators=[InputRequired(_l("Please give the date."))])
-    points = DecimalField(
+    day = DayField(_l("Day"), validators=[InputRequired(_l("Please give the date."))])
+    points = TenthsField(
         _l("Points (negative to deduct)"),
-        places=1,
         validators=[InputRequired(_l("Please give the points."))],
         render_kw={"inputmode": "decimal", "step": "0.1"},
     )

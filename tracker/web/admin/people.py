@@ -11,11 +11,13 @@ from tracker.activities import evidence
 from tracker.clock import campus_today, utcnow
 from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
+from tracker.limits import MAX_ID, MAX_PAGE, bounded_int
 from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
 from tracker.people import access, accounts, activation, organisation, personal_data
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
 from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
+from tracker.web.filters import query_id
 from tracker.web.forms import ConfirmForm, show_errors
 
 
@@ -28,9 +30,7 @@ def users():
     query = request.args.get("q", "")
     if len(query) > 64:
         abort(400)
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(400)
+    page = query_id(request.args, "page", MAX_PAGE) or 1
     found = db.paginate(organisation.user_search(query), page=page, per_page=50, error_out=False)
     return render_template("admin/users.html", page=found, query=query)
 
@@ -245,7 +245,8 @@ def add_scope(user_id: int):
         abort(400)
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     model = {"college": College, "branch": Branch}.get(kind)
-    target = db.session.get(model, int(raw_id)) if model and raw_id.isdigit() else None
+    target_id = bounded_int(raw_id, 1, MAX_ID)
+    target = db.session.get(model, target_id) if model and target_id else None
     if target is None:
         abort(404)
     if target.archived_at is not None:

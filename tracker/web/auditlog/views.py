@@ -11,21 +11,13 @@ from sqlalchemy import select
 from tracker import audit
 from tracker.clock import campus_zone
 from tracker.extensions import db
+from tracker.limits import MAX_PAGE
 from tracker.models import Branch
 from tracker.people import access
+from tracker.web.filters import query_day, query_id
 from tracker.web.guards import allowed
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
-
-
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400)
 
 
 def _start_of(day: date | None) -> datetime | None:
@@ -37,14 +29,11 @@ def _filters() -> audit.AuditFilter:
     action = request.args.get("action", "").strip()
     if len(person) > 64 or len(action) > 48:
         abort(400)
-    raw_branch = request.args.get("branch", "").strip()
-    if raw_branch and not raw_branch.isdigit():
-        abort(400)
-    since, until = _day("from"), _day("to")
+    since, until = query_day(request.args, "from"), query_day(request.args, "to")
     return audit.AuditFilter(
         person=person or None,
         action=action or None,
-        branch_id=int(raw_branch) if raw_branch else None,
+        branch_id=query_id(request.args, "branch"),
         since=_start_of(since),
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
@@ -53,9 +42,7 @@ def _filters() -> audit.AuditFilter:
 @bp.get("/")
 @allowed(access.may_read_audit_log)
 def index():
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(400)
+    page = query_id(request.args, "page", MAX_PAGE) or 1
     filters = _filters()
     scope = access.readable_branch_ids(db.session, current_user)
     if scope is not None and filters.branch_id is not None and filters.branch_id not in scope:

@@ -1,21 +1,24 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
 from tracker.ledger.points import MAX_REASON_LENGTH
+from tracker.limits import MAX_ID, record_id
+from tracker.web.forms import TenthsField
 
 
 class AdjustForm(FlaskForm):
-    member_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    points = DecimalField(
+    member_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)]
+    )
+    points = TenthsField(
         _l("Points (negative to deduct)"),
-        places=1,
         validators=[InputRequired(_l("Please give the points."))],
         render_kw={"inputmode": "decimal", "step": "0.1"},
     )
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Category"), coerce=record_id)
     reason = TextAreaField(
         _l("Reason"),
         validators=[InputRequired(_l("Please give a reason.")), Length(max=MAX_REASON_LENGTH)],

@@ -2,8 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,15 +14,17 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from tracker.events.attendance import MAX_REASON
 from tracker.events.planning import MAX_PLACE, MAX_TITLE
+from tracker.limits import record_id
+from tracker.web.forms import DayField, TenthsField
 
 
 class EventForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
     )
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Category"), coerce=record_id)
     place = StringField(_l("Place"), validators=[Length(max=MAX_PLACE)])
-    day = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
+    day = DayField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
     start = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give the start."))])
     end = TimeField(_l("Ends at"), validators=[InputRequired(_l("Please give the end."))])
     opens_before = IntegerField(
@@ -37,9 +37,8 @@ class EventForm(FlaskForm):
         default=30,
         validators=[InputRequired(), NumberRange(1, 24 * 60)],
     )
-    points = DecimalField(
+    points = TenthsField(
         _l("Points per attendance"),
-        places=1,
         validators=[Optional()],
         description=_l("Leave empty for the category's rule."),
         render_kw={"inputmode": "decimal", "step": "0.1"},
@@ -55,7 +54,7 @@ class EventForm(FlaskForm):
         _l("Scan only: the committee scans each member's personal code"),
         description=_l("For meetings whose attendance must be beyond doubt."),
     )
-    branch_ids = SelectMultipleField(_l("Branches"), coerce=int)
+    branch_ids = SelectMultipleField(_l("Branches"), coerce=record_id)
     submit = SubmitField(_l("Create event"))
 
 

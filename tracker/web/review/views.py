@@ -18,6 +18,7 @@ from tracker.errors import Conflict, DomainError, InvalidInput, PreconditionRequ
 from tracker.extensions import db
 from tracker.i18n import points_phrase
 from tracker.ledger import estimates, points, versions
+from tracker.limits import record_id
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.people import access
 from tracker.web.forms import ConfirmForm
@@ -220,7 +221,7 @@ def approve_selected():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     # Every id is checked before anything is approved: a foreign one refuses all.
-    chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=int)]
+    chosen = [_branch_activity_or_404(i) for i in request.form.getlist("ids", type=record_id)]
     if not chosen:
         flash(_("Choose at least one activity to approve."), "warning")
         return redirect(url_for(".queue"))

@@ -29,6 +29,7 @@ def _page(form: MenteeForm | None = None):
     return render_template(
         "tutoring/index.html",
         as_mentor=as_mentor,
+        mentee_names={p.id: tutoring.mentee_name(current_user, p) for p in as_mentor},
         as_mentee=as_mentee,
         waiting=tutoring.sessions_naming(db.session, current_user, waiting=True),
         answered=tutoring.sessions_naming(db.session, current_user, waiting=False),
