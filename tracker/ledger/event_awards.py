@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.errors import Conflict
-from tracker.ledger import versions
-from tracker.ledger.booking import book, lock_member
-from tracker.ledger.estimates import estimate, event_points, rule_for
-from tracker.models import Activity, ActivityStatus, EntryKind, LedgerEntry, User
+from tracker.ledger import points, versions
+from tracker.ledger.estimates import rule_for
+from tracker.models import Activity, ActivityStatus, LedgerEntry, User
 
 
 def book_event_attendance(
@@ -46,27 +45,7 @@ def book_event_attendance(
         rule_id=rule.id,
         updated_at=now,
     )
-    lock_member(session, activity.user_id)
-    fixed = event_points(session, activity, rule, per_attendance)
-    result = estimate(
-        session, activity.user_id, rule, activity.quantity, activity.occurred_on, fixed
-    )
-    entry = book(
-        session,
-        LedgerEntry(
-            kind=EntryKind.AWARD,
-            user_id=activity.user_id,
-            branch_id=activity.branch_id,
-            category_id=activity.category_id,
-            activity_id=activity.id,
-            rule_id=rule.id,
-            points=result.points,
-            uncapped_points=result.uncapped,
-            earned_on=activity.occurred_on,
-            actor_id=closer.id,
-            created_at=now,
-        ),
-    )
+    entry = points.book_award(session, activity, rule, closer, now, per_attendance)
     audit.record(
         session,
         "activity.approved",
@@ -74,7 +53,7 @@ def book_event_attendance(
         subject=activity.member,
         branch_id=activity.branch_id,
         target=activity,
-        points=str(result.points),
+        points=str(entry.points),
         event_id=activity.event_id,
     )
     return entry

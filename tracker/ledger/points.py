@@ -28,6 +28,7 @@ from tracker.models import (
     Category,
     EntryKind,
     LedgerEntry,
+    PointRule,
     User,
 )
 from tracker.models.types import TENTH
@@ -109,12 +110,45 @@ def approve_activity(
         rule_id=rule.id,
         updated_at=now,
     )
+    entry = book_award(session, activity, rule, reviewer, now, fixed_points)
+    audit.record(
+        session,
+        "activity.approved",
+        actor=reviewer,
+        subject=activity.member,
+        branch_id=activity.branch_id,
+        target=activity,
+        points=str(entry.points),
+        **({"reason": reason} if reason else {}),
+    )
+    if reviewer is not None:
+        notify.notify(
+            session,
+            activity.user_id,
+            "activity_approved",
+            activity_id=activity.id,
+            title=activity.title,
+            points=entry.points,
+        )
+    return entry
+
+
+def book_award(
+    session: Session,
+    activity: Activity,
+    rule: PointRule,
+    actor: User | None,
+    now: datetime,
+    fixed_points: Decimal | None = None,
+) -> LedgerEntry:
+    """Book the award of an activity just moved to approved: its points under ``rule``
+    (an event's, at most one entry's worth), capped, with ``actor`` on the ledger row."""
     lock_member(session, activity.user_id)
     fixed_points = event_points(session, activity, rule, fixed_points)
     result = estimate(
         session, activity.user_id, rule, activity.quantity, activity.occurred_on, fixed_points
     )
-    entry = book(
+    return book(
         session,
         LedgerEntry(
             kind=EntryKind.AWARD,
@@ -126,30 +160,10 @@ def approve_activity(
             points=result.points,
             uncapped_points=result.uncapped,
             earned_on=activity.occurred_on,
-            actor_id=reviewer.id if reviewer else None,
+            actor_id=actor.id if actor else None,
             created_at=now,
         ),
     )
-    audit.record(
-        session,
-        "activity.approved",
-        actor=reviewer,
-        subject=activity.member,
-        branch_id=activity.branch_id,
-        target=activity,
-        points=str(result.points),
-        **({"reason": reason} if reason else {}),
-    )
-    if reviewer is not None:
-        notify.notify(
-            session,
-            activity.user_id,
-            "activity_approved",
-            activity_id=activity.id,
-            title=activity.title,
-            points=result.points,
-        )
-    return entry
 
 
 def _decide(
