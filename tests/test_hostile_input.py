@@ -54,7 +54,8 @@ TEXT = {
     *("student_no", "password", "confirm", "current", "invite_code", "name", "email", "next"),
     *("code", "submission_key", "title", "description", "location", "mentees", "reason"),
     *("place", "key", "name_zh", "name_en", "version", "staged", "q", "person", "action"),
-    *("mandatory", "rotating", "needs_start_time", "needs_location", "needs_reflection"),
+    *("mandatory", "rotating", "scan_only", "needs_start_time", "needs_location"),
+    "needs_reflection",
     *("evidence_required", "auto_approve", "enabled", "TRACKER_SHOW_FULL_NAMES"),
     *("period", "scope", "sort", "status", "output", "decision", "role", "stage", "unit"),
     "locale",
@@ -109,6 +110,7 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "capacity": "10",
         "mandatory": "y",
         "rotating": "",
+        "scan_only": "",
         "branch_ids": str(fixed["branch"]),
         "place": "201",
         # Administration.
