@@ -20,6 +20,7 @@ CODES = {
     428: "precondition_required",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 

@@ -6,6 +6,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from tracker.api.errors import domain_error_response, error_response, is_api_request
@@ -21,9 +22,16 @@ MESSAGES = {
     413: _l("The request is too large."),
     429: _l("Too many attempts."),
     500: _l("Something went wrong on our side. The error was logged."),
+    503: _l("The tracker cannot reach its database just now. Please try again in a minute."),
 }
+# How long a client should wait before asking again while the database is away.
+RETRY_AFTER_SECONDS = 30
 # When even the error page fails: no template, no database, both languages.
 PLAIN_500 = "500: Something went wrong on our side. The error was logged.\n服务器出错，已记录。\n"
+PLAIN_503 = (
+    "503: The database cannot be reached just now; try again in a minute.\n"
+    "暂时无法连接数据库，请稍后再试。\n"
+)
 
 
 def _page(code: int, message) -> tuple[str, int]:
@@ -72,18 +80,57 @@ def init_app(app: Flask) -> None:
             return domain_error_response(error)
         return _page(error.status, error.message)
 
-    @app.errorhandler(500)
-    def server_error(error):
-        app.logger.exception("error on %s", request.path)
-        _start_afresh()
-        if is_api_request():
-            return error_response(500, MESSAGES[500])
-        try:
-            return _page(500, MESSAGES[500])
-        except Exception:
-            # The page itself failed (the database is gone): a plain answer, not a second trace.
-            app.logger.exception("the error page failed on %s", request.path)
-            return PLAIN_500, 500, {"Content-Type": "text/plain; charset=utf-8"}
+    app.register_error_handler(500, server_error)
+    app.register_error_handler(DBAPIError, database_error)
+
+
+def server_error(error):
+    current_app.logger.exception("error on %s", request.path)
+    _start_afresh()
+    if is_api_request():
+        return error_response(500, MESSAGES[500])
+    try:
+        return _page(500, MESSAGES[500])
+    except Exception:
+        # The page itself failed (the database is gone): a plain answer, not a second trace.
+        current_app.logger.exception("the error page failed on %s", request.path)
+        return PLAIN_500, 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _unreachable(error: DBAPIError) -> bool:
+    """The database is away (no connection, or SQLite busy past its timeout), not a bug."""
+    return (
+        error.connection_invalidated
+        or (isinstance(error, OperationalError) and error.statement is None)
+        or "database is locked" in str(error.orig)
+    )
+
+
+def database_error(error: DBAPIError):
+    """503 with Retry-After while the database cannot be reached; any other is a 500.
+
+    Nothing here touches the database: the page is drawn for a visitor, so the
+    user is not loaded from it. The pool checks connections before use
+    (pool_pre_ping), so the app recovers by itself once the database is back.
+    """
+    if not _unreachable(error):
+        return server_error(error)
+    current_app.logger.error("database unreachable on %s: %s", request.path, error.orig)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone
+        db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api_request():
+        response = error_response(503, MESSAGES[503])
+        response.headers.update(headers)
+        return response
+    try:
+        return (*_page(503, MESSAGES[503]), headers)
+    except Exception:  # noqa: BLE001 - the page needs nothing the database holds
+        current_app.logger.exception("the 503 page failed on %s", request.path)
+        return PLAIN_503, 503, {"Content-Type": "text/plain; charset=utf-8", **headers}
 
 
 def _start_afresh() -> None:
