@@ -334,6 +334,22 @@ def make(db):
 
 
 @pytest.fixture
+def branch(make):
+    """A branch of its own college (tests/api/conftest.py gives the API tests theirs)."""
+    return make.branch()
+
+
+@pytest.fixture
+def committee(make, branch):
+    return make.committee(branch)
+
+
+@pytest.fixture
+def member(make, branch):
+    return make.member(branch)
+
+
+@pytest.fixture
 def login(app):
     """``login(user)`` returns a new test client logged in as that user."""
 

@@ -32,21 +32,6 @@ def login(english_login):
     return english_login
 
 
-@pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
-def committee(make, branch):
-    return make.committee(branch)
-
-
-@pytest.fixture
-def member(make, branch):
-    return make.member(branch)
-
-
 def sign_in(client, user) -> None:
     response = client.post("/login", data={"student_no": user.student_no, "password": PASSWORD})
     assert response.status_code == 302

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.errors import Conflict, InvalidInput
-from tracker.events import attendance, codes, planning
-from tracker.events.planning import EventInput
+from tracker.events import attendance, codes
 from tracker.extensions import db as _db
 from tracker.ledger import points, terms, totals
 from tracker.models import (
@@ -31,6 +30,7 @@ from tracker.models import (
 )
 
 from .conftest import FROZEN_NOW
+from .test_events import new_event as new_branch_event
 
 MEETING_FORM = {
     "title": "支部党员大会",
@@ -48,33 +48,9 @@ def login(english_login):
     return english_login
 
 
-@pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
-def committee(make, branch):
-    return make.committee(branch)
-
-
-@pytest.fixture
-def member(make, branch):
-    return make.member(branch)
-
-
 def new_event(db, make, organiser, *, start=timedelta(minutes=10), **overrides) -> Event:
-    values = {
-        "title": "主题党日",
-        "category": make.category("meeting"),
-        "place": "学生活动中心 201",
-        "starts_at": FROZEN_NOW + start,
-        "ends_at": FROZEN_NOW + start + timedelta(minutes=90),
-        **overrides,
-    }
-    event = planning.create_event(db.session, organiser, EventInput(**values), FROZEN_NOW)
-    db.session.commit()
-    return event
+    """As ``test_events.new_event``, starting sooner, under a shorter title."""
+    return new_branch_event(db, make, organiser, start=start, **{"title": "主题党日", **overrides})
 
 
 def ledger_of(db, user: User) -> list[LedgerEntry]:

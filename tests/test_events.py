@@ -49,21 +49,6 @@ def login(english_login):
     return english_login
 
 
-@pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
-def committee(make, branch):
-    return make.committee(branch)
-
-
-@pytest.fixture
-def member(make, branch):
-    return make.member(branch)
-
-
 def code_now(event: Event) -> str:
     return codes.code_for(event, datetime.now(FROZEN_NOW.tzinfo))
 

@@ -83,11 +83,6 @@ def each_request_in_its_readers_language(app):
 
 
 @pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
 def committee(make, branch):
     return make.committee(branch, name="王支委")
 

@@ -12,21 +12,6 @@ from tracker.models import ActivityStatus, AuditEvent, EntryKind, LedgerEntry
 from .conftest import TODAY
 
 
-@pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
-def member(make, branch):
-    return make.member(branch)
-
-
-@pytest.fixture
-def committee(make, branch):
-    return make.committee(branch)
-
-
 def ledger(db):
     return db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
 

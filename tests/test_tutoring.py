@@ -26,18 +26,8 @@ def login(english_login):
 
 
 @pytest.fixture
-def branch(make):
-    return make.branch()
-
-
-@pytest.fixture
 def mentor(make, branch):
     return make.member(branch)
-
-
-@pytest.fixture
-def committee(make, branch):
-    return make.committee(branch)
 
 
 @pytest.fixture
