@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tracker.ledger import points
+from tracker.people.names import mask_name
 from tracker.people.scope import Scope
 from tracker.periods import custom_period, standard_period
 from tracker.ranking import statistics
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard, member_points
-from tracker.ranking.visibility import mask_name
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 

@@ -1,7 +1,6 @@
 """Points: awards, reversals and adjustments.
 
-What a rule gives, and an estimate with the caps, is ``ledger.estimates``
-(``points.rule_for`` and ``points.estimate`` still answer); the caps' room is
+What a rule gives, and an estimate with the caps, is ``ledger.estimates``; the caps' room is
 counted in ``ledger.caps``; booking an event's attendance at its close is
 ``ledger.event_awards``. Every ledger row is written by ``booking.book``, which
 refuses a day of a closed term (but for an administrator's adjustment), adds

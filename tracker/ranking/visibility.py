@@ -7,8 +7,6 @@ from tracker.people import access
 from tracker.people.names import mask_name
 from tracker.settings import setting
 
-__all__ = ["display_names", "mask_name"]
-
 
 def display_names(viewer: User, rows, readable) -> dict[int, str]:
     """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""

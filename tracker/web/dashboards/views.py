@@ -23,8 +23,8 @@ from tracker.clock import campus_today, utcnow
 from tracker.events import planning
 from tracker.extensions import db
 from tracker.people import access
+from tracker.people.names import mask_name
 from tracker.ranking import dashboards
-from tracker.ranking.visibility import mask_name
 from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
