@@ -21,6 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Evidence files one activity may have (tracker.activities.evidence); the request cap follows.
 MAX_EVIDENCE_FILES = 5
 
+# Where the command line's links point when TRACKER_BASE_URL is empty: ``make run``.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
 CHARTJS_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.5.1/dist/chart.umd.min.js"
 CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChMTBJemed7ZnvJ"
 
@@ -155,9 +158,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TRACKER_BASE_URL",
         "TRACKER_BASE_URL",
-        "http://127.0.0.1:5000",
+        "",
         str,
-        "The address members open the site at; the command line builds activation links with it",
+        "The address members open the site at (http://192.168.1.20:5000 to try it on a phone); "
+        "QR codes, mailed links and activation links are built with it. Empty: the address of "
+        "the request (the command line: http://127.0.0.1:5000)",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",

@@ -40,6 +40,7 @@ from tracker.web.events.forms import (
 )
 from tracker.web.forms import show_errors
 from tracker.web.guards import allowed
+from tracker.web.links import external_url
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -60,9 +61,7 @@ def _managed_event_or_404(event_id: int) -> Event:
 
 def checkin_url(event: Event, now: datetime) -> str:
     """What the QR code holds: the event's check-in page with the current code."""
-    return url_for(
-        "events.checkin", event_id=event.id, code=codes.code_for(event, now), _external=True
-    )
+    return external_url("events.checkin", event_id=event.id, code=codes.code_for(event, now))
 
 
 def qr_svg(url: str) -> Markup:
