@@ -240,6 +240,7 @@ ACCESS: dict[str, Door] = {
     "api.create_token": Door(PUBLIC, body=token_request),
     # One's own account.
     "auth.logout": Door(SIGNED_IN),
+    "auth.logout_everywhere": Door(SIGNED_IN),
     "auth.account": Door(SIGNED_IN),
     "auth.change_password": Door(SIGNED_IN),
     "auth.revoke_token": Door(owner_of, ids={"token_id": "token"}),

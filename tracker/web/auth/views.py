@@ -131,11 +131,28 @@ def activate(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends this session only; the account page's "log out everywhere" ends the others."""
+    user = current_user._get_current_object()
+    audit.record(db.session, "auth.logout", actor=user, subject=user, branch_id=user.branch_id)
+    security.end_this_session(utcnow())
+    db.session.commit()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """For a phone lost or a computer left signed in: every session ends, every API token too."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     user = current_user._get_current_object()
     accounts.end_sessions(user)
-    audit.record(db.session, "auth.logout", actor=user, subject=user, branch_id=user.branch_id)
+    audit.record(
+        db.session, "auth.logout_everywhere", actor=user, subject=user, branch_id=user.branch_id
+    )
     db.session.commit()
-    logout_user()
+    security.forget_session()
     flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
