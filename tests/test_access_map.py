@@ -232,6 +232,8 @@ ACCESS: dict[str, Door] = {
     "auth.login": Door(PUBLIC),
     "auth.register": Door(PUBLIC),
     "auth.activate": Door(PUBLIC, args={"token": fixed("activation")}),
+    "auth.forgot_password": Door(PUBLIC),
+    "auth.reset_password": Door(PUBLIC, args={"token": fixed("password_reset")}),
     "auth.language": Door(PUBLIC, body={"locale": "en"}),
     "static": Door(PUBLIC, args={"filename": "css/tracker.css"}),
     "bootstrap.static": Door(PUBLIC, args={"filename": "css/bootstrap.min.css"}),

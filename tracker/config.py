@@ -165,6 +165,52 @@ SETTINGS: tuple[Setting, ...] = (
         "the request (the command line: http://127.0.0.1:5000)",
     ),
     Setting(
+        "TRACKER_MAIL_SERVER",
+        "TRACKER_MAIL_SERVER",
+        "",
+        str,
+        "The campus SMTP server that sends password-reset links; empty: no mail, and the login "
+        "page tells members to ask for a reset instead",
+    ),
+    Setting("TRACKER_MAIL_PORT", "TRACKER_MAIL_PORT", 25, int, "Port of the SMTP server"),
+    Setting(
+        "TRACKER_MAIL_USERNAME",
+        "TRACKER_MAIL_USERNAME",
+        "",
+        str,
+        "User name on the SMTP server; empty: no login",
+    ),
+    Setting("TRACKER_MAIL_PASSWORD", "TRACKER_MAIL_PASSWORD", "", str, "Its password"),
+    Setting(
+        "TRACKER_MAIL_USE_TLS",
+        "TRACKER_MAIL_USE_TLS",
+        False,
+        _bool,
+        "TLS from the start (SMTPS, usually port 465)",
+    ),
+    Setting(
+        "TRACKER_MAIL_STARTTLS",
+        "TRACKER_MAIL_STARTTLS",
+        False,
+        _bool,
+        "STARTTLS after connecting (usually port 587)",
+    ),
+    Setting(
+        "TRACKER_MAIL_SENDER",
+        "TRACKER_MAIL_SENDER",
+        "",
+        str,
+        "The From address of the mails, such as 学习积分 <tracker@example.edu.cn>; default: the "
+        "user name",
+    ),
+    Setting(
+        "TRACKER_PASSWORD_RESET_MINUTES",
+        "TRACKER_PASSWORD_RESET_MINUTES",
+        60,
+        int,
+        "How many minutes a mailed password-reset link works",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",
