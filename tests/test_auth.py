@@ -252,3 +252,14 @@ def test_language_is_a_user_preference(make, login, db):
     client.post("/account", data={"locale": "en"})
     db.session.refresh(member)
     assert member.locale == "en"
+
+
+def test_members_meet_api_tokens_only_in_a_folded_advanced_section(client, make, login):
+    page = login(make.member()).get("/account").text
+    main, advanced = page.split('<details class="mt-4" id="tokens">', 1)
+    assert "API" not in main and "令牌" not in main
+    assert "<summary" in advanced and "高级：接口访问令牌" in advanced
+    assert "（技术文档，英文）" in advanced
+    reference = client.get("/api/v1/docs").text
+    assert "这是供编写脚本调用本系统的人阅读的技术文档，下面的说明为英文。" in reference
+    assert '<div lang="en">' in reference
