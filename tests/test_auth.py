@@ -263,3 +263,13 @@ def test_members_meet_api_tokens_only_in_a_folded_advanced_section(client, make,
     reference = client.get("/api/v1/docs").text
     assert "这是供编写脚本调用本系统的人阅读的技术文档，下面的说明为英文。" in reference
     assert '<div lang="en">' in reference
+
+
+@pytest.mark.config(TRACKER_BASE_URL="http://192.168.1.20:5000")
+def test_the_invitation_link_and_its_qr_code_open_registration_on_a_phone(make, login, client):
+    committee = make.committee()
+    page = login(committee).get("/branch/").text
+    link = f"http://192.168.1.20:5000/register?code={committee.branch.invite_code}"
+    assert f'<a href="{link}">' in page and f"<title>{link}</title>" in page
+    form = client.get(link.removeprefix("http://192.168.1.20:5000")).text
+    assert f'value="{committee.branch.invite_code}"' in form

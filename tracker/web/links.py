@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import segno
 from flask import current_app, request, url_for
+from markupsafe import Markup
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -17,3 +19,9 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
     path = url_for(endpoint, **values)
     return base + path.removeprefix(request.script_root)
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code of ``url``, inline; its title shows the address it holds."""
+    # segno writes only its own elements and attributes: safe to inline.
+    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))  # noqa: S704
