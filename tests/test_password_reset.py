@@ -85,6 +85,8 @@ def test_the_whole_journey_from_forgetting_to_logging_in(smtp, app, db, make, lo
     [mail] = smtp.wait(1)
     assert smtp.recipients == [["lisi@example.edu.cn"]]
     assert mail["Subject"] == "设置新密码"
+    assert mail["From"].addresses[0].display_name == "学习积分"
+    assert mail["Message-ID"].endswith("@example.edu.cn>")
     body = mail.get_content()
     assert "李四，你好" in body and member.student_no in body
     token = LINK.search(body).group(1)

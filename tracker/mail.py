@@ -13,7 +13,7 @@ import ssl
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def compose(server: Server, to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or None)
+    domain = parseaddr(server.sender)[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(body)
     return message
 
