@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 PO := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 FLASK := $(BIN)/flask --app tracker
+# Where `make run` listens. `make run HOST=0.0.0.0` lets a phone on the same
+# Wi-Fi open the demo: it exposes the development server to the network.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test lint format translations extract-messages clean
 
@@ -24,8 +28,11 @@ translations: $(MO)
 run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
+	@if [ "$(HOST)" != "127.0.0.1" ]; then \
+		echo "Warning: anyone on this network can reach the development server and its demo logins."; \
+		[ -n "$$TRACKER_BASE_URL" ] || echo "For QR codes a phone can scan, set TRACKER_BASE_URL=http://<this computer's address>:$(PORT)"; fi
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest -n 2

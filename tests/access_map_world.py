@@ -45,7 +45,7 @@ from tracker.models import (
     User,
 )
 from tracker.notify import notify
-from tracker.people import activation, tokens
+from tracker.people import activation, password_reset, tokens
 
 from .conftest import (
     BASE_CONFIG,
@@ -219,6 +219,7 @@ def build_world(app) -> World:
         "category": make.category("study").id,
         "term": term.id,
         "activation": activation.issue_token(db.session, registrant, FROZEN_NOW, 7),
+        "password_reset": password_reset.issue_token(people["member"], app.config["SECRET_KEY"]),
         "mentee_no": db.session.get(User, foreign["member"]).student_no,
     }
     walk_tokens = {

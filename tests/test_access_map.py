@@ -232,6 +232,8 @@ ACCESS: dict[str, Door] = {
     "auth.login": Door(PUBLIC),
     "auth.register": Door(PUBLIC),
     "auth.activate": Door(PUBLIC, args={"token": fixed("activation")}),
+    "auth.forgot_password": Door(PUBLIC),
+    "auth.reset_password": Door(PUBLIC, args={"token": fixed("password_reset")}),
     "auth.language": Door(PUBLIC, body={"locale": "en"}),
     "static": Door(PUBLIC, args={"filename": "css/tracker.css"}),
     "bootstrap.static": Door(PUBLIC, args={"filename": "css/bootstrap.min.css"}),
@@ -240,6 +242,7 @@ ACCESS: dict[str, Door] = {
     "api.create_token": Door(PUBLIC, body=token_request),
     # One's own account.
     "auth.logout": Door(SIGNED_IN),
+    "auth.logout_everywhere": Door(SIGNED_IN),
     "auth.account": Door(SIGNED_IN),
     "auth.change_password": Door(SIGNED_IN),
     "auth.revoke_token": Door(owner_of, ids={"token_id": "token"}),

@@ -64,7 +64,7 @@ def test_every_remedy_revokes_the_api_tokens(remedy, app, clock, client, make, l
             data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         )
     elif remedy == "logout on every device":
-        login(member).post("/logout")
+        login(member).post("/account/logout-everywhere")
     elif remedy == "administrator's reset":
         reset_by_admin(login, admin, member)
     elif remedy == "deactivation then reactivation":

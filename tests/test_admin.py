@@ -184,6 +184,20 @@ def test_new_account_gets_a_one_time_activation_link(db, make, client, as_admin)
     assert "user.activated" in actions(db)
 
 
+@pytest.mark.config(TRACKER_BASE_URL="https://tracker.example.edu.cn")
+def test_activation_link_starts_with_the_base_url(db, make, as_admin):
+    response = as_admin.post(
+        "/admin/users/new",
+        data={
+            "student_no": "20269998",
+            "name": "吴新",
+            "role": "member",
+            "branch_id": make.branch().id,
+        },
+    )
+    assert "https://tracker.example.edu.cn/activate/" in response.text
+
+
 def test_activation_link_expires(db, make, client, as_admin, clock):
     branch = make.branch()
     response = as_admin.post(

@@ -1,10 +1,12 @@
 """Logging in and out, registration, passwords, sessions ending everywhere."""
 
+from datetime import timedelta
+
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tracker.models import AccountStatus, AuditEvent, User
+from tracker.models import AccountStatus, AuditEvent, EndedSession, User
 
 from .conftest import PASSWORD
 
@@ -80,13 +82,45 @@ def test_fresh_database_has_no_account(db):
     assert db.session.scalar(select(User)) is None
 
 
-def test_logout_ends_every_session_of_the_user(make, login):
+def test_logout_ends_this_session_only(db, make, login):
     member = make.member()
     phone, laptop = login(member), login(member)
+    # A copy of the phone's cookie, as a shared computer or a thief might keep.
+    copy = phone.get_cookie("session").value
     assert laptop.get("/").status_code == 200
-    assert phone.post("/logout").status_code == 302
+    logged_out = phone.post("/logout", follow_redirects=True)
+    assert "你已退出登录" in logged_out.text
+    assert phone.get("/").status_code == 302
+    assert laptop.get("/").status_code == 200
+    phone.set_cookie("session", copy)
+    assert phone.get("/").status_code == 302
+    assert laptop.get("/").status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(EndedSession)) == 1
+
+
+def test_log_out_everywhere_ends_every_session_and_token(db, make, login, client):
+    member = make.member()
+    phone, laptop = login(member), login(member)
+    token = client.post(
+        "/api/v1/tokens", json={"student_no": member.student_no, "password": PASSWORD}
+    ).json["token"]
+    page = laptop.get("/account").text
+    assert "退出所有设备" in page and 'action="/account/logout-everywhere"' in page
+    assert laptop.post("/account/logout-everywhere").status_code == 302
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 302
+    answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+    # Both can log in again.
+    assert login(member).get("/").status_code == 200
+
+
+def test_ended_sessions_are_forgotten_once_they_would_have_expired(clock, db, make, login):
+    member = make.member()
+    login(member).post("/logout")
+    clock.shift(timedelta(days=8))
+    login(member).post("/logout")
+    assert db.session.scalar(select(func.count()).select_from(EndedSession)) == 1
 
 
 def test_logout_is_not_possible_by_get(make, login):
@@ -218,3 +252,24 @@ def test_language_is_a_user_preference(make, login, db):
     client.post("/account", data={"locale": "en"})
     db.session.refresh(member)
     assert member.locale == "en"
+
+
+def test_members_meet_api_tokens_only_in_a_folded_advanced_section(client, make, login):
+    page = login(make.member()).get("/account").text
+    main, advanced = page.split('<details class="mt-4" id="tokens">', 1)
+    assert "API" not in main and "令牌" not in main
+    assert "<summary" in advanced and "高级：接口访问令牌" in advanced
+    assert "（技术文档，英文）" in advanced
+    reference = client.get("/api/v1/docs").text
+    assert "这是供编写脚本调用本系统的人阅读的技术文档，下面的说明为英文。" in reference
+    assert '<div lang="en">' in reference
+
+
+@pytest.mark.config(TRACKER_BASE_URL="http://192.168.1.20:5000")
+def test_the_invitation_link_and_its_qr_code_open_registration_on_a_phone(make, login, client):
+    committee = make.committee()
+    page = login(committee).get("/branch/").text
+    link = f"http://192.168.1.20:5000/register?code={committee.branch.invite_code}"
+    assert f'<a href="{link}">' in page and f"<title>{link}</title>" in page
+    form = client.get(link.removeprefix("http://192.168.1.20:5000")).text
+    assert f'value="{committee.branch.invite_code}"' in form

@@ -219,6 +219,18 @@ def test_qr_code_decodes_to_the_check_in_url(clock, db, make, committee, login):
     assert f'value="{code_now(event)}"' in member_page.get_data(as_text=True)
 
 
+@pytest.mark.config(TRACKER_BASE_URL="http://192.168.1.20:5000/")
+def test_qr_code_points_at_the_base_url_a_phone_can_reach(clock, db, make, committee, login):
+    """The committee projects the page from 127.0.0.1; a phone on the Wi-Fi scans it."""
+    event = new_event(db, make, committee)
+    page = login(committee).get(f"/events/{event.id}/code").get_data(as_text=True)
+    expected = f"http://192.168.1.20:5000/events/{event.id}/checkin?code={code_now(event)}"
+    assert f'data-url="{expected}"' in page
+    qr = segno.make(expected, error="m")
+    matrix = {(r, c) for r, row in enumerate(qr.matrix) for c, v in enumerate(row) if v}
+    assert svg_dark_modules(page[page.index("<svg") :]) == matrix
+
+
 def test_code_screen_is_for_the_committee_only(clock, db, make, committee, member, login):
     event = new_event(db, make, committee)
     assert login(member).get(f"/events/{event.id}/code").status_code == 403

@@ -48,6 +48,7 @@ def test_no_route_changes_state_on_get(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[-1] in {
             "logout",
+            "logout_everywhere",
             "withdraw",
             "approve",
             "reject",

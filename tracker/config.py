@@ -21,6 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Evidence files one activity may have (tracker.activities.evidence); the request cap follows.
 MAX_EVIDENCE_FILES = 5
 
+# Where the command line's links point when TRACKER_BASE_URL is empty: ``make run``.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
 CHARTJS_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.5.1/dist/chart.umd.min.js"
 CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChMTBJemed7ZnvJ"
 
@@ -155,9 +158,57 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TRACKER_BASE_URL",
         "TRACKER_BASE_URL",
-        "http://127.0.0.1:5000",
+        "",
         str,
-        "The address members open the site at; the command line builds activation links with it",
+        "The address members open the site at (http://192.168.1.20:5000 to try it on a phone); "
+        "QR codes, mailed links and activation links are built with it. Empty: the address of "
+        "the request (the command line: http://127.0.0.1:5000)",
+    ),
+    Setting(
+        "TRACKER_MAIL_SERVER",
+        "TRACKER_MAIL_SERVER",
+        "",
+        str,
+        "The campus SMTP server that sends password-reset links; empty: no mail, and the login "
+        "page tells members to ask for a reset instead",
+    ),
+    Setting("TRACKER_MAIL_PORT", "TRACKER_MAIL_PORT", 25, int, "Port of the SMTP server"),
+    Setting(
+        "TRACKER_MAIL_USERNAME",
+        "TRACKER_MAIL_USERNAME",
+        "",
+        str,
+        "User name on the SMTP server; empty: no login",
+    ),
+    Setting("TRACKER_MAIL_PASSWORD", "TRACKER_MAIL_PASSWORD", "", str, "Its password"),
+    Setting(
+        "TRACKER_MAIL_USE_TLS",
+        "TRACKER_MAIL_USE_TLS",
+        False,
+        _bool,
+        "TLS from the start (SMTPS, usually port 465)",
+    ),
+    Setting(
+        "TRACKER_MAIL_STARTTLS",
+        "TRACKER_MAIL_STARTTLS",
+        False,
+        _bool,
+        "STARTTLS after connecting (usually port 587)",
+    ),
+    Setting(
+        "TRACKER_MAIL_SENDER",
+        "TRACKER_MAIL_SENDER",
+        "",
+        str,
+        "The From address of the mails, such as 学习积分 <tracker@example.edu.cn>; default: the "
+        "user name",
+    ),
+    Setting(
+        "TRACKER_PASSWORD_RESET_MINUTES",
+        "TRACKER_PASSWORD_RESET_MINUTES",
+        60,
+        int,
+        "How many minutes a mailed password-reset link works",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",

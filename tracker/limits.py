@@ -61,6 +61,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse
 from werkzeug.routing import IntegerConverter
 
 from tracker.clock import utcnow
@@ -241,6 +242,24 @@ def count_failure(student_no: str) -> None:
         delay = min(2 ** min(beyond, 30), longest)
         storage.clear(_delay_key(student_no))
         storage.incr(_delay_key(student_no), delay)
+
+
+# Password-reset mails ---------------------------------------------------------
+
+# However many addresses ask, one account receives at most this many reset mails.
+RESET_MAILS_PER_ACCOUNT = "3 per hour"
+
+
+def reset_mail_allowed(student_no: str) -> bool:
+    """Spend one of the account's reset mails; False when they are spent.
+
+    Counted for every student number typed, known or not, so the answer
+    never depends on whether the account exists.
+    """
+    if not limiter.enabled:
+        return True
+    limit = parse(RESET_MAILS_PER_ACCOUNT)
+    return limiter.limiter.hit(limit, "password-reset-mails", _account(student_no))
 
 
 # Uploads ---------------------------------------------------------------------

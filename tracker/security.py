@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 import secrets
@@ -23,12 +24,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from sqlalchemy import delete
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.clock import utcnow
 from tracker.config import trusted_proxies
 from tracker.extensions import db, login_manager, talisman
-from tracker.models import User
+from tracker.models import EndedSession, User
 from tracker.people import access
 
 # When the session began (a login), last served a request, and last had the
@@ -37,6 +39,8 @@ SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 PASSWORD_AT = "password_at"  # noqa: S105  (a session key, not a password)
 CLOCKS = (SIGNED_IN_AT, SEEN_AT, PASSWORD_AT)
+# A random id per login, so that its own "log out" can end it and no other.
+SESSION_ID = "sid"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -60,7 +64,46 @@ def load_user(user_id: str) -> User | None:
         return None
     if user is None or user.session_version != version or not user.is_active:
         return None
+    if _ended(session.get(SESSION_ID)):
+        return None
     return user
+
+
+def _session_digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _ended(session_id: object) -> bool:
+    if not isinstance(session_id, str):
+        return False  # a session from before ids: "log out everywhere" ends it
+    return db.session.get(EndedSession, _session_digest(session_id)) is not None
+
+
+def end_this_session(now: datetime) -> None:
+    """Log out here only: this session's id is refused from now on, the user's others go on.
+
+    Rows of sessions that would have expired by now are removed on the way.
+    The caller commits.
+    """
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        db.session.execute(delete(EndedSession).where(EndedSession.ends_at < now))
+        signed_in = session.get(SIGNED_IN_AT)
+        started = now if not isinstance(signed_in, int) else datetime.fromtimestamp(signed_in, UTC)
+        db.session.merge(
+            EndedSession(
+                session_hash=_session_digest(session_id),
+                ends_at=started + current_app.permanent_session_lifetime,
+            )
+        )
+    forget_session()
+
+
+def forget_session() -> None:
+    """Log the browser out: the user and this session's clocks and id leave the cookie."""
+    logout_user()
+    for key in (*CLOCKS, SESSION_ID):
+        session.pop(key, None)
 
 
 # The device cookie: a random id and nothing else, so a check-in can be told
@@ -119,6 +162,7 @@ def start_session(now: datetime) -> None:
     session.permanent = True
     for key in CLOCKS:
         session[key] = int(now.timestamp())
+    session[SESSION_ID] = secrets.token_urlsafe(32)
 
 
 def password_entered(now: datetime) -> None:
@@ -158,9 +202,7 @@ def end_expired_session() -> None:
         return
     now = utcnow().timestamp()
     if _expired(now):
-        logout_user()
-        for key in CLOCKS:
-            session.pop(key, None)
+        forget_session()
         flash(_("Your login has expired. Please log in again."), "info")
         return
     session[SEEN_AT] = int(now)

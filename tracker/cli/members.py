@@ -9,13 +9,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.clock import campus_today, utcnow
+from tracker.config import DEFAULT_BASE_URL
 from tracker.extensions import db
 from tracker.people import importing
 from tracker.spreadsheets import to_csv
 
 
 def activation_link(token: str) -> str:
-    return current_app.config["TRACKER_BASE_URL"].rstrip("/") + "/activate/" + token
+    base = current_app.config["TRACKER_BASE_URL"].strip() or DEFAULT_BASE_URL
+    return base.rstrip("/") + "/activate/" + token
 
 
 def write_links(path: Path, report: importing.ImportReport) -> None:

@@ -33,13 +33,14 @@ from tracker.models.org import AdvisorScope, Branch, College, Membership
 from tracker.models.term import Term
 from tracker.models.token import ApiToken
 from tracker.models.tutoring import Pairing, PairingStatus
-from tracker.models.user import AccountStatus, Role, Stage, User
+from tracker.models.user import AccountStatus, EndedSession, Role, Stage, User
 
 __all__ = [
     "ATTENDED",
     "Attendance",
     "AttendanceStatus",
     "CheckinDoor",
+    "EndedSession",
     "Event",
     "Notification",
     "Pairing",

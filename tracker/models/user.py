@@ -86,3 +86,19 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AccountStatus.ACTIVE
+
+
+class EndedSession(db.Model):
+    """A login ended by its own "log out", so a copy of its cookie is refused too.
+
+    A session lives in a signed cookie the browser holds; logging out
+    forgets it there, and this row refuses any copy (one left on a shared
+    computer, or taken) until the session would have ended anyway. Only a
+    digest of the session's random id is kept.
+    """
+
+    __tablename__ = "ended_session"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # When the session would have expired anyway: later, the row can go.
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

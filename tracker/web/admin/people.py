@@ -19,6 +19,7 @@ from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
 from tracker.web.filters import query_id
 from tracker.web.forms import ConfirmForm, show_errors
+from tracker.web.links import external_url
 
 
 def _stage(value: str | None) -> Stage | None:
@@ -74,7 +75,7 @@ def new_user():
         else:
             return render_template(
                 "admin/activation_links.html",
-                links=[(user, url_for("auth.activate", token=token, _external=True))],
+                links=[(user, external_url("auth.activate", token=token))],
             )
     return render_template("admin/user_new.html", form=form), 422 if form.errors else 200
 
@@ -231,7 +232,7 @@ def new_activation_link(user_id: int):
     db.session.commit()
     return render_template(
         "admin/activation_links.html",
-        links=[(user, url_for("auth.activate", token=token, _external=True))],
+        links=[(user, external_url("auth.activate", token=token))],
     )
 
 

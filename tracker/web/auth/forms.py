@@ -82,3 +82,18 @@ class LanguageForm(FlaskForm):
         _l("Language"), choices=[SelectChoice(code, label) for code, label in LOCALES.items()]
     )
     submit = SubmitField(_l("Save"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    student_no = StringField(
+        _l("Student number"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    submit = SubmitField(_l("Mail me a link"))
+
+
+class ResetPasswordForm(FlaskForm, _NewPassword):
+    password = _NewPassword.password
+    confirm = _NewPassword.confirm
+    submit = SubmitField(_l("Set the new password"))

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import audit, limits, security
+from tracker import audit, limits, mail, security
 from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
@@ -57,7 +57,7 @@ def login():
         except limits.TooManyAttempts as refused:
             form.form_errors.append(str(refused.message))
             headers = {"Retry-After": str(refused.retry_after)}
-            return render_template("auth/login.html", form=form), 429, headers
+            return _login_page(form), 429, headers
         result = authenticate(db.session, form.student_no.data, form.password.data, utcnow())
         if result.succeeded:
             return _log_in(result)
@@ -74,7 +74,13 @@ def login():
         form.form_errors.append(
             str(REFUSALS.get(result.outcome, _("Wrong student number or password.")))
         )
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    return render_template(
+        "auth/login.html", form=form, reset_by_mail=mail.configured(current_app.config)
+    )
 
 
 def _log_in(result: Authentication):
@@ -131,11 +137,28 @@ def activate(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends this session only; the account page's "log out everywhere" ends the others."""
+    user = current_user._get_current_object()
+    audit.record(db.session, "auth.logout", actor=user, subject=user, branch_id=user.branch_id)
+    security.end_this_session(utcnow())
+    db.session.commit()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """For a phone lost or a computer left signed in: every session ends, every API token too."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     user = current_user._get_current_object()
     accounts.end_sessions(user)
-    audit.record(db.session, "auth.logout", actor=user, subject=user, branch_id=user.branch_id)
+    audit.record(
+        db.session, "auth.logout_everywhere", actor=user, subject=user, branch_id=user.branch_id
+    )
     db.session.commit()
-    logout_user()
+    security.forget_session()
     flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -233,3 +256,6 @@ def register():
             )
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+from tracker.web.auth import reset  # noqa: E402,F401  (routes join this blueprint)

@@ -21,6 +21,7 @@ from tracker.ranking.members import member_leaderboard
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
+from tracker.web.links import external_url, qr_svg
 
 bp = Blueprint("branch", __name__, url_prefix="/branch")
 
@@ -56,6 +57,8 @@ def _page(adjust_form: AdjustForm | None = None):
         .where(User.branch_id == branch.id, User.status == AccountStatus.PENDING)
         .order_by(User.created_at)
     ).all()
+    # A QR code to show at a branch meeting: it opens registration with the code filled in.
+    register_url = external_url("auth.register", code=branch.invite_code)
     return render_template(
         "branch/index.html",
         branch=branch,
@@ -64,6 +67,8 @@ def _page(adjust_form: AdjustForm | None = None):
         adjust_form=adjust_form or _adjust_form(),
         registration_form=RegistrationForm(),
         rotate_form=ConfirmForm(),
+        register_url=register_url,
+        register_qr=qr_svg(register_url),
     )
 
 

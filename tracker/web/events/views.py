@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 
 from tracker import security
@@ -40,6 +38,7 @@ from tracker.web.events.forms import (
 )
 from tracker.web.forms import show_errors
 from tracker.web.guards import allowed
+from tracker.web.links import external_url, qr_svg
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -60,14 +59,7 @@ def _managed_event_or_404(event_id: int) -> Event:
 
 def checkin_url(event: Event, now: datetime) -> str:
     """What the QR code holds: the event's check-in page with the current code."""
-    return url_for(
-        "events.checkin", event_id=event.id, code=codes.code_for(event, now), _external=True
-    )
-
-
-def qr_svg(url: str) -> Markup:
-    # segno writes only its own elements and attributes: safe to inline.
-    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))  # noqa: S704
+    return external_url("events.checkin", event_id=event.id, code=codes.code_for(event, now))
 
 
 @bp.get("/")
