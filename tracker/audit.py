@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Select, insert, inspect, or_, select, text
+from sqlalchemy import Select, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -94,11 +94,12 @@ def batched(session: Session) -> Iterator[list[AuditEvent]]:
         for event in pending:
             event.prev_hash, event.row_hash = prev, row_hash(event, prev)
             prev = event.row_hash
-        # A Core INSERT: one executemany, where the ORM would send a statement
-        # a row to learn ids nobody here needs (SQLite cannot batch RETURNING).
-        columns = [c.key for c in inspect(AuditEvent).column_attrs if c.key != "id"]
+        # A Core INSERT into the table: one executemany, where the ORM would
+        # send a statement a row to learn ids nobody here needs.
+        columns = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
         session.execute(
-            insert(AuditEvent), [{key: getattr(e, key) for key in columns} for e in pending]
+            insert(AuditEvent.__table__),
+            [{key: getattr(e, key) for key in columns} for e in pending],
         )
 
 

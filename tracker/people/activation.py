@@ -58,7 +58,7 @@ def issue_tokens(session: Session, users: list[User], now: datetime, days: int) 
     tokens = [secrets.token_urlsafe(24) for _ in users]
     if users:
         session.execute(
-            insert(ActivationToken),
+            insert(ActivationToken.__table__),
             [
                 {
                     "user_id": user.id,

@@ -124,12 +124,22 @@ class RowPlan:
     changes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """An account the import created, as plain values: read after the commit, 10,000
+    expired ``User`` objects would be loaded back one query each."""
+
+    id: int
+    student_no: str
+    name: str
+
+
 @dataclass
 class ImportReport:
     rows: list[RowPlan] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # (user, activation token) for each account created, when really imported.
-    links: list[tuple[User, str]] = field(default_factory=list)
+    # (account, activation token) for each account created, when really imported.
+    links: list[tuple[NewAccount, str]] = field(default_factory=list)
     applied: bool = False
 
     def count(self, action: str) -> int:
@@ -380,14 +390,15 @@ def _create(session: Session, rows: list[_Row], actor: User | None, today: date)
     """The new accounts of the file; what ``accounts.create_user`` makes of one row, with
     the checks it makes done already by ``_check_row``.
 
-    Core INSERTs (one executemany each) and one query back for the ids: the
-    ORM would send one INSERT ... RETURNING a row, SQLite being unable to
-    batch those.
+    Core INSERTs into the tables (one executemany each, every row with the
+    same columns) and one query back for the ids: the ORM sends an INSERT a
+    row to learn each id, or a batch per run of rows with the same columns
+    filled in.
     """
     if not rows:
         return []
     session.execute(
-        insert(User),
+        insert(User.__table__),
         [
             {
                 "student_no": row.student_no,
@@ -411,7 +422,7 @@ def _create(session: Session, rows: list[_Row], actor: User | None, today: date)
         if user.branch_id
     ]
     if joined:
-        session.execute(insert(Membership), joined)
+        session.execute(insert(Membership.__table__), joined)
     for user in users:
         audit.record(
             session,
@@ -509,7 +520,10 @@ def import_members(
             events.clear()  # the rollback below drops what they describe
         else:
             tokens = activation.issue_tokens(session, created, now, activation_days)
-            report.links = list(zip(created, tokens, strict=True))
+            report.links = [
+                (NewAccount(user.id, user.student_no, user.name), token)
+                for user, token in zip(created, tokens, strict=True)
+            ]
             audit.record(
                 session,
                 "members.imported",
