@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tracker import spreadsheets
-from tracker.ledger import points
+from tracker.ledger import points, terms
 from tracker.models import AdvisorScope, AuditEvent, Role
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -155,6 +155,13 @@ def test_xlsx_is_ready_to_hand_in_and_csv_stays_a_plain_table(db, make, login, c
     assert book.worksheets[0].title == "成员排行榜"
     assert [c.value for c in book.worksheets[0][2]][:2] == ["排名", "学号"]
     assert [c.value for c in book.worksheets[0][2]][4:] == ["积分（分）", "记录数（次）"]
+    term = terms.create_term(db.session, "2026秋季学期", date(2026, 9, 1), date(2027, 1, 17))
+    db.session.commit()
+    report = client.get(f"/export/report.xlsx?period=term&term={term.id}")
+    assert "2026-09-01_2027-01-17.xlsx" in report.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(report.get_data())).worksheets[0]
+    assert sheet.title == "支部报表"
+    assert sheet["A1"].value == "支部报表 · 第一党支部 · 2026秋季学期（2026-09-01 – 2027-01-17）"
     # Machines read the CSV: its header is the first row, no title above it.
     rows = read_csv(client.get("/export/members.csv?period=month"))
     assert rows[0] == ["排名", "学号", "姓名", "支部", "积分（分）", "记录数（次）"]

@@ -71,7 +71,7 @@ def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
     days = f"{period.start.isoformat()}_{period.last_day.isoformat()}"
     shown = f"{period.start.isoformat()} – {period.last_day.isoformat()}"
     if period.name:
-        shown = f"{period.name} ({shown})"
+        shown = _("%(term)s (%(days)s)", term=period.name, days=shown)
     title = f"{sheet} · {place} · {shown}"
     body = spreadsheets.render(fmt, sheet, header, rows, title=title)
     name = f"{sheet}-{place}-{days}.{fmt}"
