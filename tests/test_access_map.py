@@ -201,6 +201,7 @@ ADMIN_ARGS = {
     "category_id": fixed("category"),
     "term_id": fixed("term"),
     "key": "TRACKER_BACKDATE_DAYS",
+    "fmt": "csv",
 }
 
 

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import Workbook
@@ -109,15 +109,15 @@ def test_every_problem_is_reported_with_its_row_and_nothing_is_imported(db, plac
         ",张三,,,member,,",
     ]
     expected = [
-        (4, "student_no", "appears already in row 3"),
-        (5, "branch", "Unknown branch"),
-        (6, "role", "Unknown role"),
-        (7, "stage", "Unknown member stage"),
-        (8, "email", "not an email"),
-        (9, "name", "The name is empty"),
-        (10, "student_no", "letters, digits"),
-        (11, "student_no", "letters, digits"),
-        (11, "branch", "need a branch"),
+        (4, "Student number", "appears already in row 3"),
+        (5, "Branch", "Unknown branch"),
+        (6, "Role", "Unknown role"),
+        (7, "Member stage", "Unknown member stage"),
+        (8, "Email", "not an email"),
+        (9, "Name", "The name is empty"),
+        (10, "Student number", "letters, digits"),
+        (11, "Student number", "letters, digits"),
+        (11, "Branch", "need a branch"),
     ]
     before = users(db)
     response = upload(as_admin, (HEADER + "\n".join(rows)).encode())
@@ -240,3 +240,142 @@ def test_confirm_needs_a_staged_file(as_admin):
 def test_only_admins_import(make, login):
     client = login(make.committee())
     assert client.get("/admin/import").status_code == 403
+
+
+CHINESE_HEADER = "学号,姓名,学院,支部,角色,发展阶段,邮箱\n"
+
+
+def test_chinese_headers_and_every_chinese_role_and_stage_name(db, app, place, cli, tmp_path):
+    from flask_babel import force_locale
+
+    from tracker.i18n import ROLE_LABELS, STAGE_LABELS
+
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        roles = {role: str(label) for role, label in ROLE_LABELS.items()}
+        stages = {stage: str(label) for stage, label in STAGE_LABELS.items()}
+    lines = [
+        f"20260{i}{j},学生{i}{j},马克思主义学院,第一党支部,{roles[role]},{stages[stage]},"
+        for i, role in enumerate((Role.MEMBER, Role.COMMITTEE))
+        for j, stage in enumerate(Stage)
+    ]
+    lines += [
+        "2026100,书记甲,马克思主义学院,第二党支部,书记,群众,",
+        "2026101,老师甲,,,指导老师,,",
+        "2026102,老师乙,,,管理员,,teacher@example.edu.cn",
+    ]
+    (tmp_path / "m.csv").write_text(CHINESE_HEADER + "\n".join(lines) + "\n", "utf-8")
+    result = cli("import-members", str(tmp_path / "m.csv"), "--links", str(tmp_path / "l.csv"))
+    assert result.exit_code == 0, result.output
+    found = {u.student_no: u for u in db.session.scalars(select(User))}
+    for i, role in enumerate((Role.MEMBER, Role.COMMITTEE)):
+        for j, stage in enumerate(Stage):
+            assert (found[f"20260{i}{j}"].role, found[f"20260{i}{j}"].stage) == (role, stage)
+    secretary = found["2026100"]
+    assert secretary.role == Role.COMMITTEE and secretary.stage is None
+    assert secretary.branch_id == place[1].id
+    assert found["2026101"].role == Role.ADVISOR and found["2026102"].role == Role.ADMIN
+
+
+def test_row_problems_name_the_column_in_the_readers_language(db, make, place, login):
+    admin = make.user(Role.ADMIN)
+    client = login(admin)  # no locale of their own: Chinese
+    data = CHINESE_HEADER + "2026001,,马克思主义学院,第一党支部,主席,,\n"
+    response = upload(client, data.encode())
+    assert response.status_code == 422
+    problems = response.text.split('id="problems"')[1].split("</table>")[0]
+    assert "<td>姓名</td>" in problems and "<td>角色</td>" in problems
+    assert "student_no" not in problems and "<td>name</td>" not in problems
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_templates_to_fill_in_in_the_readers_language(db, make, login, place, locale):
+    from openpyxl import load_workbook
+
+    admin = make.user(Role.ADMIN)
+    admin.locale = locale
+    db.session.commit()
+    client = login(admin)
+    page = client.get("/admin/import").text
+    assert "/admin/import/template.xlsx" in page and "/admin/import/template.csv" in page
+    wanted = ["学号", "姓名", "学院", "支部", "角色", "发展阶段", "邮箱"]
+    if locale == "en":
+        wanted = ["student_no", "name", "college", "branch", "role", "stage", "email"]
+    response = client.get("/admin/import/template.csv")
+    assert response.mimetype == "text/csv"
+    assert 'filename="members-import-template.csv"' in response.headers["Content-Disposition"]
+    assert response.get_data().decode("utf-8-sig").splitlines() == [",".join(wanted)]
+    response = client.get("/admin/import/template.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
+    assert [c.value for c in sheet[1]] == wanted and sheet["A1"].font.b
+    assert sheet.freeze_panes == "A2"
+    # The template, filled in, is what the import reads.
+    sheet.append(["2026001", "张三", "马克思主义学院", "第一党支部", None, None, None])
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    response = upload(client, out.getvalue(), "m.xlsx")
+    assert response.status_code == 200 and 'name="staged"' in response.text
+    assert client.get("/admin/import/template.pdf").status_code == 404
+
+
+@pytest.mark.config(TRACKER_IMPORT_MAX_ROWS=3)
+def test_the_row_limit_is_a_setting_stated_on_the_page(db, place, as_admin, cli, tmp_path):
+    assert "At most 3 rows per file" in as_admin.get("/admin/import").text
+    rows = "".join(f"202600{n},学生{n},马克思主义学院,第一党支部,,,\n" for n in range(4))
+    response = upload(as_admin, (HEADER + rows).encode())
+    assert response.status_code == 422
+    assert "more than 3 rows" in response.text and "Split it into several files" in response.text
+    (tmp_path / "m.csv").write_text(HEADER + rows)
+    assert "more than 3 rows" in cli("import-members", str(tmp_path / "m.csv")).output
+    (tmp_path / "m.csv").write_text(HEADER + rows.split("\n", 1)[1])
+    assert cli("import-members", str(tmp_path / "m.csv"), "--dry-run").exit_code == 0
+
+
+def _statements(db, make, size: int) -> int:
+    """SQL statements one import of ``size`` rows runs: half new accounts, half existing
+    ones whose name changes (a preview and the import itself)."""
+    from sqlalchemy import event
+
+    from tracker.audit import check_chain
+    from tracker.people import importing
+
+    college = make.college(f"学院{size}")
+    branch = make.branch(college, "第一党支部")
+    db.session.add_all(
+        User(student_no=f"{size}E{n:05d}", name="旧名", role=Role.MEMBER, branch_id=branch.id)
+        for n in range(size // 2)
+    )
+    db.session.commit()
+    lines = [HEADER.strip()]
+    lines += [f"{size}E{n:05d},新名{n},{college.name},第一党支部,,," for n in range(size // 2)]
+    lines += [f"{size}N{n:05d},新人{n},{college.name},第一党支部,,," for n in range(size // 2)]
+    data = "\n".join(lines).encode()
+    count = 0
+
+    def counted(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        for dry_run in (True, False):
+            report = importing.import_members(
+                db.session,
+                data,
+                actor=None,
+                today=date(2026, 11, 25),
+                now=datetime(2026, 11, 25, 4, 0, tzinfo=UTC),
+                activation_days=14,
+                dry_run=dry_run,
+            )
+            assert not report.problems and report.count("create") == size // 2
+            assert report.count("update") == size // 2
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    assert check_chain(db.session) == []  # the batched audit events chain as single ones do
+    return count
+
+
+def test_import_statements_do_not_grow_with_the_rows(db, make, clock):
+    small, large = _statements(db, make, 50), _statements(db, make, 500)
+    assert large <= small + 10, (small, large)

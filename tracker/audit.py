@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Select, or_, select, text
+from sqlalchemy import Select, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -55,12 +56,51 @@ def record(
         details={k: _plain(v) for k, v in details.items()},
         ip_address=request.remote_addr if has_request_context() else None,
     )
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        pending.append(event)
+        return event
     _hold_the_head(session)
     event.prev_hash = _head_hash(session)
     event.row_hash = row_hash(event, event.prev_hash)
     session.add(event)
     session.flush()
     return event
+
+
+_PENDING = "audit_pending"
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[list[AuditEvent]]:
+    """Chain the events recorded inside the block all at once when it ends.
+
+    A bulk import records thousands of events: one lock, one read of the head
+    and one batched INSERT instead of three statements each. The events are
+    chained in the order they were recorded, and are not in the session (they
+    have no id). The block gets the list of
+    events waiting: clearing it (before a rollback) records none. An exception
+    drops them with the changes they describe (the caller rolls back).
+    """
+    pending: list[AuditEvent] = []
+    session.info[_PENDING] = pending
+    try:
+        yield pending
+    finally:
+        session.info.pop(_PENDING, None)
+    if pending:
+        _hold_the_head(session)
+        prev = _head_hash(session)
+        for event in pending:
+            event.prev_hash, event.row_hash = prev, row_hash(event, prev)
+            prev = event.row_hash
+        # A Core INSERT into the table: one executemany, where the ORM would
+        # send a statement a row to learn ids nobody here needs.
+        columns = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
+        session.execute(
+            insert(AuditEvent.__table__),
+            [{key: getattr(e, key) for key in columns} for e in pending],
+        )
 
 
 def _hold_the_head(session: Session) -> None:

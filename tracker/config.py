@@ -156,6 +156,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How long an account activation link stays valid, in days",
     ),
     Setting(
+        "TRACKER_IMPORT_MAX_ROWS",
+        "TRACKER_IMPORT_MAX_ROWS",
+        10_000,
+        int,
+        "The most rows one member import file may have (the web page and import-members)",
+    ),
+    Setting(
         "TRACKER_BASE_URL",
         "TRACKER_BASE_URL",
         "",

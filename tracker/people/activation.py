@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
@@ -42,6 +42,34 @@ def issue_token(session: Session, user: User, now: datetime, days: int) -> str:
         )
     )
     return token
+
+
+def issue_tokens(session: Session, users: list[User], now: datetime, days: int) -> list[str]:
+    """``issue_token`` for many accounts (a bulk import) in a few statements, in their order."""
+    ids = [user.id for user in users]
+    for i in range(0, len(ids), 1000):
+        session.execute(
+            update(ActivationToken)
+            .where(
+                ActivationToken.user_id.in_(ids[i : i + 1000]), ActivationToken.used_at.is_(None)
+            )
+            .values(used_at=now)
+        )
+    tokens = [secrets.token_urlsafe(24) for _ in users]
+    if users:
+        session.execute(
+            insert(ActivationToken.__table__),
+            [
+                {
+                    "user_id": user.id,
+                    "token_hash": _digest(token),
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=days),
+                }
+                for user, token in zip(users, tokens, strict=True)
+            ],
+        )
+    return tokens
 
 
 def valid_token(session: Session, token: str, now: datetime) -> ActivationToken | None:

@@ -7,10 +7,13 @@ import secrets
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import spreadsheets
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db
+from tracker.i18n import current_locale_name
 from tracker.people import importing
 from tracker.spreadsheets import to_csv
 from tracker.web.admin.forms import ImportForm
@@ -47,7 +50,27 @@ def _preview(form, report=None, staged=None, refused=None, status=200):
         staged=staged,
         refused=refused,
         confirm_form=ConfirmForm(),
+        max_rows=importing.max_rows(),
+        role_words=", ".join(importing.ROLE_WORDS),
+        stage_words=", ".join([*importing.STAGE_WORDS, importing.NO_STAGE]),
     ), status
+
+
+@bp.get("/import/template.<fmt>")
+def import_template(fmt: str):
+    """An empty member file with the header in the user's language, ready to fill in."""
+    if fmt not in spreadsheets.FORMATS:
+        abort(404)
+    chinese = current_locale_name() == "zh_CN"
+    header = importing.CHINESE_HEADER if chinese else importing.COLUMNS
+    body = spreadsheets.render(fmt, _("Members to import"), header, [])
+    fallback = f"members-import-template.{fmt}"
+    name = f"成员导入模板.{fmt}" if chinese else fallback
+    return Response(
+        body,
+        mimetype=spreadsheets.FORMATS[fmt],
+        headers={"Content-Disposition": spreadsheets.attachment(name, fallback)},
+    )
 
 
 @bp.get("/import")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker import audit, spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
-from tracker.i18n import STATUS_LABELS, category_name
+from tracker.i18n import STATUS_LABELS, UNIT_LABELS, category_name
 from tracker.models import ActivityStatus
 from tracker.people import access
 from tracker.ranking import reports
@@ -27,6 +28,24 @@ bp = Blueprint("exports", __name__, url_prefix="/export")
 
 def _filters(**defaults) -> Filters:
     return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
+
+
+# What each export is called: its sheet, its title and its file, in the user's language.
+SHEET_NAMES = {
+    "members": _l("Member leaderboard"),
+    "branches": _l("Branch leaderboard"),
+    "activities": _l("Activity records"),
+    "report": _l("Branch report"),
+}
+
+
+def _place(filters: Filters) -> tuple[str, str]:
+    """Whose numbers: the name shown, and the ASCII stand-in for a file name."""
+    if filters.branch is not None:
+        return filters.branch.name, f"branch-{filters.branch.id}"
+    if filters.college is not None:
+        return filters.college.name, f"college-{filters.college.id}"
+    return _("Whole school"), "school"
 
 
 def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
@@ -46,12 +65,21 @@ def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
         rows=len(rows),
     )
     db.session.commit()
-    body = spreadsheets.render(fmt, what, header, rows)
-    name = f"{what}-{filters.period.start.isoformat()}.{fmt}"
+    sheet = str(SHEET_NAMES[what])
+    place, ascii_place = _place(filters)
+    period = filters.period
+    days = f"{period.start.isoformat()}_{period.last_day.isoformat()}"
+    shown = f"{period.start.isoformat()} – {period.last_day.isoformat()}"
+    if period.name:
+        shown = _("%(term)s (%(days)s)", term=period.name, days=shown)
+    title = f"{sheet} · {place} · {shown}"
+    body = spreadsheets.render(fmt, sheet, header, rows, title=title)
+    name = f"{sheet}-{place}-{days}.{fmt}"
+    fallback = f"{what}-{ascii_place}-{days}.{fmt}"
     return Response(
         body,
         mimetype=spreadsheets.FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": spreadsheets.attachment(name, fallback)},
     )
 
 
@@ -66,9 +94,33 @@ def members(fmt: str):
         category_id=filters.category_id,
         per_page=reports.MAX_EXPORT_ROWS,
     )
-    names = display_names(current_user._get_current_object(), board.rows, filters.readable)
-    header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Activities")]
-    rows = ([r.rank, names[r.user_id], r.branch_name, r.points, r.entries] for r in board.rows)
+    viewer = current_user._get_current_object()
+    names = display_names(viewer, board.rows, filters.readable)
+    header = [
+        _("Rank"),
+        _("Student number"),
+        _("Name"),
+        _("Branch"),
+        _("Points (pts)"),
+        _("Activities (times)"),
+    ]
+    rows = (
+        [
+            r.rank,
+            # A student number only beside a name the viewer may read in full
+            # whatever the leaderboard setting: their own, or as committee,
+            # advisor or administrator of the member's branch.
+            r.student_no
+            if r.user_id == viewer.id
+            or access.sees_full_name(viewer, r.branch_id, False, filters.readable)
+            else "",
+            names[r.user_id],
+            r.branch_name,
+            r.points,
+            r.entries,
+        ]
+        for r in board.rows
+    )
     return _send(fmt, "members", filters, header, rows)
 
 
@@ -87,9 +139,9 @@ def branches(fmt: str):
         _("Rank"),
         _("Branch"),
         _("College"),
-        _("Total points"),
-        _("Members"),
-        _("Points per member"),
+        _("Total points (pts)"),
+        _("Members (people)"),
+        _("Points per member (pts)"),
         _("Participation (%)"),
         _("Attendance at must-attend events (%)"),
     ]
@@ -130,8 +182,9 @@ def activities(fmt: str):
         _("Category"),
         _("Title"),
         _("Quantity"),
+        _("Unit"),
         _("Status"),
-        _("Points"),
+        _("Points (pts)"),
     ]
     rows = (
         [
@@ -142,6 +195,7 @@ def activities(fmt: str):
             category_name(r.category),
             r.activity.title,
             r.activity.quantity,
+            str(UNIT_LABELS[r.category.unit]),
             str(STATUS_LABELS[r.activity.status]),
             r.points,
         ]
@@ -160,8 +214,8 @@ def report(fmt: str):
         abort(400)
     result = reports.branch_report(db.session, filters.branch, filters.period)
     header = [_("Rank"), _("Student number"), _("Name")]
-    header += [category_name(c) for c in result.categories]
-    header += [_("Total points"), _("Activities"), _("Last approved activity")]
+    header += [_("%(category)s (pts)", category=category_name(c)) for c in result.categories]
+    header += [_("Total points (pts)"), _("Activities (times)"), _("Last approved activity")]
     rows = [
         [line.standing.rank, line.standing.student_no, line.standing.name]
         + [line.by_category[c.id] for c in result.categories]
@@ -172,6 +226,8 @@ def report(fmt: str):
         s = result.standing
         rows.append([])
         rows.append([_("Branch"), s.branch_name, _("Rank in college"), s.rank])
-        rows.append([_("Total points"), s.points, _("Members"), s.members])
-        rows.append([_("Points per member"), s.per_capita, _("Participation (%)"), s.participation])
+        rows.append([_("Total points (pts)"), s.points, _("Members (people)"), s.members])
+        rows.append(
+            [_("Points per member (pts)"), s.per_capita, _("Participation (%)"), s.participation]
+        )
     return _send(fmt, "report", filters, header, rows)
