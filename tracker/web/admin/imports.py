@@ -6,7 +6,7 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from tracker.web.admin.forms import ImportForm
 from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import bp
 from tracker.web.forms import ConfirmForm
+from tracker.web.links import external_url
 
 STAGED = re.compile(r"^[0-9a-f]{32}$")
 
@@ -116,10 +117,7 @@ def confirm_import():
         return _preview(ImportForm(), report, status=409)
     db.session.commit()
     path.unlink(missing_ok=True)
-    links = [
-        (user, url_for("auth.activate", token=token, _external=True))
-        for user, token in report.links
-    ]
+    links = [(user, external_url("auth.activate", token=token)) for user, token in report.links]
     if request.form.get("output") == "csv":
         return _links_csv(links)
     return render_template("admin/activation_links.html", links=links, report=report)
