@@ -19,7 +19,9 @@ from tracker.models import AdvisorScope, Role
 
 from .conftest import PHONE, TIMEOUT_MS, submit_login
 
-pytestmark = pytest.mark.browser
+# Layout and accessibility do not depend on the database: one run (on PostgreSQL,
+# as CI has it) keeps the suite quick.
+pytestmark = [pytest.mark.browser, pytest.mark.postgres_only]
 
 LAPTOP = {**PHONE, "viewport": {"width": 1366, "height": 768}, "is_mobile": False}
 LAPTOP.update(device_scale_factor=1, has_touch=False, locale="en-GB")
