@@ -85,6 +85,7 @@ def test_member_on_a_phone(db, campus, new_phone, live_server, axe_check):
     for path in ("/activities/new/study", "/leaderboard/", "/leaderboard/branches"):
         page.goto(path)
         axe_check(page)
+        assert page.evaluate(FITS_THE_WIDTH), path
 
     # 40 notifications (30 a page): each as tall as its text, not padded by template whitespace.
     page.goto("/notifications/")
@@ -108,20 +109,23 @@ def test_committee_on_a_phone_reviews_and_reads_the_audit_log(
         subject=member,
         branch_id=member.branch_id,
         points="2.0",
-        reason="补录上周的志愿服务",
+        reason="补录上周在社区图书馆参加的志愿服务，当时系统暂时无法提交，由支部书记核实后补录",
     )
     db.session.commit()
     page = new_phone()
     log_in(page, live_server, committee)
     page.goto("/review/")
     axe_check(page)
+    assert page.evaluate(FITS_THE_WIDTH)
 
     page.goto("/audit/")
     row = page.locator('#audit-log tr[data-action="points.adjusted"]')
     expect(row).to_be_visible()
     assert "points.adjusted" not in row.inner_text()
-    for name in row.locator(".person-name").all():
+    for name in row.locator(".person-name, .audit-details dt").all():
         assert lines(name) == 1, name.inner_text()  # never a character per line
+    # A row without details shows no empty "details" line.
+    expect(page.locator('#audit-log tr[data-action="auth.login"] td:empty').first).to_be_hidden()
     assert page.evaluate(FITS_THE_WIDTH)
 
 
