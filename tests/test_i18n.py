@@ -172,3 +172,13 @@ def test_words_with_two_chinese_meanings_are_told_apart(app, db, make, committee
     text = _text(login(committee).get("/dashboard/branch"))
     assert '<h2 class="h5">成员</h2>' in text
     assert "成员数" not in text
+
+
+def test_signed_in_users_switch_language_from_the_top_bar(db, member, login):
+    client = login(member)
+    text = _text(client.get("/activities/?status=pending"))
+    assert 'action="/language"' in text and 'value="/activities/?status=pending"' in text
+    response = client.post("/language", data={"locale": "en", "next": "/activities/"})
+    assert response.headers["Location"] == "/activities/"
+    db.session.refresh(member)
+    assert member.locale == "en"  # kept on the account (the browser test sees the page change)
