@@ -50,7 +50,7 @@ format: $(STAMP)
 # After changing interface strings: extract them, then translate the new
 # entries in both catalogues (tests refuse an empty or fuzzy one).
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o tracker/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 -o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
 
 clean:

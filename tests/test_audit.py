@@ -1,12 +1,22 @@
 """The audit log page, and the audit table refusing to be rewritten."""
 
+import ast
+import dataclasses
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from tracker import audit
+from tracker.ledger.categories import RuleTerms
 from tracker.models import AuditEvent, Role
+from tracker.web.auditlog import labels
+
+TRACKER = Path(__file__).resolve().parent.parent / "tracker"
+# audit.record's own parameters, not details.
+RECORD_PARAMETERS = {"actor", "subject", "branch_id", "target"}
 
 
 @pytest.fixture
@@ -98,9 +108,9 @@ def test_audit_log_is_paginated(db, login, admin):
     db.session.commit()
     client = login(admin)
     first = client.get("/audit/?action=test.event").text
-    assert first.count("<code>test.event</code>") == 50
+    assert first.count('data-action="test.event"') == 50
     second = client.get("/audit/?action=test.event&page=2").text
-    assert second.count("<code>test.event</code>") == 5
+    assert second.count('data-action="test.event"') == 5
 
 
 def _cli(app, *args):
@@ -193,3 +203,72 @@ def test_the_audit_log_keeps_no_names_numbers_or_emails(app, db, make, login, ad
     for secret in (number, "王小明", "王晓明", "xiaoming@example.edu", "wxm@example.edu"):
         assert secret not in logged
     assert _cli(app, "check-audit").exit_code == 0
+
+
+def _strings(node) -> set[str]:
+    """The codes an argument can be: a literal, or either side of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) | _strings(node.orelse)
+    raise AssertionError(f"line {node.lineno}: an action code the test cannot read")
+
+
+def _expanded_keys(node) -> set[str]:
+    if isinstance(node, ast.IfExp):
+        return _expanded_keys(node.body) | _expanded_keys(node.orelse)
+    if isinstance(node, ast.Dict):
+        return {key.value for key in node.keys if isinstance(key, ast.Constant)}
+    if isinstance(node, ast.DictComp) and "terms.__dict__" in ast.unparse(node):
+        return {f.name for f in dataclasses.fields(RuleTerms)}
+    raise AssertionError(f"line {node.lineno}: details the test cannot read, name them")
+
+
+def _recorded() -> tuple[set[str], set[str]]:
+    """Every action code and detail key an ``audit.record(...)`` call in tracker/ can write."""
+    actions, keys = set(), set()
+    for path in TRACKER.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            if not (
+                isinstance(func, ast.Attribute)
+                and func.attr == "record"
+                and getattr(func.value, "id", None) == "audit"
+            ):
+                continue
+            actions |= _strings(node.args[1])
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    keys |= _expanded_keys(keyword.value)
+                elif keyword.arg not in RECORD_PARAMETERS:
+                    keys.add(keyword.arg)
+    return actions, keys
+
+
+def test_every_recorded_action_and_detail_has_a_label():
+    actions, keys = _recorded()
+    assert len(actions) > 50, "the scan found too few audit.record calls"
+    assert not actions - labels.ACTION_LABELS.keys(), "add to web/auditlog/labels.py"
+    assert not keys - labels.DETAIL_LABELS.keys(), "add to web/auditlog/labels.py"
+
+
+def test_audit_log_reads_as_words_not_codes(db, login, make):
+    reader = make.user(Role.ADMIN)  # reads Chinese, the default
+    member = make.member(name="欧阳娜娜")
+    audit.record(db.session, "auth.login", actor=member, subject=member)
+    audit.record(
+        db.session, "points.adjusted", actor=reader, subject=member, points="2.0", reason="补录"
+    )
+    audit.record(db.session, "event.scan_only", actor=reader, scan_only=True)
+    audit.record(db.session, "user.role_changed", actor=reader, before="member", after="committee")
+    db.session.commit()
+    text = login(reader).get("/audit/").text
+    for words in ("登录", "调整积分", "<dt>积分</dt><dd>2.0</dd>", "<dt>原因</dt><dd>补录</dd>"):
+        assert words in text, words
+    assert "<dt>仅限扫码</dt><dd>是</dd>" in text
+    assert "<dt>修改前</dt><dd>成员</dd><" in text
+    assert ">auth.login<" not in text and "points=" not in text
+    # A code from an older release without a label still shows, as itself.
+    audit.record(db.session, "legacy.thing", actor=reader)
+    db.session.commit()
+    assert ">legacy.thing<" in login(reader).get("/audit/").text

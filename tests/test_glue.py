@@ -233,3 +233,14 @@ def test_demo_defines_the_current_and_the_previous_term(today):
     (_, first, last), (_, start, end) = demo.demo_terms(today)
     assert start <= today <= end  # the current term holds the seeding day
     assert first < last < start and start - last == timedelta(days=1)
+
+
+def test_demo_terms_are_named_by_academic_year():
+    assert [name for name, _, _ in demo.demo_terms(date(2025, 11, 20))] == [
+        "2024-2025学年第二学期",
+        "2025-2026学年第一学期",
+    ]
+    assert [name for name, _, _ in demo.demo_terms(date(2026, 3, 2))] == [
+        "2025-2026学年第一学期",
+        "2025-2026学年第二学期",
+    ]

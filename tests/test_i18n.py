@@ -37,10 +37,10 @@ def _key(message_id, context) -> tuple[str | None, str]:
 
 
 def _extracted_keys() -> set[tuple[str | None, str]]:
-    """What `pybabel extract -F babel.cfg -k _l` finds in the current code."""
+    """What `pybabel extract -F babel.cfg -k _l -k _lp:1c,2` finds in the current code."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "_lp": ((1, "c"), 2)}
     return {
         _key(message, context)
         for _file, _line, message, _comments, context in extract_from_dir(
@@ -90,6 +90,33 @@ def test_chinese_catalogue_is_written_in_chinese():
     assert not same, f"zh_Hans_CN: left in English {same}"
 
 
+# Han characters and the CJK punctuation and quotes that sit between them.
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’…]"
+HALF_WIDTH_IN_CHINESE = re.compile(rf"{_CJK}\s?[,:;?()]|[,:;?()]\s?{_CJK}")
+
+
+def test_chinese_catalogue_uses_one_register_and_full_width_punctuation():
+    """你 throughout (never the formal 您), and ，：；？（） inside Chinese text."""
+    formal, half_width = [], []
+    for m in _catalogue("zh_Hans_CN"):
+        if not m.id:
+            continue
+        for text in (m.string,) if isinstance(m.string, str) else m.string:
+            if "您" in text:
+                formal.append(text)
+            if HALF_WIDTH_IN_CHINESE.search(PLACEHOLDER.sub("", text)):
+                half_width.append(text)
+    assert not formal, f"zh_Hans_CN: write 你, not 您: {formal}"
+    assert not half_width, f"zh_Hans_CN: half-width punctuation in Chinese: {half_width}"
+
+
+def test_the_punctuation_check_catches_half_width_marks():
+    for bad in ("姓名:", "(必填)", "是否继续?", "甲, 乙", "甲;乙"):
+        assert HALF_WIDTH_IN_CHINESE.search(bad), bad
+    for good in ("姓名：", "（必填）", "CSV (UTF-8)", "2026-11-25T19:00:00+08:00"):
+        assert not HALF_WIDTH_IN_CHINESE.search(good), good
+
+
 def _text(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
@@ -113,7 +140,7 @@ def test_login_page_follows_an_english_browser(client):
     ("locale", "expected", "absent"),
     [
         ("en", ("Hello,", "This week", "My activities"), ("本周", "我的活动")),
-        ("zh_CN", ("您好", "本周", "我的活动"), ("This week", "My activities")),
+        ("zh_CN", ("你好", "本周", "我的活动"), ("This week", "My activities")),
     ],
 )
 def test_home_page_uses_the_members_language(db, make, login, locale, expected, absent):
@@ -127,3 +154,31 @@ def test_home_page_uses_the_members_language(db, make, login, locale, expected, 
         assert word in text, f"{word!r} missing for locale {locale}"
     for word in absent:
         assert word not in text, f"{word!r} shown for locale {locale}"
+
+
+def test_words_with_two_chinese_meanings_are_told_apart(app, db, make, committee, login):
+    """One English word, two Chinese words: each use site picks its meaning by context."""
+    from flask_babel import force_locale
+
+    from tracker.i18n import STATUS_LABELS
+    from tracker.models import ActivityStatus
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        withdrawn = str(STATUS_LABELS[ActivityStatus.WITHDRAWN])
+        revoked = str(STATUS_LABELS[ActivityStatus.REVOKED])
+    assert (withdrawn, revoked) == ("成员已撤回", "已撤销通过")
+
+    # The member table on the branch dashboard lists members, it is no count.
+    text = _text(login(committee).get("/dashboard/branch"))
+    assert '<h2 class="h5">成员</h2>' in text
+    assert "成员数" not in text
+
+
+def test_signed_in_users_switch_language_from_the_top_bar(db, member, login):
+    client = login(member)
+    text = _text(client.get("/activities/?status=pending"))
+    assert 'action="/language"' in text and 'value="/activities/?status=pending"' in text
+    response = client.post("/language", data={"locale": "en", "next": "/activities/"})
+    assert response.headers["Location"] == "/activities/"
+    db.session.refresh(member)
+    assert member.locale == "en"  # kept on the account (the browser test sees the page change)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 
 from tracker.models import (
@@ -61,8 +62,8 @@ STATUS_LABELS = {
     ActivityStatus.PENDING: _l("Pending"),
     ActivityStatus.APPROVED: _l("Approved"),
     ActivityStatus.REJECTED: _l("Rejected"),
-    ActivityStatus.WITHDRAWN: _l("Withdrawn"),
-    ActivityStatus.REVOKED: _l("Revoked"),
+    ActivityStatus.WITHDRAWN: _lp("activity status", "Withdrawn"),
+    ActivityStatus.REVOKED: _lp("activity status", "Revoked"),
 }
 STATUS_BADGES = {
     ActivityStatus.PENDING: "warning",

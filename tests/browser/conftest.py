@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -198,3 +199,53 @@ def browser_login(live_server):
         return page
 
     return _login
+
+
+NODE_ROOT = Path(__file__).resolve().parent / "node_modules_root"
+
+
+def npm_file(package: str, relative: str) -> Path:
+    """A file of an npm package, installed once into the git-ignored NODE_ROOT."""
+    path = NODE_ROOT / "node_modules" / package / relative
+    if not path.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            missing(f"npm not found: needed to install {package} for the browser tests")
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [npm, "install", "--prefix", str(NODE_ROOT), "--no-audit", "--no-fund", package],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return path
+
+
+AXE_PATH = "/test-vendor/axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_file() -> Path:
+    return npm_file("axe-core", "axe.min.js")
+
+
+@pytest.fixture
+def axe_check(app, axe_file):
+    """``axe_check(page)`` runs axe-core in the page and fails on serious or critical findings.
+
+    The script is served by the live server itself, so the CSP's 'self' admits it.
+    """
+    from flask import send_file
+
+    app.add_url_rule(AXE_PATH, "test_vendor_axe", lambda: send_file(axe_file))
+
+    def _check(page) -> None:
+        page.add_script_tag(url=AXE_PATH)
+        found = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.id} (${v.impact}): ` +
+                          v.nodes.slice(0, 3).map(n => n.target).join(' | '))"""
+        )
+        assert not found, f"{page.url}: {found}"
+
+    return _check

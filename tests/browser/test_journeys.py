@@ -172,10 +172,10 @@ def test_member_logs_study_session_and_committee_approves(
     shoot(page, screenshots, "09-my-activities")
 
     # On a phone the menu is folded away behind the toggler, and opens.
-    leaderboard_link = page.locator("#nav a[href='/leaderboard/']")
-    expect(leaderboard_link).to_be_hidden()
+    menu_link = page.locator("#nav a[href='/events/']")
+    expect(menu_link).to_be_hidden()
     page.locator(".navbar-toggler").click()
-    expect(leaderboard_link).to_be_visible()
+    expect(menu_link).to_be_visible()
     # Bootstrap's collapse animation has ended once the menu is marked shown.
     expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.locator(".navbar-toggler")).to_have_attribute("aria-expanded", "true")

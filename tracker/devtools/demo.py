@@ -87,15 +87,16 @@ def demo_terms(today: date) -> list[tuple[str, date, date]]:
     day the demo is seeded there is a current term to rank by.
     """
     year = today.year
+    # Campuses name terms by academic year (September to July) and half.
     if 2 <= today.month <= 7:
         return [
-            (f"{year - 1}秋季学期", date(year - 1, 8, 1), date(year, 1, 31)),
-            (f"{year}春季学期", date(year, 2, 1), date(year, 7, 31)),
+            (f"{year - 1}-{year}学年第一学期", date(year - 1, 8, 1), date(year, 1, 31)),
+            (f"{year - 1}-{year}学年第二学期", date(year, 2, 1), date(year, 7, 31)),
         ]
     autumn = year if today.month >= 8 else year - 1
     return [
-        (f"{autumn}春季学期", date(autumn, 2, 1), date(autumn, 7, 31)),
-        (f"{autumn}秋季学期", date(autumn, 8, 1), date(autumn + 1, 1, 31)),
+        (f"{autumn - 1}-{autumn}学年第二学期", date(autumn, 2, 1), date(autumn, 7, 31)),
+        (f"{autumn}-{autumn + 1}学年第一学期", date(autumn, 8, 1), date(autumn + 1, 1, 31)),
     ]
 
 

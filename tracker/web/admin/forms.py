@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -28,13 +29,13 @@ def _stage_choices():
 
 
 class NameForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_lp("thing", "Name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))
 
 
 class BranchForm(FlaskForm):
     college_id = SelectField(_l("College"), coerce=record_id, validate_choice=False)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_lp("thing", "Name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Add branch"))
 
 

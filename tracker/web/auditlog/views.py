@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.limits import MAX_PAGE
 from tracker.models import Branch
 from tracker.people import access
+from tracker.web.auditlog import labels
 from tracker.web.filters import query_day, query_id
 from tracker.web.guards import allowed
 
@@ -57,6 +58,8 @@ def index():
         page=found,
         args=args,
         actions=audit.known_actions(db.session),
+        action_label=labels.action_label,
+        details=labels.details,
         branches=db.session.scalars(branches).all(),
         branch_names={b.id: b.name for b in db.session.scalars(select(Branch))},
     )
