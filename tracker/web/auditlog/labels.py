@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "auth.login": _l("Logged in"),
     "auth.login_failed": _l("Failed login"),
     "auth.logout": _l("Logged out"),
+    "auth.logout_everywhere": _l("Logged out on every device"),
     "auth.password_step_failed": _l("Wrong password at the administrators' password step"),
     "auth.token_failed": _l("Failed token request"),
     "backup.created": _l("Backup made"),
