@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tracker.extensions import db
 
@@ -51,6 +52,40 @@ def _configure_sqlite(engine: Engine) -> None:
         # its reads before that hold no snapshot that could go stale.
         if _may_write():
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def unreachable(error: DBAPIError) -> bool:
+    """The database is away (no connection, or SQLite busy past its timeout), not a bug."""
+    return (
+        error.connection_invalidated
+        or (isinstance(error, OperationalError) and error.statement is None)
+        or locked(error)
+    )
+
+
+def locked(error: DBAPIError) -> bool:
+    return "database is locked" in str(error.orig)
+
+
+# SQLSTATEs of a table or column the code expects and the database lacks.
+_MISSING_SCHEMA_STATES = frozenset({"42P01", "42703"})
+
+
+def schema_missing(error: DBAPIError) -> bool:
+    """The schema is not there or is older than the code: ``db upgrade`` was not run."""
+    if getattr(error.orig, "sqlstate", None) in _MISSING_SCHEMA_STATES:
+        return True
+    return any(phrase in str(error.orig) for phrase in ("no such table", "no such column"))
+
+
+def where(url: URL) -> str:
+    """The database named for an operator: the host and database, or the file; no credentials."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    host = url.host or "localhost"
+    if url.port:
+        host = f"{host}:{url.port}"
+    return f"{url.get_backend_name()}://{host}/{url.database or ''}"
 
 
 def init_app(app: Flask) -> None:
