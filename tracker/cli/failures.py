@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import sqlite3
 
 import click
 from flask import current_app
 from flask.cli import ScriptInfo
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tracker import database
 from tracker.errors import DomainError
@@ -68,6 +69,10 @@ def _guarded(callback):
         except DBAPIError as error:
             _forget_session()
             raise database_failure(error) from None
+        except sqlite3.Error as error:  # the driver's own, where SQLite is used directly (backups)
+            _forget_session()
+            kind = OperationalError if isinstance(error, sqlite3.OperationalError) else DBAPIError
+            raise database_failure(kind(None, None, error)) from None
         except DomainError as error:
             _forget_session()
             raise CommandFailed(error.message) from None
@@ -89,6 +94,14 @@ def database_failure(error: DBAPIError) -> CommandFailed:
     url = db.engine.url
     where = database.where(url)
     sqlite = url.get_backend_name() == "sqlite"
+    if database.schema_missing(error):
+        return CommandFailed(
+            _(
+                "The database %(where)s has no tables yet, or an older schema. "
+                "Run: flask --app tracker db upgrade",
+                where=where,
+            )
+        )
     if database.locked(error):
         seconds = database.BUSY_TIMEOUT_MS // 1000
         return CommandFailed(
@@ -118,16 +131,9 @@ def database_failure(error: DBAPIError) -> CommandFailed:
             ),
             DATABASE_AWAY,
         )
-    if database.schema_missing(error):
-        return CommandFailed(
-            _(
-                "The database %(where)s has no tables yet, or an older schema. "
-                "Run: flask --app tracker db upgrade",
-                where=where,
-            )
-        )
-    current_app.logger.debug("database error in a command", exc_info=error)
-    detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    # The database's own first line: a constraint, a permission, a full disk.
+    lines = str(error.orig).strip().splitlines()
+    detail = lines[0] if lines else type(error.orig).__name__
     return CommandFailed(
         _("The database %(where)s refused the command: %(detail)s", where=where, detail=detail)
     )
