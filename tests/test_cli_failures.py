@@ -221,5 +221,9 @@ def test_refusals_of_other_commands_speak_chinese(app, db, tmp_path, monkeypatch
     assert unknown.exit_code == 1 and "没有名为 没有的学期 的学期" in unknown.output
     listed = _zh(app, "terms", "list")
     assert "2026秋" in listed.output
+    typed = "a-long-pass-word-1\n" * 2
+    nobody = _zh(app, "users", "set-password", "nobody", input=typed)
+    assert nobody.output.startswith("密码: \n再输入一次密码: \n"), nobody.output
+    assert nobody.exit_code == 1 and "错误：没有学号为“nobody”的用户。" in nobody.output
     token = _zh(app, "tokens", "create", "nobody")
     assert token.exit_code == 1 and "没有有效账号“nobody”" in token.output

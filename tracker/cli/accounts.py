@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.cli.failures import CommandFailed
@@ -28,9 +29,10 @@ def _refused(error: DomainError) -> None:
 def _password_option(func):
     return click.option(
         "--password",
-        prompt=True,
+        # Lazy: the prompts are read when asked, in the terminal's language.
+        prompt=_l("Password"),
         hide_input=True,
-        confirmation_prompt=True,
+        confirmation_prompt=_l("Repeat the password"),
         help="Prompted for when not given.",
     )(func)
 
