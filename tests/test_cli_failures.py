@@ -166,9 +166,21 @@ def test_the_flask_command_prints_no_traceback_and_exits_3(tmp_path):
     assert done.returncode == DATABASE_AWAY, done.stderr
     assert done.stderr.strip() == (
         "错误：无法连接数据库 postgresql://127.0.0.1:1/tracker。"
-        "请检查数据库是否在运行，以及 DATABASE_URL 中的主机、端口和数据库名是否正确。"
+        "请检查数据库是否在运行，以及 DATABASE_URL 中的主机、端口、数据库名、用户名和密码是否正确。"
     )
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("url", ["not a url", "postgres://tracker:s3cret-pw@db/x", "mysql://db/x"])
+def test_a_database_url_the_app_cannot_use_is_named_before_anything_runs(url, monkeypatch):
+    monkeypatch.setenv("LC_MESSAGES", "zh_CN.UTF-8")
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url}
+    flask = FlaskGroup(create_app=lambda: create_app(config), load_dotenv=False)
+    result = CliRunner().invoke(flask, ["check-ledger"])
+    assert result.exit_code == 1 and not isinstance(result.exception, Exception)
+    assert result.output.startswith("错误：DATABASE_URL 不是本应用能用的数据库地址（")
+    assert "s3cret" not in result.output and len(result.output.splitlines()) == 1
 
 
 def test_a_schema_never_upgraded_says_to_run_db_upgrade(tmp_path, monkeypatch):

@@ -126,7 +126,7 @@ def database_failure(error: DBAPIError) -> CommandFailed:
         return CommandFailed(
             _(
                 "Cannot reach the database %(where)s. Check that it is running and that "
-                "DATABASE_URL names the right host, port and database.",
+                "DATABASE_URL names the right host, port, database, user and password.",
                 where=where,
             ),
             DATABASE_AWAY,
