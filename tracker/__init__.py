@@ -31,6 +31,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale, select_timezone
 
+    database.check_url(app)
     db.init_app(app)
     database.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.

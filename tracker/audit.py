@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy import Select, insert, or_, select, text
 from sqlalchemy.orm import Session
 
@@ -169,14 +170,21 @@ def check_chain(session: Session, anchors: Iterable[ChainHead] = ()) -> list[str
     )
     for event in rows:
         if event.prev_hash != expected_prev:
-            problems.append(f"audit event {event.id}: the row before it was removed or changed")
+            problems.append(
+                _("audit event %(id)s: the row before it was removed or changed", id=event.id)
+            )
         if event.row_hash != row_hash(event, event.prev_hash or GENESIS):
-            problems.append(f"audit event {event.id}: its content was changed")
+            problems.append(_("audit event %(id)s: its content was changed", id=event.id))
         seen[event.id] = event.row_hash
         expected_prev = event.row_hash or GENESIS
     for anchor in anchors:
         if not hmac.compare_digest(seen.get(anchor.id) or "", anchor.hash):
-            problems.append(f"anchor {anchor}: not in the chain (rows were cut off or rewritten)")
+            problems.append(
+                _(
+                    "anchor %(anchor)s: not in the chain (rows were cut off or rewritten)",
+                    anchor=anchor,
+                )
+            )
     return problems
 
 

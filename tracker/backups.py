@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
@@ -87,7 +88,7 @@ def schema_revision(engine: Engine) -> str:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     if not rows:
-        raise BackupError("The database has no schema revision; run `flask db upgrade` first.")
+        raise BackupError(_("The database has no schema revision; run `flask db upgrade` first."))
     return ",".join(sorted(rows))
 
 
@@ -95,8 +96,12 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise BackupError(
-            f"{name} was not found. Install the PostgreSQL client tools of the server's "
-            f"version (e.g. `apt install postgresql-client`) and make sure {name} is on PATH."
+            _(
+                "%(name)s was not found. Install the PostgreSQL client tools of the server's "
+                "version (e.g. `apt install postgresql-client`) and make sure %(name)s is on "
+                "PATH.",
+                name=name,
+            )
         )
     return found
 
@@ -114,7 +119,13 @@ def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
 def _run(command: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[:2000]}")
+        raise BackupError(
+            _(
+                "%(tool)s failed: %(detail)s",
+                tool=Path(command[0]).name,
+                detail=result.stderr.strip()[:2000],
+            )
+        )
 
 
 def _dump_database(engine: Engine, target: Path) -> None:
@@ -132,7 +143,9 @@ def _dump_database(engine: Engine, target: Path) -> None:
             [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), url], env
         )
     else:
-        raise BackupError(f"Backups of {engine.dialect.name} databases are not supported.")
+        raise BackupError(
+            _("Backups of %(kind)s databases are not supported.", kind=engine.dialect.name)
+        )
 
 
 def _snapshot_uploads(uploads: Path, into: Path, taken: dict[str, Path]) -> None:
@@ -174,7 +187,7 @@ def create_backup(
     """
     kind = engine.dialect.name
     if kind not in DATABASE_FILES:
-        raise BackupError(f"Backups of {kind} databases are not supported.")
+        raise BackupError(_("Backups of %(kind)s databases are not supported.", kind=kind))
     revision = schema_revision(engine)
     path, uploads = Path(path), Path(upload_folder)
     partial = path.with_name(path.name + ".part")
@@ -223,9 +236,9 @@ def _read_manifest(archive: tarfile.TarFile, key: bytes | None) -> Manifest:
         data = stream.read() if stream else b""
         manifest = Manifest(**json.loads(data))
     except (KeyError, TypeError, ValueError):
-        raise BackupError("This file is not a backup of this app (no valid manifest).") from None
+        raise BackupError(_("This file is not a backup of this app (no valid manifest).")) from None
     if manifest.app != APP_NAME or manifest.format != FORMAT:
-        raise BackupError("This file is not a backup of this app.")
+        raise BackupError(_("This file is not a backup of this app."))
     if key is not None:
         try:
             stream = archive.extractfile(SIGNATURE)
@@ -234,14 +247,18 @@ def _read_manifest(archive: tarfile.TarFile, key: bytes | None) -> Manifest:
             signature = ""
         if not signature:
             raise BackupError(
-                "The backup is not signed. Restore it only if you know where it comes from "
-                "(--trust-unsigned)."
+                _(
+                    "The backup is not signed. Restore it only if you know where it comes from "
+                    "(--trust-unsigned)."
+                )
             )
         if not hmac.compare_digest(signature, _sign(key, data)):
             raise BackupError(
-                "The backup's signature does not match this installation's backup key: it was "
-                "altered, or signed with another key (TRACKER_BACKUP_KEY_FILE). Restore it only "
-                "if you know where it comes from (--trust-unsigned)."
+                _(
+                    "The backup's signature does not match this installation's backup key: it "
+                    "was altered, or signed with another key (TRACKER_BACKUP_KEY_FILE). Restore "
+                    "it only if you know where it comes from (--trust-unsigned)."
+                )
             )
     return manifest
 
@@ -255,8 +272,11 @@ def _check_revision(manifest: Manifest) -> None:
             known = None
         if known is None:
             raise BackupError(
-                f"The backup has schema revision {revision!r}, which this version of the app "
-                "does not know: it was made by a newer version. Upgrade the app first."
+                _(
+                    "The backup has schema revision %(revision)s, which this version of the app "
+                    "does not know: it was made by a newer version. Upgrade the app first.",
+                    revision=revision,
+                )
             )
 
 
@@ -275,21 +295,27 @@ def _extract(path: Path, work: Path, key: bytes | None) -> Manifest:
                 if member.name in (MANIFEST, SIGNATURE):
                     continue
                 if not member.isfile() or not _safe_name(member.name):
-                    raise BackupError(f"Unexpected entry {member.name!r} in the backup.")
+                    raise BackupError(
+                        _("Unexpected entry %(name)s in the backup.", name=member.name)
+                    )
                 target = work / member.name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.extractfile(member) as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
                 names.add(member.name)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
-        raise BackupError(f"The backup file is incomplete or damaged ({error}).") from None
+        raise BackupError(
+            _("The backup file is incomplete or damaged (%(error)s).", error=error)
+        ) from None
     if names != set(manifest.files):
         raise BackupError(
-            "The backup file is incomplete: files listed in its manifest are missing."
+            _("The backup file is incomplete: files listed in its manifest are missing.")
         )
     for name, digest in manifest.files.items():
         if _sha256(work / name) != digest:
-            raise BackupError(f"The backup file is damaged: {name} does not match its checksum.")
+            raise BackupError(
+                _("The backup file is damaged: %(name)s does not match its checksum.", name=name)
+            )
     return manifest
 
 
@@ -298,7 +324,7 @@ def _restore_database(engine: Engine, dump: Path) -> None:
     if engine.dialect.name == "sqlite":
         with sqlite3.connect(dump) as source:
             if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError("The database in the backup is damaged.")
+                raise BackupError(_("The database in the backup is damaged."))
         source.close()
         raw = engine.raw_connection()
         try:
@@ -349,15 +375,18 @@ def restore_backup(
     """
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file.")
+        raise BackupError(_("%(path)s is not a file.", path=path))
     with tempfile.TemporaryDirectory(prefix="tracker-restore-") as work:
         work_path = Path(work)
         manifest = _extract(path, work_path, key)
         _check_revision(manifest)
         if manifest.database != engine.dialect.name:
             raise BackupError(
-                f"This is a {manifest.database} backup; the app's database is "
-                f"{engine.dialect.name}."
+                _(
+                    "This is a %(kind)s backup; the app's database is %(app_kind)s.",
+                    kind=manifest.database,
+                    app_kind=engine.dialect.name,
+                )
             )
         _restore_database(engine, work_path / DATABASE_FILES[manifest.database])
         _replace_uploads(work_path / "uploads", Path(upload_folder))

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.demo import seed_demo
     from tracker.cli.events import notify_upcoming
     from tracker.cli.evidence import evidence
+    from tracker.cli.failures import guard_all
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
     from tracker.cli.terms import terms
@@ -34,3 +35,5 @@ def init_app(app: Flask) -> None:
         evidence,
     ):
         app.cli.add_command(command)
+    # Every command, flask-migrate's too: a clear message and an exit code, no traceback.
+    guard_all(app.cli.commands.values())

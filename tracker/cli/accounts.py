@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_today
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.i18n import ROLE_LABELS
 from tracker.models import Branch, College, Role
 from tracker.people import accounts
 
 
-def _fail(message: str) -> None:
+def _fail(message) -> None:
     db.session.rollback()
-    raise click.ClickException(message)
+    raise CommandFailed(message)
+
+
+def _refused(error: DomainError) -> None:
+    _fail(f"{error.field}: {error.message}" if error.field else error.message)
 
 
 def _password_option(func):
     return click.option(
         "--password",
-        prompt=True,
+        # Lazy: the prompts are read when asked, in the terminal's language.
+        prompt=_l("Password"),
         hide_input=True,
-        confirmation_prompt=True,
+        confirmation_prompt=_l("Repeat the password"),
         help="Prompted for when not given.",
     )(func)
 
@@ -31,16 +40,16 @@ def _password_option(func):
 def _college(name: str) -> College:
     college = db.session.scalars(select(College).where(College.name == name)).first()
     if college is None:
-        _fail(f"No college named {name!r}.")
+        _fail(_("No college named “%(name)s”.", name=name))
     return college
 
 
 def _branch(name: str) -> Branch:
     found = db.session.scalars(select(Branch).where(Branch.name == name)).all()
     if not found:
-        _fail(f"No branch named {name!r}.")
+        _fail(_("No branch named “%(name)s”.", name=name))
     if len(found) > 1:
-        _fail(f"Several branches are named {name!r}; rename one first.")
+        _fail(_("Several branches are named “%(name)s”; rename one first.", name=name))
     return found[0]
 
 
@@ -48,7 +57,7 @@ def _commit_or_fail() -> None:
     try:
         db.session.commit()
     except DomainError as error:
-        _fail(str(error.message))
+        _fail(error.message)
 
 
 @click.command("create-admin")
@@ -68,9 +77,9 @@ def create_admin(student_no: str, name: str, password: str) -> None:
             joined_on=campus_today(),
         )
     except DomainError as error:
-        _fail(f"{error.field or 'input'}: {error.message}")
+        _refused(error)
     db.session.commit()
-    click.echo(f"Created administrator {student_no} ({name}).")
+    click.echo(_("Created administrator %(no)s (%(name)s).", no=student_no, name=name))
 
 
 @click.group()
@@ -84,12 +93,12 @@ def colleges() -> None:
 def create_college(name: str) -> None:
     name = name.strip()
     if not name or len(name) > 100:
-        _fail("A college name has 1 to 100 characters.")
+        _fail(_("A college name has 1 to 100 characters."))
     if db.session.scalars(select(College).where(College.name == name)).first():
-        _fail(f"A college named {name!r} already exists.")
+        _fail(_("A college named “%(name)s” already exists.", name=name))
     db.session.add(College(name=name))
     db.session.commit()
-    click.echo(f"Created college {name}.")
+    click.echo(_("Created college %(name)s.", name=name))
 
 
 @click.group()
@@ -105,15 +114,28 @@ def create_branch(name: str, college_name: str) -> None:
     name = name.strip()
     college = _college(college_name)
     if not name or len(name) > 100:
-        _fail("A branch name has 1 to 100 characters.")
+        _fail(_("A branch name has 1 to 100 characters."))
     if db.session.scalars(
         select(Branch).where(Branch.college_id == college.id, Branch.name == name)
     ).first():
-        _fail(f"{college.name} already has a branch named {name!r}.")
+        _fail(
+            _(
+                "%(college)s already has a branch named “%(name)s”.",
+                college=college.name,
+                name=name,
+            )
+        )
     branch = Branch(name=name, college_id=college.id)
     db.session.add(branch)
     db.session.commit()
-    click.echo(f"Created branch {name} in {college.name}; invitation code {branch.invite_code}.")
+    click.echo(
+        _(
+            "Created branch %(name)s in %(college)s; invitation code %(code)s.",
+            name=name,
+            college=college.name,
+            code=branch.invite_code,
+        )
+    )
 
 
 @click.group()
@@ -142,12 +164,12 @@ def create_user(student_no, name, role, branch_names, college_names, email, pass
     role = Role(role)
     if role in (Role.MEMBER, Role.COMMITTEE):
         if len(branch_names) != 1 or college_names:
-            _fail("Members and committee members need exactly one --branch.")
+            _fail(_("Members and committee members need exactly one --branch."))
         home = _branch(branch_names[0])
     else:
         home = None
         if role == Role.ADMIN and (branch_names or college_names):
-            _fail("Administrators have no branch.")
+            _fail(_("Administrators have no branch."))
     try:
         user = accounts.create_user(
             db.session,
@@ -165,10 +187,20 @@ def create_user(student_no, name, role, branch_names, college_names, email, pass
             for college_name in college_names:
                 accounts.add_advisor_scope(db.session, user, college=_college(college_name))
     except DomainError as error:
-        _fail(f"{error.field or 'input'}: {error.message}")
+        _refused(error)
     db.session.commit()
-    where = f" in {home.name}" if home else ""
-    click.echo(f"Created {role.value} {student_no} ({name}){where}.")
+    label = str(ROLE_LABELS[role])
+    if home:
+        done = _(
+            "Created %(role)s %(no)s (%(name)s) in %(branch)s.",
+            role=label,
+            no=student_no,
+            name=name,
+            branch=home.name,
+        )
+    else:
+        done = _("Created %(role)s %(no)s (%(name)s).", role=label, no=student_no, name=name)
+    click.echo(done)
 
 
 @users.command("set-password")
@@ -179,10 +211,10 @@ def set_password(student_no: str, password: str) -> None:
     """Set a user's password; their sessions end."""
     user = accounts.find_user(db.session, student_no)
     if user is None:
-        _fail(f"No user with student number {student_no!r}.")
+        _fail(_("No user with student number “%(no)s”.", no=student_no))
     try:
         accounts.set_password(db.session, user, password, actor=None)
     except DomainError as error:
-        _fail(str(error.message))
+        _fail(error.message)
     db.session.commit()
-    click.echo(f"Password set for {student_no}.")
+    click.echo(_("Password set for %(no)s.", no=student_no))

@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from tracker import audit, backups
+from tracker.cli.failures import CommandFailed
 from tracker.clock import utcnow
 from tracker.extensions import db
 
@@ -35,17 +37,24 @@ def backup(path: Path) -> None:
             audit_head=str(head) if head else None,
         )
     except backups.BackupError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandFailed(error) from None
     audit.record(db.session, "backup.created", actor=None, path=str(path))
     db.session.commit()
     click.echo(
-        f"Backup written to {path}: schema {manifest.schema_revision}, "
-        f"{len(manifest.files) - 1} uploaded files, audit chain head {manifest.audit_head}."
+        _(
+            "Backup written to %(path)s: schema %(schema)s, uploaded files: %(files)d, "
+            "audit chain head %(head)s.",
+            path=path,
+            schema=manifest.schema_revision,
+            files=len(manifest.files) - 1,
+            head=manifest.audit_head,
+        )
     )
 
 
 @click.command("restore")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Whether the file exists is the restore's to say, in the terminal's language.
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--trust-unsigned",
@@ -55,8 +64,8 @@ def backup(path: Path) -> None:
 @with_appcontext
 def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
     """Replace the database and uploaded files with a backup. Stop the app first."""
-    if not yes:
-        click.confirm("This replaces every record and uploaded file. Go on?", abort=True)
+    if not yes and not click.confirm(_("This replaces every record and uploaded file. Go on?")):
+        raise CommandFailed(_("Nothing was restored."))
     db.session.remove()
     try:
         manifest = backups.restore_backup(
@@ -66,7 +75,7 @@ def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
             None if trust_unsigned else _key(),
         )
     except backups.BackupError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandFailed(error) from None
     audit.record(
         db.session,
         "backup.restored",
@@ -77,6 +86,10 @@ def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
     )
     db.session.commit()
     click.echo(
-        f"Restored the backup of {manifest.created_at} (schema {manifest.schema_revision}). "
-        "Run `flask db upgrade` if this version of the app is newer."
+        _(
+            "Restored the backup of %(created)s (schema %(schema)s). Run `flask db upgrade` "
+            "if this version of the app is newer.",
+            created=manifest.created_at,
+            schema=manifest.schema_revision,
+        )
     )

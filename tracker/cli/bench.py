@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_today
 from tracker.devtools import synthetic
 from tracker.extensions import db
@@ -18,12 +20,10 @@ from tracker.extensions import db
 def bench_seed(members: int, branches: int, entries: int) -> None:
     """Fill an EMPTY database with synthetic members, branches and approved activities."""
     if not synthetic.database_is_empty(db.session):
-        raise click.ClickException(
-            "bench-seed needs an empty database (run db upgrade on a new one)."
-        )
+        raise CommandFailed(_("bench-seed needs an empty database (run db upgrade on a new one)."))
     if members < branches:
-        raise click.ClickException("Give at least one member per branch.")
-    with click.progressbar(length=entries, label="Activities") as bar:
+        raise CommandFailed(_("Give at least one member per branch."))
+    with click.progressbar(length=entries, label=_("Seeding activities")) as bar:
         logins = synthetic.seed(
             db.session,
             members=members,
@@ -32,10 +32,24 @@ def bench_seed(members: int, branches: int, entries: int) -> None:
             today=campus_today(),
             progress=bar.update,
         )
-    click.echo("Rebuilt the stored totals; committing.")
+    click.echo(_("Rebuilt the stored totals; committing."))
     db.session.commit()
     click.echo(
-        f"Seeded {members} members in {branches} branches with {entries} activities. "
-        f"Logins (password {synthetic.BENCH_PASSWORD}): member {logins.member}, "
-        f"committee {logins.committee}, advisor {logins.advisor}, admin {logins.admin}."
+        _(
+            "Seeded %(members)d members in %(branches)d branches with %(entries)d activities.",
+            members=members,
+            branches=branches,
+            entries=entries,
+        )
+    )
+    click.echo(
+        _(
+            "Logins (password %(password)s): member %(member)s, committee %(committee)s, "
+            "advisor %(advisor)s, admin %(admin)s.",
+            password=synthetic.BENCH_PASSWORD,
+            member=logins.member,
+            committee=logins.committee,
+            advisor=logins.advisor,
+            admin=logins.admin,
+        )
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_now
 from tracker.devtools import demo, demo_activities
 from tracker.extensions import db
@@ -13,11 +15,15 @@ from tracker.extensions import db
 
 def _print_logins(logins: demo.DemoLogins) -> None:
     click.echo("")
-    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
-    click.echo(f"  member     {logins.member}")
-    click.echo(f"  committee  {logins.committee}")
-    click.echo(f"  advisor    {logins.advisor}")
-    click.echo(f"  admin      {logins.admin}")
+    click.echo(_("Demo logins (password for all: %(password)s):", password=demo.DEMO_PASSWORD))
+    # The roles read in the terminal's language; the logins are typed as they are.
+    for role, login in (
+        (_("member"), logins.member),
+        (_("committee"), logins.committee),
+        (_("advisor"), logins.advisor),
+        (_("admin"), logins.admin),
+    ):
+        click.echo(f"  {role:<10} {login}")
     click.echo("")
 
 
@@ -33,14 +39,18 @@ def seed_demo(if_empty: bool) -> None:
     if demo.already_seeded(db.session):
         logins = demo.demo_logins(db.session)
         if not if_empty:
-            raise click.ClickException(
-                "The database already has users; seed-demo needs an empty one."
-            )
+            raise CommandFailed(_("The database already has users; seed-demo needs an empty one."))
         if logins:
             _print_logins(logins)
         else:
-            click.echo("The database has its own users; no demo was added.")
+            click.echo(_("The database has its own users; no demo was added."))
         return
     logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
-    click.echo(f"Seeded the demo: {count} activities over {demo_activities.WEEKS} weeks.")
+    click.echo(
+        _(
+            "Seeded the demo: %(count)d activities over %(weeks)d weeks.",
+            count=count,
+            weeks=demo_activities.WEEKS,
+        )
+    )
     _print_logins(logins)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import ngettext
 
 from tracker.clock import utcnow
 from tracker.events import planning
@@ -25,4 +26,10 @@ def notify_upcoming(within: int) -> None:
     """Notify the members of each event that starts soon (once per event)."""
     told = planning.remind_upcoming(db.session, utcnow(), timedelta(minutes=within))
     db.session.commit()
-    click.echo(f"Reminded the members of {told} event(s).")
+    click.echo(
+        ngettext(
+            "Reminded the members of %(num)d event.",
+            "Reminded the members of %(num)d events.",
+            told,
+        )
+    )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker import audit
+from tracker.cli.failures import CommandFailed
 from tracker.extensions import db
 from tracker.ledger import totals
 
@@ -13,10 +16,10 @@ from tracker.ledger import totals
 def _anchor(_ctx, _param, values: tuple[str, ...]) -> list[audit.ChainHead]:
     anchors = []
     for value in values:
-        number, _, digest = value.partition(":")
+        number, _colon, digest = value.partition(":")
         if not number.isascii() or not number.isdigit() or len(digest) != 64:
             raise click.BadParameter(
-                f"{value!r} is not ID:HASH (as the log or a manifest gives it)"
+                _("%(value)s is not ID:HASH (as the log or a manifest gives it)", value=value)
             )
         anchors.append(audit.ChainHead(int(number), digest))
     return anchors
@@ -37,9 +40,18 @@ def check_audit(anchors: list[audit.ChainHead]) -> None:
     if problems:
         for problem in problems:
             click.echo(problem, err=True)
-        raise click.ClickException(f"{len(problems)} break(s) in the audit log's chain.")
+        raise CommandFailed(
+            ngettext(
+                "%(num)d break in the audit log's chain.",
+                "%(num)d breaks in the audit log's chain.",
+                len(problems),
+            )
+        )
     head = audit.log_head(db.session)
-    click.echo(f"The audit log's chain is whole. Head: {head or 'empty'}.")
+    if head is None:
+        click.echo(_("The audit log's chain is whole (the log is empty)."))
+    else:
+        click.echo(_("The audit log's chain is whole. Head: %(head)s.", head=head))
 
 
 @click.command("check-ledger")
@@ -50,8 +62,14 @@ def check_ledger() -> None:
     if problems:
         for problem in problems:
             click.echo(problem, err=True)
-        raise click.ClickException(f"{len(problems)} difference(s) between totals and ledger.")
-    click.echo("Ledger and stored totals agree.")
+        raise CommandFailed(
+            ngettext(
+                "%(num)d difference between totals and ledger.",
+                "%(num)d differences between totals and ledger.",
+                len(problems),
+            )
+        )
+    click.echo(_("Ledger and stored totals agree."))
 
 
 @click.command("rebuild-totals")
@@ -60,4 +78,10 @@ def rebuild_totals() -> None:
     """Recompute every stored total from the ledger."""
     written = totals.rebuild(db.session)
     db.session.commit()
-    click.echo(f"Rebuilt {written} stored totals from the ledger.")
+    click.echo(
+        ngettext(
+            "Rebuilt %(num)d stored total from the ledger.",
+            "Rebuilt %(num)d stored totals from the ledger.",
+            written,
+        )
+    )

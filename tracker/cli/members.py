@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_today, utcnow
 from tracker.config import DEFAULT_BASE_URL
 from tracker.extensions import db
@@ -30,7 +32,8 @@ def write_links(path: Path, report: importing.ImportReport) -> None:
 
 
 @click.command("import-members")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# A missing file is the command's to say, in the terminal's language.
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
 @click.option(
     "--links",
@@ -46,8 +49,8 @@ def import_members(file: Path, dry_run: bool, links: Path) -> None:
     try:
         _header, body = importing.read_table(data)
     except importing.FileRefused as refused:
-        raise click.ClickException(str(refused.message)) from None
-    with click.progressbar(length=len(body), label="Checking rows", file=None) as bar:
+        raise CommandFailed(refused.message) from None
+    with click.progressbar(length=len(body), label=_("Checking rows"), file=None) as bar:
         report = importing.import_members(
             db.session,
             data,
@@ -58,21 +61,47 @@ def import_members(file: Path, dry_run: bool, links: Path) -> None:
             dry_run=dry_run,
             progress=bar.update,
         )
+    actions = {"create": _("create"), "update": _("update"), "unchanged": _("no change")}
     for line in report.rows:
         detail = f" ({', '.join(line.changes)})" if line.changes else ""
-        click.echo(f"row {line.row}: {line.action} {line.student_no} {line.name}{detail}")
+        action = actions.get(line.action, line.action)
+        click.echo(
+            _(
+                "row %(row)d: %(action)s %(no)s %(name)s%(detail)s",
+                row=line.row,
+                action=action,
+                no=line.student_no,
+                name=line.name,
+                detail=detail,
+            )
+        )
     for problem in report.problems:
         column = f" [{problem.column}]" if problem.column else ""
-        click.echo(f"row {problem.row}{column}: {problem.message}", err=True)
-    summary = (
-        f"{report.count('create')} to create, {report.count('update')} to update, "
-        f"{report.count('unchanged')} unchanged, {len(report.problems)} problems."
+        click.echo(
+            _(
+                "row %(row)d%(column)s: %(message)s",
+                row=problem.row,
+                column=column,
+                message=problem.message,
+            ),
+            err=True,
+        )
+    summary = _(
+        "%(create)d to create, %(update)d to update, %(unchanged)d unchanged, "
+        "%(problems)d problems.",
+        create=report.count("create"),
+        update=report.count("update"),
+        unchanged=report.count("unchanged"),
+        problems=len(report.problems),
     )
     if report.problems:
-        raise click.ClickException(f"Nothing was imported. {summary}")
+        raise CommandFailed(_("Nothing was imported. %(summary)s", summary=summary))
     if dry_run:
-        click.echo(f"Dry run, nothing changed. {summary}")
+        click.echo(_("Dry run, nothing changed. %(summary)s", summary=summary))
         return
-    db.session.commit()
+    # The links first: their tokens are stored hashed, so links lost after
+    # the commit could not be written again. A file that cannot be written
+    # leaves nothing imported.
     write_links(links, report)
-    click.echo(f"Imported. {summary} Activation links: {links}")
+    db.session.commit()
+    click.echo(_("Imported. %(summary)s Activation links: %(path)s", summary=summary, path=links))

@@ -6,9 +6,10 @@ from datetime import date
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from tracker.cli.failures import CommandFailed
 from tracker.clock import utcnow
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.ledger import terms as term_rules
 
@@ -17,7 +18,7 @@ def _day(ctx, param, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use the form YYYY-MM-DD") from None
+        raise click.BadParameter(_("use the form YYYY-MM-DD")) from None
 
 
 @click.group()
@@ -32,13 +33,16 @@ def terms() -> None:
 @with_appcontext
 def create_term(name: str, start: date, end: date) -> None:
     """Create a term; its totals are rebuilt from the ledger at once."""
-    try:
-        term = term_rules.create_term(db.session, name, start, end)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+    term = term_rules.create_term(db.session, name, start, end)
     db.session.commit()
-    click.echo(f"Created term {term.name}: {term.first_day} to {term.last_day}.")
+    click.echo(
+        _(
+            "Created term %(name)s: %(first)s to %(last)s.",
+            name=term.name,
+            first=term.first_day,
+            last=term.last_day,
+        )
+    )
 
 
 @terms.command("list")
@@ -47,23 +51,19 @@ def list_terms() -> None:
     """List the terms, earliest first."""
     found = term_rules.list_terms(db.session)
     if not found:
-        click.echo("No terms yet.")
+        click.echo(_("No terms yet."))
     for term in found:
-        state = "\tclosed" if term.closed_at else ""
+        state = "\t" + _("closed") if term.closed_at else ""
         click.echo(f"{term.name}\t{term.first_day}\t{term.last_day}{state}")
 
 
-def _change_state(name: str, change, done: str) -> None:
+def _change_state(name: str, change, done) -> None:
     term = term_rules.term_named(db.session, name)
     if term is None:
-        raise click.ClickException(f"No term named {name}.")
-    try:
-        change(term)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+        raise CommandFailed(_("No term named %(name)s.", name=name))
+    change(term)  # a refusal (DomainError) is worded by the command guard, rolled back
     db.session.commit()
-    click.echo(f"{done} term {term.name}.")
+    click.echo(done(term.name))
 
 
 @terms.command("close")
@@ -71,7 +71,11 @@ def _change_state(name: str, change, done: str) -> None:
 @with_appcontext
 def close_term(name: str) -> None:
     """Close a term: no points are booked on its days but an administrator's adjustment."""
-    _change_state(name, lambda term: term_rules.close_term(db.session, term, utcnow()), "Closed")
+    _change_state(
+        name,
+        lambda term: term_rules.close_term(db.session, term, utcnow()),
+        lambda term_name: _("Closed term %(name)s.", name=term_name),
+    )
 
 
 @terms.command("reopen")
@@ -79,4 +83,8 @@ def close_term(name: str) -> None:
 @with_appcontext
 def reopen_term(name: str) -> None:
     """Reopen a closed term: its days take bookings again."""
-    _change_state(name, lambda term: term_rules.reopen_term(db.session, term), "Reopened")
+    _change_state(
+        name,
+        lambda term: term_rules.reopen_term(db.session, term),
+        lambda term_name: _("Reopened term %(name)s.", name=term_name),
+    )

@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -266,20 +267,30 @@ def differences(session: Session) -> list[str]:
         if want != have:
             kind, start, user_id, branch_id, category_id = key
             if user_id is None:
-                where = f"branch {branch_id}"
+                where = _("branch %(branch)s", branch=branch_id)
+            elif branch_id is None:
+                where = _("member %(member)s in the whole school", member=user_id)
             else:
-                place = "the whole school" if branch_id is None else f"branch {branch_id}"
-                where = f"member {user_id} in {place}"
-            where += f", {kind} from {start}"
+                where = _(
+                    "member %(member)s in branch %(branch)s", member=user_id, branch=branch_id
+                )
+            where = _("%(where)s, %(kind)s from %(start)s", where=where, kind=kind, start=start)
             if category_id is not None:
-                where += f", category {category_id}"
-            problems.append(f"{where}: stored {_describe(have)}, ledger says {_describe(want)}")
+                where = _("%(where)s, category %(category)s", where=where, category=category_id)
+            problems.append(
+                _(
+                    "%(where)s: stored %(stored)s, ledger says %(expected)s",
+                    where=where,
+                    stored=_describe(have),
+                    expected=_describe(want),
+                )
+            )
     problems.extend(_status_differences(session))
     return problems
 
 
 def _describe(values: list) -> str:
-    names = ("points", "entries", "active members")
+    names = (_("points"), _("entries"), _("active members"))
     return " / ".join(f"{value} {name}" for value, name in zip(values, names, strict=False))
 
 
@@ -301,6 +312,11 @@ def _status_differences(session: Session) -> list[str]:
         if booked.get(activity_id, set()) != expected:
             have = sorted(booked.get(activity_id, set()))
             problems.append(
-                f"activity {activity_id} is {status} but the ledger holds {have or 'nothing'}"
+                _(
+                    "activity %(id)s is %(status)s but the ledger holds %(held)s",
+                    id=activity_id,
+                    status=status,
+                    held=", ".join(kind.value for kind in have) if have else _("nothing"),
+                )
             )
     return problems

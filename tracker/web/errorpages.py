@@ -6,10 +6,11 @@ from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from tracker.api.errors import domain_error_response, error_response, is_api_request
+from tracker.database import unreachable
 from tracker.errors import DomainError
 from tracker.extensions import db, login_manager
 
@@ -97,15 +98,6 @@ def server_error(error):
         return PLAIN_500, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def _unreachable(error: DBAPIError) -> bool:
-    """The database is away (no connection, or SQLite busy past its timeout), not a bug."""
-    return (
-        error.connection_invalidated
-        or (isinstance(error, OperationalError) and error.statement is None)
-        or "database is locked" in str(error.orig)
-    )
-
-
 def database_error(error: DBAPIError):
     """503 with Retry-After while the database cannot be reached; any other is a 500.
 
@@ -113,7 +105,7 @@ def database_error(error: DBAPIError):
     user is not loaded from it. The pool checks connections before use
     (pool_pre_ping), so the app recovers by itself once the database is back.
     """
-    if not _unreachable(error):
+    if not unreachable(error):
         return server_error(error)
     current_app.logger.error("database unreachable on %s: %s", request.path, error.orig)
     try:
