@@ -24,7 +24,7 @@ from tracker.periods import Period, standard_period
 from tracker.ranking import statistics
 from tracker.ranking.branches import BranchStanding, branch_leaderboard
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
-from tracker.ranking.standings import Leaderboard
+from tracker.ranking.standings import Standing
 
 TREND_WEEKS = 12
 TOP_MEMBERS = 10
@@ -173,7 +173,8 @@ class AdvisorDashboard:
     branches: list[BranchStanding]
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
-    top: Leaderboard | None
+    # Ranked members only: someone with no points is nobody's "top".
+    top: list[Standing]
     names: dict[int, str]
 
     @property
@@ -221,10 +222,14 @@ def advisor_dashboard(
             session, today, scope, weeks=TREND_WEEKS, split="branch", only=leading
         ),
         categories=statistics.points_by_category(session, period, scope),
-        top=None
+        top=[]
         if charts_only
-        else member_leaderboard(
-            session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
-        ),
+        else [
+            row
+            for row in member_leaderboard(
+                session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
+            ).rows
+            if row.rank is not None
+        ],
         names=_category_names(session),
     )

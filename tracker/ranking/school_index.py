@@ -10,7 +10,8 @@ for, not the size of the school.
 
 The list is the one ``ranking._standings`` gives for the school, in the same
 order (points, highest first, then the member's id) with the same ranks (1,
-2, 2, 4); a test compares the two position by position. Its members are
+2, 2, 4, and none from zero points down: ``standings.shown_rank``); a test
+compares the two position by position. Its members are
 everyone with a total in the period, and every member ranked now (see
 ``standings.ranked_now``) without one, at zero points. In order, it has three
 parts:
@@ -30,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, User
 from tracker.periods import Period
-from tracker.ranking.standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
+from tracker.ranking.standings import (
+    TENTH,
+    Leaderboard,
+    Standing,
+    not_ranked_now,
+    ranked_now,
+    shown_rank,
+)
 
 ZERO = Decimal(0)
 
@@ -159,7 +167,7 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
             rank = position
         standings.append(
             Standing(
-                rank=rank,
+                rank=shown_rank(rank, points),
                 position=position,
                 user_id=user_id,
                 name=name,
@@ -324,4 +332,4 @@ def leaderboard(
     rows = _slice(session, board, first, first + per_page - 1)
     around = _around(session, board, viewer_id) if viewer_id is not None else []
     me = next((r for r in around if r.user_id == viewer_id), None)
-    return Leaderboard(rows, board.total, page, per_page, me, around)
+    return Leaderboard(rows, board.total, page, per_page, me, around, board.positive)

@@ -73,7 +73,14 @@ def member_json():
 def _committee_board(charts_only: bool = False):
     if not access.may_read_branch_dashboard(current_user):
         abort(403)
-    filters = parse_filters(db.session, current_user, request.args, campus_today())
+    # The page remembers the viewer's period; its charts are asked with it.
+    filters = parse_filters(
+        db.session,
+        current_user,
+        request.args,
+        campus_today(),
+        remember=None if charts_only else "committee",
+    )
     if filters.branch is None:
         abort(400)
     board = dashboards.committee_dashboard(
@@ -98,7 +105,7 @@ def committee():
         filters=filters,
         upcoming_events=planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
-    )
+    ), (400 if filters.errors else 200)
 
 
 @bp.get("/dashboard/branch.json")
@@ -112,7 +119,12 @@ def _advisor_board(charts_only: bool = False):
     if not access.may_read_advisor_dashboard(current_user):
         abort(403)
     filters = parse_filters(
-        db.session, current_user, request.args, campus_today(), default_scope="school"
+        db.session,
+        current_user,
+        request.args,
+        campus_today(),
+        default_scope="school",
+        remember=None if charts_only else "advisor",
     )
     if filters.scope_kind == "branch":
         abort(400)
@@ -137,7 +149,7 @@ def advisor():
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
         mask=mask_name,
-    )
+    ), (400 if filters.errors else 200)
 
 
 @bp.get("/dashboard/advisor.json")

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from tracker import audit, spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
-from tracker.i18n import STATUS_LABELS, category_name
+from tracker.i18n import STATUS_LABELS, category_name, rank_label
 from tracker.models import ActivityStatus
 from tracker.people import access
 from tracker.ranking import reports
@@ -68,7 +68,10 @@ def members(fmt: str):
     )
     names = display_names(current_user._get_current_object(), board.rows, filters.readable)
     header = [_("Rank"), _("Name"), _("Branch"), _("Points"), _("Activities")]
-    rows = ([r.rank, names[r.user_id], r.branch_name, r.points, r.entries] for r in board.rows)
+    rows = (
+        [rank_label(r.rank), names[r.user_id], r.branch_name, r.points, r.entries]
+        for r in board.rows
+    )
     return _send(fmt, "members", filters, header, rows)
 
 
@@ -95,7 +98,7 @@ def branches(fmt: str):
     ]
     rows = (
         [
-            *(s.rank, s.branch_name, s.college_name, s.points, s.members),
+            *(rank_label(s.rank), s.branch_name, s.college_name, s.points, s.members),
             *(s.per_capita, s.participation, s.attendance),
         ]
         for s in standings
@@ -163,7 +166,7 @@ def report(fmt: str):
     header += [category_name(c) for c in result.categories]
     header += [_("Total points"), _("Activities"), _("Last approved activity")]
     rows = [
-        [line.standing.rank, line.standing.student_no, line.standing.name]
+        [rank_label(line.standing.rank), line.standing.student_no, line.standing.name]
         + [line.by_category[c.id] for c in result.categories]
         + [line.standing.points, line.standing.entries, line.last_approved_on]
         for line in result.lines
@@ -171,7 +174,7 @@ def report(fmt: str):
     if result.standing:
         s = result.standing
         rows.append([])
-        rows.append([_("Branch"), s.branch_name, _("Rank in college"), s.rank])
+        rows.append([_("Branch"), s.branch_name, _("Rank in college"), rank_label(s.rank)])
         rows.append([_("Total points"), s.points, _("Members"), s.members])
         rows.append([_("Points per member"), s.per_capita, _("Participation (%)"), s.participation])
     return _send(fmt, "report", filters, header, rows)
