@@ -158,8 +158,8 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
     ):
         points = Decimal(points or 0).quantize(TENTH)
         if not standings:
-            # The top of the list needs no count.
-            rank = 1 if position == 1 else _higher(session, board, points) + 1
+            # The top of the list needs no count, nor does a list without a rank.
+            rank = 1 if position == 1 or points <= 0 else _higher(session, board, points) + 1
         elif points == standings[-1].points:
             rank = standings[-1].rank
         else:

@@ -140,7 +140,7 @@ def _period_args(
 ) -> tuple[MultiDict, bool]:
     """The query with its period filled in when it names none: the viewer's last choice
     on this board, else ``default_kind``, else the default period. True when chosen here."""
-    if any(args.get(name) for name in PERIOD_ARGS):
+    if args.get("period"):
         return args, False
     chosen = _remembered(session, remember) or (
         {"period": default_kind} if default_kind else _default_args(session, today)
