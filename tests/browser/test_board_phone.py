@@ -50,7 +50,17 @@ def _campus(db, make):
     return advisor
 
 
-def test_boards_fit_a_phone(app, db, make, phone, live_server, chartjs_file, tmp_path, monkeypatch):  # noqa: F811
+def test_boards_fit_a_phone(
+    app,
+    db,
+    make,
+    phone,
+    live_server,
+    chartjs_file,  # noqa: F811 - the fixture imported above
+    tmp_path,
+    monkeypatch,
+    screenshots,
+):
     # The campus's own copy of Chart.js, as `flask vendor-chartjs` leaves it.
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     vendored_chartjs(tmp_path).parent.mkdir(parents=True)
@@ -70,6 +80,7 @@ def test_boards_fit_a_phone(app, db, make, phone, live_server, chartjs_file, tmp
         }"""
     )
     assert theme[0] == theme[1] and theme[0]
+    phone.screenshot(path=str(screenshots / "phone-advisor-dashboard.png"), full_page=True)
     assert phone.evaluate(TABLES_WIDER_THAN_THE_SCREEN) == []
     # Unfolded (as without Chart.js), every table still fits: a card per row.
     phone.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
@@ -84,6 +95,7 @@ def test_boards_fit_a_phone(app, db, make, phone, live_server, chartjs_file, tmp
     expect(phone.locator("details.board-filters-more")).not_to_have_attribute("open", "")
     expect(phone.locator("#f-from")).to_be_hidden()
     expect(phone.locator("#f-to")).to_be_hidden()
+    phone.screenshot(path=str(screenshots / "phone-branch-leaderboard.png"), full_page=True)
     phone.select_option("#f-period", "custom")
     expect(phone.locator("#f-from")).to_be_visible()
     expect(phone.locator("#f-to")).to_be_visible()
