@@ -101,3 +101,8 @@ def test_boards_fit_a_phone(
     expect(phone.locator("#f-to")).to_be_visible()
     phone.select_option("#f-period", "year")
     expect(phone.locator("#f-from")).to_be_hidden()
+
+    # The member leaderboard of the school, long branch names and all.
+    phone.goto("/leaderboard/?scope=school")
+    assert phone.evaluate(TABLES_WIDER_THAN_THE_SCREEN) == []
+    phone.screenshot(path=str(screenshots / "phone-member-leaderboard.png"), full_page=True)
