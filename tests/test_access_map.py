@@ -353,6 +353,7 @@ ACCESS: dict[str, Door] = {
     "api.branch_stats": Door(reads_branch_board, ids={"branch_id": "branch"}),
     "dashboards.home": Door(SIGNED_IN),
     "dashboards.member_json": Door(SIGNED_IN),
+    "dashboards.chartjs": Door(PUBLIC),
     "dashboards.committee": Door(reads_branch_dashboard, ids={"branch": "branch"}),
     "dashboards.committee_json": Door(reads_branch_dashboard, ids={"branch": "branch"}),
     "dashboards.advisor": Door(

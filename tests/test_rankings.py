@@ -34,7 +34,9 @@ def test_ties_share_a_rank(db, make):
     )
     ranks = {row.name: row.rank for row in board.rows}
     assert [ranks["甲"], ranks["乙"], ranks["丙"], ranks["丁"]] == [1, 2, 2, 4]
-    assert ranks[reviewer.name] == 5  # no points yet, still listed
+    # Listed, but with no points yet not ranked: not "5th of 5".
+    assert ranks[reviewer.name] is None
+    assert board.total == 5 and board.ranked == 4
     assert board.me.rank == 4 and board.me.points == Decimal(2)
 
 

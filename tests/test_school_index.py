@@ -162,7 +162,9 @@ def _by_hand(db, period, branch_ids):
     rows = []
     for position, (total, user_id) in enumerate(listed, start=1):
         tied = rows and rows[-1][3] == total
-        rows.append((position, rows[-1][1] if tied else position, user_id, total))
+        rank = rows[-1][1] if tied else position
+        # No points (or fewer than none): listed, not ranked.
+        rows.append((position, rank if total > 0 else None, user_id, total))
     return rows
 
 

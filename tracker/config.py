@@ -28,6 +28,12 @@ CHARTJS_URL = "https://cdn.jsdelivr.net/npm/chart.js@4.5.1/dist/chart.umd.min.js
 CHARTJS_INTEGRITY = "sha384-jb8JQMbMoBUzgWatfe6COACi2ljcDdZQ2OxczGA3bGNeWe+6DChMTBJemed7ZnvJ"
 
 
+def vendored_chartjs(instance_path: str | Path) -> Path:
+    """Where ``flask vendor-chartjs`` keeps the campus's own copy of Chart.js: with the
+    data, not the code, so an upgrade of the tracker keeps it."""
+    return Path(instance_path) / "vendor" / "chart.umd.min.js"
+
+
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 

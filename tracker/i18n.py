@@ -118,6 +118,12 @@ def format_points(value: Decimal | int | None) -> str:
     return f"{value.normalize():f}" if value != value.to_integral() else f"{int(value)}"
 
 
+def rank_label(rank: int | None) -> int | str:
+    """A rank as pages and exports show it: the number, or "no points yet" for a
+    member (or branch) with nothing in the period (``standings.shown_rank``)."""
+    return rank if rank is not None else gettext("No points yet")
+
+
 def current_locale_name() -> str:
     from flask_babel import get_locale
 
@@ -176,4 +182,6 @@ def init_template_helpers(app: Flask) -> None:
         points_phrase=points_phrase,
         current_locale=current_locale_name,
     )
-    app.jinja_env.filters.update(points=format_points, date=format_date, datetime=format_datetime)
+    app.jinja_env.filters.update(
+        points=format_points, date=format_date, datetime=format_datetime, rank=rank_label
+    )

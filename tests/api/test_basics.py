@@ -94,7 +94,8 @@ def test_me_gives_points_per_period_and_rank_in_branch(api, make, member, branch
     assert me["student_no"] == member.student_no and me["role"] == "member"
     assert me["branch"] == {"id": branch.id, "name": branch.name}
     assert me["points"] == {"week": 1.5, "month": 1.5, "year": 1.5, "all": 1.5}
-    assert me["rank_in_branch"] == {"period": "month", "rank": 1, "of": 2}
+    # "of" counts the ranked: the other member has no points yet.
+    assert me["rank_in_branch"] == {"period": "month", "rank": 1, "of": 1}
     assert me["stage"] == "activist"
 
 

@@ -146,6 +146,7 @@ def test_current_and_named_terms(api, db, member, branch, board, clock):
     named = call("GET", f"/leaderboard/branches?period=term&term_id={spring.id}").json
     assert named["period"] == {"kind": "term", "first_day": "2026-02-20", "last_day": "2026-07-10"}
     assert {row["points"] for row in named["items"]} == {0}
+    assert {row["rank"] for row in named["items"]} == {None} and named["ranked"] == 0
     # term_id names the current term explicitly, too.
     again = call("GET", f"/branches/{branch.id}/stats?period=term&term_id={autumn.id}").json
     assert again["period"] == current
@@ -157,7 +158,7 @@ def test_current_and_named_terms(api, db, member, branch, board, clock):
         "last_day": "2027-01-17",
         "points": 2,
         "rank": 1,
-        "of": 3,
+        "of": 2,  # of the ranked: one member has no points this term
     }
 
 

@@ -123,3 +123,26 @@ def test_branch_stats_refusals(api, member, scored, clock):
     assert call("GET", f"/branches/{far.branch_id}/stats").status_code == 404
     assert call("GET", "/branches/999999/stats").status_code == 404
     assert call("GET", f"/branches/{member.branch_id}/stats?period=decade").status_code == 400
+
+
+def test_no_points_no_rank(api, make, member, branch, committee, clock, db):
+    """Nobody with no points in the period is ranked: ``rank`` is null, ``ranked`` and
+    the "of" of /me count the ranked only."""
+    from datetime import UTC, datetime
+
+    from tracker.ledger import points as points_domain
+
+    entry = make.activity(member, quantity=60)
+    points_domain.approve_activity(db.session, entry, None, utcnow())
+    db.session.commit()
+    # The first day of the next month: nobody has points this month yet.
+    clock.move_to(datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+    call = api(member)
+    board = call("GET", "/leaderboard/members?period=month").json
+    assert board["total"] == 2 and board["ranked"] == 0
+    assert {row["rank"] for row in board["items"]} == {None} and board["me"]["rank"] is None
+    branches = call("GET", "/leaderboard/branches?period=month").json
+    assert {row["rank"] for row in branches["items"]} == {None} and branches["ranked"] == 0
+    assert call("GET", "/me").json["rank_in_branch"] == {"period": "month", "rank": None, "of": 0}
+    board = call("GET", "/leaderboard/members?period=all").json
+    assert [row["rank"] for row in board["items"]] == [1, None] and board["ranked"] == 1

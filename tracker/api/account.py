@@ -20,6 +20,7 @@ from tracker.models import Category, User
 from tracker.people import tokens
 from tracker.people.authentication import REFUSALS, Outcome, authenticate
 from tracker.people.scope import Scope
+from tracker.periods import standard_period
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
 
 
@@ -118,7 +119,9 @@ def revoke_token(token_id: int):
 )
 def me():
     user = caller()
-    summary = member_summary(db.session, user, campus_today())
+    today = campus_today()
+    # The API's documented figure is this month's rank.
+    summary = member_summary(db.session, user, today, standard_period("month", today))
     standing = summary.rank_in_branch
     return {
         "id": user.id,
@@ -148,7 +151,7 @@ def _term_figure(user: User, summary: MemberSummary) -> dict | None:
         board = member_leaderboard(
             db.session, term, Scope("branch", user.branch_id), per_page=1, viewer_id=user.id
         )
-        rank, size = (board.me.rank if board.me else None), board.total
+        rank, size = (board.me.rank if board.me else None), board.ranked
     return {
         "name": term.name or "",
         "first_day": serialize.day(term.start),

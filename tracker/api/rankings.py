@@ -109,7 +109,8 @@ def _standing(row: Standing, names: dict[int, str]) -> dict[str, Any]:
     "/leaderboard/members",
     "GET",
     summary="Member leaderboard",
-    description="Ranked members of a branch, a college or the school; ties share a rank. "
+    description="Members of a branch, a college or the school; ties share a rank. A member "
+    "with no points in the period has `rank` null and is not counted in `ranked`. "
     "`me` is the caller's own standing, on any page. Members see their own branch, "
     "college and the school, advisors what they are assigned.",
     tag="Rankings",
@@ -149,6 +150,7 @@ def member_leaderboard():
         board.per_page,
         board.total,
         me=_standing(board.me, names) if board.me else None,
+        ranked=board.ranked,
         period=_period_body(period),
         scope={"kind": scope.kind, "id": scope.id},
     )
@@ -240,6 +242,7 @@ def branch_leaderboard():
         board.per_page,
         board.total,
         period=_period_body(period),
+        ranked=board.ranked,
         metric=args["metric"],
         college={"id": college.id, "name": college.name} if college else None,
     )

@@ -87,7 +87,11 @@ TOKEN_REQUEST = obj(
 STANDING = api.schema(
     "Standing",
     obj(
-        rank={"type": "integer", "minimum": 1},
+        rank={
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "null: no points in the period, so not ranked",
+        },
         member=PERSON,
         branch={"anyOf": [BRANCH, {"type": "null"}]},
         points=POINTS,
@@ -328,6 +332,7 @@ LEADERBOARD = api.schema(
     page_of(
         STANDING,
         me={"anyOf": [STANDING, {"type": "null"}]},
+        ranked={"type": "integer", "minimum": 0, "description": "How many of `total` have a rank"},
         period=PERIOD,
         scope=obj(kind={"type": "string"}, id={"type": ["integer", "null"]}),
     ),
@@ -335,7 +340,11 @@ LEADERBOARD = api.schema(
 BRANCH_STANDING = api.schema(
     "BranchStanding",
     obj(
-        rank={"type": "integer", "minimum": 1},
+        rank={
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "null: no points in the period, so not ranked",
+        },
         branch=BRANCH,
         college={"type": "string"},
         members={"type": "integer", "minimum": 0},
@@ -353,6 +362,7 @@ BRANCH_LEADERBOARD = api.schema(
     "BranchLeaderboard",
     page_of(
         BRANCH_STANDING,
+        ranked={"type": "integer", "minimum": 0, "description": "How many of `total` have a rank"},
         period=PERIOD,
         metric={"type": "string"},
         college={"anyOf": [BRANCH, {"type": "null"}]},

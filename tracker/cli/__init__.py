@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.members import import_members
     from tracker.cli.terms import terms
     from tracker.cli.tokens import tokens
+    from tracker.cli.vendor import vendor_chartjs
 
     for command in (
         create_admin,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         terms,
         bench_seed,
         evidence,
+        vendor_chartjs,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.

@@ -21,14 +21,14 @@ from tracker.models import (
 from tracker.people.scope import Scope
 from tracker.periods import Period
 from tracker.ranking.source import earned_points, tenths
-from tracker.ranking.standings import TENTH, Paged
+from tracker.ranking.standings import TENTH, Paged, ranked_count, shown_rank
 
 BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
 
 
 @dataclass(frozen=True)
 class BranchStanding:
-    rank: int
+    rank: int | None  # None: nothing to rank by in the period (``shown_rank``)
     branch_id: int
     branch_name: str
     college_name: str
@@ -125,9 +125,13 @@ def _branch_standings(period: Period, scope: Scope, category_id: int | None, sor
     }[sort]
     missing = -1 if sort == "attendance" else 0
     order = func.coalesce(metric, missing).desc()
+    # What earns a rank: points, members taking part, or must-attend events held
+    # (an attendance of 0% at held events is a rate, ranked last).
+    earned = {"total": points, "per_capita": points, "participation": active}.get(sort, expected)
     return (
         select(
-            func.rank().over(order_by=order).label("rank"),
+            shown_rank(func.rank().over(order_by=order), earned).label("rank"),
+            ranked_count(earned).label("ranked"),
             func.row_number()
             .over(order_by=(order, College.name, Branch.name, Branch.id))
             .label("position"),
@@ -149,8 +153,8 @@ def _branch_standings(period: Period, scope: Scope, category_id: int | None, sor
     )
 
 
-def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStanding], int]:
-    """The ranked branches that meet ``conditions``, and how many are ranked in all."""
+def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStanding], int, int]:
+    """The branches that meet ``conditions``, how many are listed and how many have a rank."""
     rows = session.execute(select(ranked).where(*conditions).order_by(ranked.c.position)).all()
     standings = [
         BranchStanding(
@@ -167,7 +171,7 @@ def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStan
         )
         for r in rows
     ]
-    return standings, rows[0].total if rows else 0
+    return standings, rows[0].total if rows else 0, int(rows[0].ranked) if rows else 0
 
 
 def branch_leaderboard(
@@ -196,6 +200,7 @@ class BranchBoard(Paged):
     per_page: int
     total: int
     mine: BranchStanding | None
+    ranked: int = 0
 
 
 def branch_board(
@@ -214,13 +219,17 @@ def branch_board(
     ranked = _branch_standings(period, scope, category_id, sort).subquery()
     page = max(page, 1)
     first = (page - 1) * per_page + 1
-    rows, total = _branch_rows(
+    rows, total, ranked_branches = _branch_rows(
         session,
         ranked,
         or_(ranked.c.position.between(first, first + per_page - 1), ranked.c.id == my_branch_id),
     )
     if not rows and page > 1:
-        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+        total, ranked_branches = session.execute(
+            select(func.count(), func.count().filter(ranked.c.rank.is_not(None))).select_from(
+                ranked
+            )
+        ).one()
     on_page = [r for r in rows if first <= r.position < first + per_page]
     mine = next((r for r in rows if r.branch_id == my_branch_id and r not in on_page), None)
-    return BranchBoard(on_page, page, per_page, total, mine)
+    return BranchBoard(on_page, page, per_page, total, mine, ranked_branches)

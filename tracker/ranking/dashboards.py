@@ -8,6 +8,7 @@ no chart draws (rosters, top members, recent activities), and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,8 +25,9 @@ from tracker.periods import Period, standard_period
 from tracker.ranking import statistics
 from tracker.ranking.branches import BranchStanding, branch_leaderboard
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
-from tracker.ranking.standings import Leaderboard
+from tracker.ranking.standings import Standing
 
+DayLabel = Callable[[date], str]
 TREND_WEEKS = 12
 TOP_MEMBERS = 10
 # Beyond this many lines a chart is unreadable; the table lists every branch.
@@ -36,10 +38,18 @@ def _number(value: Decimal) -> float:
     return float(value)
 
 
-def line_chart(trend: statistics.Trend, names: dict, kind: str = "line") -> dict:
+def iso_day(day: date) -> str:
+    return day.isoformat()
+
+
+def line_chart(
+    trend: statistics.Trend, names: dict, kind: str = "line", day_label: DayLabel = iso_day
+) -> dict:
+    """A weekly trend as a chart; ``day_label`` writes a week's Monday as the page
+    writes days, so the chart and the table under it read alike."""
     return {
         "type": kind,
-        "labels": [monday.isoformat() for monday in trend.weeks],
+        "labels": [day_label(monday) for monday in trend.weeks],
         "datasets": [
             {"label": names.get(key, ""), "data": [_number(v) for v in values]}
             for key, values in trend.series.items()
@@ -71,9 +81,9 @@ class MemberDashboard:
     recent: list[Activity]
     names: dict[int, str]
 
-    def charts(self, labels: dict[str, str]) -> dict:
+    def charts(self, labels: dict[str, str], day_label: DayLabel = iso_day) -> dict:
         return {
-            "trend": line_chart(self.trend, {None: labels["points"]}),
+            "trend": line_chart(self.trend, {None: labels["points"]}, day_label=day_label),
             "categories": bar_chart(
                 [self.names[c.category_id] for c in self.categories],
                 {labels["points"]: [c.points for c in self.categories]},
@@ -131,8 +141,8 @@ class CommitteeDashboard:
     inactive_days: int
     names: dict[int, str]
 
-    def charts(self, labels: dict[str, str]) -> dict:
-        return {"trend_by_category": line_chart(self.trend, self.names, "bar")}
+    def charts(self, labels: dict[str, str], day_label: DayLabel = iso_day) -> dict:
+        return {"trend_by_category": line_chart(self.trend, self.names, "bar", day_label)}
 
 
 def committee_dashboard(
@@ -173,14 +183,15 @@ class AdvisorDashboard:
     branches: list[BranchStanding]
     trend: statistics.Trend
     categories: list[statistics.CategoryPoints]
-    top: Leaderboard | None
+    # Ranked members only: someone with no points is nobody's "top".
+    top: list[Standing]
     names: dict[int, str]
 
     @property
     def branch_names(self) -> dict[int, str]:
         return {b.branch_id: b.branch_name for b in self.branches}
 
-    def charts(self, labels: dict[str, str]) -> dict:
+    def charts(self, labels: dict[str, str], day_label: DayLabel = iso_day) -> dict:
         names = [b.branch_name for b in self.branches]
         branch_names = self.branch_names
         return {
@@ -192,7 +203,7 @@ class AdvisorDashboard:
             "participation": bar_chart(
                 names, {labels["participation"]: [b.participation for b in self.branches]}
             ),
-            "trend": line_chart(self.trend, branch_names),
+            "trend": line_chart(self.trend, branch_names, day_label=day_label),
             "categories": bar_chart(
                 [self.names[c.category_id] for c in self.categories],
                 {labels["points"]: [c.points for c in self.categories]},
@@ -221,10 +232,14 @@ def advisor_dashboard(
             session, today, scope, weeks=TREND_WEEKS, split="branch", only=leading
         ),
         categories=statistics.points_by_category(session, period, scope),
-        top=None
+        top=[]
         if charts_only
-        else member_leaderboard(
-            session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
-        ),
+        else [
+            row
+            for row in member_leaderboard(
+                session, period, scope, category_id=category_id, per_page=TOP_MEMBERS
+            ).rows
+            if row.rank is not None
+        ],
         names=_category_names(session),
     )

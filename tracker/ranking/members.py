@@ -19,8 +19,15 @@ from tracker.models import (
 from tracker.people.scope import Scope
 from tracker.periods import CALENDAR_KINDS, Period, standard_period
 from tracker.ranking import school_index
-from tracker.ranking.source import earned_points, points_source
-from tracker.ranking.standings import TENTH, Leaderboard, Standing, ranked_now
+from tracker.ranking.source import default_period, earned_points, points_source
+from tracker.ranking.standings import (
+    TENTH,
+    Leaderboard,
+    Standing,
+    ranked_count,
+    ranked_now,
+    shown_rank,
+)
 
 
 def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
@@ -57,23 +64,25 @@ def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
         User.id.label("user_id"),
         points.label("points"),
         func.coalesce(earned.c.entries, 0).label("entries"),
-        func.rank().over(order_by=points.desc()).label("rank"),
+        shown_rank(func.rank().over(order_by=points.desc()), points).label("rank"),
         func.row_number().over(order_by=(points.desc(), User.id)).label("position"),
         func.count().over().label("total"),
+        ranked_count(points).label("ranked"),
         User.name,
         User.student_no,
         User.branch_id,
     )
 
 
-def _rows(session: Session, ranked, *conditions) -> list[Standing]:
+def _rows(session: Session, ranked, *conditions) -> tuple[list[Standing], int]:
+    """The standings that meet ``conditions``, and how many of the list have a rank."""
     rows = session.execute(
         select(ranked, Branch.name.label("branch_name"))
         .outerjoin(Branch, Branch.id == ranked.c.branch_id)
         .where(*conditions)
         .order_by(ranked.c.position)
-    )
-    return [
+    ).all()
+    standings = [
         Standing(
             rank=r.rank,
             position=r.position,
@@ -88,6 +97,7 @@ def _rows(session: Session, ranked, *conditions) -> list[Standing]:
         )
         for r in rows
     ]
+    return standings, int(rows[0].ranked) if rows else 0
 
 
 def member_leaderboard(
@@ -119,14 +129,18 @@ def member_leaderboard(
     if viewer_id is not None:
         mine = select(ranked.c.position).where(ranked.c.user_id == viewer_id).scalar_subquery()
         wanted.append(ranked.c.position.between(mine - 1, mine + 1))
-    picked = _rows(session, ranked, or_(*wanted))
+    picked, ranked_members = _rows(session, ranked, or_(*wanted))
     total = picked[0].total if picked else 0
     if not picked and page > 1:
-        total = session.scalar(select(func.count()).select_from(ranked)) or 0
+        total, ranked_members = session.execute(
+            select(func.count(), func.count().filter(ranked.c.rank.is_not(None))).select_from(
+                ranked
+            )
+        ).one()
     rows = [r for r in picked if first <= r.position < first + per_page]
     me = next((r for r in picked if r.user_id == viewer_id), None)
     around = [r for r in picked if me and abs(r.position - me.position) <= 1]
-    return Leaderboard(rows, total, page, per_page, me, around)
+    return Leaderboard(rows, total, page, per_page, me, around, ranked_members)
 
 
 def member_points(session: Session, user_id: int, period: Period) -> Decimal:
@@ -140,27 +154,33 @@ def member_points(session: Session, user_id: int, period: Period) -> Decimal:
 class MemberSummary:
     points: dict[str, Decimal]
     rank_in_branch: Standing | None
+    # How many of the branch are ranked in ``rank_period`` (the "of N").
     branch_size: int
     term: Period | None
+    rank_period: Period | None = None
 
 
 def member_summary(
-    session: Session, user: User, today: date, rank_kind: str = "month"
+    session: Session, user: User, today: date, rank_period: Period | None = None
 ) -> MemberSummary:
-    """A member's points for each standard period and their rank in their branch."""
+    """A member's points for each standard period and their standing in their branch
+    in ``rank_period`` (by default the boards' default, ``source.default_period``)."""
     periods = {kind: standard_period(kind, today) for kind in CALENDAR_KINDS}
     term = terms.current_term(session, today)
     if term is not None:
         periods["term"] = term
     totals = {kind: member_points(session, user.id, p) for kind, p in periods.items()}
+    rank_period = rank_period or default_period(session, today)
     standing, size = None, 0
     if user.branch_id:
         board = member_leaderboard(
             session,
-            periods.get(rank_kind) or standard_period(rank_kind, today),
+            rank_period,
             Scope("branch", user.branch_id),
             per_page=1,
             viewer_id=user.id,
         )
-        standing, size = board.me, board.total
-    return MemberSummary(points=totals, rank_in_branch=standing, branch_size=size, term=term)
+        standing, size = board.me, board.ranked
+    return MemberSummary(
+        points=totals, rank_in_branch=standing, branch_size=size, term=term, rank_period=rank_period
+    )

@@ -10,7 +10,8 @@ for, not the size of the school.
 
 The list is the one ``ranking._standings`` gives for the school, in the same
 order (points, highest first, then the member's id) with the same ranks (1,
-2, 2, 4); a test compares the two position by position. Its members are
+2, 2, 4, and none from zero points down: ``standings.shown_rank``); a test
+compares the two position by position. Its members are
 everyone with a total in the period, and every member ranked now (see
 ``standings.ranked_now``) without one, at zero points. In order, it has three
 parts:
@@ -30,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, User
 from tracker.periods import Period
-from tracker.ranking.standings import TENTH, Leaderboard, Standing, not_ranked_now, ranked_now
+from tracker.ranking.standings import (
+    TENTH,
+    Leaderboard,
+    Standing,
+    not_ranked_now,
+    ranked_now,
+    shown_rank,
+)
 
 ZERO = Decimal(0)
 
@@ -150,8 +158,8 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
     ):
         points = Decimal(points or 0).quantize(TENTH)
         if not standings:
-            # The top of the list needs no count.
-            rank = 1 if position == 1 else _higher(session, board, points) + 1
+            # The top of the list needs no count, nor does a list without a rank.
+            rank = 1 if position == 1 or points <= 0 else _higher(session, board, points) + 1
         elif points == standings[-1].points:
             rank = standings[-1].rank
         else:
@@ -159,7 +167,7 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
             rank = position
         standings.append(
             Standing(
-                rank=rank,
+                rank=shown_rank(rank, points),
                 position=position,
                 user_id=user_id,
                 name=name,
@@ -324,4 +332,4 @@ def leaderboard(
     rows = _slice(session, board, first, first + per_page - 1)
     around = _around(session, board, viewer_id) if viewer_id is not None else []
     me = next((r for r in around if r.user_id == viewer_id), None)
-    return Leaderboard(rows, board.total, page, per_page, me, around)
+    return Leaderboard(rows, board.total, page, per_page, me, around, board.positive)

@@ -9,7 +9,7 @@ index that covers the query. Every sum in ``ranking`` reads through ``points_sou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -32,6 +32,19 @@ from tracker.periods import CALENDAR_KINDS, Period, custom_period, standard_peri
 from tracker.ranking.standings import TENTH
 
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
+
+
+# Without a current term a board opens on the last this-many days.
+RECENT_DAYS = 30
+
+
+def default_period(session: Session, today: date) -> Period:
+    """The period a board, a dashboard and a member's rank open on: the current term,
+    else the last ``RECENT_DAYS`` days. Not this month: on its first days every
+    total is zero, and a ranking of zeros says nothing."""
+    return terms.current_term(session, today) or custom_period(
+        today - timedelta(days=RECENT_DAYS - 1), today
+    )
 
 
 # Longest custom range: a leaderboard over more is an "all time" one.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_
+from sqlalchemy import and_, case, func
 
 from tracker.models import AccountStatus, Role, User
 
@@ -33,9 +33,30 @@ def not_ranked_now():
     )
 
 
+def shown_rank(rank: int, earned) -> int | None:
+    """The rank a standing shows: none for a member (or branch) with nothing in the
+    period. Ranking them would tell someone with no points that they are 2nd of 22
+    on the first day of a month; they are "not ranked yet" instead, and the count a
+    rank is "of" is of the ranked ones (``ranked_count``).
+
+    ``earned`` is a number (points, a rate) or, in a query, a column expression:
+    the same rule then gives a SQL expression. Lists are sorted by that number,
+    highest first, so the ranks of those with something are their ranks among
+    everyone listed: 1, 2, 2, 4, then none.
+    """
+    if isinstance(earned, (int, Decimal, float)):
+        return rank if earned > 0 else None
+    return case((earned > 0, rank), else_=None)
+
+
+def ranked_count(earned):
+    """How many rows of a query have a rank (``shown_rank``): a window count."""
+    return func.sum(case((earned > 0, 1), else_=0)).over()
+
+
 @dataclass(frozen=True)
 class Standing:
-    rank: int
+    rank: int | None
     position: int
     user_id: int
     name: str
@@ -84,6 +105,8 @@ class Leaderboard(Paged):
     me: Standing | None
     # The viewer's row with the members just above and below it.
     around_me: list[Standing]
+    # How many of the ``total`` listed have a rank: the "of N" of "3rd of N".
+    ranked: int = 0
 
     @property
     def me_on_page(self) -> bool:

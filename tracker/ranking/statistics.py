@@ -206,7 +206,7 @@ def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStat
         found[0]
         if found
         else BranchStanding(
-            rank=0,
+            rank=None,
             branch_id=branch.id,
             branch_name=branch.name,
             college_name=branch.college.name,

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort
+from flask import session as flask_session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from tracker.errors import DomainError, InvalidInput
+from tracker.errors import DomainError, InvalidInput, NotFound
 from tracker.limits import MAX_ID, MAX_PAGE, bounded_day, bounded_int
 from tracker.models import Branch, Category, College, Term, User
 from tracker.people import access
@@ -31,6 +33,7 @@ from tracker.people.scope import Scope, resolve_scope
 from tracker.periods import Period
 from tracker.ranking.branches import BRANCH_METRICS
 from tracker.ranking.source import PERIOD_KINDS, resolve_period
+from tracker.ranking.source import default_period as source_default_period
 
 SCOPE_KINDS = ("branch", "college", "school")
 
@@ -56,20 +59,33 @@ class Filters:
     page: int = 1
     sort: str = "total"
     readable: frozenset[int] | None = field(default=None)
+    # Period fields the page could not use, by field: shown in its form (``parse_filters``).
+    errors: dict[str, str] = field(default_factory=dict)
 
     def args(self, **changes) -> dict:
         """Query arguments that reproduce these filters (for links and exports)."""
+        custom = self.kind == "custom"
         values = {
             "period": self.kind,
             "scope": self.scope_kind,
             "branch": self.branch.id if self.branch else None,
             "college": self.college.id if self.college else None,
             "category": self.category_id,
-            "term": self.term_id,
-            "from": self.first_day.isoformat() if self.first_day else None,
-            "to": self.last_day.isoformat() if self.last_day else None,
+            # Only what the period uses: a term for "term", the days for "custom".
+            "term": self.term_id if self.kind == "term" else None,
+            "from": self.first_day.isoformat() if self.first_day and custom else None,
+            "to": self.last_day.isoformat() if self.last_day and custom else None,
             "sort": self.sort if self.sort != "total" else None,
         }
+        if self.errors:
+            # The form keeps what the viewer typed; links reproduce the period shown.
+            shown = self.period
+            values.update(
+                period=shown.kind,
+                term=None,
+                **{"from": shown.start.isoformat() if shown.kind == "custom" else None},
+                to=shown.last_day.isoformat() if shown.kind == "custom" else None,
+            )
         values.update(changes)
         return {k: v for k, v in values.items() if v is not None}
 
@@ -96,37 +112,117 @@ def query_day(args: MultiDict, name: str) -> date | None:
     return day
 
 
+PERIOD_ARGS = ("period", "term", "from", "to")
+
+
+def _remembered(session: Session, key: str | None) -> dict[str, str]:
+    """The period this viewer last chose on this kind of board, if it still names one."""
+    if key is None:
+        return {}
+    chosen = flask_session.get(f"board.{key}")
+    if not isinstance(chosen, dict) or chosen.get("period") not in PERIOD_KINDS:
+        return {}
+    term = chosen.get("term")
+    if term and (bounded_int(str(term), 1, MAX_ID) is None or session.get(Term, int(term)) is None):
+        return {}
+    return {k: str(v) for k, v in chosen.items() if k in PERIOD_ARGS and v}
+
+
+def _default_args(session: Session, today: date) -> dict[str, str]:
+    period = source_default_period(session, today)
+    if period.kind == "term":
+        return {"period": "term"}
+    return {"period": "custom", "from": period.start.isoformat(), "to": period.last_day.isoformat()}
+
+
+def _period_args(
+    session: Session, args: MultiDict, today: date, default_kind: str | None, remember: str | None
+) -> tuple[MultiDict, bool]:
+    """The query with its period filled in when it names none: the viewer's last choice
+    on this board, else ``default_kind``, else the default period. True when chosen here."""
+    if args.get("period"):
+        return args, False
+    chosen = _remembered(session, remember) or (
+        {"period": default_kind} if default_kind else _default_args(session, today)
+    )
+    filled = MultiDict(args)
+    for name, value in chosen.items():
+        filled[name] = value
+    return filled, True
+
+
+def _day_or_error(args: MultiDict, name: str, errors: dict) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    day = bounded_day(raw)
+    if day is None:
+        errors[name] = _l("Give a day such as 2026-09-01.")
+    return day
+
+
 def parse_filters(
     session: Session,
     viewer: User,
     args: MultiDict,
     today: date,
     *,
-    default_period: str = "month",
+    default_period: str | None = None,
     default_scope: str = "branch",
+    remember: str | None = None,
 ) -> Filters:
-    kind = args.get("period") or default_period
+    """The filters of a query string.
+
+    A period left out is the viewer's last choice on the board ``remember``
+    names (kept in their session), else ``default_period``, else the current
+    term or the last 30 days (``source.default_period``). An unusable period
+    (a custom range without its days, a reversed one, a term when none is
+    current) raises ``BadQuery``; a page rather passes ``remember`` and gets
+    the default period with the problems in ``errors``, to show them in its
+    form, which keeps what the viewer chose.
+    """
+    args, chosen_here = _period_args(session, args, today, default_period, remember)
+    kind = args.get("period")
     scope_kind = args.get("scope") or default_scope
     sort = args.get("sort") or "total"
     if kind not in PERIOD_KINDS or scope_kind not in SCOPE_KINDS or sort not in BRANCH_METRICS:
         abort(400)
     term_id, category_id = query_id(args, "term"), query_id(args, "category")
-    first_day, last_day = query_day(args, "from"), query_day(args, "to")
+    errors: dict[str, str] = {}
+    first_day, last_day = _day_or_error(args, "from", errors), _day_or_error(args, "to", errors)
     page = query_id(args, "page", MAX_PAGE) or 1
     if category_id is not None and session.get(Category, category_id) is None:
         abort(404)
     if term_id is not None and session.get(Term, term_id) is None:
         abort(404)
+    period = None
+    if not errors:
+        try:
+            period = resolve_period(
+                session, kind, today, term_id=term_id, first_day=first_day, last_day=last_day
+            )
+        except InvalidInput as error:
+            errors = dict(error.errors)
+    if errors and remember is None:
+        raise BadQuery(next(iter(errors.values())), next(iter(errors))) from None
     try:
-        period = resolve_period(
-            session, kind, today, term_id=term_id, first_day=first_day, last_day=last_day
+        scope, branch, college, readable = resolve_scope(
+            session, viewer, scope_kind, query_id(args, "branch"), query_id(args, "college")
         )
-    except InvalidInput as error:
-        raise BadQuery(error.message, error.field) from None
-
-    scope, branch, college, readable = resolve_scope(
-        session, viewer, scope_kind, query_id(args, "branch"), query_id(args, "college")
-    )
+    except NotFound:
+        # Nothing to show the form's errors on: the period is what was wrong first.
+        if errors:
+            raise BadQuery(next(iter(errors.values())), next(iter(errors))) from None
+        raise
+    if errors:
+        period = source_default_period(session, today)
+    elif remember is not None and not chosen_here:
+        flask_session[f"board.{remember}"] = {
+            "period": kind,
+            "term": term_id if kind == "term" else None,
+            "from": args.get("from") if kind == "custom" else None,
+            "to": args.get("to") if kind == "custom" else None,
+        }
     return Filters(
         period=period,
         scope=scope,
@@ -141,6 +237,7 @@ def parse_filters(
         page=page,
         sort=sort,
         readable=readable,
+        errors=errors,
     )
 
 

@@ -16,8 +16,8 @@ from tracker.ledger import points
 from tracker.models import AccountStatus, Category, User
 from tracker.people import access, accounts
 from tracker.people.scope import Scope
-from tracker.periods import standard_period
 from tracker.ranking.members import member_leaderboard
+from tracker.ranking.source import default_period
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
@@ -46,9 +46,10 @@ def _adjust_form() -> AdjustForm:
 
 def _page(adjust_form: AdjustForm | None = None):
     branch = current_user.branch
+    period = default_period(db.session, campus_today())
     board = member_leaderboard(
         db.session,
-        standard_period("month", campus_today()),
+        period,
         Scope("branch", branch.id),
         per_page=500,
     )
@@ -63,6 +64,7 @@ def _page(adjust_form: AdjustForm | None = None):
         "branch/index.html",
         branch=branch,
         board=board,
+        period=period,
         pending=pending,
         adjust_form=adjust_form or _adjust_form(),
         registration_form=RegistrationForm(),

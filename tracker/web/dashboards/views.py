@@ -10,16 +10,20 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.clock import campus_today, utcnow
+from tracker.config import CHARTJS_URL, vendored_chartjs
 from tracker.events import planning
 from tracker.extensions import db
 from tracker.people import access
@@ -31,6 +35,27 @@ from tracker.web.filters import filter_choices, parse_filters
 bp = Blueprint("dashboards", __name__)
 
 
+@bp.app_template_global("chartjs_source")
+def chartjs_source() -> tuple[str, str]:
+    """Where the chart pages load Chart.js from, and its integrity hash: the setting,
+    or the tracker's own copy (``flask vendor-chartjs``) while the setting is left at
+    the CDN default. Same origin needs no hash."""
+    url = current_app.config["TRACKER_CHARTJS_URL"]
+    if url == CHARTJS_URL and vendored_chartjs(current_app.instance_path).is_file():
+        return url_for("dashboards.chartjs"), ""
+    return url, current_app.config["TRACKER_CHARTJS_INTEGRITY"]
+
+
+@bp.get("/vendor/chart.umd.min.js")
+def chartjs():
+    """The campus's own copy of Chart.js (``flask vendor-chartjs``), else the one the
+    setting names."""
+    found = vendored_chartjs(current_app.instance_path)
+    if not found.is_file():
+        return redirect(current_app.config["TRACKER_CHARTJS_URL"] or CHARTJS_URL)
+    return send_file(found, mimetype="text/javascript", max_age=86400)
+
+
 def _labels() -> dict[str, str]:
     return {
         "points": _("Points"),
@@ -38,6 +63,11 @@ def _labels() -> dict[str, str]:
         "per_capita": _("Points per member"),
         "participation": _("Participation (%)"),
     }
+
+
+def _day(day) -> str:
+    # As the tables under the charts write days (the ``date('short')`` filter).
+    return format_date(day, "short")
 
 
 @bp.get("/")
@@ -67,13 +97,20 @@ def home():
 @login_required
 def member_json():
     board = dashboards.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
-    return jsonify(charts=board.charts(_labels()))
+    return jsonify(charts=board.charts(_labels(), _day))
 
 
 def _committee_board(charts_only: bool = False):
     if not access.may_read_branch_dashboard(current_user):
         abort(403)
-    filters = parse_filters(db.session, current_user, request.args, campus_today())
+    # The page remembers the viewer's period; its charts are asked with it.
+    filters = parse_filters(
+        db.session,
+        current_user,
+        request.args,
+        campus_today(),
+        remember=None if charts_only else "committee",
+    )
     if filters.branch is None:
         abort(400)
     board = dashboards.committee_dashboard(
@@ -98,21 +135,26 @@ def committee():
         filters=filters,
         upcoming_events=planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
-    )
+    ), (400 if filters.errors else 200)
 
 
 @bp.get("/dashboard/branch.json")
 @login_required
 def committee_json():
     _, board = _committee_board(charts_only=True)
-    return jsonify(charts=board.charts(_labels()))
+    return jsonify(charts=board.charts(_labels(), _day))
 
 
 def _advisor_board(charts_only: bool = False):
     if not access.may_read_advisor_dashboard(current_user):
         abort(403)
     filters = parse_filters(
-        db.session, current_user, request.args, campus_today(), default_scope="school"
+        db.session,
+        current_user,
+        request.args,
+        campus_today(),
+        default_scope="school",
+        remember=None if charts_only else "advisor",
     )
     if filters.scope_kind == "branch":
         abort(400)
@@ -137,11 +179,11 @@ def advisor():
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
         mask=mask_name,
-    )
+    ), (400 if filters.errors else 200)
 
 
 @bp.get("/dashboard/advisor.json")
 @login_required
 def advisor_json():
     _, board = _advisor_board(charts_only=True)
-    return jsonify(charts=board.charts(_labels()))
+    return jsonify(charts=board.charts(_labels(), _day))

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from tracker import audit, spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
-from tracker.i18n import STATUS_LABELS, UNIT_LABELS, category_name
+from tracker.i18n import STATUS_LABELS, UNIT_LABELS, category_name, rank_label
 from tracker.models import ActivityStatus
 from tracker.people import access
 from tracker.ranking import reports
@@ -106,7 +106,7 @@ def members(fmt: str):
     ]
     rows = (
         [
-            r.rank,
+            rank_label(r.rank),
             # A student number only beside a name the viewer may read in full
             # whatever the leaderboard setting: their own, or as committee,
             # advisor or administrator of the member's branch.
@@ -147,7 +147,7 @@ def branches(fmt: str):
     ]
     rows = (
         [
-            *(s.rank, s.branch_name, s.college_name, s.points, s.members),
+            *(rank_label(s.rank), s.branch_name, s.college_name, s.points, s.members),
             *(s.per_capita, s.participation, s.attendance),
         ]
         for s in standings
@@ -217,7 +217,7 @@ def report(fmt: str):
     header += [_("%(category)s (pts)", category=category_name(c)) for c in result.categories]
     header += [_("Total points (pts)"), _("Activities (times)"), _("Last approved activity")]
     rows = [
-        [line.standing.rank, line.standing.student_no, line.standing.name]
+        [rank_label(line.standing.rank), line.standing.student_no, line.standing.name]
         + [line.by_category[c.id] for c in result.categories]
         + [line.standing.points, line.standing.entries, line.last_approved_on]
         for line in result.lines
@@ -225,7 +225,7 @@ def report(fmt: str):
     if result.standing:
         s = result.standing
         rows.append([])
-        rows.append([_("Branch"), s.branch_name, _("Rank in college"), s.rank])
+        rows.append([_("Branch"), s.branch_name, _("Rank in college"), rank_label(s.rank)])
         rows.append([_("Total points (pts)"), s.points, _("Members (people)"), s.members])
         rows.append(
             [_("Points per member (pts)"), s.per_capita, _("Participation (%)"), s.participation]

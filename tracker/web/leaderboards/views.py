@@ -18,8 +18,16 @@ bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
 BRANCHES_PER_PAGE = 50
 
 
-def _filters(**defaults):
-    return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
+def _filters(board: str, **defaults):
+    # Each board remembers the viewer's last period.
+    return parse_filters(
+        db.session, current_user, request.args, campus_today(), remember=board, **defaults
+    )
+
+
+def _status(filters) -> int:
+    """400 when the page shows its form's errors (with the default period's board)."""
+    return 400 if filters.errors else 200
 
 
 def _past_the_end(board, filters):
@@ -33,7 +41,7 @@ def _past_the_end(board, filters):
 @bp.get("/")
 @login_required
 def members():
-    filters = _filters()
+    filters = _filters("members")
     board = member_leaderboard(
         db.session,
         filters.period,
@@ -54,13 +62,13 @@ def members():
         choices=filter_choices(db.session, viewer, filters.readable),
         names=names,
         me_id=viewer.id,
-    )
+    ), _status(filters)
 
 
 @bp.get("/branches")
 @login_required
 def branches():
-    filters = _filters(default_scope="school")
+    filters = _filters("branches", default_scope="school")
     board = branch_board(
         db.session,
         filters.period,
@@ -79,4 +87,4 @@ def branches():
         my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
-    )
+    ), _status(filters)
