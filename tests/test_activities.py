@@ -268,7 +268,7 @@ def test_approved_activity_cannot_be_edited_or_withdrawn(clock, client_m, member
     activity = make.activity(member, status=ActivityStatus.APPROVED)
     edit = client_m.post(f"/activities/{activity.id}/edit", data=study(title="偷偷改"))
     assert edit.status_code == 302
-    withdraw = client_m.post(f"/activities/{activity.id}/withdraw")
+    withdraw = client_m.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"})
     assert withdraw.status_code == 409
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.APPROVED and activity.title != "偷偷改"
@@ -276,7 +276,10 @@ def test_approved_activity_cannot_be_edited_or_withdrawn(clock, client_m, member
 
 def test_withdraw_pending_activity(clock, client_m, member, make, db):
     activity = make.activity(member)
-    assert client_m.post(f"/activities/{activity.id}/withdraw").status_code == 302
+    assert (
+        client_m.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.WITHDRAWN
 
@@ -287,7 +290,10 @@ def test_another_members_activity_is_invisible(clock, make, login, db):
     classmate = login(make.member(owner.branch))
     assert classmate.get(f"/activities/{activity.id}").status_code == 404
     assert classmate.get(f"/activities/{activity.id}/edit").status_code == 404
-    assert classmate.post(f"/activities/{activity.id}/withdraw").status_code == 404
+    assert (
+        classmate.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"}).status_code
+        == 404
+    )
     assert classmate.get("/activities/999999").status_code == 404
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.PENDING

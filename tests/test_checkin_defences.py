@@ -94,7 +94,12 @@ def test_the_member_downloads_what_a_check_in_recorded_and_anonymising_forgets_t
     assert (row["door"], row["session_age_seconds"]) == ("web", 20 * 60)
     assert row["device_hash"] == record_of(db, event, member).device_hash
     admin = make.user(Role.ADMIN)
-    assert login(admin).post(f"/admin/users/{member.id}/anonymise").status_code == 302
+    assert (
+        login(admin)
+        .post(f"/admin/users/{member.id}/anonymise", data={"confirmed": "yes"})
+        .status_code
+        == 302
+    )
     assert record_of(db, event, member).device_hash is None
 
 

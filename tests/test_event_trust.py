@@ -214,7 +214,9 @@ def test_points_cannot_be_booked_in_a_closed_term(clock, app, db, make, committe
     )
     assert message in text(approve)
     revoked = manager.post(
-        f"/review/{earlier.id}/revoke", data={"reason": "误报"}, follow_redirects=True
+        f"/review/{earlier.id}/revoke",
+        data={"confirmed": "yes", "reason": "误报"},
+        follow_redirects=True,
     )
     assert message in text(revoked)
     adjusted = manager.post(

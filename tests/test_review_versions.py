@@ -73,7 +73,8 @@ def test_a_stale_version_is_409_for_reject_and_revoke_too(
         302
     )
     revoked = reviewer.post(
-        f"/review/{activity.id}/revoke", data={"reason": "重复", "version": fresh}
+        f"/review/{activity.id}/revoke",
+        data={"confirmed": "yes", "reason": "重复", "version": fresh},
     )
     assert revoked.status_code == 409
     db.session.refresh(activity)

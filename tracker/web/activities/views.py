@@ -35,6 +35,7 @@ from tracker.people import access
 from tracker.people.access import can_read_activity
 from tracker.settings import setting
 from tracker.web.activities.forms import activity_form_for, form_values
+from tracker.web.confirm import ask_first
 from tracker.web.forms import show_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -247,6 +248,16 @@ def edit(activity_id: int):
 @login_required
 def withdraw(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
+    if access.may_change_activity(current_user, activity) and activity.editable:
+        asked = ask_first(
+            _(
+                "“%(title)s” is withdrawn: it leaves the review queue and earns no points.",
+                title=activity.title,
+            ),
+            cancel=url_for(".detail", activity_id=activity.id),
+        )
+        if asked is not None:
+            return asked
     lifecycle.withdraw_activity(db.session, current_user, activity, utcnow())
     db.session.commit()
     flash(_("The activity was withdrawn."), "info")

@@ -21,6 +21,7 @@ from tracker.ledger import estimates, points, versions
 from tracker.limits import record_id
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.people import access
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm
 from tracker.web.guards import allowed
 from tracker.web.review.forms import ReasonForm
@@ -252,6 +253,19 @@ def approve_selected():
 @allowed(access.sits_on_a_committee)
 def revoke(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
+    # The question comes once the reason is given; a refusal (already revoked) needs none.
+    if ReasonForm().validate_on_submit() and activity.status == ActivityStatus.APPROVED:
+        asked = ask_first(
+            _(
+                "The approval of “%(title)s” by %(name)s is revoked and its points are "
+                "reversed in the ledger.",
+                title=activity.title,
+                name=activity.member.name,
+            ),
+            cancel=url_for(".approved"),
+        )
+        if asked is not None:
+            return asked
     # An approved activity changes only by being revoked: its version is checked when sent.
     refused = _with_reason(activity, points.revoke_approval, _approved_page, required=False)
     if refused:
