@@ -59,7 +59,7 @@ def session_data(**overrides):
 
 
 def log_session(client, mentees, **overrides):
-    data = session_data(mentees=", ".join(m.student_no for m in mentees), **overrides)
+    data = session_data(mentees=[m.student_no for m in mentees], **overrides)
     return client.post("/activities/new/tutoring", data=data)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker import limits
-from tracker.activities import evidence, lifecycle
+from tracker.activities import evidence, lifecycle, tutoring
 from tracker.activities.flags import review_flags
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
@@ -89,6 +89,13 @@ def choose():
     return render_template("activities/choose.html", categories=categories, rules=rules)
 
 
+def _mentees_to_offer(category: Category) -> list:
+    """A 1+N session names the mentor's accepted mentees: the form offers them to tick."""
+    if not category.needs_mentees:
+        return []
+    return tutoring.accepted_mentees(db.session, current_user.id)
+
+
 @bp.route("/new/<key>", methods=["GET", "POST"])
 @login_required
 @limits.uploads
@@ -96,7 +103,9 @@ def new(key: str):
     if not access.logs_activities(current_user):
         abort(403)
     category = _category_or_404(key)
-    form = activity_form_for(category, occurred_on=campus_today())
+    form = activity_form_for(
+        category, occurred_on=campus_today(), offered_mentees=_mentees_to_offer(category)
+    )
     if form.validate_on_submit():
         try:
             activity = lifecycle.submit_activity(
@@ -215,7 +224,12 @@ def edit(activity_id: int):
     if not activity.editable:
         flash(_("Only pending or rejected activities can be changed."), "warning")
         return redirect(url_for(".detail", activity_id=activity.id))
-    form = activity_form_for(activity.category, editing=True, **form_values(activity))
+    form = activity_form_for(
+        activity.category,
+        editing=True,
+        offered_mentees=_mentees_to_offer(activity.category),
+        **form_values(activity),
+    )
     form.remove_evidence.choices = [SelectChoice(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
