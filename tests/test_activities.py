@@ -461,3 +461,16 @@ def test_evidence_files_follow_the_transaction(app, db, make):
     db.session.commit()
     assert not (folder / kept).exists()
     assert not list(folder.glob(".*.part"))
+
+
+def test_the_errors_of_the_whole_form_are_listed_at_its_top(clock, english_login, member, db):
+    client = english_login(member)
+    page = client.post(
+        "/activities/new/red_site",
+        data={"occurred_on": TODAY.isoformat(), "submission_key": "e1", "description": "短"},
+    ).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Please check these fields:" in summary
+    for field in ("title", "location"):
+        assert f'href="#{field}"' in summary and f'id="{field}"' in page
+    assert count(db) == 0

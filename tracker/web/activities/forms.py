@@ -43,7 +43,15 @@ class ActivityForm(FlaskForm):
         _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
     )
     description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
-    evidence = MultipleFileField(_l("Evidence (photos or PDF)"))
+    # static/js/photo-compress.js makes large photos smaller before they are sent.
+    evidence = MultipleFileField(
+        _l("Evidence (photos or PDF)"),
+        render_kw={
+            "data-compress": "",
+            "data-compress-status": "evidence-status",
+            "data-compressing": _l("Making the photos smaller…"),
+        },
+    )
     submit = SubmitField(_l("Submit"))
 
     def to_input(self) -> ActivityInput:
