@@ -199,8 +199,9 @@ def test_points_cannot_be_booked_in_a_closed_term(clock, app, db, make, committe
     admin = make.user(Role.ADMIN)
     page = login(admin)
     unconfirmed = page.post(f"/admin/terms/{term.id}/close", data={})
-    assert unconfirmed.status_code == 302 and db.session.get(Term, term.id).closed_at is None
-    assert page.post(f"/admin/terms/{term.id}/close", data={"confirm": "y"}).status_code == 302
+    assert unconfirmed.status_code == 200 and "until it is reopened" in unconfirmed.text
+    assert db.session.get(Term, term.id).closed_at is None
+    assert page.post(f"/admin/terms/{term.id}/close", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Term, term.id).closed_at is not None
     message = "The term 2026秋 is closed: no points can be booked on its days."
