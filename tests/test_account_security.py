@@ -36,7 +36,7 @@ def me_with(client, token: str):
 
 def reset_by_admin(login, admin, member) -> str:
     """The temporary password an administrator's reset shows."""
-    response = login(admin).post(f"/admin/users/{member.id}/password")
+    response = login(admin).post(f"/admin/users/{member.id}/password", data={"confirmed": "yes"})
     return response.text.split('<code class="fs-4">')[1].split("<")[0]
 
 
@@ -69,7 +69,7 @@ def test_every_remedy_revokes_the_api_tokens(remedy, app, clock, client, make, l
         reset_by_admin(login, admin, member)
     elif remedy == "deactivation then reactivation":
         as_admin = login(admin)
-        as_admin.post(f"/admin/users/{member.id}/deactivate")
+        as_admin.post(f"/admin/users/{member.id}/deactivate", data={"confirmed": "yes"})
         as_admin.post(f"/admin/users/{member.id}/reactivate")
     elif remedy == "role change":
         login(admin).post(

@@ -1,6 +1,7 @@
 """Logging activities: the forms, every refusal, editing, withdrawing, evidence."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -58,7 +59,8 @@ def test_each_category_has_its_form_with_the_rule(client_m):
     assert 'name="start_time"' in study_form and 'name="location"' not in study_form
     red = client_m.get("/activities/new/red_site").get_data(as_text=True)
     assert 'name="location"' in red and 'name="start_time"' not in red
-    assert 'name="mentees"' in client_m.get("/activities/new/tutoring").get_data(as_text=True)
+    tutoring = client_m.get("/activities/new/tutoring").get_data(as_text=True)
+    assert 'id="no-mentees"' in tutoring  # nobody accepted this member as mentor yet
 
 
 def test_member_logs_a_study_session(clock, client_m, member, db):
@@ -245,6 +247,54 @@ def test_tutoring_names_registered_mentees(clock, client_m, member, make, db):
     assert [m.mentee_id for m in db.session.scalars(select(Activity)).one().mentees] == [mentee.id]
 
 
+def test_the_session_form_offers_the_accepted_mentees_to_tick(clock, client_m, member, make, db):
+    first, second, asked, stranger = (make.member(name=n) for n in ("甲同学", "乙同学", "丙", "丁"))
+    for mentee in (first, second):
+        db.session.add(
+            Pairing(mentor_id=member.id, mentee_id=mentee.id, status=PairingStatus.ACCEPTED)
+        )
+    db.session.add(Pairing(mentor_id=member.id, mentee_id=asked.id, status=PairingStatus.REQUESTED))
+    db.session.commit()
+    page = client_m.get("/activities/new/tutoring").get_data(as_text=True)
+    offered = re.findall(r'type="checkbox" value="([^"]+)"', page.split('id="mentees"')[1])
+    assert offered == [first.student_no, second.student_no]
+    assert "甲同学" in page and stranger.student_no not in page and asked.student_no not in page
+    data = {
+        "occurred_on": TODAY.isoformat(),
+        "start_time": "10:00",
+        "quantity": "60",
+        "title": "高数辅导",
+        "submission_key": "t2",
+        "mentees": [first.student_no, second.student_no],
+    }
+    assert client_m.post("/activities/new/tutoring", data=data).status_code == 302
+    activity = db.session.scalars(select(Activity)).one()
+    assert {m.mentee_id for m in activity.mentees} == {first.id, second.id}
+    edit = client_m.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
+    assert edit.count("checked") >= 2  # the named mentees stay ticked
+
+
+def test_red_site_form_states_the_reflection_length_and_asks_no_amount(clock, client_m, db):
+    page = client_m.get("/activities/new/red_site").get_data(as_text=True)
+    assert 'name="quantity"' not in page
+    assert "至少 20 个字符。" in page and 'minlength="20"' in page
+    posted = client_m.post(
+        "/activities/new/red_site",
+        data={
+            "occurred_on": TODAY.isoformat(),
+            "quantity": "7",  # not asked, and not taken: a visit is one
+            "title": "参观一大会址",
+            "location": "上海",
+            "description": "深受教育，更加坚定理想信念，努力学习报效祖国。",
+            "submission_key": "r2",
+            "evidence": (io.BytesIO(jpeg_with_exif()), "photo.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert posted.status_code == 302
+    assert db.session.scalars(select(Activity)).one().quantity == 1
+
+
 def test_edit_pending_activity(clock, client_m, member, make, db):
     activity = make.activity(member, quantity=30)
     form = client_m.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
@@ -268,7 +318,7 @@ def test_approved_activity_cannot_be_edited_or_withdrawn(clock, client_m, member
     activity = make.activity(member, status=ActivityStatus.APPROVED)
     edit = client_m.post(f"/activities/{activity.id}/edit", data=study(title="偷偷改"))
     assert edit.status_code == 302
-    withdraw = client_m.post(f"/activities/{activity.id}/withdraw")
+    withdraw = client_m.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"})
     assert withdraw.status_code == 409
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.APPROVED and activity.title != "偷偷改"
@@ -276,7 +326,10 @@ def test_approved_activity_cannot_be_edited_or_withdrawn(clock, client_m, member
 
 def test_withdraw_pending_activity(clock, client_m, member, make, db):
     activity = make.activity(member)
-    assert client_m.post(f"/activities/{activity.id}/withdraw").status_code == 302
+    assert (
+        client_m.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.WITHDRAWN
 
@@ -287,7 +340,10 @@ def test_another_members_activity_is_invisible(clock, make, login, db):
     classmate = login(make.member(owner.branch))
     assert classmate.get(f"/activities/{activity.id}").status_code == 404
     assert classmate.get(f"/activities/{activity.id}/edit").status_code == 404
-    assert classmate.post(f"/activities/{activity.id}/withdraw").status_code == 404
+    assert (
+        classmate.post(f"/activities/{activity.id}/withdraw", data={"confirmed": "yes"}).status_code
+        == 404
+    )
     assert classmate.get("/activities/999999").status_code == 404
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.PENDING
@@ -405,3 +461,16 @@ def test_evidence_files_follow_the_transaction(app, db, make):
     db.session.commit()
     assert not (folder / kept).exists()
     assert not list(folder.glob(".*.part"))
+
+
+def test_the_errors_of_the_whole_form_are_listed_at_its_top(clock, english_login, member, db):
+    client = english_login(member)
+    page = client.post(
+        "/activities/new/red_site",
+        data={"occurred_on": TODAY.isoformat(), "submission_key": "e1", "description": "短"},
+    ).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Please check these fields:" in summary
+    for field in ("title", "location"):
+        assert f'href="#{field}"' in summary and f'id="{field}"' in page
+    assert count(db) == 0

@@ -70,10 +70,10 @@ def test_admin_creates_renames_and_archives(db, make, as_admin):
     db.session.refresh(branch)
     assert branch.name == "第一党支部"
     code = branch.invite_code
-    as_admin.post(f"/admin/branches/{branch.id}/invite-code")
+    as_admin.post(f"/admin/branches/{branch.id}/invite-code", data={"confirmed": "yes"})
     db.session.refresh(branch)
     assert branch.invite_code != code
-    as_admin.post(f"/admin/branches/{branch.id}/archive")
+    as_admin.post(f"/admin/branches/{branch.id}/archive", data={"confirmed": "yes"})
     db.session.refresh(branch)
     assert branch.archived_at is not None
     assert actions(db)[-5:] == [
@@ -99,7 +99,7 @@ def test_duplicate_names_are_refused_next_to_the_field(db, make, as_admin):
 def test_branch_with_members_cannot_be_archived(db, make, as_admin):
     branch = make.branch()
     make.member(branch)
-    as_admin.post(f"/admin/branches/{branch.id}/archive")
+    as_admin.post(f"/admin/branches/{branch.id}/archive", data={"confirmed": "yes"})
     db.session.refresh(branch)
     assert branch.archived_at is None
 
@@ -114,8 +114,11 @@ def test_archived_branch_keeps_history_and_leaves_current_rankings(db, make, log
         f"/admin/users/{member.id}/move", data={"branch_id": new.id, "from_day": "2026-11-01"}
     )
     committee = db.session.scalars(select(User).where(User.role == Role.COMMITTEE)).one()
-    as_admin.post(f"/admin/users/{committee.id}/deactivate")
-    assert as_admin.post(f"/admin/branches/{old.id}/archive").status_code == 302
+    as_admin.post(f"/admin/users/{committee.id}/deactivate", data={"confirmed": "yes"})
+    assert (
+        as_admin.post(f"/admin/branches/{old.id}/archive", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     db.session.refresh(old)
     assert old.archived_at is not None
     ledger = db.session.scalars(select(LedgerEntry)).one()
@@ -228,7 +231,7 @@ def test_deactivation_ends_sessions_at_once(db, make, login, as_admin):
     member = make.member()
     client = login(member)
     assert client.get("/").status_code == 200
-    as_admin.post(f"/admin/users/{member.id}/deactivate")
+    as_admin.post(f"/admin/users/{member.id}/deactivate", data={"confirmed": "yes"})
     assert client.get("/").status_code == 302
     db.session.refresh(member)
     assert member.status == AccountStatus.DEACTIVATED
@@ -236,7 +239,7 @@ def test_deactivation_ends_sessions_at_once(db, make, login, as_admin):
 
 
 def test_admin_cannot_deactivate_themself(db, admin, as_admin):
-    as_admin.post(f"/admin/users/{admin.id}/deactivate")
+    as_admin.post(f"/admin/users/{admin.id}/deactivate", data={"confirmed": "yes"})
     db.session.refresh(admin)
     assert admin.status == AccountStatus.ACTIVE
 
@@ -246,7 +249,7 @@ def test_password_reset_forces_a_new_password_before_anything_else(
 ):
     member = make.member()
     session = login(member)
-    response = as_admin.post(f"/admin/users/{member.id}/password")
+    response = as_admin.post(f"/admin/users/{member.id}/password", data={"confirmed": "yes"})
     temporary = response.text.split('<code class="fs-4">')[1].split("<")[0]
     assert session.get("/").status_code == 302  # the old session has ended
     assert (
@@ -304,7 +307,9 @@ def test_advisor_role_ends_the_membership_and_scopes_are_assigned(db, make, as_a
         ).status_code
         == 404
     )
-    as_admin.post(f"/admin/users/{person.id}/scopes/{scopes[0].id}/remove")
+    as_admin.post(
+        f"/admin/users/{person.id}/scopes/{scopes[0].id}/remove", data={"confirmed": "yes"}
+    )
     assert len(db.session.scalars(select(AdvisorScope)).all()) == 1
 
 
@@ -428,7 +433,7 @@ def test_add_and_retire_a_category(db, make, login, as_admin):
     member = make.member()
     client = login(member)
     assert "Reading" in client.get("/activities/new").text
-    as_admin.post(f"/admin/categories/{reading.id}/retire")
+    as_admin.post(f"/admin/categories/{reading.id}/retire", data={"confirmed": "yes"})
     db.session.refresh(reading)
     assert reading.retired_at is not None and reading.rules
     assert "Reading" not in client.get("/activities/new").text
@@ -499,7 +504,7 @@ def test_settings_out_of_range_are_refused(db, as_admin):
 
 def test_retired_category_cannot_be_chosen_for_an_adjustment(db, make, login, as_admin):
     volunteer = make.category("volunteer")
-    as_admin.post(f"/admin/categories/{volunteer.id}/retire")
+    as_admin.post(f"/admin/categories/{volunteer.id}/retire", data={"confirmed": "yes"})
     branch = make.branch()
     committee, member = make.committee(branch), make.member(branch)
     client = login(committee)

@@ -232,7 +232,7 @@ def test_rotating_the_invitation_code(make, login, db):
     branch = make.branch()
     old = branch.invite_code
     client = login(make.committee(branch))
-    assert client.post("/branch/invite-code").status_code == 302
+    assert client.post("/branch/invite-code", data={"confirmed": "yes"}).status_code == 302
     db.session.refresh(branch)
     assert branch.invite_code != old
 

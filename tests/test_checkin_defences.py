@@ -94,7 +94,12 @@ def test_the_member_downloads_what_a_check_in_recorded_and_anonymising_forgets_t
     assert (row["door"], row["session_age_seconds"]) == ("web", 20 * 60)
     assert row["device_hash"] == record_of(db, event, member).device_hash
     admin = make.user(Role.ADMIN)
-    assert login(admin).post(f"/admin/users/{member.id}/anonymise").status_code == 302
+    assert (
+        login(admin)
+        .post(f"/admin/users/{member.id}/anonymise", data={"confirmed": "yes"})
+        .status_code
+        == 302
+    )
     assert record_of(db, event, member).device_hash is None
 
 
@@ -208,7 +213,7 @@ def test_voiding_before_the_close_keeps_the_points_from_being_booked(
     assert "voided" in again.get_data(as_text=True)
     assert record_of(db, event, member).status == Status.VOIDED
     clock.shift(timedelta(minutes=30))
-    assert manager.post(f"/events/{event.id}/close").status_code == 302
+    assert manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalars(select(Activity).where(Activity.event_id == event.id)).all() == []
     assert totals.differences(db.session) == []
@@ -221,7 +226,7 @@ def test_voiding_after_the_close_revokes_the_booked_activity_through_the_ledger(
     check_in(login(member), event, code_now(event))
     clock.shift(timedelta(minutes=30))
     manager = login(committee)
-    manager.post(f"/events/{event.id}/close")
+    manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"})
     record = record_of(db, event, member)
     response = manager.post(
         f"/events/{event.id}/attendance/{record.id}/void", data={"reason": "视频代签"}
@@ -293,7 +298,7 @@ def test_the_committee_scans_a_members_personal_code(clock, db, make, committee,
     assert typed.status_code == 302
     assert record_of(db, event, other).status == Status.SCANNED
     clock.shift(timedelta(minutes=30))
-    scanner.post(f"/events/{event.id}/close")
+    scanner.post(f"/events/{event.id}/close", data={"confirmed": "yes"})
     db.session.expire_all()
     booked = db.session.scalars(select(Activity.user_id).where(Activity.event_id == event.id))
     assert sorted(booked) == sorted([member.id, other.id])

@@ -79,7 +79,9 @@ def test_an_organiser_marking_themselves_present_books_nothing_without_a_second_
     assert client.post("/events/new", data=form).status_code == 302
     event = db.session.scalars(select(Event)).one()
     assert client.post(f"/events/{event.id}/present/{committee.id}").status_code == 302
-    closed = client.post(f"/events/{event.id}/close", follow_redirects=True)
+    closed = client.post(
+        f"/events/{event.id}/close", data={"confirmed": "yes"}, follow_redirects=True
+    )
     assert ledger_of(db, committee) == []
     assert "1 attendance waits for a second person to confirm." in text(closed)
     activity = booked_activity(db, event.id, committee)
@@ -110,7 +112,10 @@ def test_hand_marked_attendance_waits_for_someone_who_neither_marked_nor_closed_
     event = new_event(db, make, committee)
     assert login(committee).post(f"/events/{event.id}/present/{member.id}").status_code == 302
     clock.shift(timedelta(minutes=30))
-    assert login(closer).post(f"/events/{event.id}/close").status_code == 302
+    assert (
+        login(closer).post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     assert ledger_of(db, member) == []
     activity = booked_activity(db, event.id, member)
     assert activity.status == ActivityStatus.PENDING
@@ -139,7 +144,10 @@ def test_an_attendance_checked_in_with_the_code_is_booked_with_the_closer_as_act
     code = codes.code_for(event, FROZEN_NOW)
     assert login(member).post(f"/events/{event.id}/checkin", data={"code": code}).status_code == 302
     clock.shift(timedelta(minutes=30))
-    assert login(committee).post(f"/events/{event.id}/close").status_code == 302
+    assert (
+        login(committee).post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     (entry,) = ledger_of(db, member)
     assert entry.actor_id == committee.id
     assert booked_activity(db, event.id, member).reviewed_by_id == committee.id
@@ -191,20 +199,25 @@ def test_points_cannot_be_booked_in_a_closed_term(clock, app, db, make, committe
     admin = make.user(Role.ADMIN)
     page = login(admin)
     unconfirmed = page.post(f"/admin/terms/{term.id}/close", data={})
-    assert unconfirmed.status_code == 302 and db.session.get(Term, term.id).closed_at is None
-    assert page.post(f"/admin/terms/{term.id}/close", data={"confirm": "y"}).status_code == 302
+    assert unconfirmed.status_code == 200 and "until it is reopened" in unconfirmed.text
+    assert db.session.get(Term, term.id).closed_at is None
+    assert page.post(f"/admin/terms/{term.id}/close", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Term, term.id).closed_at is not None
     message = "The term 2026秋 is closed: no points can be booked on its days."
     clock.shift(timedelta(minutes=30))
     manager = login(committee)
-    assert message in text(manager.post(f"/events/{event.id}/close", follow_redirects=True))
+    assert message in text(
+        manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}, follow_redirects=True)
+    )
     approve = manager.post(
         f"/review/{study.id}/approve", data={"version": str(study.version)}, follow_redirects=True
     )
     assert message in text(approve)
     revoked = manager.post(
-        f"/review/{earlier.id}/revoke", data={"reason": "误报"}, follow_redirects=True
+        f"/review/{earlier.id}/revoke",
+        data={"confirmed": "yes", "reason": "误报"},
+        follow_redirects=True,
     )
     assert message in text(revoked)
     adjusted = manager.post(
@@ -236,7 +249,7 @@ def test_points_cannot_be_booked_in_a_closed_term(clock, app, db, make, committe
     # Reopened from the command line, the term books again.
     runner = app.test_cli_runner()
     assert "Reopened term 2026秋" in runner.invoke(args=["terms", "reopen", "2026秋"]).output
-    assert manager.post(f"/events/{event.id}/close").status_code == 302
+    assert manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code == 302
     assert len(ledger_of(db, member)) == 3
     assert "Closed term 2026秋" in runner.invoke(args=["terms", "close", "2026秋"]).output
     assert totals.differences(db.session) == []
@@ -250,13 +263,19 @@ def test_a_branch_closes_at_most_the_configured_number_of_events_a_day(
     clock.shift(timedelta(minutes=30))
     manager = login(committee)
     for event in events[:2]:
-        assert manager.post(f"/events/{event.id}/close").status_code == 302
-    third = manager.post(f"/events/{events[2].id}/close", follow_redirects=True)
+        assert (
+            manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code == 302
+        )
+    third = manager.post(
+        f"/events/{events[2].id}/close", data={"confirmed": "yes"}, follow_redirects=True
+    )
     assert "has already closed 2 events today" in text(third)
     assert db.session.get(Event, events[2].id).closed_at is None
     clock.shift(timedelta(days=1))
     manager = login(committee)  # a committee session ends after hours idle
-    assert manager.post(f"/events/{events[2].id}/close").status_code == 302
+    assert (
+        manager.post(f"/events/{events[2].id}/close", data={"confirmed": "yes"}).status_code == 302
+    )
     db.session.expire_all()
     assert db.session.get(Event, events[2].id).closed_at is not None
     assert totals.differences(db.session) == []

@@ -170,11 +170,17 @@ def test_rotating_code_changes_every_minute_and_the_previous_one_still_counts(
 def test_rotating_the_secret_retires_the_code(clock, db, make, committee, member, login):
     event = new_event(db, make, committee)
     old = code_now(event)
-    assert login(committee).post(f"/events/{event.id}/rotate").status_code == 302
+    assert (
+        login(committee).post(f"/events/{event.id}/rotate", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     db.session.refresh(event)
     assert code_now(event) != old
     assert "Wrong or expired code." in check_in(login(member), event, old).get_data(as_text=True)
-    assert login(member).post(f"/events/{event.id}/rotate").status_code == 403
+    assert (
+        login(member).post(f"/events/{event.id}/rotate", data={"confirmed": "yes"}).status_code
+        == 403
+    )
 
 
 def test_capacity_is_respected(clock, db, make, committee, login):
@@ -277,11 +283,14 @@ def test_closing_books_each_attendee_once_through_the_ledger(
     assert f'data-member="{member.id}" data-status="checked_in"' in sheet
     assert f'data-member="{late_comer.id}" data-status="present"' in sheet
     assert f'data-member="{absent.id}"' in sheet.split('id="absent"')[1]
-    early = manager.post(f"/events/{event.id}/close")
+    early = manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"})
     assert early.status_code == 302 and attendances(db, event)[0].event.closed_at is None
     clock.shift(timedelta(minutes=30))
-    assert login(member).post(f"/events/{event.id}/close").status_code == 403
-    assert manager.post(f"/events/{event.id}/close").status_code == 302
+    assert (
+        login(member).post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code
+        == 403
+    )
+    assert manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     awards = db.session.execute(select(LedgerEntry.user_id, LedgerEntry.points)).all()
     assert awards == [(member.id, Decimal("1.5"))]
@@ -289,7 +298,7 @@ def test_closing_books_each_attendee_once_through_the_ledger(
     # The late comer, marked by hand, waits for a second person.
     statuses = {a.user_id: a.status for a in entries}
     assert statuses == {member.id: ActivityStatus.APPROVED, late_comer.id: ActivityStatus.PENDING}
-    again = manager.post(f"/events/{event.id}/close")
+    again = manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"})
     assert "already closed" in manager.get(again.location).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     assert totals.differences(db.session) == []
@@ -512,3 +521,57 @@ def test_check_ins_racing_the_close_are_booked_or_refused(clock, app, db, make, 
     db.session.expire_all()
     booked = db.session.scalar(select(func.count()).where(Activity.event_id == event_id))
     assert booked == checked_in == len(attendances(db, event))
+
+
+def test_closing_asks_first_names_the_absentees_and_they_then_read_absent(
+    clock, db, make, committee, member, login
+):
+    absent = make.member(committee.branch)
+    asked_leave = make.member(committee.branch)
+    on_leave = make.member(committee.branch)
+    event = new_event(db, make, committee, start=timedelta(minutes=10))
+    for who in (asked_leave, on_leave):
+        attendance.request_leave(db.session, who, event, "实习", FROZEN_NOW)
+    db.session.commit()
+    attendance.approve_leave(db.session, committee, attendances(db, event)[1], FROZEN_NOW)
+    db.session.commit()
+    clock.shift(timedelta(minutes=11))
+    check_in(login(member), event, code_now(event))
+    manager = login(committee)
+    # A minute after the start, one tap only asks: the event goes on, and who is absent.
+    asked = manager.post(f"/events/{event.id}/close")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-step"' in page
+    assert "has not ended yet" in page and "marked absent" in page
+    names = page.split('id="confirm-names"')[1].split("</ul>")[0]
+    for who in (absent, asked_leave, committee):
+        assert who.student_no in names
+    for who in (member, on_leave):
+        assert who.student_no not in names
+    assert 'name="confirmed" value="yes"' in page
+    assert attendances(db, event)[0].event.closed_at is None
+    assert manager.post(f"/events/{event.id}/close", data={"confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).closed_at is not None
+    sheet = manager.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Not checked in" not in sheet and 'id="absent-heading">Absent<' in sheet
+    assert f'data-member="{absent.id}"' in sheet.split('id="absent"')[1]
+    requested = sheet.split(f'data-member="{asked_leave.id}"')[1].split("</li>")[0]
+    assert "absent" in requested and "asked for leave" not in requested
+    own = login(absent)
+    mine = own.get(f"/events/{event.id}").get_data(as_text=True)
+    assert 'data-status="absent"' in mine and "<strong>absent</strong>" in mine
+    listed = own.get("/events/").get_data(as_text=True)
+    assert f'data-event="{event.id}"' in listed and 'data-my-attendance="absent"' in listed
+    came = login(member).get("/events/").get_data(as_text=True)
+    assert 'data-my-attendance="checked_in"' in came
+
+
+def test_a_new_check_in_code_is_made_only_once_confirmed(clock, db, make, committee, login):
+    event = new_event(db, make, committee)
+    manager = login(committee)
+    secret = event.secret
+    asked = manager.post(f"/events/{event.id}/rotate")
+    assert asked.status_code == 200 and "stops working" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).secret == secret

@@ -135,7 +135,12 @@ def test_reuse_of_own_earlier_photo_is_flagged(clock, make, login, english_login
     assert login(reviewer).post(f"/review/{earlier}/approve", data=seen).status_code == 302
     # A claim withdrawn and logged again with its photo is no reuse.
     withdrawn = log_visit(member_client, jpeg(scene(5)), "b", TODAY - timedelta(days=3))
-    assert member_client.post(f"/activities/{withdrawn}/withdraw").status_code == 302
+    assert (
+        member_client.post(
+            f"/activities/{withdrawn}/withdraw", data={"confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     again = log_visit(member_client, jpeg(scene(5)), "c", TODAY - timedelta(days=3))
     reused = log_visit(member_client, jpeg(scene(4)), "d", title="又一次参观")
 

@@ -59,6 +59,7 @@ TEXT = {
     *("evidence_required", "auto_approve", "enabled", "TRACKER_SHOW_FULL_NAMES"),
     *("period", "scope", "sort", "status", "output", "decision", "role", "stage", "unit"),
     "locale",
+    "confirmed",
 }
 ROLES = ("member", "committee", "admin")
 SKIPPED = {"csrf_token", "submit"}
@@ -80,6 +81,8 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "locale": "en",
         "next": "/",
         "code": "123456",
+        # The answer to a confirmation page (tracker/web/confirm.py).
+        "confirmed": "yes",
         # Activities.
         "submission_key": "k" * 32,
         "occurred_on": TODAY.isoformat(),

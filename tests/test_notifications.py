@@ -45,7 +45,9 @@ def test_review_decisions_reach_the_member_with_the_reason(clock, db, make, logi
         f"/review/{rejected.id}/reject",
         data={"reason": "缺少学习内容的说明", "version": rejected.version},
     )
-    reviewer.post(f"/review/{approved.id}/revoke", data={"reason": "与签到记录不一致"})
+    reviewer.post(
+        f"/review/{approved.id}/revoke", data={"confirmed": "yes", "reason": "与签到记录不一致"}
+    )
     assert [n.kind for n in notes(db, member)] == [
         "activity_approved",
         "activity_rejected",

@@ -83,7 +83,7 @@ def test_admin_anonymises_a_leaver_and_totals_stay(db, make, login, app, member_
     admin = make.user(Role.ADMIN)
     session = login(member)
     points_before = db.session.scalar(select(func.sum(LedgerEntry.points)))
-    response = login(admin).post(f"/admin/users/{member.id}/anonymise")
+    response = login(admin).post(f"/admin/users/{member.id}/anonymise", data={"confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     gone = db.session.get(User, member.id)
@@ -104,7 +104,10 @@ def test_admin_anonymises_a_leaver_and_totals_stay(db, make, login, app, member_
 def test_only_admins_anonymise(db, make, login, member_with_records):
     committee = make.committee(member_with_records.branch)
     assert (
-        login(committee).post(f"/admin/users/{member_with_records.id}/anonymise").status_code == 403
+        login(committee)
+        .post(f"/admin/users/{member_with_records.id}/anonymise", data={"confirmed": "yes"})
+        .status_code
+        == 403
     )
     db.session.refresh(member_with_records)
     assert member_with_records.name == "张三丰"
@@ -112,7 +115,7 @@ def test_only_admins_anonymise(db, make, login, member_with_records):
 
 def test_admin_cannot_anonymise_themself(db, make, login):
     admin = make.user(Role.ADMIN)
-    login(admin).post(f"/admin/users/{admin.id}/anonymise")
+    login(admin).post(f"/admin/users/{admin.id}/anonymise", data={"confirmed": "yes"})
     db.session.refresh(admin)
     assert admin.status == AccountStatus.ACTIVE and admin.password_hash
 

@@ -149,7 +149,9 @@ def test_revoke_books_a_reversal_with_reason(clock, make, login, member, committ
     client = login(committee)
     client.post(f"/review/{activity.id}/approve", data={"version": activity.version})
     assert client.get("/review/approved").status_code == 200
-    client.post(f"/review/{activity.id}/revoke", data={"reason": "与签到记录不符"})
+    client.post(
+        f"/review/{activity.id}/revoke", data={"confirmed": "yes", "reason": "与签到记录不符"}
+    )
     db.session.refresh(activity)
     assert activity.status == ActivityStatus.REVOKED
     award, reversal = ledger(db)

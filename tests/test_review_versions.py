@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.errors import Conflict
-from tracker.ledger import points, totals
+from tracker.ledger import points, terms, totals
 from tracker.models import ActivityMentee, ActivityStatus, LedgerEntry, MenteeResponse
 
 from .conftest import TODAY
@@ -73,7 +73,8 @@ def test_a_stale_version_is_409_for_reject_and_revoke_too(
         302
     )
     revoked = reviewer.post(
-        f"/review/{activity.id}/revoke", data={"reason": "重复", "version": fresh}
+        f"/review/{activity.id}/revoke",
+        data={"confirmed": "yes", "reason": "重复", "version": fresh},
     )
     assert revoked.status_code == 409
     db.session.refresh(activity)
@@ -136,7 +137,7 @@ def test_bulk_approval_lists_what_it_skipped_and_why(
     versions = {a.id: shown_version(page, a.id) for a in (plain, changed, reviewed, disputed)}
     # Disputed sessions offer no checkbox: they are approved on their own, with a reason.
     assert f'id="pick-{disputed.id}"' not in page and f'id="pick-{plain.id}"' in page
-    assert "Approve it on its own, with a reason." in page
+    assert f'data-hold="{disputed.id}"' in page and "approve it on its own, with a reason" in page
     changed.title = "后来改过的标题"
     changed.version += 1
     db.session.commit()
@@ -154,10 +155,11 @@ def test_bulk_approval_lists_what_it_skipped_and_why(
     )
     page = reviewer.get(response.location).get_data(as_text=True)
     assert re.search(r"alert-success[^>]*>\s*1 activity approved", page)
+    assert "3 activities were skipped and are still in the queue" in page
     skipped = re.findall(r"alert-warning[^>]*>\s*(.*?)\s*<button", page, re.S)
     assert any("后来改过" in s and "changed after you opened it" in s for s in skipped)
     assert any("已经审过" in s and "already approved" in s for s in skipped)
-    assert any("有异议的辅导" in s and "disputed session needs a reason" in s for s in skipped)
+    assert any("有异议的辅导" in s and "A mentee disputed this session" in s for s in skipped)
     assert len(ledger(db)) == 2
     assert totals.differences(db.session) == []
 
@@ -179,3 +181,26 @@ def test_bulk_approval_of_nothing_is_never_green(clock, make, english_login, mem
     page = reviewer.get(nothing.location).get_data(as_text=True)
     assert "alert-success" not in page and "Choose at least one activity" in page
     assert len(ledger(db)) == 1
+
+
+def test_an_activity_bulk_approval_would_refuse_is_not_offered_for_it(
+    clock, make, english_login, member, committee, db
+):
+    """A day of a closed term books nothing: no checkbox, a note why, no bulk button."""
+    activity = make.activity(member, title="期末前的学习")
+    term = terms.create_term(db.session, "已结束的学期", TODAY.replace(day=1), TODAY)
+    terms.close_term(db.session, term, datetime.now(UTC))
+    db.session.commit()
+    reviewer = english_login(committee)
+    page = reviewer.get("/review/").get_data(as_text=True)
+    assert f'id="pick-{activity.id}"' not in page
+    assert f'data-hold="{activity.id}"' in page and "is closed" in page
+    assert "Approve selected" not in page
+    version = shown_version(page, activity.id)
+    response = reviewer.post(
+        "/review/approve-selected", data={"ids": [activity.id], f"version_{activity.id}": version}
+    )
+    page = reviewer.get(response.location).get_data(as_text=True)
+    assert "alert-success" not in page and "No activity was approved." in page
+    assert "1 activity was skipped" in page and "is closed" in page
+    assert ledger(db) == []

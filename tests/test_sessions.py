@@ -160,9 +160,11 @@ def test_the_password_step_then_lets_the_change_through(clock, make, login, admi
     db.session.expire_all()
     assert db.session.get(User, member.id).role == Role.COMMITTEE
     clock.shift(timedelta(minutes=10, seconds=1))
-    assert urlsplit(client.post(f"/admin/users/{member.id}/password").headers["Location"]).path == (
-        "/admin/confirm-password"
-    )
+    assert urlsplit(
+        client.post(f"/admin/users/{member.id}/password", data={"confirmed": "yes"}).headers[
+            "Location"
+        ]
+    ).path == ("/admin/confirm-password")
     assert totals.differences(db.session) == []
 
 

@@ -8,9 +8,11 @@
   let timer = null;
 
   async function refresh() {
+    // A visit is one: its form has no quantity field, only data-quantity.
     const [day, quantity] = fields.map((field) => field && field.value);
-    if (!day || !quantity) { output.textContent = ""; return; }
-    const params = new URLSearchParams({ category: form.dataset.category, occurred_on: day, quantity: quantity });
+    const amount = quantity || form.dataset.quantity;
+    if (!day || !amount) { output.textContent = ""; return; }
+    const params = new URLSearchParams({ category: form.dataset.category, occurred_on: day, quantity: amount });
     try {
       const response = await fetch(form.dataset.estimateUrl + "?" + params, { credentials: "same-origin" });
       const data = await response.json();

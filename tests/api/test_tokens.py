@@ -152,11 +152,19 @@ def test_last_use_is_recorded(api, member, db, clock):
 def test_account_page_lists_and_revokes_tokens(api, login, member, committee, db):
     api(member)
     [token] = db.session.scalars(select(ApiToken)).all()
-    assert login(committee).post(f"/account/tokens/{token.id}/revoke").status_code == 404
+    assert (
+        login(committee)
+        .post(f"/account/tokens/{token.id}/revoke", data={"confirmed": "yes"})
+        .status_code
+        == 404
+    )
     page = login(member)
     html = page.get("/account").get_data(as_text=True)
     assert token.prefix in html and f'data-token="{token.id}"' in html
-    assert page.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    assert (
+        page.post(f"/account/tokens/{token.id}/revoke", data={"confirmed": "yes"}).status_code
+        == 302
+    )
     db.session.refresh(token)
     assert token.revoked_at is not None
     assert token.prefix not in page.get("/account").get_data(as_text=True)

@@ -458,6 +458,9 @@ def test_member_checks_in_with_the_short_code_and_committee_closes_the_event(
     # The committee closes the event; the member's points appear.
     screen.goto(f"/events/{event_id}")
     screen.locator("#close-event").click()
+    # It asks once, naming who will be marked absent, then closes.
+    expect(screen.locator("#confirm-step")).to_be_visible()
+    screen.locator("#confirm-yes").click()
     expect(screen.locator("#event-closed")).to_be_visible()
     live_server.wait_idle()
     assert ledger_sum(db, member_id) == Decimal(2)

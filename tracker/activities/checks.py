@@ -28,6 +28,7 @@ MAX_TITLE = 120
 MAX_DESCRIPTION = 4000
 MAX_LOCATION = 200
 MAX_MENTEES = 10
+MIN_REFLECTION = 20  # characters of a reflection, where the category asks for one
 
 
 @dataclass
@@ -156,8 +157,8 @@ def _check_description(category: Category, description: str | None) -> LazyStrin
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
         return _l("At most %(n)d characters.", n=MAX_DESCRIPTION)
-    if category.needs_reflection and len(description) < 20:
-        return _l("Please write a reflection of at least 20 characters.")
+    if category.needs_reflection and len(description) < MIN_REFLECTION:
+        return _l("Please write a reflection of at least %(n)d characters.", n=MIN_REFLECTION)
     return None
 
 

@@ -9,9 +9,13 @@ Every page now lists or counts with the functions below.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.activities.flags import Flag
+from tracker.ledger import terms
+from tracker.ledger.estimates import rule_for
 from tracker.models import Activity, ActivityStatus, Attendance, AttendanceStatus, Event, User
 from tracker.people import access
 
@@ -79,6 +83,31 @@ def attendance_to_confirm(session: Session, activities: list[Activity]) -> dict[
         if status == AttendanceStatus.PRESENT:
             why.append(MARKED_BY_HAND)
     return reasons
+
+
+def bulk_holds(
+    session: Session, activities: list[Activity], flags: dict[int, list[Flag]]
+) -> dict[int, str]:
+    """Why each of ``activities`` that bulk approval cannot take needs a decision of its own.
+
+    A disputed session needs a reason, one with warnings a reading of them;
+    without a point rule on its day, or on a day of a closed term, approving
+    it is refused anyway. Offering these for bulk approval would only skip
+    them (``flags`` is ``flags.review_flags`` of the same activities).
+    """
+    holds: dict[int, str] = {}
+    for activity in activities:
+        if activity.disputed:
+            holds[activity.id] = _l(
+                "A mentee disputed this session: approve it on its own, with a reason."
+            )
+        elif flags.get(activity.id):
+            holds[activity.id] = _l("It has warnings: approve it on its own, after reading them.")
+        elif rule_for(session, activity.category_id, activity.occurred_on) is None:
+            holds[activity.id] = _l("No point rule applies on that day.")
+        elif (term := terms.closed_term_on(session, activity.occurred_on)) is not None:
+            holds[activity.id] = terms.closed_message(term)
+    return holds
 
 
 def attendance_waiting(event_id: int) -> Select:

@@ -18,6 +18,7 @@ from tracker import audit, notify
 from tracker.errors import Conflict, Forbidden, InvalidInput
 from tracker.ledger import points
 from tracker.models import (
+    AccountStatus,
     Activity,
     ActivityMentee,
     ActivityStatus,
@@ -97,6 +98,22 @@ def accepted_mentee_ids(session: Session, mentor_id: int) -> set[int]:
             select(Pairing.mentee_id).where(
                 Pairing.mentor_id == mentor_id, Pairing.status == PairingStatus.ACCEPTED
             )
+        )
+    )
+
+
+def accepted_mentees(session: Session, mentor_id: int) -> list[User]:
+    """The active students who accepted the mentor, by student number: whom a session may name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Pairing, Pairing.mentee_id == User.id)
+            .where(
+                Pairing.mentor_id == mentor_id,
+                Pairing.status == PairingStatus.ACCEPTED,
+                User.status == AccountStatus.ACTIVE,
+            )
+            .order_by(User.student_no)
         )
     )
 

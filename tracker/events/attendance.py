@@ -321,3 +321,29 @@ def attendance_sheet(session: Session, event: Event) -> tuple[list[Attendance], 
         .order_by(User.student_no)
     )
     return records, [u for u in everyone if u.id not in marked]
+
+
+# Those expected who did not come: no attendance, a leave not approved, a check-in voided.
+NOT_ATTENDED = (AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.VOIDED)
+
+
+def absentees(session: Session, event: Event) -> list[User]:
+    """The members of the event's branches who are absent once it closes (by student number):
+    no attendance, a leave not approved or a check-in voided; an approved leave is not absent."""
+    records, unmarked = attendance_sheet(session, event)
+    absent = unmarked + [r.member for r in records if r.status in NOT_ATTENDED]
+    return sorted(absent, key=lambda u: u.student_no)
+
+
+def statuses_of(
+    session: Session, user_id: int, event_ids: list[int]
+) -> dict[int, AttendanceStatus]:
+    """The member's attendance status at each of the events that has one."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(Attendance.event_id, Attendance.status).where(
+            Attendance.user_id == user_id, Attendance.event_id.in_(event_ids)
+        )
+    )
+    return {event_id: status for event_id, status in rows}

@@ -44,6 +44,11 @@ class Category(db.Model):
         back_populates="category", order_by="PointRule.effective_from"
     )
 
+    @property
+    def counts_one(self) -> bool:
+        """A visit or an attendance is one: the activity form does not ask how many."""
+        return self.unit in (Unit.VISITS, Unit.ATTENDANCES)
+
     def name_for(self, locale: str | None) -> str:
         return self.name_en if locale and locale.startswith("en") else self.name_zh
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     MultipleFileField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -18,10 +21,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE, ActivityInput
+from tracker.activities.checks import (
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_TITLE,
+    MIN_REFLECTION,
+    ActivityInput,
+)
 from tracker.i18n import UNIT_LABELS
 from tracker.limits import record_id
-from tracker.models import Category
+from tracker.models import Category, User
 from tracker.web.forms import DayField, TenthsField
 
 
@@ -34,25 +43,27 @@ class ActivityForm(FlaskForm):
         _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
     )
     description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
-    evidence = MultipleFileField(_l("Evidence (photos or PDF)"))
+    # static/js/photo-compress.js makes large photos smaller before they are sent.
+    evidence = MultipleFileField(
+        _l("Evidence (photos or PDF)"),
+        render_kw={
+            "data-compress": "",
+            "data-compress-status": "evidence-status",
+            "data-compressing": _l("Making the photos smaller…"),
+        },
+    )
     submit = SubmitField(_l("Submit"))
 
     def to_input(self) -> ActivityInput:
         return ActivityInput(
             occurred_on=self.occurred_on.data,
-            quantity=self.quantity.data,
+            quantity=self.quantity.data if getattr(self, "quantity", None) else Decimal(1),
             title=self.title.data or "",
             description=self.description.data or "",
             start_time=getattr(self, "start_time", None) and self.start_time.data,
             location=getattr(self, "location", None) and self.location.data,
-            mentee_numbers=_split_numbers(getattr(self, "mentees", None) and self.mentees.data),
+            mentee_numbers=list(getattr(self, "mentees", None) and self.mentees.data or []),
         )
-
-
-def _split_numbers(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    return [part for part in raw.replace("，", ",").replace(" ", ",").split(",") if part]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -69,12 +80,21 @@ def form_values(activity) -> dict:
         "description": activity.description,
         "start_time": activity.start_time,
         "location": activity.location,
-        "mentees": ", ".join(link.mentee.student_no for link in activity.mentees),
+        "mentees": [link.mentee.student_no for link in activity.mentees],
     }
 
 
-def activity_form_for(category: Category, *, editing: bool = False, **kwargs) -> ActivityForm:
-    """The form for one category: only the fields its activities need."""
+def activity_form_for(
+    category: Category,
+    *,
+    editing: bool = False,
+    offered_mentees: Sequence[User] = (),
+    **kwargs,
+) -> ActivityForm:
+    """The form for one category: only the fields its activities need.
+
+    A 1+N session offers ``offered_mentees`` (the mentor's accepted mentees) to tick.
+    """
 
     class CategoryActivityForm(ActivityForm):
         pass
@@ -100,13 +120,20 @@ def activity_form_for(category: Category, *, editing: bool = False, **kwargs) ->
                 InputRequired(_l("Please write a reflection.")),
                 Length(max=MAX_DESCRIPTION),
             ],
-            render_kw={"rows": 6},
+            description=_l("At least %(n)d characters.", n=MIN_REFLECTION),
+            render_kw={"rows": 6, "minlength": MIN_REFLECTION},
         )
+    if category.counts_one:
+        CategoryActivityForm.quantity = None  # one visit is one (to_input)
     if category.needs_mentees:
-        CategoryActivityForm.mentees = StringField(
-            _l("Mentees' student numbers"),
+        # Names the domain does not know are refused there (checks._check_mentees), in words.
+        CategoryActivityForm.mentees = MultiCheckboxField(
+            _l("Mentees"),
+            choices=[
+                SelectChoice(m.student_no, f"{m.name} ({m.student_no})") for m in offered_mentees
+            ],
             validators=[InputRequired(_l("Name at least one mentee."))],
-            description=_l("Separate several with commas."),
+            validate_choice=False,
         )
     if editing:
         CategoryActivityForm.remove_evidence = MultiCheckboxField(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker import limits
-from tracker.activities import evidence, lifecycle
+from tracker.activities import evidence, lifecycle, tutoring
 from tracker.activities.flags import review_flags
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
@@ -35,6 +35,7 @@ from tracker.people import access
 from tracker.people.access import can_read_activity
 from tracker.settings import setting
 from tracker.web.activities.forms import activity_form_for, form_values
+from tracker.web.confirm import ask_first
 from tracker.web.forms import show_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -88,6 +89,13 @@ def choose():
     return render_template("activities/choose.html", categories=categories, rules=rules)
 
 
+def _mentees_to_offer(category: Category) -> list:
+    """A 1+N session names the mentor's accepted mentees: the form offers them to tick."""
+    if not category.needs_mentees:
+        return []
+    return tutoring.accepted_mentees(db.session, current_user.id)
+
+
 @bp.route("/new/<key>", methods=["GET", "POST"])
 @login_required
 @limits.uploads
@@ -95,7 +103,9 @@ def new(key: str):
     if not access.logs_activities(current_user):
         abort(403)
     category = _category_or_404(key)
-    form = activity_form_for(category, occurred_on=campus_today())
+    form = activity_form_for(
+        category, occurred_on=campus_today(), offered_mentees=_mentees_to_offer(category)
+    )
     if form.validate_on_submit():
         try:
             activity = lifecycle.submit_activity(
@@ -214,7 +224,12 @@ def edit(activity_id: int):
     if not activity.editable:
         flash(_("Only pending or rejected activities can be changed."), "warning")
         return redirect(url_for(".detail", activity_id=activity.id))
-    form = activity_form_for(activity.category, editing=True, **form_values(activity))
+    form = activity_form_for(
+        activity.category,
+        editing=True,
+        offered_mentees=_mentees_to_offer(activity.category),
+        **form_values(activity),
+    )
     form.remove_evidence.choices = [SelectChoice(e.id, e.original_name) for e in activity.evidence]
     if form.validate_on_submit():
         try:
@@ -247,6 +262,16 @@ def edit(activity_id: int):
 @login_required
 def withdraw(activity_id: int):
     activity = _readable_activity_or_404(activity_id)
+    if access.may_change_activity(current_user, activity) and activity.editable:
+        asked = ask_first(
+            _(
+                "“%(title)s” is withdrawn: it leaves the review queue and earns no points.",
+                title=activity.title,
+            ),
+            cancel=url_for(".detail", activity_id=activity.id),
+        )
+        if asked is not None:
+            return asked
     lifecycle.withdraw_activity(db.session, current_user, activity, utcnow())
     db.session.commit()
     flash(_("The activity was withdrawn."), "info")

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from tracker.clock import campus_today, utcnow
 from tracker.errors import InvalidInput
 from tracker.extensions import db
+from tracker.i18n import category_name
 from tracker.ledger import categories
 from tracker.ledger.points import rule_for
 from tracker.models import Category, Unit
 from tracker.web.admin.forms import NewCategoryForm, RuleForm
 from tracker.web.admin.views import apply, bp, get_or_404
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 
 
@@ -108,6 +110,16 @@ def retire_category(category_id: int):
     found = get_or_404(Category, category_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    asked = ask_first(
+        _(
+            "%(name)s is retired: members can no longer log activities in it. Its activities "
+            "and points stay.",
+            name=category_name(found),
+        ),
+        cancel=url_for(".categories_page"),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: categories.retire_category(db.session, found, current_user, utcnow()),
         _("Category retired. Its activities and points stay."),

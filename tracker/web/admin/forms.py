@@ -147,14 +147,6 @@ class PasswordStepForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class TermCloseForm(FlaskForm):
-    confirm = BooleanField(
-        _l("I understand: no points can be booked on this term's days until it is reopened"),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
-    submit = SubmitField(_l("Close the term"))
-
-
 class TermAdjustForm(FlaskForm):
     """An administrator's adjustment on a day of the term (the one booking a closed term takes)."""
 

@@ -17,6 +17,7 @@ from tracker.people import access, accounts, activation, organisation, personal_
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
 from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
+from tracker.web.confirm import ask_first
 from tracker.web.filters import query_id
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.links import external_url
@@ -188,6 +189,16 @@ def _confirmed() -> None:
 def deactivate_user(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
+    asked = ask_first(
+        _(
+            "%(name)s can no longer log in, their sessions end and their API tokens stop "
+            "working. You can reactivate the account later.",
+            name=user.name,
+        ),
+        cancel=url_for(".user", user_id=user.id),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: organisation.deactivate(db.session, user, current_user),
         _("Account deactivated; its sessions have ended."),
@@ -211,6 +222,16 @@ def reactivate_user(user_id: int):
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
+    asked = ask_first(
+        _(
+            "%(name)s gets a temporary password for you to hand over: the old password stops "
+            "working, their sessions end and their API tokens are revoked.",
+            name=user.name,
+        ),
+        cancel=url_for(".user", user_id=user.id),
+    )
+    if asked is not None:
+        return asked
     temporary = organisation.reset_password(
         db.session,
         user,
@@ -226,6 +247,15 @@ def reset_password(user_id: int):
 def new_activation_link(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
+    asked = ask_first(
+        _(
+            "A new activation link for %(name)s: links given out before stop working.",
+            name=user.name,
+        ),
+        cancel=url_for(".user", user_id=user.id),
+    )
+    if asked is not None:
+        return asked
     token = activation.issue_token(
         db.session, user, utcnow(), current_app.config["TRACKER_ACTIVATION_DAYS"]
     )
@@ -267,6 +297,17 @@ def remove_scope(user_id: int, scope_id: int):
     if scope.user_id != user_id:
         abort(404)
     _confirmed()
+    place = scope.branch or scope.college
+    asked = ask_first(
+        _(
+            "%(name)s no longer sees %(place)s as an advisor.",
+            name=get_or_404(User, user_id).name,
+            place=place.name if place else "",
+        ),
+        cancel=url_for(".user", user_id=user_id),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: organisation.remove_scope(db.session, scope, current_user),
         _("Scope removed."),
@@ -278,6 +319,17 @@ def remove_scope(user_id: int, scope_id: int):
 def anonymise_user(user_id: int):
     user = get_or_404(User, user_id)
     _confirmed()
+    asked = ask_first(
+        _(
+            "%(name)s's name, student number and e-mail are replaced, their reflections, "
+            "places and evidence files deleted and the account closed. Their points stay in "
+            "the ledger. This cannot be undone.",
+            name=user.name,
+        ),
+        cancel=url_for(".user", user_id=user.id),
+    )
+    if asked is not None:
+        return asked
     try:
         files = personal_data.anonymise(db.session, user, current_user)
         db.session.commit()

@@ -17,8 +17,9 @@ from tracker.extensions import db
 from tracker.ledger import points, terms
 from tracker.models import Term, User
 from tracker.people import access
-from tracker.web.admin.forms import TermAdjustForm, TermCloseForm, TermForm
+from tracker.web.admin.forms import TermAdjustForm, TermForm
 from tracker.web.admin.views import apply, bp, get_or_404
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 
 
@@ -55,7 +56,7 @@ def _term_page(term: Term, form: TermForm, adjust_form: TermAdjustForm | None = 
         "admin/term.html",
         term=term,
         form=form,
-        close_form=TermCloseForm(),
+        close_form=ConfirmForm(),
         reopen_form=ConfirmForm(),
         adjust_form=adjust_form or TermAdjustForm(),
     ), status
@@ -90,11 +91,20 @@ def term(term_id: int):
 @bp.post("/terms/<int:term_id>/close")
 def close_term(term_id: int):
     found = get_or_404(Term, term_id)
-    form = TermCloseForm()
     back = url_for(".term", term_id=found.id)
-    if not form.validate_on_submit():
-        flash(_("Tick the box to confirm closing the term."), "warning")
-        return redirect(back)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    asked = ask_first(
+        _(
+            "No points can be booked on the days of %(name)s until it is reopened: no award, "
+            "event or committee adjustment.",
+            name=found.name,
+        ),
+        button=_("Close the term"),
+        cancel=back,
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: terms.close_term(db.session, found, utcnow(), current_user),
         _("Term closed: no points can be booked on its days."),

@@ -13,6 +13,7 @@ from tracker.extensions import db, login_manager
 from tracker.models import Branch, College
 from tracker.people import access, colleges
 from tracker.web.admin.forms import BranchForm, NameForm
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -128,6 +129,16 @@ def archive_college(college_id: int):
     college = get_or_404(College, college_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    asked = ask_first(
+        _(
+            "%(name)s is archived: its history stays, but it no longer appears in current "
+            "rankings or choices.",
+            name=college.name,
+        ),
+        cancel=url_for(".organisation_page"),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: colleges.archive_college(db.session, college, current_user, utcnow()),
         _("College archived."),
@@ -174,6 +185,16 @@ def archive_branch(branch_id: int):
     branch = get_or_404(Branch, branch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    asked = ask_first(
+        _(
+            "%(name)s is archived: its history stays, but it no longer appears in current "
+            "rankings or choices.",
+            name=branch.name,
+        ),
+        cancel=url_for(".organisation_page"),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: colleges.archive_branch(db.session, branch, current_user, utcnow()),
         _("Branch archived. Its history stays; it no longer appears in current rankings."),
@@ -186,6 +207,16 @@ def rotate_code(branch_id: int):
     branch = get_or_404(Branch, branch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    asked = ask_first(
+        _(
+            "A new invitation code for %(name)s: the old one stops working for anyone who "
+            "has not registered with it yet.",
+            name=branch.name,
+        ),
+        cancel=url_for(".organisation_page"),
+    )
+    if asked is not None:
+        return asked
     return apply(
         lambda: colleges.rotate_branch_code(db.session, branch, current_user),
         _("New invitation code made. The old one no longer works."),

@@ -32,6 +32,7 @@ from tracker.web.auth.forms import (
     LoginForm,
     RegisterForm,
 )
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("auth", __name__)
@@ -213,6 +214,18 @@ def account():
 def revoke_token(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    found = next((t for t in tokens.tokens_of(db.session, current_user) if t.id == token_id), None)
+    if found is None:
+        abort(404)
+    asked = ask_first(
+        _(
+            "Scripts using the token “%(name)s” are refused from now on. This cannot be undone.",
+            name=found.name,
+        ),
+        cancel=url_for("auth.account"),
+    )
+    if asked is not None:
+        return asked
     if not tokens.revoke_token(db.session, current_user, token_id, utcnow()):
         abort(404)
     db.session.commit()

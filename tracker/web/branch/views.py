@@ -19,6 +19,7 @@ from tracker.people.scope import Scope
 from tracker.ranking.members import member_leaderboard
 from tracker.ranking.source import default_period
 from tracker.web.branch.forms import AdjustForm, RegistrationForm
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
 from tracker.web.links import external_url, qr_svg
@@ -87,6 +88,16 @@ def registration(user_id: int):
     form = RegistrationForm()
     if not form.validate_on_submit() or form.decision.data not in ("confirm", "decline"):
         abort(400)
+    if form.decision.data == "decline":
+        asked = ask_first(
+            _(
+                "The registration of %(name)s is declined: the account cannot log in.",
+                name=user.name,
+            ),
+            cancel=url_for(".index"),
+        )
+        if asked is not None:
+            return asked
     try:
         if form.decision.data == "confirm":
             accounts.confirm_registration(db.session, user, current_user)
@@ -108,6 +119,16 @@ def registration(user_id: int):
 def rotate_invite():
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    asked = ask_first(
+        _(
+            "A new invitation code for %(name)s: the old one stops working for anyone who "
+            "has not registered with it yet.",
+            name=current_user.branch.name,
+        ),
+        cancel=url_for(".index"),
+    )
+    if asked is not None:
+        return asked
     code = accounts.rotate_invite_code(db.session, current_user.branch, current_user)
     db.session.commit()
     flash(_("New invitation code: %(code)s. The old one no longer works.", code=code), "success")

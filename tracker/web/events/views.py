@@ -27,6 +27,7 @@ from tracker.models import (
     User,
 )
 from tracker.people import access
+from tracker.web.confirm import ask_first
 from tracker.web.events.forms import (
     ButtonForm,
     CodeForm,
@@ -78,8 +79,14 @@ def index():
         error_out=False,
     )
     can_create = access.may_create_events(current_user)
+    mine = attendance.statuses_of(db.session, current_user.id, [e.id for e in past.items])
     return render_template(
-        "events/index.html", upcoming=upcoming, past=past, can_create=can_create, now=now
+        "events/index.html",
+        upcoming=upcoming,
+        past=past,
+        mine=mine,
+        can_create=can_create,
+        now=now,
     )
 
 
@@ -324,6 +331,13 @@ def rotate(event_id: int):
     event = _managed_event_or_404(event_id)
     if not ButtonForm().validate():
         abort(400)
+    asked = ask_first(
+        _("A new check-in code replaces this one: the old code, printed or shown, stops working."),
+        button=_("Make a new code"),
+        cancel=url_for(".code", event_id=event.id),
+    )
+    if asked is not None:
+        return asked
     planning.rotate_code(db.session, current_user, event)
     db.session.commit()
     flash(_("A new code was made; the old one no longer works."), "success")
@@ -345,9 +359,24 @@ DOOR_LABELS = {
 }
 
 
+ABSENT = _l("absent")
+
+
+def attendance_label(status: AttendanceStatus | None, closed: bool) -> str:
+    """How a member's attendance reads: once the event is closed, one expected who did
+    not come (no attendance, a leave not approved) is absent, not "not checked in"."""
+    if closed and (status is None or status == AttendanceStatus.LEAVE_REQUESTED):
+        return str(ABSENT)
+    return str(ATTENDANCE_LABELS[status]) if status is not None else ""
+
+
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS, "DOOR_LABELS": DOOR_LABELS}
+    return {
+        "ATTENDANCE_LABELS": ATTENDANCE_LABELS,
+        "DOOR_LABELS": DOOR_LABELS,
+        "attendance_label": attendance_label,
+    }
 
 
 # Closing and confirming attendance; the check-in defences' pages (the member's

@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.activities.flags import Flag, review_flags
-from tracker.activities.queue import attendance_to_confirm, review_queue
+from tracker.activities.flags import review_flags
+from tracker.activities.queue import attendance_to_confirm, bulk_holds, review_queue
 from tracker.clock import utcnow
 from tracker.errors import Conflict, DomainError, InvalidInput, PreconditionRequired
 from tracker.extensions import db
@@ -21,6 +21,7 @@ from tracker.ledger import estimates, points, versions
 from tracker.limits import record_id
 from tracker.models import Activity, ActivityMentee, ActivityStatus
 from tracker.people import access
+from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm
 from tracker.web.guards import allowed
 from tracker.web.review.forms import ReasonForm
@@ -64,11 +65,13 @@ def _with_details(query):
 def _queue_page(status: int = 200):
     pending = db.session.scalars(_with_details(review_queue(current_user))).all()
     found = {a.id: estimates.estimate_for(db.session, a) for a in pending}
+    flags = review_flags(db.session, pending)
     page = render_template(
         "review/queue.html",
         pending=pending,
         estimates={i: e for i, e in found.items() if e is not None},
-        flags=review_flags(db.session, pending),
+        flags=flags,
+        holds=bulk_holds(db.session, pending, flags),
         confirmations=attendance_to_confirm(db.session, pending),
         approve_form=ConfirmForm(),
         reject_form=ReasonForm(),
@@ -177,17 +180,14 @@ LISTED_SKIPS = 5
 LISTED_TITLE = 40
 
 
-def _approve_plain(activity: Activity, flags: list[Flag]) -> None:
-    """Approve one activity of a bulk approval, unless it needs a look of its own.
-
-    The domain refuses a disputed session (it needs a reason); one with
-    warnings is refused here, once it is known to be current.
-    """
+def _approve_plain(activity: Activity, hold: str | None) -> None:
+    """Approve one activity of a bulk approval, unless it needs a decision of its own
+    (``hold``, from ``bulk_holds``), once it is known to be current."""
     seen = _seen(activity)
     points.ensure_reviewer(current_user, activity)
     versions.ensure_current(activity, ActivityStatus.PENDING, seen)
-    if flags:
-        raise Conflict(_("It has warnings: approve it on its own, after reading them."))
+    if hold is not None:
+        raise Conflict(hold)
     points.approve_activity(db.session, activity, current_user, utcnow(), seen=seen)
 
 
@@ -199,6 +199,15 @@ def _report(approved: int, skipped: list[tuple[str, str]]) -> None:
         )
     else:
         flash(_("No activity was approved."), "warning")
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)d activity was skipped and is still in the queue:",
+                "%(num)d activities were skipped and are still in the queue:",
+                len(skipped),
+            ),
+            "warning",
+        )
     for title, reason in skipped[:LISTED_SKIPS]:
         short = title if len(title) <= LISTED_TITLE else title[: LISTED_TITLE - 1] + "…"
         flash(_("Skipped “%(title)s”: %(reason)s", title=short, reason=reason), "warning")
@@ -225,12 +234,12 @@ def approve_selected():
     if not chosen:
         flash(_("Choose at least one activity to approve."), "warning")
         return redirect(url_for(".queue"))
-    flags = review_flags(db.session, chosen)
+    holds = bulk_holds(db.session, chosen, review_flags(db.session, chosen))
     approved, skipped = 0, []
     for activity in chosen:
         title = activity.title
         try:
-            _approve_plain(activity, flags[activity.id])
+            _approve_plain(activity, holds.get(activity.id))
             db.session.commit()
             approved += 1
         except DomainError as error:
@@ -244,6 +253,19 @@ def approve_selected():
 @allowed(access.sits_on_a_committee)
 def revoke(activity_id: int):
     activity = _branch_activity_or_404(activity_id)
+    # The question comes once the reason is given; a refusal (already revoked) needs none.
+    if ReasonForm().validate_on_submit() and activity.status == ActivityStatus.APPROVED:
+        asked = ask_first(
+            _(
+                "The approval of “%(title)s” by %(name)s is revoked and its points are "
+                "reversed in the ledger.",
+                title=activity.title,
+                name=activity.member.name,
+            ),
+            cancel=url_for(".approved"),
+        )
+        if asked is not None:
+            return asked
     # An approved activity changes only by being revoked: its version is checked when sent.
     refused = _with_reason(activity, points.revoke_approval, _approved_page, required=False)
     if refused:
