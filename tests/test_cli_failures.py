@@ -42,6 +42,8 @@ WITHOUT_DATABASE = {
     "db heads",
     "db branches",
     "db list-templates",
+    # Copies a file into the instance folder; no database involved.
+    "vendor-chartjs",
 }
 
 
