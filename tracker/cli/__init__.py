@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.backup import backup, restore
     from tracker.cli.bench import bench_seed
     from tracker.cli.demo import seed_demo
+    from tracker.cli.doctor import doctor
     from tracker.cli.events import notify_upcoming
     from tracker.cli.evidence import evidence
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
@@ -32,5 +33,6 @@ def init_app(app: Flask) -> None:
         terms,
         bench_seed,
         evidence,
+        doctor,
     ):
         app.cli.add_command(command)
