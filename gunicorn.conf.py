@@ -46,6 +46,10 @@ max_requests = 2000
 max_requests_jitter = 200
 preload_app = False
 
+# systemctl reload and stop manage the server; no control socket in the app user's home
+# (gunicorn 25.1 and later make one there unless told).
+control_socket_disable = True
+
 # The app alone decides which proxies to believe (TRACKER_TRUSTED_PROXIES);
 # gunicorn believes none, so the two cannot disagree.
 forwarded_allow_ips = ""
