@@ -179,6 +179,7 @@ def test_request_id_comes_from_the_trusted_proxy_or_is_made(client):
 
 
 def test_json_logs_carry_the_request_id(tmp_path):
+    level = logging.getLogger("tracker").level
     app = _app(tmp_path, TRACKER_LOG_FORMAT="json", TRACKER_TRUSTED_PROXIES="127.0.0.1")
     root = logging.getLogger()
     handlers = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
@@ -202,8 +203,10 @@ def test_json_logs_carry_the_request_id(tmp_path):
         assert line["remote_addr"] == "10.9.8.7"
         assert app.logger.getEffectiveLevel() == logging.INFO
     finally:
+        # Loggers outlive the app: the next tests log as they did before.
         for handler in handlers:
             root.removeHandler(handler)
+        app.logger.setLevel(level)
 
 
 def test_static_files_are_linked_by_version_and_cached_for_a_year(client):
