@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, config)
+    register_observability(app)
     register_extensions(app)
     register_bounds(app)
     register_blueprints(app)
@@ -24,6 +25,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_observability(app: Flask) -> None:
+    from tracker import assets, metrics, probes, requestlog
+
+    # First: the probes must sit inside the trusted-proxy layer tracker.security adds.
+    probes.init_app(app)
+    metrics.init_app(app)
+    requestlog.init_app(app)
+    assets.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

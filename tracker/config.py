@@ -328,6 +328,20 @@ SETTINGS: tuple[Setting, ...] = (
         "How many worker processes serve the app; default: WEB_CONCURRENCY or gunicorn's -w",
     ),
     Setting(
+        "TRACKER_LOG_FORMAT",
+        "TRACKER_LOG_FORMAT",
+        "text",
+        lambda value: value.strip().lower(),
+        "text, or json for one JSON object a line (time, level, message, request id)",
+    ),
+    Setting(
+        "TRACKER_METRICS_ALLOW",
+        "TRACKER_METRICS_ALLOW",
+        "127.0.0.1, ::1",
+        str,
+        "Addresses or networks, separated by commas, that may read /metrics; loopback by default",
+    ),
+    Setting(
         "TRACKER_TRUSTED_PROXIES",
         "TRACKER_TRUSTED_PROXIES",
         0,

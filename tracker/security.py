@@ -309,6 +309,8 @@ class TrustedProxies:
 
     def __call__(self, environ, start_response):
         if self.through_a_proxy(environ):
+            # tracker.requestlog believes the proxy's request id too.
+            environ["tracker.proxied"] = True
             return self.proxied(environ, start_response)
         return self.direct(environ, start_response)
 

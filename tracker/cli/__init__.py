@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.backup import backup, restore
     from tracker.cli.bench import bench_seed
     from tracker.cli.demo import seed_demo
+    from tracker.cli.doctor import doctor
     from tracker.cli.events import notify_upcoming
     from tracker.cli.evidence import evidence
     from tracker.cli.failures import guard_all
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
         bench_seed,
         evidence,
         vendor_chartjs,
+        doctor,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.
