@@ -55,6 +55,7 @@ def _arguments(tmp_path, archive) -> dict[str, list[str]]:
         encoding="utf-8",
     )
     return {
+        "doctor": [],
         "create-admin": ["a0001", "--name", "管理员", "--password", PASSWORD],
         "colleges create": ["马克思主义学院"],
         "branches create": ["第一党支部", "--college", "马克思主义学院"],
@@ -136,6 +137,11 @@ def test_every_command_says_in_chinese_that_the_database_is_out_of_reach(
         # An exception other than SystemExit is what ``flask`` would print as a traceback.
         assert not isinstance(result.exception, Exception), (command, result.exception)
         assert "Traceback" not in output, output
+        if command == "doctor":
+            # A check among others: it reports the database and the rest, in Chinese.
+            assert result.exit_code == 1 and "✗ 无法连接数据库" in output, output
+            assert "Error" not in output and "错误：" in output, output
+            continue
         if command == "restore" and away == "postgresql":
             # The archive is refused before the database is asked.
             assert result.exit_code == 1 and "这是 sqlite 数据库的备份" in output, output

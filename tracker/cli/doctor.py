@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import probes
+from tracker.cli.failures import CommandFailed
 from tracker.extensions import db
 from tracker.limits import worker_count
 
@@ -247,7 +248,7 @@ def doctor() -> None:
             click.echo(("✓ " if fine else "✗ ") + message)
             problems += not fine
     if problems:
-        raise click.ClickException(
+        raise CommandFailed(
             ngettext("%(num)d thing to fix.", "%(num)d things to fix.", problems)
         )
     click.echo(_("Everything checked is in order."))

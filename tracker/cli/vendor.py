@@ -21,6 +21,7 @@ from flask import current_app, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from tracker.cli.failures import CommandFailed
 from tracker.config import CHARTJS_URL, vendored_chartjs
 
 # The UMD build opens with its licence banner and defines the global ``Chart``.
@@ -49,12 +50,12 @@ def vendor_chartjs(path: Path) -> None:
     """Copy a downloaded Chart.js (chart.umd.min.js) into the tracker, to serve it itself."""
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
-        raise click.ClickException(
+        raise CommandFailed(
             _("%(path)s is larger than Chart.js: is it the right file?", path=path)
         )
     version = chartjs_version(data.decode("utf-8", errors="replace"))
     if version is None:
-        raise click.ClickException(
+        raise CommandFailed(
             _(
                 "%(path)s does not look like Chart.js's UMD build (dist/chart.umd.min.js, "
                 "starting with its '/*! Chart.js v4...' banner).",
