@@ -27,7 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import database, security
+    from tracker import database, security, storage
     from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale, select_timezone
 
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    storage.init_app(app)
 
 
 def register_bounds(app: Flask) -> None:

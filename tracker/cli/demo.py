@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker import storage
 from tracker.clock import campus_now
 from tracker.devtools import demo, demo_activities
 from tracker.extensions import db
@@ -41,6 +42,6 @@ def seed_demo(if_empty: bool) -> None:
         else:
             click.echo("The database has its own users; no demo was added.")
         return
-    logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
+    logins, count = demo.seed_demo(db.session, campus_now(), storage.of(current_app))
     click.echo(f"Seeded the demo: {count} activities over {demo_activities.WEEKS} weeks.")
     _print_logins(logins)
