@@ -35,6 +35,7 @@ def bare_store(request, tmp_path):
 
 
 def test_a_store_keeps_files_whole_lists_them_and_forgets_deleted_ones(bare_store):
+    storage.probe(bare_store)  # writes, reads back and deletes: nothing is left
     assert list(bare_store.list()) == []
     bare_store.put("one.jpg", b"\xff\xd8 first", "image/jpeg")
     bare_store.put("two.pdf", b"%PDF-1.7 second", "application/pdf")
@@ -66,6 +67,21 @@ def test_objects_live_under_the_prefix_and_others_are_left_alone(s3_endpoint):
     assert "campus/evidence/x.png" in keys
     assert raw.head_object(Bucket=bucket, Key="campus/evidence/x.png")["ContentType"] == "image/png"
     assert list(store.list()) == ["x.png"]
+
+
+def test_the_probe_says_why_a_store_cannot_be_written(tmp_path):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "blocked").mkdir()
+    store = storage.FolderStorage(folder / "blocked" / "x")
+    (folder / "blocked" / "x").write_text("a file where the folder should be")
+    with pytest.raises(storage.StorageUnavailable) as caught:
+        storage.probe(store)
+    assert "x" in caught.value.detail
+    # Nothing listens on port 1: as an object store that is down.
+    away = storage.from_config(s3_settings("http://127.0.0.1:1", "nowhere"))
+    with pytest.raises(storage.StorageUnavailable):
+        storage.probe(away)
 
 
 def test_a_storage_url_of_another_kind_stops_the_start(tmp_path):

@@ -9,7 +9,9 @@ appears whole or not at all, under the flat name the database records.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
@@ -85,14 +87,15 @@ class FolderStorage:
 
     def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
         target = self.path(name)
-        self.root.mkdir(parents=True, exist_ok=True)
         # Written beside, then renamed: a reader (or a backup) never sees half a file.
         partial = self.root / f".{name}.part"
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(data)
             os.replace(partial, target)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
             raise StorageUnavailable(str(error)) from error
 
     def get(self, name: str) -> bytes:
@@ -280,6 +283,26 @@ def from_config(config: dict) -> Storage:
         )
     prefix = str(PurePosixPath("/", parts.path)).strip("/")
     return S3Storage(parts.netloc, prefix, s3_client(config))
+
+
+def probe(store: Storage) -> None:
+    """Write, read back and delete a small file; StorageUnavailable says what failed.
+
+    For a start-up or configuration check: a store that lists but refuses
+    writes (a read-only key, a full disk) fails here, not at a member's upload.
+    """
+    name = f"tracker-probe-{uuid.uuid4().hex}.txt"
+    data = b"tracker storage probe"
+    store.put(name, data, "text/plain")
+    try:
+        try:
+            back = store.get(name)
+        except (FileNotFoundError, OSError) as error:
+            raise StorageUnavailable(f"a file just written could not be read: {error}") from None
+        if back != data:
+            raise StorageUnavailable("a file just written was read back changed")
+    finally:
+        store.delete(name)
 
 
 def init_app(app) -> None:
