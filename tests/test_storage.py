@@ -178,6 +178,23 @@ def test_signed_urls_are_handed_out_only_after_the_access_check(
 
 
 @ON_SQLITE
+def test_pages_let_images_come_from_the_store_only_with_signed_urls(app, s3_endpoint):
+    settings = {
+        **BASE_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        **s3_settings(s3_endpoint, "tracker-csp"),
+    }
+
+    def image_sources(extra: dict) -> str:
+        with create_app({**settings, **extra}).test_client().get("/login") as page:
+            policy = page.headers["Content-Security-Policy"]
+        return next(p for p in policy.split(";") if p.strip().startswith("img-src"))
+
+    assert s3_endpoint not in image_sources({})
+    assert s3_endpoint in image_sources({"TRACKER_STORAGE_SIGNED_URL_SECONDS": 60})
+
+
+@ON_SQLITE
 @pytest.mark.config(
     TRACKER_STORAGE_URL="s3://tracker-away/evidence",
     TRACKER_S3_ENDPOINT_URL="http://127.0.0.1:1",  # nothing listens: as a store that is down

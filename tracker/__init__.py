@@ -40,8 +40,8 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    storage.init_app(app)  # before security: the image policy may name the store
     security.init_app(app)
-    storage.init_app(app)
 
 
 def register_bounds(app: Flask) -> None:

@@ -65,6 +65,10 @@ class Storage(Protocol):
         """A short-lived address the browser may fetch the file from, or None: serve it."""
         ...
 
+    def signed_origin(self) -> str | None:
+        """Where signed addresses point (scheme://host), for the pages' image policy."""
+        ...
+
     def describe(self) -> str: ...
 
 
@@ -121,6 +125,9 @@ class FolderStorage:
                 yield item.name
 
     def signed_url(self, name: str, **_options: Any) -> None:
+        return None
+
+    def signed_origin(self) -> None:
         return None
 
     def describe(self) -> str:
@@ -227,6 +234,16 @@ class S3Storage:
             },
             ExpiresIn=seconds,
         )
+
+    def signed_origin(self) -> str:
+        # Signing is local: no request. The host differs by addressing style
+        # (bucket.host or host/bucket), so it is read off a real signed address.
+        parts = urlsplit(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": self.key("x")}, ExpiresIn=60
+            )
+        )
+        return f"{parts.scheme}://{parts.netloc}"
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
