@@ -17,8 +17,11 @@ from sqlalchemy import func, select, update
 
 from tracker import create_app, storage
 from tracker.activities import fingerprint
+from tracker.clock import utcnow
 from tracker.models import Activity, Evidence
+from tracker.people import tokens
 
+from .api.conftest import STUDY
 from .conftest import BASE_CONFIG, TODAY, new_bucket, s3_settings
 from .test_evidence_checks import VISIT, jpeg, log_visit, scene
 
@@ -202,7 +205,8 @@ def test_pages_let_images_come_from_the_store_only_with_signed_urls(app, s3_endp
     TRACKER_S3_SECRET_ACCESS_KEY="s",
 )
 def test_an_unreachable_store_answers_503_and_saves_nothing(clock, app, db, make, english_login):
-    client = english_login(make.member())
+    member = make.member()
+    client = english_login(member)
     response = client.post(
         "/activities/new/red_site",
         data={
@@ -213,8 +217,39 @@ def test_an_unreachable_store_answers_503_and_saves_nothing(clock, app, db, make
         },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 503
+    # The upload limit's own Retry-After may stand in for the store's 30 s: either says when.
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     assert "The evidence store cannot be reached just now" in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
     db.session.remove()  # as the request's end does on a server (the test keeps its context)
     assert db.session.scalar(select(func.count(Activity.id))) == 0
+
+    issued = tokens.issue_token(db.session, member, name="t", now=utcnow(), lifetime_days=30)
+    db.session.commit()
+    through_api = app.test_client().post(
+        "/api/v1/activities",
+        data={
+            **{name: str(value) for name, value in STUDY.items()},
+            "evidence": (io.BytesIO(jpeg(scene(5))), "photo.jpg"),
+        },
+        content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {issued.token}", "Accept-Language": "en"},
+    )
+    assert through_api.status_code == 503 and int(through_api.headers["Retry-After"]) > 0
+    assert through_api.json["error"]["code"] == "unavailable"
+    assert "evidence store cannot be reached" in through_api.json["error"]["message"]
+    db.session.remove()
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+
+    # A file that cannot be fetched just now is not a missing one (404) nor a crash.
+    item = Evidence(
+        activity_id=make.activity(member).id,
+        stored_name="kept.jpg",
+        original_name="a.jpg",
+        content_type="image/jpeg",
+        size=3,
+    )
+    db.session.add(item)
+    db.session.commit()
+    with client.get(f"/activities/evidence/{item.id}") as served:
+        assert served.status_code == 503 and served.headers["Retry-After"] == "30"

@@ -28,6 +28,7 @@ class StorageUnavailable(DomainError):
     """The store could not be reached or refused the request; nothing was saved."""
 
     status = 503
+    retry_after = 30  # seconds, as when the database is away
 
     def __init__(self, detail: str = ""):
         super().__init__(
