@@ -230,7 +230,7 @@ def test_rehash_gives_stored_photos_their_hash_again(clock, app, make, login, br
     result = app.test_cli_runner().invoke(args=["evidence", "rehash"])
     assert result.exit_code == 0, result.output
     assert "Hashed 2 stored photos." in result.output
-    assert "1 photo has no file in the upload folder." in result.output
+    assert "1 photo has no file in the evidence store." in result.output
     assert "Capture dates cannot be recovered" in result.output
     db.session.expire_all()
     rehashed = {e.id: e.photo_hash for e in db.session.scalars(select(Evidence))}

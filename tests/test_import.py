@@ -209,13 +209,13 @@ def test_web_import_can_hand_out_links_as_csv(db, place, as_admin):
     assert [r[0] for r in rows] == ["student_no", "2026001", "2026002"]
 
 
-
 @pytest.mark.config(TRACKER_BASE_URL="https://tracker.example.edu.cn")
 def test_imported_activation_links_start_with_the_base_url(db, place, as_admin):
     response = upload(as_admin, GOOD.encode())
     staged = response.text.split('name="staged" value="')[1].split('"')[0]
     response = as_admin.post("/admin/import/confirm", data={"staged": staged, "output": "page"})
     assert response.text.count("https://tracker.example.edu.cn/activate/") == 2
+
 
 def test_web_preview_of_a_300_row_file_with_bad_rows(db, place, as_admin):
     lines = [HEADER.strip()]

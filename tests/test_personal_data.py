@@ -4,7 +4,6 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,13 +14,12 @@ from tracker.models import AccountStatus, Activity, AuditEvent, Evidence, Ledger
 
 
 @pytest.fixture
-def member_with_records(db, make, app):
+def member_with_records(db, make, app, store):
+    """A member with an approved activity and its evidence, in the folder and in S3."""
     member = make.member(name="张三丰", student_no="2026123")
     member.email = "zsf@example.edu.cn"
     activity = make.activity(member, description="我的学习心得", location="图书馆")
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "e1.png").write_bytes(b"\x89PNG evidence")
+    store.put("e1.png", b"\x89PNG evidence", "image/png")
     db.session.add(
         Evidence(
             activity_id=activity.id,
@@ -78,7 +76,7 @@ def test_download_needs_a_post_with_login(client, login, make):
     assert login(make.member()).get("/account/data").status_code == 405
 
 
-def test_admin_anonymises_a_leaver_and_totals_stay(db, make, login, app, member_with_records):
+def test_admin_anonymises_a_leaver_and_totals_stay(db, make, login, store, member_with_records):
     member = member_with_records
     admin = make.user(Role.ADMIN)
     session = login(member)
@@ -90,7 +88,7 @@ def test_admin_anonymises_a_leaver_and_totals_stay(db, make, login, app, member_
     assert "张三丰" not in gone.name and gone.student_no != "2026123" and gone.email is None
     assert gone.status == AccountStatus.DEACTIVATED and gone.password_hash is None
     assert db.session.scalar(select(func.count(Evidence.id))) == 0
-    assert not (Path(app.config["UPLOAD_FOLDER"]) / "e1.png").exists()
+    assert not store.exists("e1.png") and list(store.list()) == []
     activity = db.session.scalars(select(Activity)).one()
     assert activity.description == "" and activity.location is None
     assert db.session.scalar(select(func.sum(LedgerEntry.points))) == points_before

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from tracker.ledger import totals
 from tracker.models import ActivityStatus, AuditEvent, EntryKind, LedgerEntry
+from tracker.storage import FolderStorage
 
 from .conftest import TODAY
 
@@ -225,7 +226,7 @@ def test_member_edit_after_reviewer_loaded_is_not_approved_blindly(
         today=TODAY,
         now=datetime.now(UTC),
         backdate_days=14,
-        upload_folder=str(tmp_path),
+        storage=FolderStorage(tmp_path),
     )
     # The reviewer's copy still carries the version the page was built from.
     set_committed_value(activity, "version", seen)

@@ -38,7 +38,7 @@ def register_observability(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import database, security
+    from tracker import database, security, storage
     from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale, select_timezone
 
@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    storage.init_app(app)  # before security: the image policy may name the store
     security.init_app(app)
 
 

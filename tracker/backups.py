@@ -2,8 +2,9 @@
 
 A backup is taken while the app serves: SQLite's online backup API copies a
 consistent snapshot page by page, and pg_dump reads inside one snapshot. The
-uploaded files are hard-linked into a snapshot before and after the dump, so
-a file replaced or deleted meanwhile is neither missed nor fatal. A restore
+uploaded files are hard-linked (from a folder) or downloaded (from an object
+store) into a snapshot before and after the dump, so a file replaced or
+deleted meanwhile is neither missed nor fatal. A restore
 refuses an archive that is not a tracker backup, was made by a newer version
 of the schema, is damaged (every file's SHA-256 is checked) or is not signed
 with this installation's backup key (an HMAC of the manifest), unless the
@@ -16,6 +17,7 @@ import hashlib
 import hmac
 import io
 import json
+import mimetypes
 import os
 import secrets
 import shutil
@@ -35,12 +37,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from tracker.config import PROJECT_ROOT
+from tracker.storage import FolderStorage, Storage, StorageUnavailable
 
 APP_NAME = "tracker"
 FORMAT = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+# The evidence files' folder in the archive, whichever store they came from.
+UPLOADS = "uploads"
 
 
 class BackupError(Exception):
@@ -148,61 +153,70 @@ def _dump_database(engine: Engine, target: Path) -> None:
         )
 
 
-def _snapshot_uploads(uploads: Path, into: Path, taken: dict[str, Path]) -> None:
-    """Hard-link (or copy) every uploaded file not yet taken into ``into``.
+def _snapshot_uploads(storage: Storage, into: Path, taken: dict[str, Path]) -> None:
+    """Copy every stored file not yet taken into ``into/uploads``.
 
-    Files are never changed in place, only added and deleted, so a link is a
-    stable copy; one deleted while we look is simply not there to take.
+    Files are never changed in place, only added and deleted, so a copy is
+    stable; one deleted while we look is simply not there to take. A folder's
+    files are hard-linked (no bytes copied); an object store's are downloaded.
     """
-    if not uploads.is_dir():
-        return
-    for item in sorted(uploads.rglob("*")):
-        name = str(PurePosixPath("uploads", *item.relative_to(uploads).parts))
-        if name in taken or item.name.endswith(".part") or not item.is_file():
+    for stored_name in storage.list():
+        name = str(PurePosixPath(UPLOADS, stored_name))
+        if name in taken:
             continue
         target = into / name
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            try:
-                os.link(item, target)
-            except OSError:
-                shutil.copy2(item, target)
+            if isinstance(storage, FolderStorage):
+                try:
+                    os.link(storage.path(stored_name), target)
+                except OSError:
+                    shutil.copy2(storage.path(stored_name), target)
+            else:
+                with storage.open(stored_name) as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out)
         except FileNotFoundError:
+            target.unlink(missing_ok=True)
             continue  # deleted after being listed
         taken[name] = target
 
 
 def create_backup(
     engine: Engine,
-    upload_folder: str | Path,
+    storage: Storage,
     path: str | Path,
     now: datetime,
     key: bytes,
     audit_head: str | None = None,
 ) -> Manifest:
-    """Write a signed backup archive (tar.gz) of the database and every uploaded file.
+    """Write a signed backup archive (tar.gz) of the database and every stored file.
 
     Safe while the app serves and members upload; on any failure nothing is
-    left at ``path`` nor beside it.
+    left at ``path`` nor beside it. The files of an object store are in the
+    archive as those of a folder are, so either kind restores into either.
     """
     kind = engine.dialect.name
     if kind not in DATABASE_FILES:
         raise BackupError(_("Backups of %(kind)s databases are not supported.", kind=kind))
     revision = schema_revision(engine)
-    path, uploads = Path(path), Path(upload_folder)
+    path = Path(path)
     partial = path.with_name(path.name + ".part")
-    # Beside the uploads, so that the snapshot can be hard links.
-    work_parent = uploads.parent if uploads.parent.is_dir() else None
+    if isinstance(storage, FolderStorage):
+        # Beside the uploads, so that the snapshot can be hard links.
+        work_parent = storage.root.parent if storage.root.parent.is_dir() else None
+    else:
+        # Downloaded objects go to the disk the archive goes to.
+        work_parent = path.parent if path.parent.is_dir() else None
     try:
         with tempfile.TemporaryDirectory(prefix=".tracker-backup-", dir=work_parent) as work:
             work_path = Path(work)
             taken: dict[str, Path] = {}
             # Before the dump: every file the dump can name that is later deleted.
-            _snapshot_uploads(uploads, work_path, taken)
+            _snapshot_uploads(storage, work_path, taken)
             dump = work_path / DATABASE_FILES[kind]
             _dump_database(engine, dump)
             # After: files added while the dump ran.
-            _snapshot_uploads(uploads, work_path, taken)
+            _snapshot_uploads(storage, work_path, taken)
             members = {DATABASE_FILES[kind]: dump, **dict(sorted(taken.items()))}
             manifest = Manifest(
                 app=APP_NAME,
@@ -223,10 +237,17 @@ def create_backup(
                     archive.add(source, arcname=name, recursive=False)
             # Only a complete archive gets the name asked for.
             partial.replace(path)
+    except StorageUnavailable as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(_unreachable(storage, error)) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return manifest
+
+
+def _unreachable(storage: Storage, error: StorageUnavailable) -> str:
+    return f"The evidence store ({storage.describe()}) cannot be reached: {error.detail}"
 
 
 def _read_manifest(archive: tarfile.TarFile, key: bytes | None) -> Manifest:
@@ -351,7 +372,7 @@ def _restore_database(engine: Engine, dump: Path) -> None:
     engine.dispose()
 
 
-def _replace_uploads(unpacked: Path, upload_folder: Path) -> None:
+def _replace_folder(unpacked: Path, upload_folder: Path) -> None:
     upload_folder.parent.mkdir(parents=True, exist_ok=True)
     old = upload_folder.with_name(upload_folder.name + ".before-restore")
     shutil.rmtree(old, ignore_errors=True)
@@ -364,10 +385,40 @@ def _replace_uploads(unpacked: Path, upload_folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _replace_objects(unpacked: Path, storage: Storage) -> None:
+    """Put the backup's files back, then delete the objects it does not have.
+
+    In that order, a restore cut short leaves every file of the backup there
+    (and some extra ones), never a record without its file.
+    """
+    restored = set()
+    if unpacked.is_dir():
+        for item in sorted(unpacked.iterdir()):
+            if item.is_file():
+                storage.put(item.name, item.read_bytes(), mimetypes.guess_type(item.name)[0])
+                restored.add(item.name)
+    for name in list(storage.list()):
+        if name not in restored:
+            storage.delete(name)
+
+
+def _replace_uploads(unpacked: Path, storage: Storage) -> None:
+    if isinstance(storage, FolderStorage):
+        _replace_folder(unpacked, storage.root)
+        return
+    try:
+        _replace_objects(unpacked, storage)
+    except StorageUnavailable as error:
+        raise BackupError(
+            _unreachable(storage, error) + ". The database was restored; run the restore "
+            "again once the store is back."
+        ) from None
+
+
 def restore_backup(
-    engine: Engine, upload_folder: str | Path, path: str | Path, key: bytes | None
+    engine: Engine, storage: Storage, path: str | Path, key: bytes | None
 ) -> Manifest:
-    """Replace the database and the uploaded files with the backup's.
+    """Replace the database and the stored files with the backup's.
 
     Everything is checked before anything is replaced, the signature with
     ``key`` (None: the operator trusts an unsigned or foreign archive). Stop
@@ -389,5 +440,5 @@ def restore_backup(
                 )
             )
         _restore_database(engine, work_path / DATABASE_FILES[manifest.database])
-        _replace_uploads(work_path / "uploads", Path(upload_folder))
+        _replace_uploads(work_path / UPLOADS, storage)
     return manifest

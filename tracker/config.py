@@ -118,6 +118,46 @@ SETTINGS: tuple[Setting, ...] = (
         "Evidence files one member may upload per minute (web and API together)",
     ),
     Setting(
+        "TRACKER_STORAGE_URL",
+        "TRACKER_STORAGE_URL",
+        "",
+        str,
+        "Where evidence files are kept: empty for the instance folder's uploads/, or "
+        "s3://bucket/prefix for an S3-compatible object store (MinIO, Ceph, a campus OSS)",
+    ),
+    Setting(
+        "TRACKER_S3_ENDPOINT_URL",
+        "TRACKER_S3_ENDPOINT_URL",
+        "",
+        str,
+        "The object store's address, such as https://oss.example.edu.cn; empty: AWS",
+    ),
+    Setting("TRACKER_S3_REGION", "TRACKER_S3_REGION", "us-east-1", str, "Its region"),
+    Setting(
+        "TRACKER_S3_ACCESS_KEY_ID",
+        "TRACKER_S3_ACCESS_KEY_ID",
+        "",
+        str,
+        "The access key; empty: boto3's own (AWS_ACCESS_KEY_ID, ~/.aws)",
+    ),
+    Setting("TRACKER_S3_SECRET_ACCESS_KEY", "TRACKER_S3_SECRET_ACCESS_KEY", "", str, "Its secret"),
+    Setting(
+        "TRACKER_S3_ADDRESSING_STYLE",
+        "TRACKER_S3_ADDRESSING_STYLE",
+        "auto",
+        str,
+        "path (bucket in the path: MinIO, Ceph) or virtual (bucket in the host name: "
+        "Aliyun OSS and most campus clouds); auto lets boto3 choose",
+    ),
+    Setting(
+        "TRACKER_STORAGE_SIGNED_URL_SECONDS",
+        "TRACKER_STORAGE_SIGNED_URL_SECONDS",
+        0,
+        int,
+        "0: evidence is served through the app; more: after the access check the browser "
+        "is sent to a signed address of the object store valid this many seconds",
+    ),
+    Setting(
         "TRACKER_BACKUP_KEY_FILE",
         "TRACKER_BACKUP_KEY_FILE",
         None,

@@ -27,6 +27,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import delete
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker import storage
 from tracker.clock import utcnow
 from tracker.config import trusted_proxies
 from tracker.extensions import db, login_manager, talisman
@@ -208,7 +209,9 @@ def end_expired_session() -> None:
     session[SEEN_AT] = int(now)
 
 
-def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
+def content_security_policy(
+    chartjs_url: str, image_origin: str | None = None
+) -> dict[str, list[str] | str]:
     scripts = ["'self'"]
     parts = urlsplit(chartjs_url)
     if parts.scheme and parts.netloc:
@@ -220,7 +223,8 @@ def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
         "default-src": "'self'",
         "script-src": scripts,
         "style-src": "'self'",
-        "img-src": ["'self'", "data:"],
+        # With signed evidence addresses, thumbnails come from the object store.
+        "img-src": ["'self'", "data:", *([image_origin] if image_origin else [])],
         "font-src": "'self'",
         "connect-src": "'self'",
         "object-src": "'none'",
@@ -228,6 +232,12 @@ def content_security_policy(chartjs_url: str) -> dict[str, list[str] | str]:
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
+
+
+def _signed_evidence_origin(app) -> str | None:
+    if app.config["TRACKER_STORAGE_SIGNED_URL_SECONDS"] <= 0:
+        return None
+    return storage.of(app).signed_origin()
 
 
 def refuse_nul_bytes() -> None:
@@ -341,7 +351,9 @@ def init_app(app: Flask) -> None:
         session_cookie_secure=False,
         strict_transport_security=app.config["TRACKER_HTTPS"],
         frame_options="DENY",
-        content_security_policy=content_security_policy(app.config["TRACKER_CHARTJS_URL"]),
+        content_security_policy=content_security_policy(
+            app.config["TRACKER_CHARTJS_URL"], _signed_evidence_origin(app)
+        ),
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy={"geolocation": "()", "microphone": "()"},
     )

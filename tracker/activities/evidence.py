@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from tracker.activities import fingerprint, pdfs
 from tracker.config import MAX_EVIDENCE_FILES
 from tracker.errors import InvalidInput
+from tracker.storage import Storage, StorageUnavailable
 
 IMAGE_TYPES = {
     "JPEG": ("image/jpeg", "jpg"),
@@ -155,36 +156,30 @@ def _fitting(size: tuple[int, int]) -> tuple[int, int]:
 # Files follow the transaction that records them: a file written for a
 # transaction that does not commit is removed, and a file taken off a record
 # is deleted only once that change is committed. Domain functions only
-# flush, so the door's commit (or its failure) decides.
+# flush, so the door's commit (or its failure) decides. The same holds on
+# every store (tracker.storage): a folder or an S3 bucket.
 _WRITTEN = "tracker.evidence.written"
 _DOOMED = "tracker.evidence.doomed"
+log = logging.getLogger(__name__)
 
 
-def store(session: Session, folder: str | Path, prepared: PreparedFile) -> str:
+def store(session: Session, storage: Storage, prepared: PreparedFile) -> str:
     """Write the file under a generated name and return that name.
 
-    The file appears whole or not at all (written beside, then renamed), and
-    it is removed again unless the session's transaction commits.
+    The file appears whole or not at all, and it is removed again unless the
+    session's transaction commits.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     stored_name = f"{uuid.uuid4().hex}.{prepared.extension}"
-    partial = folder / f".{stored_name}.part"
-    try:
-        partial.write_bytes(prepared.data)
-        os.replace(partial, folder / stored_name)
-    except OSError:
-        partial.unlink(missing_ok=True)
-        raise
+    storage.put(stored_name, prepared.data, prepared.content_type)
     _within_transaction(session)
-    session.info.setdefault(_WRITTEN, []).append(folder / stored_name)
+    session.info.setdefault(_WRITTEN, []).append((storage, stored_name))
     return stored_name
 
 
-def delete_on_commit(session: Session, folder: str | Path, stored_names: list[str]) -> None:
+def delete_on_commit(session: Session, storage: Storage, stored_names: list[str]) -> None:
     """Delete these files once the session's transaction commits, not before."""
     _within_transaction(session)
-    session.info.setdefault(_DOOMED, []).extend(Path(folder) / name for name in stored_names)
+    session.info.setdefault(_DOOMED, []).extend((storage, name) for name in stored_names)
 
 
 def _within_transaction(session: Session) -> None:
@@ -195,16 +190,26 @@ def _within_transaction(session: Session) -> None:
         session.begin()
 
 
-def remove(folder: str | Path, stored_names: list[str]) -> None:
-    for stored_name in stored_names:
-        (Path(folder) / stored_name).unlink(missing_ok=True)
+def remove(storage: Storage, stored_names: list[str]) -> None:
+    """Delete files no record names any more (after the commit that said so)."""
+    _delete_quietly((storage, name) for name in stored_names)
+
+
+def _delete_quietly(files) -> None:
+    # The transaction has ended either way: a file the store could not delete
+    # now is left behind (no record names it) rather than failing a request
+    # whose changes are already committed or rolled back.
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except StorageUnavailable as error:
+            log.warning("could not delete %s from %s: %s", name, storage.describe(), error.detail)
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_written_files(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
-    for path in session.info.pop(_DOOMED, []):
-        path.unlink(missing_ok=True)
+    _delete_quietly(session.info.pop(_DOOMED, []))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -213,5 +218,4 @@ def _drop_uncommitted_files(session: Session, transaction: SessionTransaction) -
         return  # a savepoint: the outer transaction decides
     # After a commit both lists are empty; anything left was never committed.
     session.info.pop(_DOOMED, None)
-    for path in session.info.pop(_WRITTEN, []):
-        path.unlink(missing_ok=True)
+    _delete_quietly(session.info.pop(_WRITTEN, []))

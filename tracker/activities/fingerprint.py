@@ -24,7 +24,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import imagehash
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -32,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.models import Evidence
+from tracker.storage import Storage
 
 # Measured on 24 photographs (scikit-image's sample images), each re-encoded
 # as an upload is: re-saving at JPEG quality 30 to 95 or resizing to 50-150 %
@@ -111,7 +111,7 @@ class Rehashed:
 REHASH_BATCH = 500
 
 
-def rehash_stored(session: Session, folder: str | Path) -> Rehashed:
+def rehash_stored(session: Session, storage: Storage) -> Rehashed:
     """Hash every stored image that has no hash yet (files uploaded before hashing); flushes.
 
     Capture days cannot be recovered: the upload's re-encode removed the EXIF.
@@ -135,7 +135,7 @@ def rehash_stored(session: Session, folder: str | Path) -> Rehashed:
         found = []
         for evidence_id, stored_name in batch:
             try:
-                hex_hash = photo_hash((Path(folder) / stored_name).read_bytes())
+                hex_hash = photo_hash(storage.get(stored_name))
             except FileNotFoundError:
                 missing += 1
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from tracker.models import (
     User,
 )
 from tracker.people import access
+from tracker.storage import Storage
 
 
 def _apply(
@@ -48,12 +48,12 @@ def _apply(
 
 
 def _attach(
-    session: Session, activity: Activity, files: list[evidence.PreparedFile], folder: str
+    session: Session, activity: Activity, files: list[evidence.PreparedFile], storage: Storage
 ) -> None:
     for prepared in files:
         activity.evidence.append(
             Evidence(
-                stored_name=evidence.store(session, folder, prepared),
+                stored_name=evidence.store(session, storage, prepared),
                 original_name=prepared.original_name,
                 content_type=prepared.content_type,
                 size=len(prepared.data),
@@ -84,7 +84,7 @@ def submit_activity(
     today: date,
     now: datetime,
     backdate_days: int,
-    upload_folder: str,
+    storage: Storage,
 ) -> Activity:
     """Create a pending activity (approved at once if the rule says so); the caller commits.
 
@@ -123,7 +123,7 @@ def submit_activity(
             session.add(activity)
     except IntegrityError:
         raise DuplicateSubmission(_find_by_key(session, member, submission_key)) from None
-    _attach(session, activity, files, upload_folder)
+    _attach(session, activity, files, storage)
     audit.record(
         session,
         "activity.submitted",
@@ -166,7 +166,7 @@ def update_activity(
     today: date,
     now: datetime,
     backdate_days: int,
-    upload_folder: str,
+    storage: Storage,
 ) -> Activity:
     """Edit a pending activity, or edit and resubmit a rejected one; the caller commits.
 
@@ -196,8 +196,8 @@ def update_activity(
     # The facts changed: every mentee answers again.
     for link in activity.mentees:
         link.response, link.reason, link.responded_at = MenteeResponse.PENDING, None, None
-    _attach(session, activity, files, upload_folder)
-    evidence.delete_on_commit(session, upload_folder, [e.stored_name for e in removed])
+    _attach(session, activity, files, storage)
+    evidence.delete_on_commit(session, storage, [e.stored_name for e in removed])
     tutoring.ask_for_confirmation(session, activity)
     audit.record(
         session,
@@ -224,7 +224,3 @@ def withdraw_activity(session: Session, member: User, activity: Activity, now: d
         target=activity,
     )
     session.flush()
-
-
-def evidence_path(upload_folder: str, evidence: Evidence) -> Path:
-    return Path(upload_folder) / evidence.stored_name

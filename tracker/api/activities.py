@@ -9,7 +9,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from tracker import limits
+from tracker import limits, storage
 from tracker.activities import evidence, lifecycle, tutoring
 from tracker.activities.checks import ActivityInput
 from tracker.activities.flags import review_flags
@@ -66,7 +66,7 @@ def _settings() -> dict[str, Any]:
         "today": campus_today(),
         "now": utcnow(),
         "backdate_days": setting("TRACKER_BACKDATE_DAYS"),
-        "upload_folder": current_app.config["UPLOAD_FOLDER"],
+        "storage": storage.of(current_app),
     }
 
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from tracker import audit, backups
+from tracker import audit, backups, storage
 from tracker.cli.failures import CommandFailed
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -30,7 +30,7 @@ def backup(path: Path) -> None:
     try:
         manifest = backups.create_backup(
             db.engine,
-            current_app.config["UPLOAD_FOLDER"],
+            storage.of(current_app),
             path,
             utcnow(),
             _key(),
@@ -70,7 +70,7 @@ def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
     try:
         manifest = backups.restore_backup(
             db.engine,
-            current_app.config["UPLOAD_FOLDER"],
+            storage.of(current_app),
             path,
             None if trust_unsigned else _key(),
         )

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from tracker import storage
 from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_now
 from tracker.devtools import demo, demo_activities
@@ -45,7 +46,7 @@ def seed_demo(if_empty: bool) -> None:
         else:
             click.echo(_("The database has its own users; no demo was added."))
         return
-    logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
+    logins, count = demo.seed_demo(db.session, campus_now(), storage.of(current_app))
     click.echo(
         _(
             "Seeded the demo: %(count)d activities over %(weeks)d weeks.",

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker import storage
 from tracker.activities import fingerprint
 from tracker.extensions import db
 
@@ -21,7 +22,10 @@ def evidence() -> None:
 @with_appcontext
 def rehash() -> None:
     """Give every stored photo without one its perceptual hash (uploads before hashing)."""
-    done = fingerprint.rehash_stored(db.session, current_app.config["UPLOAD_FOLDER"])
+    try:
+        done = fingerprint.rehash_stored(db.session, storage.of(current_app))
+    except storage.StorageUnavailable as error:
+        raise click.ClickException(f"{error.message} ({error.detail})") from None
     db.session.commit()
     click.echo(
         ngettext("Hashed %(num)d stored photo.", "Hashed %(num)d stored photos.", done.hashed)
@@ -29,8 +33,8 @@ def rehash() -> None:
     if done.missing:
         click.echo(
             ngettext(
-                "%(num)d photo has no file in the upload folder.",
-                "%(num)d photos have no file in the upload folder.",
+                "%(num)d photo has no file in the evidence store.",
+                "%(num)d photos have no file in the evidence store.",
                 done.missing,
             )
         )

@@ -29,6 +29,7 @@ from tracker.models import (
 )
 from tracker.people import accounts
 from tracker.people.passwords import hash_password
+from tracker.storage import Storage
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed for people trying the demo
 SURNAMES = (
@@ -101,11 +102,11 @@ def demo_terms(today: date) -> list[tuple[str, date, date]]:
 
 
 class _Seeder:
-    def __init__(self, session: Session, now: datetime, upload_folder: str):
+    def __init__(self, session: Session, now: datetime, storage: Storage):
         self.session = session
         self.now = now
         self.today = now.date()
-        self.upload_folder = upload_folder
+        self.storage = storage
         self.rng = random.Random(20261130)
         self.password_hash = hash_password(DEMO_PASSWORD)
         self.categories = {c.key: c for c in session.scalars(select(Category))}
@@ -225,12 +226,12 @@ class _Seeder:
         )
 
 
-def seed_demo(session: Session, now: datetime, upload_folder: str) -> tuple[DemoLogins, int]:
+def seed_demo(session: Session, now: datetime, storage: Storage) -> tuple[DemoLogins, int]:
     """Create the demo campus in an empty database; returns its logins and activity count.
 
     ``now`` is campus-local; every date and time in the demo lies before it.
     """
-    seeder = _Seeder(session, now, upload_folder)
+    seeder = _Seeder(session, now, storage)
     groups = seeder.organisation()
     seeder.move_one_member(groups)
     count = demo_activities.seed_entries(seeder, groups)

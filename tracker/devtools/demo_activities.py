@@ -129,7 +129,7 @@ def _entry(seeder, member: User, key: str, day: date, branch_members: list[User]
     seeder.session.add(activity)
     seeder.session.flush()
     if key == "red_site":
-        stored = evidence.store(seeder.session, seeder.upload_folder, _photo(rng, "red site"))
+        stored = evidence.store(seeder.session, seeder.storage, _photo(rng, "red site"))
         seeder.session.add(
             Evidence(
                 activity_id=activity.id,

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -39,6 +38,7 @@ from tracker.models import (
 )
 from tracker.people import accounts
 from tracker.spreadsheets import to_csv
+from tracker.storage import Storage
 
 Rows = list[dict[str, Any]]
 
@@ -245,7 +245,7 @@ def _csv(rows: Rows) -> bytes:
     return to_csv(header, ([row[k] for k in header] for row in rows))
 
 
-def export_zip(session: Session, user: User, upload_folder: str) -> bytes:
+def export_zip(session: Session, user: User, storage: Storage) -> bytes:
     """Every section as JSON and CSV, and the evidence files, in one ZIP."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -256,9 +256,11 @@ def export_zip(session: Session, user: User, upload_folder: str) -> bytes:
         for item in session.scalars(
             select(Evidence).join(Activity).where(Activity.user_id == user.id)
         ):
-            path = Path(upload_folder) / item.stored_name
-            if path.is_file():
-                archive.write(path, f"evidence/{item.stored_name}")
+            try:
+                data = storage.get(item.stored_name)
+            except FileNotFoundError:
+                continue
+            archive.writestr(f"evidence/{item.stored_name}", data)
     return buffer.getvalue()
 
 

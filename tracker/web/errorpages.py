@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -78,8 +78,14 @@ def init_app(app: Flask) -> None:
     def domain_error(error: DomainError):
         if is_api_request():
             db.session.rollback()
-            return domain_error_response(error)
-        return _page(error.status, error.message)
+            response = domain_error_response(error)
+        else:
+            response = make_response(_page(error.status, error.message))
+        # A service that is away for a while (the evidence store) says when to try again.
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     app.register_error_handler(500, server_error)
     app.register_error_handler(DBAPIError, database_error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app
 from flask_login import current_user, login_required
 
-from tracker import audit
+from tracker import audit, storage
 from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.people import personal_data
@@ -21,7 +21,7 @@ def download():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    data = personal_data.export_zip(db.session, user, current_app.config["UPLOAD_FOLDER"])
+    data = personal_data.export_zip(db.session, user, storage.of(current_app))
     audit.record(
         db.session, "personal_data.exported", actor=user, subject=user, branch_id=user.branch_id
     )

@@ -14,7 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import limits
+from tracker import limits, storage
 from tracker.activities import evidence, lifecycle, tutoring
 from tracker.activities.flags import review_flags
 from tracker.clock import campus_today, utcnow
@@ -72,7 +72,7 @@ def _settings() -> dict:
         "today": campus_today(),
         "now": utcnow(),
         "backdate_days": setting("TRACKER_BACKDATE_DAYS"),
-        "upload_folder": current_app.config["UPLOAD_FOLDER"],
+        "storage": storage.of(current_app),
     }
 
 
@@ -285,13 +285,30 @@ def evidence_file(evidence_id: int):
     if item is None:
         abort(404)
     _readable_activity_or_404(item.activity_id)
-    response = send_from_directory(
-        current_app.config["UPLOAD_FOLDER"],
+    store = storage.of(current_app)
+    seconds = current_app.config["TRACKER_STORAGE_SIGNED_URL_SECONDS"]
+    signed = seconds > 0 and store.signed_url(
         item.stored_name,
-        mimetype=item.content_type,
+        seconds=seconds,
+        content_type=item.content_type,
         download_name=item.original_name,
-        as_attachment=not item.is_image,
-        max_age=0,
+        inline=item.is_image,
     )
+    if signed:
+        # The access check above is the one that counts; the address only
+        # works for a short while, so a copied link soon stops working.
+        response = redirect(signed)
+    else:
+        try:
+            stream = store.open(item.stored_name)
+        except FileNotFoundError:
+            abort(404)
+        response = send_file(
+            stream,
+            mimetype=item.content_type,
+            download_name=item.original_name,
+            as_attachment=not item.is_image,
+            max_age=0,
+        )
     response.headers["Cache-Control"] = "private, no-store"
     return response

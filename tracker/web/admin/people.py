@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import storage
 from tracker.activities import evidence
 from tracker.clock import campus_today, utcnow
 from tracker.errors import DomainError, InvalidInput
@@ -337,6 +338,6 @@ def anonymise_user(user_id: int):
         db.session.rollback()
         flash(str(error.message), "danger")
     else:
-        evidence.remove(current_app.config["UPLOAD_FOLDER"], files)
+        evidence.remove(storage.of(current_app), files)
         flash(_("The member was anonymised; their points stay in the ledger."), "success")
     return redirect(url_for(".user", user_id=user.id))
