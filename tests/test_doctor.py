@@ -94,3 +94,26 @@ def test_an_empty_database_is_told_to_upgrade(app, db):
             )
     assert result.exit_code == 1
     assert "run `flask --app tracker db upgrade`" in result.output
+
+
+def test_the_evidence_store_is_tried_on_s3_too(tmp_path, s3_endpoint):
+    from .conftest import new_bucket, s3_settings
+
+    def app_on(bucket):
+        return create_app(
+            {
+                **BASE_CONFIG,
+                **READY,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tracker.db'}",
+                **s3_settings(s3_endpoint, bucket),
+            }
+        )
+
+    bucket = new_bucket(s3_endpoint)
+    assert f"✓ The evidence store (s3://{bucket}/evidence) can be written." in (
+        _doctor(app_on(bucket)).output
+    )
+    # A bucket nobody created: the check writes, so it fails here, not at an upload.
+    assert "✗ The evidence store (s3://no-such-bucket/evidence) cannot be written" in (
+        _doctor(app_on("no-such-bucket")).output
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess  # noqa: S404  (pg_dump --version, with an argument list)
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import probes
+from tracker import probes, storage
 from tracker.cli.failures import CommandFailed
 from tracker.extensions import db
 from tracker.limits import worker_count
@@ -143,21 +142,23 @@ def _without_password(url: str) -> str:
 
 
 def uploads() -> Iterator[Finding]:
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    store = storage.of(current_app)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder):
-            pass
-    except OSError:
+        # A write, a read and a delete: a read-only key or a full disk fails here,
+        # not at a member's upload.
+        storage.probe(store)
+    except storage.StorageUnavailable:
         yield (
             False,
             _(
-                "The upload folder %(path)s cannot be written: let the app's user own it.",
-                path=folder,
+                "The evidence store (%(store)s) cannot be written: for a folder, let the "
+                "app's user own it; for S3, check the TRACKER_S3_* settings and the key's "
+                "rights on the bucket.",
+                store=store.describe(),
             ),
         )
         return
-    yield True, _("The upload folder %(path)s can be written.", path=folder)
+    yield True, _("The evidence store (%(store)s) can be written.", store=store.describe())
 
 
 def _major(said: str) -> int | None:
@@ -248,7 +249,5 @@ def doctor() -> None:
             click.echo(("✓ " if fine else "✗ ") + message)
             problems += not fine
     if problems:
-        raise CommandFailed(
-            ngettext("%(num)d thing to fix.", "%(num)d things to fix.", problems)
-        )
+        raise CommandFailed(ngettext("%(num)d thing to fix.", "%(num)d things to fix.", problems))
     click.echo(_("Everything checked is in order."))
