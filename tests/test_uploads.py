@@ -16,7 +16,7 @@ from pypdf.generic import (
     NameObject,
     TextStringObject,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.activities import evidence
 from tracker.clock import utcnow
@@ -403,3 +403,49 @@ def test_upload_limit_message_is_in_the_members_language(clock, login, member):
     refused = post_evidence(client, (png(), "b.png"), key="k2")
     assert refused.status_code == 429
     assert "一分钟内上传的文件太多" in refused.get_data(as_text=True)
+
+
+@pytest.fixture
+def full_disk():
+    """Files this process writes may not grow past 64 KiB, as on a disk that is full.
+
+    A real limit of the operating system (RLIMIT_FSIZE), not a stand-in: the write
+    fails with EFBIG part-way, leaving what a full disk leaves. PostgreSQL writes in
+    its own processes, so only the evidence file meets it.
+    """
+    import resource
+    import signal
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def _noisy_png(size: int = 400) -> bytes:
+    import random
+
+    rng = random.Random(7)
+    image = Image.frombytes(
+        "RGB", (size, size), bytes(rng.getrandbits(8) for _ in range(size * size * 3))
+    )
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.postgres_only
+def test_a_full_disk_saves_nothing_and_leaves_no_file(app, db, clock, client_m, full_disk):
+    from pathlib import Path
+
+    photo = _noisy_png()
+    response = post_evidence(client_m, (photo, "现场.png"))
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+    assert db.session.scalar(select(func.count(Evidence.id))) == 0
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert not folder.exists() or list(folder.iterdir()) == []  # no empty or partial file

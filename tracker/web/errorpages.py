@@ -76,8 +76,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        # Nothing of a refused request is kept, and the page drawn now (its
+        # navigation counts) must not see what it had flushed either.
+        db.session.rollback()
         if is_api_request():
-            db.session.rollback()
             response = domain_error_response(error)
         else:
             response = make_response(_page(error.status, error.message))
