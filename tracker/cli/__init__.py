@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.evidence import evidence
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
+    from tracker.cli.points import import_points
     from tracker.cli.terms import terms
     from tracker.cli.tokens import tokens
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
         rebuild_totals,
         notify_upcoming,
         import_members,
+        import_points,
         backup,
         restore,
         tokens,

@@ -43,7 +43,13 @@ from tracker.models import (
 )
 from tracker.periods import CALENDAR_KINDS, STORED_KINDS, period_start
 
-ENTRY_DELTA = {EntryKind.AWARD: 1, EntryKind.REVERSAL: -1, EntryKind.ADJUSTMENT: 0}
+# Entries count activities; an imported number is none (as an adjustment is none).
+ENTRY_DELTA = {
+    EntryKind.AWARD: 1,
+    EntryKind.REVERSAL: -1,
+    EntryKind.ADJUSTMENT: 0,
+    EntryKind.EXTERNAL: 0,
+}
 BATCH = 5000
 
 
