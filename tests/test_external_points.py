@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,11 +13,14 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tracker.external import sources
-from tracker.ledger import totals
-from tracker.models import Category, EntryKind, LedgerEntry, User
+from tracker.ledger import points, totals
+from tracker.models import AuditEvent, Category, EntryKind, LedgerEntry, Role, User
 from tracker.people.scope import Scope
 from tracker.periods import Period
 from tracker.ranking.branches import branch_leaderboard
+
+from .conftest import FROZEN_NOW as NOW
+from .conftest import TODAY
 
 WEEK = "2026-11-23"  # the Monday of TODAY's week
 
@@ -173,9 +178,9 @@ def test_branch_leaderboard_by_xuexi_points_per_capita(cli, db, make, tmp_path):
     big, small = make.branch(college, "一支部"), make.branch(college, "二支部")
     # 一支部: three members, 300 + 150 + 0 = 450, 150 each; 二支部: one member, 200.
     rows = []
-    for n, (branch, points) in enumerate([(big, 300), (big, 150), (big, 0), (small, 200)]):
+    for n, (branch, earned) in enumerate([(big, 300), (big, 150), (big, 0), (small, 200)]):
         member = make.member(branch, student_no=f"X{n:04d}")
-        rows.append((member.name, member.student_no, branch.name, points, points))
+        rows.append((member.name, member.student_no, branch.name, earned, earned))
     # Self-logged points elsewhere must not count on the 学习强国 board.
     make.activity(make.member(big, student_no="X9999"), "meeting", quantity=1)
     result = cli(
@@ -205,3 +210,122 @@ def test_external_categories_cannot_be_logged(db, make, member, login):
     page = client.get("/activities/new")
     assert "学习强国" not in page.get_data(as_text=True)
     assert client.get("/activities/new/xuexi").status_code == 404
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_committee_uploads_previews_accepts_and_reconciles(db, make, branch, login):
+    committee = make.committee(branch)
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    make.member(branch, name="李四", student_no="2023002")
+    stranger = make.member(name="王五", student_no="2029999")
+    points.approve_activity(db.session, make.activity(zhang, "volunteer", quantity=3), None, NOW)
+    db.session.commit()
+    client = login(committee)
+    form = {"source": "zyh", "period": "week", "day": TODAY.isoformat()}
+
+    # A member of another branch blocks the import, with the row's number.
+    data = xlsx(
+        [("学号", "姓名", "时长"), ("2023001", "张三", 2), (stranger.student_no, "王五", 4)]
+    )
+    page = client.post(
+        "/points/import",
+        data={**form, "file": (io.BytesIO(data), "h.xlsx")},
+        content_type="multipart/form-data",
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "<td>3</td>" in text and "其他支部" in text
+    assert 'name="staged"' not in text
+
+    data = xlsx([("学号", "姓名", "时长"), ("2023001", "张三", 2), ("2023002", "李四", 1.5)])
+    page = client.post(
+        "/points/import",
+        data={**form, "file": (io.BytesIO(data), "h.xlsx")},
+        content_type="multipart/form-data",
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text
+    assert external_rows(db) == 0  # a preview books nothing
+    staged = re.search(r'name="staged" value="([0-9a-f]{32})"', text).group(1)
+    params = html.unescape(re.search(r'name="params" value="([^"]*)"', text).group(1))
+    done = client.post("/points/import/confirm", data={"staged": staged, "params": params})
+    assert done.status_code == 302
+    assert external_points(db, zhang) == 2 and external_rows(db) == 2
+
+    # The committee sees 3 hours logged beside 2 reported: highlighted.
+    page = client.get(done.headers["Location"])
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    row = re.search(r'<tr class="table-warning differs"><td>2023001</td>.*?</tr>', text, re.S)
+    assert row and ">2<" in row.group(0) and ">3<" in row.group(0) and ">-1<" in row.group(0)
+    # 张三 sees the import on his history, with its source.
+    mine = login(zhang).get("/points/mine").get_data(as_text=True)
+    assert "志愿汇时长" in mine
+    assert totals.differences(db.session) == []
+    # Another branch's reconciliation is not the committee's to read.
+    assert client.get(f"/points/reconcile?branch={stranger.branch_id}").status_code == 403
+
+
+def test_admin_defines_a_source(db, make, login):
+    admin = make.user(Role.ADMIN)
+    client = login(admin)
+    volunteer = db.session.scalar(select(Category).where(Category.key == "volunteer"))
+    page = client.post(
+        "/points/sources",
+        data={
+            "key": "izy",
+            "name_zh": "i志愿时长",
+            "name_en": "i-Volunteer hours",
+            "unit": "hours",
+            "points_per_unit": "2",
+            "matching_category_id": str(volunteer.id),
+        },
+    )
+    assert page.status_code == 302
+    source = sources.source_by_key(db.session, "izy")
+    assert source.category.external and source.points_per_unit == 2
+    assert client.get("/points/sources").get_data(as_text=True).count("izy") >= 1
+
+
+def test_api_upload_previews_then_books_and_audits_without_names(db, make, branch, login):
+    committee = make.committee(branch)
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    client = login(committee)
+    data = xuexi_csv([("张三", "2023001", branch.name, 400, 40)], encoding="gb18030")
+
+    def upload(**extra):
+        return client.post(
+            "/api/v1/points/imports",
+            data={
+                "source": "xuexi",
+                "period": "cumulative",
+                "file": (io.BytesIO(data), "r.csv"),
+                **extra,
+            },
+            content_type="multipart/form-data",
+        )
+
+    preview = upload(dry_run="true")
+    assert preview.status_code == 200, preview.get_json()
+    body = preview.get_json()
+    assert (body["applied"], body["points"], body["rows"][0]["member"]) == (False, 400, zhang.id)
+    assert external_rows(db) == 0
+    booked = upload()
+    assert booked.status_code == 201 and booked.get_json()["applied"]
+    assert external_points(db, zhang) == 400
+    assert upload().get_json()["points"] == 0  # the same totals again: nothing more
+
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "points.imported")
+    ).first()
+    assert event.details["source"] == "xuexi" and event.details["points"] == "400.0"
+    assert "张三" not in str(event.details) and "2023001" not in str(event.details)
+    # A member may not import.
+    assert login(zhang).post("/api/v1/points/imports", data={}).status_code == 403
