@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.clock import campus_now
-from tracker.devtools import demo, demo_activities
+from tracker.clock import campus_now, campus_today
+from tracker.devtools import demo, demo_activities, demo_xuexi
 from tracker.extensions import db
 
 
@@ -43,4 +45,11 @@ def seed_demo(if_empty: bool) -> None:
         return
     logins, count = demo.seed_demo(db.session, campus_now(), current_app.config["UPLOAD_FOLDER"])
     click.echo(f"Seeded the demo: {count} activities over {demo_activities.WEEKS} weeks.")
+    sample = Path(current_app.instance_path) / "xuexi-demo-report.xlsx"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    sample.write_bytes(demo_xuexi.this_weeks_report(db.session, campus_today()))
+    click.echo(
+        "Last week's 学习强国 report is imported; try this week's with:\n"
+        f"  flask --app tracker import-points {sample} --source xuexi"
+    )
     _print_logins(logins)
