@@ -25,6 +25,12 @@ from .conftest import TODAY
 WEEK = "2026-11-23"  # the Monday of TODAY's week
 
 
+@pytest.fixture(autouse=True)
+def frozen(clock):
+    """Today is TODAY (a Wednesday): the reports' weeks and days are before it."""
+    return clock
+
+
 @pytest.fixture
 def cli(app):
     runner = app.test_cli_runner()
@@ -125,6 +131,8 @@ def test_cumulative_report_books_differences_and_flags_a_drop(cli, db, make, bra
         WEEK,
     )
     assert week.exit_code != 0 and "counted this period already" in week.output
+    far = cli("import-points", write(tmp_path, b"x"), "--source", "xuexi", "--week", "9999-12-31")
+    assert far.exit_code == 1 and "A day from" in far.output
     assert cli("check-ledger").exit_code == 0
 
 
@@ -173,7 +181,7 @@ def test_gb18030_csv_and_xlsx_files_work(cli, db, make, branch, tmp_path):
     assert cli("check-ledger").exit_code == 0
 
 
-def test_branch_leaderboard_by_xuexi_points_per_capita(cli, db, make, tmp_path):
+def test_branch_leaderboard_by_xuexi_points_per_capita(cli, db, make, login, tmp_path):
     college = make.college()
     big, small = make.branch(college, "一支部"), make.branch(college, "二支部")
     # 一支部: three members, 300 + 150 + 0 = 450, 150 each; 二支部: one member, 200.
@@ -202,6 +210,13 @@ def test_branch_leaderboard_by_xuexi_points_per_capita(cli, db, make, tmp_path):
         ("二支部", 1, Decimal(200)),
         ("一支部", 2, Decimal("112.5")),
     ]
+    # The page a secretary opens: 学习强国 only, points per member, this week.
+    admin = login(make.user(Role.ADMIN))
+    page = admin.get(
+        f"/leaderboard/branches?scope=college&college={college.id}&period=week"
+        f"&category={xuexi.category_id}&sort=per_capita"
+    ).get_data(as_text=True)
+    assert page.index("二支部") < page.index("一支部") and "112.5" in page
     assert cli("check-ledger").exit_code == 0
 
 
@@ -255,7 +270,12 @@ def test_committee_uploads_previews_accepts_and_reconciles(db, make, branch, log
     assert external_rows(db) == 0  # a preview books nothing
     staged = re.search(r'name="staged" value="([0-9a-f]{32})"', text).group(1)
     params = html.unescape(re.search(r'name="params" value="([^"]*)"', text).group(1))
+    # Choices tampered with on the way back are refused, not booked nor a 500.
+    for forged in ("[]", '{"source": "zyh", "period": "week", "day": "9999-12-31", "columns": {}}'):
+        answer = client.post("/points/import/confirm", data={"staged": staged, "params": forged})
+        assert answer.status_code == 400
     done = client.post("/points/import/confirm", data={"staged": staged, "params": params})
+
     assert done.status_code == 302
     assert external_points(db, zhang) == 2 and external_rows(db) == 2
 

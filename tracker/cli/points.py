@@ -79,8 +79,8 @@ def import_points(file: Path, source_key, on, day, week, month, chosen, dry_run:
     if source is None:
         known = ", ".join(s.key for s in sources.list_sources(db.session))
         raise click.ClickException(f"Unknown source {source_key!r}. Sources: {known}.")
-    period = _covered(on, day, week, month)
     try:
+        period = _covered(on, day, week, month)
         report = importing.import_points(
             db.session,
             file.read_bytes(),

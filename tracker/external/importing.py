@@ -29,6 +29,7 @@ from tracker.errors import InvalidInput
 from tracker.external import reading
 from tracker.ledger import terms
 from tracker.ledger.booking import book
+from tracker.limits import FIRST_DAY, LAST_DAY
 from tracker.models import (
     Branch,
     EntryKind,
@@ -62,6 +63,16 @@ def covered(kind: str, day: date) -> Covered:
     """The day, week or month containing ``day``, or everything up to ``day``."""
     if kind not in PERIOD_KINDS:
         raise InvalidInput({"period": _l("Unknown period.")})
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            {
+                "day": _l(
+                    "A day from %(first)s to %(last)s, please.",
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
+                )
+            }
+        )
     if kind in ("week", "month"):
         start = period_start(kind, day)
         return Covered(kind, start, period_end(kind, start) - timedelta(days=1))

@@ -60,6 +60,28 @@ def _upload_form() -> UploadForm:
     return form
 
 
+def _confirmed_params(raw: str) -> dict:
+    """The preview's choices as the confirming form carries them back, or 400."""
+    try:
+        params = json.loads(raw)
+    except ValueError:
+        abort(400)
+    if not isinstance(params, dict):
+        abort(400)
+    columns, day = params.get("columns"), params.get("day")
+    fine = (
+        isinstance(columns, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())
+        and isinstance(params.get("source"), str)
+        and isinstance(params.get("period"), str)
+        and isinstance(day, str)
+        and bounded_day(day) is not None
+    )
+    if not fine:
+        abort(400)
+    return params
+
+
 def _run(data: bytes, params: dict, dry_run: bool) -> importing.PointsReport:
     source = sources.source_by_key(db.session, params["source"])
     if source is None:
@@ -68,7 +90,7 @@ def _run(data: bytes, params: dict, dry_run: bool) -> importing.PointsReport:
         db.session,
         data,
         source=source,
-        period=importing.covered(params["period"], date.fromisoformat(params["day"])),
+        period=importing.covered(params["period"], bounded_day(params["day"])),
         actor=current_user._get_current_object(),
         branch_id=access.points_import_branch(current_user),
         today=campus_today(),
@@ -133,11 +155,9 @@ def confirm():
     path = _staging() / staged
     if not path.is_file():
         abort(404)
+    params = _confirmed_params(request.form.get("params", ""))
     try:
-        params = json.loads(request.form.get("params", ""))
         report = _run(path.read_bytes(), params, dry_run=False)
-    except (ValueError, KeyError, TypeError):
-        abort(400)
     except (FileRefused, InvalidInput) as refused:
         path.unlink(missing_ok=True)
         return _page(_upload_form(), refused=refused.message, status=409)
