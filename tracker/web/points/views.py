@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
@@ -28,7 +28,7 @@ from tracker.clock import campus_today
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.external import importing, reconciliation, sources
-from tracker.i18n import UNIT_LABELS, category_name
+from tracker.i18n import UNIT_LABELS, category_name, format_points
 from tracker.limits import bounded_day
 from tracker.models import Branch, Category, Unit
 from tracker.people import access
@@ -169,7 +169,7 @@ def confirm():
     flash(
         _(
             "Booked %(points)s points for %(n)d rows; %(flagged)d flagged.",
-            points=report.points,
+            points=format_points(report.points),
             n=len(report.to_book),
             flagged=len(report.flagged),
         ),
@@ -213,6 +213,7 @@ def reconcile():
         branch=branch,
         branches=list(branches),
         period=period,
+        last_day=period.end - timedelta(days=1),
         kind=kind,
         units=UNIT_LABELS,
     )
