@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -12,9 +13,18 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from tracker.external import sources
+from tracker.extensions import db as _db
+from tracker.external import importing, sources
 from tracker.ledger import points, totals
-from tracker.models import AuditEvent, Category, EntryKind, LedgerEntry, Role, User
+from tracker.models import (
+    AuditEvent,
+    Category,
+    EntryKind,
+    ExternalSource,
+    LedgerEntry,
+    Role,
+    User,
+)
 from tracker.people.scope import Scope
 from tracker.periods import Period
 from tracker.ranking.branches import branch_leaderboard
@@ -23,6 +33,7 @@ from .conftest import FROZEN_NOW as NOW
 from .conftest import TODAY
 
 WEEK = "2026-11-23"  # the Monday of TODAY's week
+THREADS = 4
 
 
 @pytest.fixture(autouse=True)
@@ -349,3 +360,41 @@ def test_api_upload_previews_then_books_and_audits_without_names(db, make, branc
     assert "张三" not in str(event.details) and "2023001" not in str(event.details)
     # A member may not import.
     assert login(zhang).post("/api/v1/points/imports", data={}).status_code == 403
+
+
+def test_the_same_report_imported_at_once_books_once(app, db, make, branch):
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    data = xuexi_csv([("张三", "2023001", "", 500, 60)])
+    source_id = sources.source_by_key(db.session, "xuexi").id
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        with app.app_context():
+            session = _db.session
+            barrier.wait()
+            try:
+                importing.import_points(
+                    session,
+                    data,
+                    source=session.get(ExternalSource, source_id),
+                    period=importing.covered("week", TODAY),
+                    actor=None,
+                    branch_id=None,
+                    today=TODAY,
+                    dry_run=False,
+                )
+                session.commit()
+                outcomes.append("done")
+            finally:
+                session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == ["done"] * THREADS
+    db.session.expire_all()
+    assert external_points(db, zhang) == 60 and external_rows(db) == 1
+    assert totals.differences(db.session) == []

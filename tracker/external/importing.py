@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
@@ -397,9 +397,22 @@ def import_points(
     matches across the school. Raises FileRefused for an unreadable file and
     InvalidInput for a period that would count twice. Books at most the
     difference to earlier imports of the source, so a report imported again
-    books nothing. Writes only when no row has a problem and ``dry_run`` is
-    false (``applied``); flushes, the caller commits. Audited without names.
+    books nothing, even when two imports of the source run at once. Writes
+    only when no row has a problem and ``dry_run`` is false (``applied``);
+    flushes, the caller commits. Audited without names.
     """
+    if not dry_run:
+        # Two imports of one source at once would both read the same earlier
+        # bookings. Writing the source's row first makes the second wait for
+        # the first to commit, and read after it: a row lock on PostgreSQL,
+        # the write lock on SQLite (even for a command, whose reads begin no
+        # transaction).
+        session.execute(
+            update(ExternalSource)
+            .where(ExternalSource.id == source.id)
+            .values(key=ExternalSource.key)
+            .execution_options(synchronize_session=False)
+        )
     _ensure_fits(session, source, period, today, actor)
     report = reading.read_report(data, period.kind, source.columns, chosen)
     out = PointsReport(source.key, period, columns=report.mapping())
