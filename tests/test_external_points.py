@@ -398,3 +398,27 @@ def test_the_same_report_imported_at_once_books_once(app, db, make, branch):
     db.session.expire_all()
     assert external_points(db, zhang) == 60 and external_rows(db) == 1
     assert totals.differences(db.session) == []
+
+
+def test_a_column_named_once_is_remembered_for_the_source(cli, db, make, branch, tmp_path):
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    odd = "成员编号,成员姓名,累计学习积分\n2023001,张三,{}\n"
+    path = write(tmp_path, odd.format(700).encode())
+    refused = cli("import-points", path, "--source", "xuexi", "--on", "2026-11-20")
+    assert refused.exit_code == 1 and "No column of the file was recognised" in refused.output
+    named = cli(
+        "import-points",
+        path,
+        "--source",
+        "xuexi",
+        "--on",
+        "2026-11-20",
+        "--column",
+        "value=累计学习积分",
+        "--column",
+        "student_no=成员编号",
+    )
+    assert named.exit_code == 0, named.output
+    again = cli("import-points", write(tmp_path, odd.format(750).encode()), "--source", "xuexi")
+    assert again.exit_code == 0, again.output
+    assert external_points(db, zhang) == 750

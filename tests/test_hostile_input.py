@@ -59,6 +59,7 @@ TEXT = {
     *("evidence_required", "auto_approve", "enabled", "TRACKER_SHOW_FULL_NAMES"),
     *("period", "scope", "sort", "status", "output", "decision", "role", "stage", "unit"),
     "locale",
+    *("source", "value_column", "student_no_column", "name_column"),
 }
 ROLES = ("member", "committee", "admin")
 SKIPPED = {"csrf_token", "submit"}
@@ -159,6 +160,12 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "q": "成员",
         "person": "成员",
         "action": "activity.approve",
+        # Points from other systems of record.
+        "source": "xuexi",
+        "value_column": "",
+        "student_no_column": "",
+        "name_column": "",
+        "matching_category_id": str(fixed["category"]),
     }
 
 
