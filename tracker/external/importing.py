@@ -21,14 +21,14 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.errors import InvalidInput
 from tracker.external import reading
 from tracker.ledger import terms
-from tracker.ledger.booking import book
+from tracker.ledger.booking import book_many
 from tracker.limits import FIRST_DAY, LAST_DAY
 from tracker.models import (
     Branch,
@@ -37,12 +37,12 @@ from tracker.models import (
     ExternalSource,
     ExternalValue,
     LedgerEntry,
+    Membership,
     User,
 )
 from tracker.models.external import PERIOD_KINDS
 from tracker.models.types import TENTH
 from tracker.people import access
-from tracker.people.accounts import branch_on
 from tracker.periods import period_end, period_start
 from tracker.ranking.source import tenths
 
@@ -93,6 +93,7 @@ class Booking:
     user_id: int
     student_no: str
     name: str
+    branch_id: int
     value: Decimal
     previous: Decimal
     difference: Decimal
@@ -319,6 +320,7 @@ def _plan(session, source: ExternalSource, period: Covered, matched, out: Points
                 person.id,
                 person.student_no,
                 person.name,
+                person.branch_id,
                 value,
                 before,
                 difference,
@@ -326,6 +328,23 @@ def _plan(session, source: ExternalSource, period: Covered, matched, out: Points
                 flagged,
             )
         )
+
+
+def _branches_on(session: Session, user_ids: list[int], day: date) -> dict[int, int]:
+    """The branch each member belonged to on ``day`` (as ``accounts.branch_on``), at once."""
+    found: dict[int, int] = {}
+    for first in range(0, len(user_ids), 1000):
+        rows = session.execute(
+            select(Membership.user_id, Membership.branch_id)
+            .where(
+                Membership.user_id.in_(user_ids[first : first + 1000]),
+                Membership.start_on <= day,
+                or_(Membership.end_on.is_(None), Membership.end_on > day),
+            )
+            .order_by(Membership.start_on)
+        )
+        found.update(dict(rows.all()))  # the latest start wins, as in branch_on
+    return found
 
 
 def _write(session, source, period: Covered, out: PointsReport, actor, branch_id, digest) -> None:
@@ -341,41 +360,42 @@ def _write(session, source, period: Covered, out: PointsReport, actor, branch_id
     )
     session.add(batch)
     session.flush()
-    in_closed_term = access.may_book_in_closed_terms(actor)
-    for line in out.rows:
-        entry = None
-        if line.points and not line.flagged:
-            member_branch = branch_on(session, line.user_id, period.start) or session.scalar(
-                select(User.branch_id).where(User.id == line.user_id)
-            )
-            entry = book(
-                session,
-                LedgerEntry(
-                    kind=EntryKind.EXTERNAL,
-                    user_id=line.user_id,
-                    branch_id=member_branch,
-                    category_id=source.category_id,
-                    points=line.points,
-                    earned_on=period.start,
-                    actor_id=actor.id if actor else None,
-                    reason=f"{source.key} {period.kind} {period.start.isoformat()}",
-                ),
-                in_closed_term=in_closed_term,
-            )
-        session.add(
-            ExternalValue(
-                import_id=batch.id,
-                source_id=source.id,
-                user_id=line.user_id,
-                period_kind=period.kind,
-                period_start=period.start,
-                row_number=line.row,
-                value=line.value,
-                booked=Decimal(0) if line.flagged else line.difference,
-                flagged=line.flagged,
-                ledger_entry_id=entry.id if entry else None,
-            )
+    booked = [line for line in out.rows if line.points and not line.flagged]
+    branches = _branches_on(session, [line.user_id for line in booked], period.start)
+    entries = {
+        line.row: LedgerEntry(
+            kind=EntryKind.EXTERNAL,
+            user_id=line.user_id,
+            # The branch the member belonged to on the day booked, else their branch now.
+            branch_id=branches.get(line.user_id, line.branch_id),
+            category_id=source.category_id,
+            points=line.points,
+            earned_on=period.start,
+            actor_id=actor.id if actor else None,
+            reason=f"{source.key} {period.kind} {period.start.isoformat()}",
         )
+        for line in booked
+    }
+    book_many(
+        session,
+        list(entries.values()),
+        in_closed_term=access.may_book_in_closed_terms(actor),
+    )
+    session.add_all(
+        ExternalValue(
+            import_id=batch.id,
+            source_id=source.id,
+            user_id=line.user_id,
+            period_kind=period.kind,
+            period_start=period.start,
+            row_number=line.row,
+            value=line.value,
+            booked=Decimal(0) if line.flagged else line.difference,
+            flagged=line.flagged,
+            ledger_entry_id=entries[line.row].id if line.row in entries else None,
+        )
+        for line in out.rows
+    )
     out.import_id = batch.id
 
 
