@@ -136,6 +136,10 @@ def reads_audit_log(viewer: User, branch: Branch) -> bool:
     return access.may_read_audit_log(viewer) and (readable is None or branch.id in readable)
 
 
+def reconciles(viewer: User, branch: Branch) -> bool:
+    return access.may_reconcile_points(viewer, branch.id)
+
+
 def lists_branch_activities(viewer: User, branch: Branch) -> bool:
     readable = access.readable_branch_ids(db.session, viewer)
     return readable is None or branch.id in readable | {viewer.branch_id}
@@ -369,6 +373,14 @@ ACCESS: dict[str, Door] = {
     "exports.activities": Door(exports_activities, ids={"branch": "branch"}, args=CSV),
     "exports.report": Door(reads_branch_dashboard, ids={"branch": "branch"}, args=CSV),
     "auditlog.index": Door(reads_audit_log, ids={"branch": "branch"}),
+    # Points from other systems of record (学习强国, 志愿汇).
+    "points.upload": Door(access.may_import_points),
+    "points.preview": Door(access.may_import_points),
+    "points.confirm": Door(access.may_import_points),
+    "points.reconcile": Door(reconciles, ids={"branch": "branch"}),
+    "points.mine": Door(SIGNED_IN),
+    "points.source_list": Door(access.may_define_points_sources),
+    "api.import_points": Door(access.may_import_points, body={"source": "xuexi"}),
 }
 
 

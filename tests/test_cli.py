@@ -1,11 +1,23 @@
 """The command line a campus scripts its set-up with."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from tracker.clock import campus_today
 from tracker.ledger.terms import current_term
-from tracker.models import AdvisorScope, Branch, College, LedgerEntry, MemberTotal, Role, Term, User
+from tracker.models import (
+    AdvisorScope,
+    Branch,
+    College,
+    EntryKind,
+    LedgerEntry,
+    MemberTotal,
+    Role,
+    Term,
+    User,
+)
 from tracker.people.scope import Scope
 from tracker.ranking.branches import branch_leaderboard
 
@@ -121,6 +133,12 @@ def test_seed_demo_then_check_ledger(cli, db):
     assert db.session.query(Branch).count() == 6
     assert 100 <= db.session.query(User).count() <= 160
     assert db.session.query(LedgerEntry).count() > 500
+    # Last week's 学习强国 report is booked; this week's, written for trying, books the gains.
+    imported = db.session.query(LedgerEntry).filter_by(kind=EntryKind.EXTERNAL).count()
+    assert imported == db.session.query(User).filter(User.branch_id.is_not(None)).count()
+    sample = re.search(r"import-points (\S+) --source xuexi", result.output).group(1)
+    result = cli("import-points", sample, "--source", "xuexi")
+    assert result.exit_code == 0 and "Booked." in result.output, result.output
     result = cli("check-ledger")
     assert result.exit_code == 0 and "agree" in result.output
     _demo_has_group_activities(db)

@@ -24,6 +24,7 @@ from flask_babel import refresh
 from tracker import backups, create_app
 from tracker.cli.failures import DATABASE_AWAY
 from tracker.config import PROJECT_ROOT
+from tracker.storage import FolderStorage
 
 from .conftest import BASE_CONFIG
 
@@ -71,6 +72,7 @@ def _arguments(tmp_path, archive) -> dict[str, list[str]]:
         "rebuild-totals": [],
         "notify-upcoming": [],
         "import-members": [str(members), "--links", str(tmp_path / "links.csv")],
+        "import-points": [str(members), "--source", "xuexi", "--dry-run"],
         "backup": [str(tmp_path / "new.tar.gz")],
         "restore": [str(archive), "--yes", "--trust-unsigned"],
         "tokens create": ["20260001"],
@@ -107,7 +109,7 @@ def _sqlite_archive(tmp_path):
     archive = tmp_path / "old.tar.gz"
     (tmp_path / "no-uploads").mkdir()
     backups.create_backup(
-        engine, tmp_path / "no-uploads", archive, datetime.now(UTC), b"another key"
+        engine, FolderStorage(tmp_path / "no-uploads"), archive, datetime.now(UTC), b"another key"
     )
     engine.dispose()
     return archive

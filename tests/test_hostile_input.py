@@ -60,6 +60,7 @@ TEXT = {
     *("period", "scope", "sort", "status", "output", "decision", "role", "stage", "unit"),
     "locale",
     "confirmed",
+    *("source", "value_column", "student_no_column", "name_column"),
 }
 ROLES = ("member", "committee", "admin")
 SKIPPED = {"csrf_token", "submit"}
@@ -162,6 +163,12 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "q": "成员",
         "person": "成员",
         "action": "activity.approve",
+        # Points from other systems of record.
+        "source": "xuexi",
+        "value_column": "",
+        "student_no_column": "",
+        "name_column": "",
+        "matching_category_id": str(fixed["category"]),
     }
 
 

@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.exports.views import bp as exports
     from tracker.web.leaderboards.views import bp as rankings
     from tracker.web.notifications.views import bp as notifications
+    from tracker.web.points.views import bp as points
     from tracker.web.review.views import bp as review
     from tracker.web.tutoring.views import bp as tutoring
 
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         events,
         tutoring,
         notifications,
+        points,
         admin,
         auditlog,
         personal,

@@ -103,12 +103,15 @@ KIND_LABELS = {
     EntryKind.AWARD: _l("Award"),
     EntryKind.REVERSAL: _l("Reversal"),
     EntryKind.ADJUSTMENT: _l("Adjustment"),
+    EntryKind.EXTERNAL: _l("Imported"),
 }
 UNIT_LABELS = {
     Unit.MINUTES: _l("minutes"),
     Unit.HOURS: _l("hours"),
     Unit.VISITS: _l("visits"),
     Unit.ATTENDANCES: _l("attendances"),
+    Unit.POINTS: _l("points"),
+    Unit.CREDITS: _l("credits"),
 }
 
 

@@ -97,11 +97,15 @@ def _problems(**problems: LazyString | None) -> dict[str, object]:
 
 
 def _check_may_log(member: User, category: Category) -> None:
-    """Only a branch member logs, and only in a category that is not retired."""
+    """Only a branch member logs, and only in a category that is neither retired nor imported."""
     if not access.logs_activities(member):
         raise Forbidden(_l("Only members of a branch can log activities."))
     if category.retired_at is not None:
         raise InvalidInput({"category": _l("This category is retired.")})
+    if category.external:
+        raise InvalidInput(
+            {"category": _l("This category's points are imported from their system of record.")}
+        )
 
 
 def _check_day(day: date | None, *, today: date, backdate_days: int) -> LazyString | None:

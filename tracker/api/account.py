@@ -172,7 +172,8 @@ def _term_figure(user: User, summary: MemberSummary) -> dict | None:
 )
 def categories():
     args = query_args(api.operation_for("api.categories"))
-    query = select(Category).where(Category.retired_at.is_(None))
+    # What a member logs: imported categories (学习强国 ...) are filled by imports only.
+    query = select(Category).where(Category.retired_at.is_(None), Category.external.is_(False))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     found = db.session.scalars(
         query.order_by(Category.sort_order, Category.id)

@@ -125,7 +125,9 @@ def _current_input(activity: Activity) -> ActivityInput:
 
 def active_category(key: str) -> Category:
     category = db.session.scalars(
-        select(Category).where(Category.key == key, Category.retired_at.is_(None))
+        select(Category).where(
+            Category.key == key, Category.retired_at.is_(None), Category.external.is_(False)
+        )
     ).first()
     if category is None:
         raise InvalidInput({"category": _l("No such category.")})

@@ -213,6 +213,8 @@ def form_body(op: Operation) -> dict[str, Any]:
 
 def _from_text(schema: dict[str, Any], raw: str) -> Any:
     types = _types(schema)
+    if "boolean" in types and raw in ("true", "false"):
+        return raw == "true"
     if "integer" in types and re.fullmatch(r"-?\d{1,12}", raw):
         return int(raw)
     if "number" in types and re.fullmatch(r"-?\d{1,12}(\.\d+)?", raw):

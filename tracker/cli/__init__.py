@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.failures import guard_all
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
+    from tracker.cli.points import import_points
     from tracker.cli.terms import terms
     from tracker.cli.tokens import tokens
     from tracker.cli.vendor import vendor_chartjs
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
         rebuild_totals,
         notify_upcoming,
         import_members,
+        import_points,
         backup,
         restore,
         tokens,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -9,8 +11,8 @@ from flask_babel import gettext as _
 
 from tracker import storage
 from tracker.cli.failures import CommandFailed
-from tracker.clock import campus_now
-from tracker.devtools import demo, demo_activities
+from tracker.clock import campus_now, campus_today
+from tracker.devtools import demo, demo_activities, demo_xuexi
 from tracker.extensions import db
 
 
@@ -52,6 +54,16 @@ def seed_demo(if_empty: bool) -> None:
             "Seeded the demo: %(count)d activities over %(weeks)d weeks.",
             count=count,
             weeks=demo_activities.WEEKS,
+        )
+    )
+    sample = Path(current_app.instance_path) / "xuexi-demo-report.xlsx"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    sample.write_bytes(demo_xuexi.this_weeks_report(db.session, campus_today()))
+    click.echo(
+        _(
+            "Last week's 学习强国 report is imported; try this week's with:\n"
+            "  flask --app tracker import-points %(path)s --source xuexi",
+            path=sample,
         )
     )
     _print_logins(logins)

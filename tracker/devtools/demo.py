@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.devtools import demo_activities, demo_groups
+from tracker.devtools import demo_activities, demo_groups, demo_xuexi
 from tracker.ledger import points, terms
 from tracker.models import (
     AccountStatus,
@@ -238,6 +238,7 @@ def seed_demo(session: Session, now: datetime, storage: Storage) -> tuple[DemoLo
     demo_groups.seed_events(seeder, groups)
     demo_groups.seed_tutoring_requests(seeder, groups)
     seeder.extras(groups)
+    demo_xuexi.import_last_weeks_report(session, seeder.today)
     # After the points are booked: two rebuilds of the term totals cost less
     # than updating them at every booking. A database with terms keeps its own.
     if not terms.list_terms(session):

@@ -110,7 +110,7 @@ def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[l
         errors["title"] = _l("At most %(n)d characters.", n=MAX_TITLE)
     if len((data.place or "").strip()) > MAX_PLACE:
         errors["place"] = _l("At most %(n)d characters.", n=MAX_PLACE)
-    if data.category is None or data.category.retired_at is not None:
+    if data.category is None or data.category.retired_at is not None or data.category.external:
         errors["category"] = _l("Please choose a category.")
     if data.starts_at is None:
         errors["starts_at"] = _l("Please give the start.")

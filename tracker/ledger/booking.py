@@ -23,6 +23,19 @@ def lock_member(session: Session, user_id: int) -> None:
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
+def book_many(
+    session: Session, entries: list[LedgerEntry], *, in_closed_term: bool = False
+) -> None:
+    """Add many ledger rows that count no activity (an import's) and their totals at once;
+    a day of a closed term is refused unless allowed, as for ``book``."""
+    if not in_closed_term:
+        for day in {e.earned_on for e in entries}:
+            terms.ensure_open(session, day)
+    session.add_all(entries)
+    session.flush()
+    totals.apply_many(session, entries)
+
+
 def book(session: Session, entry: LedgerEntry, *, in_closed_term: bool = False) -> LedgerEntry:
     """Add the ledger row and its totals; a day of a closed term is refused unless allowed."""
     if not in_closed_term:

@@ -18,6 +18,7 @@ from tracker.models.events import (
     Event,
     event_branch,
 )
+from tracker.models.external import ExternalImport, ExternalSource, ExternalValue
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -60,6 +61,9 @@ __all__ = [
     "Category",
     "College",
     "EntryKind",
+    "ExternalImport",
+    "ExternalSource",
+    "ExternalValue",
     "Evidence",
     "LedgerEntry",
     "MemberCategoryTotal",

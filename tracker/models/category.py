@@ -19,6 +19,9 @@ class Unit(enum.StrEnum):
     HOURS = "hours"
     VISITS = "visits"
     ATTENDANCES = "attendances"
+    # What other systems of record count (学习强国 points, PU credits).
+    POINTS = "points"
+    CREDITS = "credits"
 
 
 class Category(db.Model):
@@ -37,6 +40,8 @@ class Category(db.Model):
     # Tutoring: approve a session at once when every named mentee confirmed it.
     approve_when_confirmed: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Filled by imports from another system of record (tracker.external), never logged.
+    external: Mapped[bool] = mapped_column(default=False)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,8 @@ class EntryKind(enum.StrEnum):
     AWARD = "award"
     REVERSAL = "reversal"
     ADJUSTMENT = "adjustment"
+    # Imported from another system of record (tracker.external); no activity, no caps.
+    EXTERNAL = "external"
 
 
 class LedgerEntry(db.Model):

@@ -324,3 +324,29 @@ def may_read_branch_dashboard(viewer: User) -> bool:
 def home_dashboard(viewer: User) -> str:
     """Which dashboard is the viewer's home page: "advisor" or "member"."""
     return "advisor" if may_read_advisor_dashboard(viewer) else "member"
+
+
+# Points from other systems of record (学习强国, 志愿汇, PU口袋校园) ------------------
+
+
+def may_import_points(user: User) -> bool:
+    """Import a system of record's report: an administrator for the whole school,
+    a committee member for their own branch."""
+    return is_admin(user) or sits_on_a_committee(user)
+
+
+def points_import_branch(user: User) -> int | None:
+    """Whose rows an import may match: the committee's own branch; None
+    (every branch) for an administrator or the command line."""
+    return None if user is None or is_admin(user) else user.branch_id
+
+
+def may_reconcile_points(user: User, branch_id: int | None) -> bool:
+    """Compare a branch's imported numbers with what its members logged: its
+    committee and the administrators."""
+    return is_admin(user) or is_committee_of(user, branch_id)
+
+
+def may_define_points_sources(user: User) -> bool:
+    """Add a system of record (its category and unit): administrators only."""
+    return is_admin(user)

@@ -30,6 +30,8 @@ from tracker.models import (
     AuditEvent,
     Category,
     Evidence,
+    ExternalImport,
+    ExternalValue,
     LedgerEntry,
     Membership,
     Notification,
@@ -130,6 +132,29 @@ def ledger(session: Session, user: User) -> Rows:
     ]
 
 
+def imported_numbers(session: Session, user: User) -> Rows:
+    """What reports of other systems of record (学习强国, 志愿汇) said of this user."""
+    rows = session.execute(
+        select(ExternalValue, ExternalImport)
+        .join(ExternalImport, ExternalImport.id == ExternalValue.import_id)
+        .where(ExternalValue.user_id == user.id)
+        .order_by(ExternalValue.id)
+    )
+    return [
+        {
+            "source": v.source.key,
+            "period": i.period_kind,
+            "first_day": i.period_start,
+            "last_day": i.period_end,
+            "value": v.value,
+            "booked": v.booked,
+            "flagged": v.flagged,
+            "imported_at": i.created_at,
+        }
+        for v, i in rows
+    ]
+
+
 def tutoring_named(session: Session, user: User) -> Rows:
     """Tutoring sessions in which someone named this user as a mentee."""
     rows = session.scalars(
@@ -220,6 +245,7 @@ SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
     "activities": activities,
     "evidence": evidence,
     "ledger": ledger,
+    "imported_numbers": imported_numbers,
     "tutoring_named": tutoring_named,
     "pairings": pairings,
     "check_ins": check_ins,

@@ -43,7 +43,9 @@ bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 def _category_or_404(key: str) -> Category:
     category = db.session.scalars(
-        select(Category).where(Category.key == key, Category.retired_at.is_(None))
+        select(Category).where(
+            Category.key == key, Category.retired_at.is_(None), Category.external.is_(False)
+        )
     ).first()
     if category is None:
         abort(404)
@@ -82,7 +84,9 @@ def choose():
     if not access.logs_activities(current_user):
         abort(403)
     categories = db.session.scalars(
-        select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+        select(Category)
+        .where(Category.retired_at.is_(None), Category.external.is_(False))
+        .order_by(Category.sort_order)
     ).all()
     today = campus_today()
     rules = {c.id: estimates.rule_for(db.session, c.id, today) for c in categories}

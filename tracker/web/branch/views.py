@@ -37,7 +37,9 @@ def _member_of_branch_or_404(user_id: int | None) -> User:
 def _adjust_form() -> AdjustForm:
     form = AdjustForm()
     categories = db.session.scalars(
-        select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+        select(Category)
+        .where(Category.retired_at.is_(None), Category.external.is_(False))
+        .order_by(Category.sort_order)
     ).all()
     form.category_id.choices = [SelectChoice(0, _("None"))] + [
         SelectChoice(c.id, category_name(c)) for c in categories

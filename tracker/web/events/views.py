@@ -115,7 +115,9 @@ def _event_input(form: EventForm) -> planning.EventInput:
 def new():
     form = EventForm()
     categories = db.session.scalars(
-        select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
+        select(Category)
+        .where(Category.retired_at.is_(None), Category.external.is_(False))
+        .order_by(Category.sort_order)
     ).all()
     form.category_id.choices = [(c.id, category_name(c)) for c in categories]
     if request.method == "GET":

@@ -1,0 +1,461 @@
+"""Importing a system of record's report into the ledger, all rows or none.
+
+``import_points`` reads the file, matches every row to a member (by 学号 when
+the file has it, else by name within the branch), and works out what each
+row adds: a report of a day, week or month replaces the earlier import of the
+same period, a cumulative report counts from everything booked from that
+source before. Only the difference is booked, so importing the same file
+twice, or an overlapping cumulative report, never counts twice; a cumulative
+total lower than what was booked is flagged and books nothing.
+
+Rows that match nobody, several people or a member of another branch are
+problems: with any, or with ``dry_run`` (the preview), nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracker import audit
+from tracker.errors import InvalidInput
+from tracker.external import reading
+from tracker.ledger import terms
+from tracker.ledger.booking import book_many
+from tracker.limits import FIRST_DAY, LAST_DAY
+from tracker.models import (
+    Branch,
+    EntryKind,
+    ExternalImport,
+    ExternalSource,
+    ExternalValue,
+    LedgerEntry,
+    Membership,
+    User,
+)
+from tracker.models.external import PERIOD_KINDS
+from tracker.models.types import TENTH
+from tracker.people import access
+from tracker.periods import period_end, period_start
+from tracker.ranking.source import tenths
+
+MAX_VALUE = Decimal(10_000_000)
+
+
+@dataclass(frozen=True)
+class Covered:
+    """What a report covers: ``kind`` (day, week, month or cumulative) from
+    ``start`` to ``end`` (both included; a cumulative report's are its "as of" day)."""
+
+    kind: str
+    start: date
+    end: date
+
+
+def covered(kind: str, day: date) -> Covered:
+    """The day, week or month containing ``day``, or everything up to ``day``."""
+    if kind not in PERIOD_KINDS:
+        raise InvalidInput({"period": _l("Unknown period.")})
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            {
+                "day": _l(
+                    "A day from %(first)s to %(last)s, please.",
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
+                )
+            }
+        )
+    if kind in ("week", "month"):
+        start = period_start(kind, day)
+        return Covered(kind, start, period_end(kind, start) - timedelta(days=1))
+    return Covered(kind, day, day)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # as the spreadsheet numbers it
+    message: object
+
+
+@dataclass
+class Booking:
+    """One matched row: the number reported, what earlier imports booked, the difference."""
+
+    row: int
+    user_id: int
+    student_no: str
+    name: str
+    branch_id: int
+    value: Decimal
+    previous: Decimal
+    difference: Decimal
+    points: Decimal
+    flagged: bool = False
+
+
+@dataclass
+class PointsReport:
+    source_key: str
+    covered: Covered
+    rows: list[Booking] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    applied: bool = False
+    import_id: int | None = None
+
+    @property
+    def points(self) -> Decimal:
+        return sum((b.points for b in self.rows if not b.flagged), Decimal(0))
+
+    @property
+    def to_book(self) -> list[Booking]:
+        return [b for b in self.rows if b.points and not b.flagged]
+
+    @property
+    def flagged(self) -> list[Booking]:
+        return [b for b in self.rows if b.flagged]
+
+
+# Which report may follow which ------------------------------------------------
+
+
+def _ensure_fits(
+    session: Session, source: ExternalSource, period: Covered, today: date, actor: User | None
+) -> None:
+    """Refuse a report that would count something twice or lands where nothing can be booked."""
+    if period.start > today:
+        raise InvalidInput({"period": _l("The report's period has not begun yet.")})
+    earlier = session.execute(
+        select(ExternalImport.period_kind, ExternalImport.period_start, ExternalImport.period_end)
+        .where(ExternalImport.source_id == source.id)
+        .distinct()
+    ).all()
+    last_cumulative = max((s for k, s, _e in earlier if k == "cumulative"), default=None)
+    if period.kind == "cumulative":
+        if last_cumulative is not None and period.end < last_cumulative:
+            raise InvalidInput(
+                {
+                    "period": _l(
+                        "A later cumulative report (%(day)s) was imported already.",
+                        day=last_cumulative.isoformat(),
+                    )
+                }
+            )
+    elif last_cumulative is not None and period.start <= last_cumulative:
+        raise InvalidInput(
+            {
+                "period": _l(
+                    "The cumulative report of %(day)s counted this period already.",
+                    day=last_cumulative.isoformat(),
+                )
+            }
+        )
+    for kind, start, end in earlier:
+        overlaps = start <= period.end and period.start <= end
+        if kind not in (period.kind, "cumulative") and overlaps:
+            raise InvalidInput(
+                {
+                    "period": _l(
+                        "A report of another period length (%(start)s to %(end)s) "
+                        "overlaps this one.",
+                        start=start.isoformat(),
+                        end=end.isoformat(),
+                    )
+                }
+            )
+    if terms.closed_term_on(session, period.start) and not access.may_book_in_closed_terms(actor):
+        raise InvalidInput({"period": terms.closed_message(terms.term_on(session, period.start))})
+
+
+# Matching ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    student_no: str
+    name: str
+    branch_id: int
+    branch_name: str
+
+
+class _People:
+    """Every member and committee member of the school, looked up by number and name."""
+
+    def __init__(self, session: Session, branch_id: int | None):
+        self.branch_id = branch_id
+        rows = session.execute(
+            select(User.id, User.student_no, User.name, User.branch_id, Branch.name)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(User.role.in_(access.BRANCH_ROLES))
+        )
+        self.by_no: dict[str, _Person] = {}
+        self.by_name: dict[str, list[_Person]] = defaultdict(list)
+        for row in rows:
+            person = _Person(*row)
+            self.by_no[person.student_no] = person
+            self.by_name[person.name].append(person)
+
+    def _in_scope(self, person: _Person) -> bool:
+        return self.branch_id is None or person.branch_id == self.branch_id
+
+    def match(self, student_no: str, name: str, organisation: str) -> _Person:
+        """The one member the row names, else raises _Unmatched with why."""
+        if student_no:
+            person = self.by_no.get(student_no)
+            if person is None:
+                raise _Unmatched(_l("No member has student number %(no)s.", no=student_no))
+            if not self._in_scope(person):
+                raise _Unmatched(_l("%(name)s is a member of another branch.", name=person.name))
+            return person
+        if not name:
+            raise _Unmatched(_l("The row has neither a student number nor a name."))
+        everyone = self.by_name.get(name, [])
+        found = [p for p in everyone if self._in_scope(p)]
+        if len(found) > 1 and organisation:
+            found = [p for p in found if p.branch_name in organisation] or found
+        if not found and everyone:
+            raise _Unmatched(_l("%(name)s is a member of another branch.", name=name))
+        if not found:
+            raise _Unmatched(_l("No member is called %(name)s.", name=name))
+        if len(found) > 1:
+            raise _Unmatched(
+                _l(
+                    "%(n)d members are called %(name)s: add the student number.",
+                    n=len(found),
+                    name=name,
+                )
+            )
+        return found[0]
+
+
+class _Unmatched(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _value(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", "").strip())
+    except InvalidOperation:
+        raise _Unmatched(_l("%(value)s is not a number.", value=raw or "—")) from None
+    if not value.is_finite() or value < 0 or value > MAX_VALUE:
+        raise _Unmatched(_l("%(value)s is not a number of 0 or more.", value=raw))
+    return value.quantize(TENTH)
+
+
+def _matched_rows(report: reading.Report, people: _People, out: PointsReport) -> list:
+    """(row, person, value) of every good row; the problems go to ``out``."""
+    seen: dict[int, int] = {}
+    matched = []
+    for number, cells in report.rows:
+        try:
+            person = people.match(
+                report.cell(cells, "student_no"),
+                report.cell(cells, "name"),
+                report.cell(cells, "organisation"),
+            )
+            value = _value(report.cell(cells, "value"))
+        except _Unmatched as problem:
+            out.problems.append(RowProblem(number, problem.message))
+            continue
+        if person.id in seen:
+            out.problems.append(
+                RowProblem(
+                    number,
+                    _l(
+                        "%(name)s appears already in row %(row)d.",
+                        name=person.name,
+                        row=seen[person.id],
+                    ),
+                )
+            )
+            continue
+        seen[person.id] = number
+        matched.append((number, person, value))
+    return matched
+
+
+# Booking ----------------------------------------------------------------------
+
+
+def _previous(session: Session, source: ExternalSource, period: Covered, ids: list[int]) -> dict:
+    """Units booked before, per member: of the same period, or (cumulative) of any."""
+    where = [ExternalValue.source_id == source.id, ExternalValue.user_id.in_(ids)]
+    if period.kind != "cumulative":
+        where += [
+            ExternalValue.period_kind == period.kind,
+            ExternalValue.period_start == period.start,
+        ]
+    rows = session.execute(
+        select(ExternalValue.user_id, func.sum(ExternalValue.booked))
+        .where(*where)
+        .group_by(ExternalValue.user_id)
+    )
+    return {user_id: tenths(total) for user_id, total in rows}
+
+
+def _plan(session, source: ExternalSource, period: Covered, matched, out: PointsReport) -> None:
+    previous: dict[int, Decimal] = {}
+    ids = [person.id for _n, person, _v in matched]
+    for start in range(0, len(ids), 1000):
+        previous.update(_previous(session, source, period, ids[start : start + 1000]))
+    for number, person, value in matched:
+        before = previous.get(person.id, Decimal(0))
+        difference = value - before
+        flagged = period.kind == "cumulative" and difference < 0
+        points = Decimal(0) if flagged else (difference * source.points_per_unit).quantize(TENTH)
+        out.rows.append(
+            Booking(
+                number,
+                person.id,
+                person.student_no,
+                person.name,
+                person.branch_id,
+                value,
+                before,
+                difference,
+                points,
+                flagged,
+            )
+        )
+
+
+def _branches_on(session: Session, user_ids: list[int], day: date) -> dict[int, int]:
+    """The branch each member belonged to on ``day`` (as ``accounts.branch_on``), at once."""
+    found: dict[int, int] = {}
+    for first in range(0, len(user_ids), 1000):
+        rows = session.execute(
+            select(Membership.user_id, Membership.branch_id)
+            .where(
+                Membership.user_id.in_(user_ids[first : first + 1000]),
+                Membership.start_on <= day,
+                or_(Membership.end_on.is_(None), Membership.end_on > day),
+            )
+            .order_by(Membership.start_on)
+        )
+        found.update(dict(rows.all()))  # the latest start wins, as in branch_on
+    return found
+
+
+def _write(session, source, period: Covered, out: PointsReport, actor, branch_id, digest) -> None:
+    batch = ExternalImport(
+        source_id=source.id,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        branch_id=branch_id,
+        actor_id=actor.id if actor else None,
+        rows=len(out.rows),
+        file_sha256=digest,
+    )
+    session.add(batch)
+    session.flush()
+    booked = [line for line in out.rows if line.points and not line.flagged]
+    branches = _branches_on(session, [line.user_id for line in booked], period.start)
+    entries = {
+        line.row: LedgerEntry(
+            kind=EntryKind.EXTERNAL,
+            user_id=line.user_id,
+            # The branch the member belonged to on the day booked, else their branch now.
+            branch_id=branches.get(line.user_id, line.branch_id),
+            category_id=source.category_id,
+            points=line.points,
+            earned_on=period.start,
+            actor_id=actor.id if actor else None,
+            reason=f"{source.key} {period.kind} {period.start.isoformat()}",
+        )
+        for line in booked
+    }
+    book_many(
+        session,
+        list(entries.values()),
+        in_closed_term=access.may_book_in_closed_terms(actor),
+    )
+    session.add_all(
+        ExternalValue(
+            import_id=batch.id,
+            source_id=source.id,
+            user_id=line.user_id,
+            period_kind=period.kind,
+            period_start=period.start,
+            row_number=line.row,
+            value=line.value,
+            booked=Decimal(0) if line.flagged else line.difference,
+            flagged=line.flagged,
+            ledger_entry_id=entries[line.row].id if line.row in entries else None,
+        )
+        for line in out.rows
+    )
+    out.import_id = batch.id
+
+
+def import_points(
+    session: Session,
+    data: bytes,
+    *,
+    source: ExternalSource,
+    period: Covered,
+    actor: User | None,
+    branch_id: int | None,
+    today: date,
+    dry_run: bool,
+    chosen: dict[str, str] | None = None,
+) -> PointsReport:
+    """Check and (unless ``dry_run``) book a report of ``source`` for ``period``, all or nothing.
+
+    ``branch_id`` limits matching to one branch (a committee's import); None
+    matches across the school. Raises FileRefused for an unreadable file and
+    InvalidInput for a period that would count twice. Books at most the
+    difference to earlier imports of the source, so a report imported again
+    books nothing, even when two imports of the source run at once. Writes
+    only when no row has a problem and ``dry_run`` is false (``applied``);
+    flushes, the caller commits. Audited without names.
+    """
+    if not dry_run:
+        # Two imports of one source at once would both read the same earlier
+        # bookings. Writing the source's row first makes the second wait for
+        # the first to commit, and read after it: a row lock on PostgreSQL,
+        # the write lock on SQLite (even for a command, whose reads begin no
+        # transaction).
+        session.execute(
+            update(ExternalSource)
+            .where(ExternalSource.id == source.id)
+            .values(key=ExternalSource.key)
+            .execution_options(synchronize_session=False)
+        )
+    _ensure_fits(session, source, period, today, actor)
+    report = reading.read_report(data, period.kind, source.columns, chosen)
+    out = PointsReport(source.key, period, columns=report.mapping())
+    matched = _matched_rows(report, _People(session, branch_id), out)
+    _plan(session, source, period, matched, out)
+    if dry_run or out.problems:
+        return out
+    _write(session, source, period, out, actor, branch_id, hashlib.sha256(data).hexdigest())
+    source.columns = out.columns
+    audit.record(
+        session,
+        "points.imported",
+        actor=actor,
+        branch_id=branch_id,
+        target=session.get(ExternalImport, out.import_id),
+        source=source.key,
+        period=period.kind,
+        start=period.start.isoformat(),
+        rows=len(out.rows),
+        booked=len(out.to_book),
+        flagged=len(out.flagged),
+        points=str(out.points),
+    )
+    session.flush()
+    out.applied = True
+    return out
