@@ -16,11 +16,13 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -154,3 +156,82 @@ def attachment(name: str, fallback: str) -> str:
     if name == ascii_name:
         return f'attachment; filename="{ascii_name}"'
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# --- Reading what people upload ---------------------------------------------
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # an uploaded sheet (member import, outside points)
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def read_rows(data: bytes, limit: int) -> list[list[str]]:
+    """The rows of an uploaded CSV or XLSX file as text, read no further than
+    ``limit`` rows past the header (the caller says what is too long).
+
+    CSV may be UTF-8 (with or without BOM) or GB18030, as Excel saves it on
+    Chinese Windows; its delimiter is sniffed. Cells are stripped.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused(
+            _l("The file is larger than %(mb)d MB.", mb=MAX_FILE_BYTES // 1024 // 1024)
+        )
+    if not data.strip():
+        raise FileRefused(_l("The file is empty."))
+    rows = _xlsx_rows(data, limit) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
+    return [[(cell or "").strip() for cell in row] for row in rows]
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRefused(_l("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise FileRefused(_l("This is not a CSV or XLSX file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRefused(_l("This XLSX file cannot be read.")) from None
+    rows = []
+    for values in workbook.worksheets[0].iter_rows(values_only=True):
+        rows.append(["" if v is None else _cell_text(v) for v in values])
+        if len(rows) > limit + 1:
+            break
+    workbook.close()
+    return rows
+
+
+def _cell_text(value) -> str:
+    # Student numbers typed into Excel become numbers: 2023001 not 2023001.0.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -17,7 +17,7 @@ from tracker.extensions import db
 from tracker.external import importing, sources
 from tracker.models.external import PERIOD_KINDS
 from tracker.people import access
-from tracker.people.importing import MAX_BYTES, FileRefused
+from tracker.spreadsheets import MAX_FILE_BYTES, FileRefused
 
 POINTS_UPLOAD = obj(
     ["file", "source"],
@@ -113,7 +113,7 @@ def import_points():
     try:
         report = importing.import_points(
             db.session,
-            upload.read(MAX_BYTES + 1) if upload else b"",
+            upload.read(MAX_FILE_BYTES + 1) if upload else b"",
             source=source,
             period=importing.covered(
                 data.get("period", "cumulative"), data.get("day") or campus_today()

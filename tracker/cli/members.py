@@ -14,7 +14,7 @@ from tracker.clock import campus_today, utcnow
 from tracker.config import DEFAULT_BASE_URL
 from tracker.extensions import db
 from tracker.people import importing
-from tracker.spreadsheets import to_csv
+from tracker.spreadsheets import FileRefused, to_csv
 
 
 def activation_link(token: str) -> str:
@@ -48,7 +48,7 @@ def import_members(file: Path, dry_run: bool, links: Path) -> None:
     data = file.read_bytes()
     try:
         _header, body = importing.read_table(data)
-    except importing.FileRefused as refused:
+    except FileRefused as refused:
         raise CommandFailed(refused.message) from None
     with click.progressbar(length=len(body), label=_("Checking rows"), file=None) as bar:
         report = importing.import_members(

@@ -12,7 +12,7 @@ from tracker.clock import campus_today
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.external import importing, reading, sources
-from tracker.people.importing import FileRefused
+from tracker.spreadsheets import FileRefused
 
 
 def _day(_ctx, param, value: str | None) -> date | None:

@@ -50,9 +50,7 @@ def vendor_chartjs(path: Path) -> None:
     """Copy a downloaded Chart.js (chart.umd.min.js) into the tracker, to serve it itself."""
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
-        raise CommandFailed(
-            _("%(path)s is larger than Chart.js: is it the right file?", path=path)
-        )
+        raise CommandFailed(_("%(path)s is larger than Chart.js: is it the right file?", path=path))
     version = chartjs_version(data.decode("utf-8", errors="replace"))
     if version is None:
         raise CommandFailed(

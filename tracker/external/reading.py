@@ -8,13 +8,11 @@ the first of the top rows that names a known column.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from tracker.people.importing import MAX_BYTES, FileRefused, _cell_text, _csv_rows
+from tracker.spreadsheets import FileRefused, read_rows
 
 FIELDS = ("student_no", "name", "phone", "organisation", "value")
 MAX_ROWS = 10000
@@ -56,29 +54,8 @@ class Report:
         return {name: self.header[index] for name, index in self.columns.items()}
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise FileRefused(_l("This XLSX file cannot be read.")) from None
-    rows = []
-    for values in workbook.worksheets[0].iter_rows(values_only=True):
-        rows.append(["" if v is None else _cell_text(v) for v in values])
-        if len(rows) > MAX_ROWS + HEADER_SEARCH:
-            break
-    workbook.close()
-    return rows
-
-
 def raw_rows(data: bytes) -> list[list[str]]:
-    if len(data) > MAX_BYTES:
-        raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=MAX_BYTES // 1024 // 1024))
-    if not data.strip():
-        raise FileRefused(_l("The file is empty."))
-    rows = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
-    return [[(c or "").strip() for c in row] for row in rows]
+    return read_rows(data, MAX_ROWS + HEADER_SEARCH)
 
 
 def _find(header: list[str], names) -> int | None:

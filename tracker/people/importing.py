@@ -15,9 +15,6 @@ organisation functions one by one (with their few queries each).
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,10 +29,10 @@ from tracker.errors import InvalidInput
 from tracker.models import AccountStatus, Branch, College, Membership, Role, Stage, User
 from tracker.people import access, accounts, activation, organisation
 from tracker.settings import setting
+from tracker.spreadsheets import FileRefused, read_rows
 
 COLUMNS = ("student_no", "name", "college", "branch", "role", "stage", "email")
 REQUIRED_COLUMNS = ("student_no", "name", "college", "branch")
-MAX_BYTES = 5 * 1024 * 1024
 # Student numbers per IN (...) list: under SQLite's and PostgreSQL's parameter limits.
 LOOKUP_CHUNK = 1000
 
@@ -95,14 +92,6 @@ def max_rows() -> int:
     return setting("TRACKER_IMPORT_MAX_ROWS")
 
 
-class FileRefused(Exception):
-    """The file as a whole cannot be read (format, encoding, header)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Problem:
     row: int  # as the spreadsheet numbers it: the header is row 1
@@ -149,57 +138,6 @@ class ImportReport:
 # Reading ------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FileRefused(_l("The file is neither UTF-8 nor GB18030 text.")) from None
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise FileRefused(_l("This is not a CSV or XLSX file."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise FileRefused(_l("This XLSX file cannot be read.")) from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(["" if v is None else _cell_text(v) for v in values])
-        if len(rows) > limit + 1:
-            break
-    workbook.close()
-    return rows
-
-
-def _cell_text(value) -> str:
-    # Student numbers typed into Excel become numbers: 2023001 not 2023001.0.
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 def _column(title: str) -> str:
     title = title.strip()
     return CHINESE_COLUMNS.get(title, title.lower())
@@ -213,11 +151,7 @@ def read_table(
     The header may use the stored column names or the Chinese ones (学号, 姓名 ...).
     """
     limit = max_rows() if limit is None else limit
-    if len(data) > MAX_BYTES:
-        raise FileRefused(_l("The file is larger than %(mb)d MB.", mb=MAX_BYTES // 1024 // 1024))
-    if not data.strip():
-        raise FileRefused(_l("The file is empty."))
-    rows = _xlsx_rows(data, limit) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
+    rows = read_rows(data, limit)
     if not rows:
         raise FileRefused(_l("The file is empty."))
     header = [_column(h) for h in rows[0]]

@@ -85,10 +85,10 @@ def preview_import():
     form = ImportForm()
     if not form.validate_on_submit():
         return _preview(form, status=422)
-    data = form.file.data.read(importing.MAX_BYTES + 1)
+    data = form.file.data.read(spreadsheets.MAX_FILE_BYTES + 1)
     try:
         report = _run(data, dry_run=True)
-    except importing.FileRefused as refused:
+    except spreadsheets.FileRefused as refused:
         return _preview(form, refused=refused.message, status=422)
     staged = None
     if not report.problems:
@@ -110,7 +110,7 @@ def confirm_import():
     data = path.read_bytes()
     try:
         report = _run(data, dry_run=False)
-    except importing.FileRefused as refused:
+    except spreadsheets.FileRefused as refused:
         return _preview(ImportForm(), refused=refused.message, status=422)
     if not report.applied:
         path.unlink(missing_ok=True)

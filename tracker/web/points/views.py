@@ -32,8 +32,8 @@ from tracker.i18n import UNIT_LABELS, category_name, format_points
 from tracker.limits import bounded_day
 from tracker.models import Branch, Category, Unit
 from tracker.people import access
-from tracker.people.importing import MAX_BYTES, FileRefused
 from tracker.periods import Period, period_end, period_start
+from tracker.spreadsheets import MAX_FILE_BYTES, FileRefused
 from tracker.web.filters import query_id
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
@@ -123,7 +123,7 @@ def preview():
     form = _upload_form()
     if not form.validate_on_submit():
         return _page(form, status=422)
-    data = form.file.data.read(MAX_BYTES + 1)
+    data = form.file.data.read(MAX_FILE_BYTES + 1)
     columns = {k: (getattr(form, f).data or "").strip() for k, f in COLUMN_FIELDS.items()}
     params = {
         "source": form.source.data,
