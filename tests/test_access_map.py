@@ -104,6 +104,10 @@ def confirms_event_attendance(viewer: User, event: Event) -> bool:
     return access.may_confirm_event_attendance(db.session, viewer, event)
 
 
+def places_in_group(viewer: User, member: User) -> bool:
+    return access.may_manage_groups(viewer, member.branch_id)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -284,6 +288,11 @@ ACCESS: dict[str, Door] = {
     "api.revoke_activity": Door(access.may_review, ids=ACTIVITY, body=REASON),
     "branch.index": Door(access.sits_on_a_committee),
     "branch.rotate_invite": Door(access.sits_on_a_committee),
+    "branch.party_groups": Door(access.sits_on_a_committee),
+    "branch.create_group": Door(access.sits_on_a_committee, body={"name": "第一党小组"}),
+    "branch.place_member": Door(
+        places_in_group, ids={"member_id": "member"}, body={"group_id": "0"}
+    ),
     "branch.registration": Door(
         confirms_registration, ids={"user_id": "registrant"}, body={"decision": "confirm"}
     ),

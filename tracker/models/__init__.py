@@ -18,6 +18,7 @@ from tracker.models.events import (
     Event,
     event_branch,
 )
+from tracker.models.groups import PartyGroup, party_group_member
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -44,6 +45,8 @@ __all__ = [
     "Event",
     "Notification",
     "Pairing",
+    "PartyGroup",
+    "party_group_member",
     "PairingStatus",
     "event_branch",
     "ActivationToken",

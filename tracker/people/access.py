@@ -204,6 +204,11 @@ def may_manage_branch(actor: User, branch_id: int | None) -> bool:
     return is_committee_of(actor, branch_id)
 
 
+def may_manage_groups(actor: User, branch_id: int | None) -> bool:
+    """Forms the branch's 党小组 and places its members: its committee."""
+    return is_committee_of(actor, branch_id)
+
+
 # Administration -------------------------------------------------------------
 
 
@@ -319,6 +324,18 @@ def may_read_advisor_dashboard(viewer: User) -> bool:
 def may_read_branch_dashboard(viewer: User) -> bool:
     """A branch's dashboard: its committee, and advisors and admins for what they read."""
     return sits_on_a_committee(viewer) or may_read_advisor_dashboard(viewer)
+
+
+def may_read_compliance(session: Session, viewer: User, branch_id: int) -> bool:
+    """Which required meetings a branch held: its committee, its advisors, administrators."""
+    if is_committee_of(viewer, branch_id) or is_admin(viewer):
+        return True
+    return viewer.role == Role.ADVISOR and is_advisor_of(session, viewer, {branch_id})
+
+
+def may_read_college_compliance(viewer: User) -> bool:
+    """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
+    return may_read_advisor_dashboard(viewer)
 
 
 def home_dashboard(viewer: User) -> str:

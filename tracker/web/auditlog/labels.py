@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "pairing.accepted": _l("Tutoring pairing accepted"),
     "pairing.declined": _l("Tutoring pairing declined"),
     "pairing.requested": _l("Tutoring pairing requested"),
+    "party_group.created": _l("Party group created"),
+    "party_group.member_placed": _l("Member placed in a party group"),
     "personal_data.exported": _l("Personal data exported"),
     "points.adjusted": _l("Points adjusted"),
     "registration.confirmed": _l("Registration confirmed"),
