@@ -159,6 +159,8 @@ def _demo_has_group_activities(db):
     closed = db.session.scalar(select(func.count()).where(Event.closed_at.is_not(None)))
     upcoming = db.session.scalar(select(func.count()).where(Event.closed_at.is_(None)))
     assert closed >= 6 and upcoming >= 6
+    kinds = set(db.session.scalars(select(Event.kind)))
+    assert {"congress", "committee", "theme_day", "lecture", "other"} <= kinds
     assert db.session.scalar(select(func.count()).where(Activity.event_id.is_not(None))) > 100
     assert db.session.scalar(select(func.count()).select_from(Pairing)) > 20
     waiting = db.session.scalars(

@@ -67,6 +67,7 @@ def _arguments(tmp_path, archive) -> dict[str, list[str]]:
         "check-ledger": [],
         "rebuild-totals": [],
         "notify-upcoming": [],
+        "compliance": ["--period", "quarter", "--on", "2026-11-25"],
         "import-members": [str(members), "--links", str(tmp_path / "links.csv")],
         "backup": [str(tmp_path / "new.tar.gz")],
         "restore": [str(archive), "--yes", "--trust-unsigned"],

@@ -1,6 +1,17 @@
 """The JSON API under /api/v1: the blueprint, with every route module loaded."""
 
-from tracker.api import account, activities, attendance, docs, events, pairings, rankings, review  # noqa: F401  (they register routes)
+from tracker.api import (  # noqa: F401  (they register routes)
+    account,
+    activities,
+    attendance,
+    compliance,
+    docs,
+    events,
+    minutes,
+    pairings,
+    rankings,
+    review,
+)
 from tracker.api.blueprint import api, bp
 
 __all__ = ["api", "bp"]

@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.accounts import branches, colleges, create_admin, users
     from tracker.cli.backup import backup, restore
     from tracker.cli.bench import bench_seed
+    from tracker.cli.compliance import compliance_command
     from tracker.cli.demo import seed_demo
     from tracker.cli.events import notify_upcoming
     from tracker.cli.evidence import evidence
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         terms,
         bench_seed,
         evidence,
+        compliance_command,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.

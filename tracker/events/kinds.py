@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import to_campus
 from tracker.config import MEETING_KINDS, meeting_frequencies
+from tracker.i18n import MEETING_KIND_LABELS, MEETING_KIND_SHORT_LABELS
 from tracker.models import (
     ATTENDED,
     Attendance,
@@ -35,26 +35,8 @@ KINDS = (*MEETING_KINDS, OTHER)
 # The kinds whose meeting counts only with a quorum.
 QUORUM_KINDS = ("congress", "committee")
 
-LABELS = {
-    "congress": _l("Branch general meeting (支部党员大会)"),
-    "committee": _l("Branch committee meeting (支委会)"),
-    "group": _l("Party group meeting (党小组会)"),
-    "lecture": _l("Party lecture (党课)"),
-    "theme_day": _l("Theme party day (主题党日)"),
-    "life_meeting": _l("Organisational life meeting (组织生活会)"),
-    "appraisal": _l("Democratic appraisal of members (民主评议党员)"),
-    OTHER: _l("Other activity"),
-}
-SHORT_LABELS = {
-    "congress": _l("General meeting"),
-    "committee": _l("Committee"),
-    "group": _l("Party groups"),
-    "lecture": _l("Party lecture"),
-    "theme_day": _l("Theme day"),
-    "life_meeting": _l("Life meeting"),
-    "appraisal": _l("Appraisal"),
-    OTHER: _l("Other activity"),
-}
+LABELS = MEETING_KIND_LABELS
+SHORT_LABELS = MEETING_KIND_SHORT_LABELS
 
 
 class Expected:

@@ -29,6 +29,7 @@ from tracker.models.ledger import (
     SchoolCategoryTotal,
     SchoolTotal,
 )
+from tracker.models.minutes import Minutes, MinutesVersion
 from tracker.models.notification import Notification
 from tracker.models.org import AdvisorScope, Branch, College, Membership
 from tracker.models.term import Term
@@ -43,6 +44,8 @@ __all__ = [
     "CheckinDoor",
     "EndedSession",
     "Event",
+    "Minutes",
+    "MinutesVersion",
     "Notification",
     "Pairing",
     "PartyGroup",

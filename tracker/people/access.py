@@ -255,6 +255,20 @@ def may_see_event(session: Session, user: User, event) -> bool:
     return visible is None or bool(event.branch_ids & visible)
 
 
+def may_write_minutes(user: User, event) -> bool:
+    """Write and lock an event's minutes (会议记录): those who manage the event."""
+    return may_manage_event(user, event)
+
+
+def may_read_minutes(session: Session, user: User, event) -> bool:
+    """An event's minutes: members of its branches, their advisors, those who manage it."""
+    return (
+        may_manage_event(user, event)
+        or may_attend_event(user, event)
+        or is_advisor_of(session, user, event.branch_ids)
+    )
+
+
 def may_attend_event(user: User, event) -> bool:
     """Check in, ask for leave: a member or committee member of one of the event's branches."""
     return logs_activities(user) and user.branch_id in event.branch_ids
