@@ -120,6 +120,14 @@ def writes_minutes(viewer: User, event: Event) -> bool:
     return reads_minutes(viewer, event) and access.may_write_minutes(viewer, event)
 
 
+def manages_event(viewer: User, event: Event) -> bool:
+    return sees_event(viewer, event) and access.may_manage_event(viewer, event)
+
+
+def exports_roster(viewer: User, branch: Branch) -> bool:
+    return access.may_export_roster(db.session, viewer, branch.id)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -343,6 +351,8 @@ ACCESS: dict[str, Door] = {
     "minutes.save": Door(writes_minutes, ids=EVENT, body={"topic": "学习党章"}),
     "minutes.lock": Door(writes_minutes, ids=EVENT),
     "api.event_minutes": Door(reads_minutes, ids=EVENT),
+    "papers.signin_sheet": Door(manages_event, ids=EVENT),
+    "papers.roster": Door(exports_roster, ids={"branch_id": "branch"}),
     "events.code": Door(access.may_manage_event, ids=EVENT),
     "events.rotate": Door(access.may_manage_event, ids=EVENT),
     "events.close": Door(access.may_manage_event, ids=EVENT),

@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.leaderboards.views import bp as rankings
     from tracker.web.minutes.views import bp as minutes
     from tracker.web.notifications.views import bp as notifications
+    from tracker.web.papers.views import bp as papers
     from tracker.web.review.views import bp as review
     from tracker.web.tutoring.views import bp as tutoring
 
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         events,
         compliance,
         minutes,
+        papers,
         tutoring,
         notifications,
         admin,

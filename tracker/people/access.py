@@ -347,6 +347,11 @@ def may_read_compliance(session: Session, viewer: User, branch_id: int) -> bool:
     return viewer.role == Role.ADVISOR and is_advisor_of(session, viewer, {branch_id})
 
 
+def may_export_roster(session: Session, viewer: User, branch_id: int) -> bool:
+    """A branch's 花名册: those who read its required meetings."""
+    return may_read_compliance(session, viewer, branch_id)
+
+
 def may_read_college_compliance(viewer: User) -> bool:
     """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
     return may_read_advisor_dashboard(viewer)
