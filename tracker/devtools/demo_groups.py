@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tracker.activities import tutoring
-from tracker.events import attendance, closing, planning
+from tracker.events import attendance, closing, minutes, planning
 from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
@@ -54,6 +54,8 @@ def seed_events(seeder, groups) -> None:
             created = starts - timedelta(days=5)
             event = _event(seeder, organiser, meeting, what, starts, created)
             _attend(seeder, event, members, committee, starts)
+            if what[3] != "other":
+                _write_minutes(seeder, event, committee, starts, lock=weeks_ago > 1)
         for days_ahead, hour in ((1, 19), (6, 14)):
             what = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
             day = seeder.today + timedelta(days=days_ahead)
@@ -63,6 +65,31 @@ def seed_events(seeder, groups) -> None:
             attendance.request_leave(
                 seeder.session, leaver, event, seeder.rng.choice(LEAVE_REASONS), seeder.now
             )
+
+
+MINUTES_TEXT = {
+    "congress": ("传达上级党组织会议精神；讨论本学期发展党员计划。", "通过本学期发展党员计划。"),
+    "committee": ("研究入党积极分子培养情况，确定发展对象人选。", "确定两名发展对象，报学院党委。"),
+    "theme_day": ("重温入党誓词，交流学习体会。", "下月组织参观校史馆。"),
+    "lecture": ("书记讲授专题党课，党员逐一发言。", "各党员撰写学习心得，下周提交。"),
+}
+
+
+def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool) -> None:
+    """The secretary's minutes of a past meeting; the older ones are locked."""
+    content, decisions = MINUTES_TEXT[event.kind]
+    data = minutes.MinutesInput(
+        topic=event.title,
+        host=committee[0].name,
+        recorder=committee[-1].name,
+        content=content,
+        decisions=decisions,
+    )
+    written = minutes.save_minutes(
+        seeder.session, committee[0], event, data, starts + timedelta(hours=2)
+    )
+    if lock:
+        minutes.lock_minutes(seeder.session, committee[0], written, starts + timedelta(days=1))
 
 
 def _event(seeder, organiser, category, what, starts, created) -> Event:
