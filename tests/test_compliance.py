@@ -128,6 +128,12 @@ def test_a_term_rule_uses_the_stored_term(clock, db, make, branch, login):
     assert lecture.due_by == date(2027, 1, 17)
     held(db, make, branch, "lecture", shanghai(2026, 11, 20, 14))
     assert cells(db, branch, "term")["lecture"].state == compliance.State.HELD
+    # September's theme day on the 3rd, before the term began on the 7th, still
+    # is September's: the month's rule period overlaps the term.
+    held(db, make, branch, "theme_day", shanghai(2026, 9, 3, 14))
+    theme = cells(db, branch, "term")["theme_day"]
+    assert (theme.held, theme.required) == (1, 3)
+    assert theme.due_by == date(2026, 10, 31)  # October's is the first still missing
 
 
 def test_every_party_group_must_meet(clock, db, make, branch, committee):

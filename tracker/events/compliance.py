@@ -217,7 +217,9 @@ def compliance_grid(
             _cell(
                 rule,
                 slices[rule.kind],
-                [e for e in meetings.get((branch.id, rule.kind), []) if _within(e, viewed)],
+                # A rule period may begin before the viewed one (a September
+                # slice of a term from 7 September): its meetings count too.
+                meetings.get((branch.id, rule.kind), []),
                 group_ids[branch.id],
                 counter,
                 on,
@@ -226,10 +228,6 @@ def compliance_grid(
         ]
         rows.append(Row(branch, cells))
     return Grid(viewed, on, rules, rows)
-
-
-def _within(event: Event, viewed: Period) -> bool:
-    return viewed.contains(to_campus(event.starts_at).date())
 
 
 def branches_for(session: Session, branch_ids: set[int] | None, college_id: int | None = None):
