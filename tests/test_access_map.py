@@ -104,6 +104,30 @@ def confirms_event_attendance(viewer: User, event: Event) -> bool:
     return access.may_confirm_event_attendance(db.session, viewer, event)
 
 
+def places_in_group(viewer: User, member: User) -> bool:
+    return access.may_manage_groups(viewer, member.branch_id)
+
+
+def reads_compliance(viewer: User, branch: Branch) -> bool:
+    return access.may_read_compliance(db.session, viewer, branch.id)
+
+
+def reads_minutes(viewer: User, event: Event) -> bool:
+    return access.may_read_minutes(db.session, viewer, event)
+
+
+def writes_minutes(viewer: User, event: Event) -> bool:
+    return reads_minutes(viewer, event) and access.may_write_minutes(viewer, event)
+
+
+def manages_event(viewer: User, event: Event) -> bool:
+    return sees_event(viewer, event) and access.may_manage_event(viewer, event)
+
+
+def exports_roster(viewer: User, branch: Branch) -> bool:
+    return access.may_export_roster(db.session, viewer, branch.id)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -288,6 +312,17 @@ ACCESS: dict[str, Door] = {
     "api.revoke_activity": Door(access.may_review, ids=ACTIVITY, body=REASON),
     "branch.index": Door(access.sits_on_a_committee),
     "branch.rotate_invite": Door(access.sits_on_a_committee),
+    "branch.party_groups": Door(access.sits_on_a_committee),
+    # Required meetings (三会一课): a branch's committee and advisors; the grid of all.
+    "compliance.branch": Door(reads_compliance, ids={"branch_id": "branch"}),
+    "compliance.index": Door(access.may_read_college_compliance),
+    "compliance.export": Door(access.may_read_college_compliance, args=CSV),
+    "api.compliance_grid": Door(access.may_read_college_compliance),
+    "api.branch_compliance": Door(reads_compliance, ids={"branch_id": "branch"}),
+    "branch.create_group": Door(access.sits_on_a_committee, body={"name": "第一党小组"}),
+    "branch.place_member": Door(
+        places_in_group, ids={"member_id": "member"}, body={"group_id": "0"}
+    ),
     "branch.registration": Door(
         confirms_registration, ids={"user_id": "registrant"}, body={"decision": "confirm"}
     ),
@@ -316,6 +351,12 @@ ACCESS: dict[str, Door] = {
     "events.index": Door(SIGNED_IN),
     "events.new": Door(access.may_create_events),
     "events.detail": Door(sees_event, ids=EVENT),
+    "minutes.detail": Door(reads_minutes, ids=EVENT),
+    "minutes.save": Door(writes_minutes, ids=EVENT, body={"topic": "学习党章"}),
+    "minutes.lock": Door(writes_minutes, ids=EVENT),
+    "api.event_minutes": Door(reads_minutes, ids=EVENT),
+    "papers.signin_sheet": Door(manages_event, ids=EVENT),
+    "papers.roster": Door(exports_roster, ids={"branch_id": "branch"}),
     "events.code": Door(access.may_manage_event, ids=EVENT),
     "events.rotate": Door(access.may_manage_event, ids=EVENT),
     "events.close": Door(access.may_manage_event, ids=EVENT),

@@ -461,6 +461,7 @@ def test_settings_change_at_runtime_and_are_audited(db, make, login, as_admin):
             "TRACKER_SHOW_FULL_NAMES": "y",
             "TRACKER_BACKDATE_DAYS": "3",
             "TRACKER_INACTIVE_DAYS": "30",
+            "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
         },
     )
     assert response.status_code == 302
@@ -478,7 +479,11 @@ def test_backdating_window_setting_is_used_by_the_activity_form(db, make, login,
     member = make.member()
     as_admin.post(
         "/admin/settings",
-        data={"TRACKER_BACKDATE_DAYS": "2", "TRACKER_INACTIVE_DAYS": "30"},
+        data={
+            "TRACKER_BACKDATE_DAYS": "2",
+            "TRACKER_INACTIVE_DAYS": "30",
+            "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
+        },
     )
     response = login(member).post(
         "/activities/new/study",
@@ -555,7 +560,12 @@ def test_a_changed_setting_can_go_back_to_the_configured_value(db, app, as_admin
     from tracker.settings import setting
 
     as_admin.post(
-        "/admin/settings", data={"TRACKER_BACKDATE_DAYS": "3", "TRACKER_INACTIVE_DAYS": "30"}
+        "/admin/settings",
+        data={
+            "TRACKER_BACKDATE_DAYS": "3",
+            "TRACKER_INACTIVE_DAYS": "30",
+            "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
+        },
     )
     assert setting("TRACKER_BACKDATE_DAYS") == 3
     assert "configured value: 14" in as_admin.get("/admin/settings").text

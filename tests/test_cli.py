@@ -177,6 +177,13 @@ def _demo_has_group_activities(db):
     closed = db.session.scalar(select(func.count()).where(Event.closed_at.is_not(None)))
     upcoming = db.session.scalar(select(func.count()).where(Event.closed_at.is_(None)))
     assert closed >= 6 and upcoming >= 6
+    kinds = set(db.session.scalars(select(Event.kind)))
+    assert {"congress", "committee", "theme_day", "lecture", "other"} <= kinds
+    from tracker.models import Minutes
+
+    written = db.session.scalars(select(Minutes)).all()
+    assert len(written) >= 12 and any(m.locked_at for m in written)
+    assert all(m.attendance for m in written)
     assert db.session.scalar(select(func.count()).where(Activity.event_id.is_not(None))) > 100
     assert db.session.scalar(select(func.count()).select_from(Pairing)) > 20
     waiting = db.session.scalars(

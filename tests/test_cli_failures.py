@@ -71,6 +71,7 @@ def _arguments(tmp_path, archive) -> dict[str, list[str]]:
         "check-ledger": [],
         "rebuild-totals": [],
         "notify-upcoming": [],
+        "compliance": ["--period", "quarter", "--on", "2026-11-25"],
         "import-members": [str(members), "--links", str(tmp_path / "links.csv")],
         "import-points": [str(members), "--source", "xuexi", "--dry-run"],
         "backup": [str(tmp_path / "new.tar.gz")],

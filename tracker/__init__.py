@@ -72,11 +72,14 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.auditlog.views import bp as auditlog
     from tracker.web.auth.views import bp as auth
     from tracker.web.branch.views import bp as branch
+    from tracker.web.compliance.views import bp as compliance
     from tracker.web.dashboards.views import bp as dashboards
     from tracker.web.events.views import bp as events
     from tracker.web.exports.views import bp as exports
     from tracker.web.leaderboards.views import bp as rankings
+    from tracker.web.minutes.views import bp as minutes
     from tracker.web.notifications.views import bp as notifications
+    from tracker.web.papers.views import bp as papers
     from tracker.web.points.views import bp as points
     from tracker.web.review.views import bp as review
     from tracker.web.tutoring.views import bp as tutoring
@@ -90,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
         rankings,
         exports,
         events,
+        compliance,
+        minutes,
+        papers,
         tutoring,
         notifications,
         points,

@@ -56,6 +56,47 @@ def trusted_proxies(value: int | str | list[str] | tuple[str, ...]) -> int | tup
     return found
 
 
+# 三会一课 and the other required meetings (``tracker.events.kinds``), in the
+# order pages list them; "other" is any event that is none of them.
+MEETING_KINDS = (
+    "congress",  # 支部党员大会
+    "committee",  # 支委会
+    "group",  # 党小组会
+    "lecture",  # 党课
+    "theme_day",  # 主题党日
+    "life_meeting",  # 组织生活会
+    "appraisal",  # 民主评议党员
+)
+FREQUENCY_PERIODS = ("month", "quarter", "term", "year")
+# The 支部工作条例's defaults; a school that wants two 党课 a term sets lecture=2/term.
+DEFAULT_MEETING_FREQUENCIES = (
+    "congress=1/quarter, committee=1/month, group=1/month, theme_day=1/month, "
+    "lecture=1/quarter, life_meeting=1/year, appraisal=1/year"
+)
+
+
+def meeting_frequencies(value: str | dict) -> dict[str, tuple[int, str]]:
+    """TRACKER_MEETING_FREQUENCIES: ``kind=count/period`` pairs separated by commas.
+
+    Kinds left out keep their default; ``kind=0/year`` requires none. A wrong
+    entry stops the start, not a request.
+    """
+    if isinstance(value, dict):
+        return value
+    rules: dict[str, tuple[int, str]] = {}
+    for text in (DEFAULT_MEETING_FREQUENCIES, value):
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            kind, _, rule = part.partition("=")
+            count, _, period = rule.partition("/")
+            kind, period, count = kind.strip(), period.strip(), count.strip()
+            if kind not in MEETING_KINDS or period not in FREQUENCY_PERIODS:
+                raise ValueError(f"TRACKER_MEETING_FREQUENCIES: cannot read {part!r}")
+            if not (count.isascii() and count.isdigit()) or int(count) > 31:
+                raise ValueError(f"TRACKER_MEETING_FREQUENCIES: cannot read {part!r}")
+            rules[kind] = (int(count), period)
+    return rules
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -380,6 +421,21 @@ SETTINGS: tuple[Setting, ...] = (
         "127.0.0.1, ::1",
         str,
         "Addresses or networks, separated by commas, that may read /metrics; loopback by default",
+    ),
+    Setting(
+        "TRACKER_MEETING_FREQUENCIES",
+        "TRACKER_MEETING_FREQUENCIES",
+        DEFAULT_MEETING_FREQUENCIES,
+        meeting_frequencies,
+        "How often each branch must hold each meeting kind, as kind=count/period "
+        "(periods: month, quarter, term, year); kinds left out keep the default",
+    ),
+    Setting(
+        "TRACKER_COMPLIANCE_REMIND_DAYS",
+        "TRACKER_COMPLIANCE_REMIND_DAYS",
+        7,
+        int,
+        "Days before a required meeting falls overdue that its branch's committee is reminded",
     ),
     Setting(
         "TRACKER_TRUSTED_PROXIES",

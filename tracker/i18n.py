@@ -72,6 +72,29 @@ STATUS_BADGES = {
     ActivityStatus.WITHDRAWN: "secondary",
     ActivityStatus.REVOKED: "dark",
 }
+# The meeting kinds of tracker.events.kinds (三会一课 and the rest).
+MEETING_KIND_LABELS = {
+    "congress": _l("Branch general meeting (支部党员大会)"),
+    "committee": _l("Branch committee meeting (支委会)"),
+    "group": _l("Party group meeting (党小组会)"),
+    "lecture": _l("Party lecture (党课)"),
+    "theme_day": _l("Theme party day (主题党日)"),
+    "life_meeting": _l("Organisational life meeting (组织生活会)"),
+    "appraisal": _l("Democratic appraisal of members (民主评议党员)"),
+    "other": _l("Other activity"),
+}
+MEETING_KIND_SHORT_LABELS = {
+    "congress": _l("General meeting"),
+    "committee": _l("Committee"),
+    "group": _l("Party groups"),
+    "lecture": _l("Party lecture"),
+    "theme_day": _l("Theme day"),
+    "life_meeting": _l("Life meeting"),
+    "appraisal": _l("Appraisal"),
+    "other": _l("Other activity"),
+}
+
+
 ROLE_LABELS = {
     Role.MEMBER: _l("Member"),
     Role.COMMITTEE: _l("Committee"),

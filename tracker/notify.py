@@ -7,7 +7,7 @@ each person reads it in their own language, whenever they read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +66,11 @@ KINDS: dict[str, Kind] = {
     "event_points": Kind(
         _l("Attendance at “%(title)s” was booked: %(points)s."), "events.detail", "event_id"
     ),
+    "meeting_due": Kind(
+        _l("%(meeting)s: %(held)s of %(required)s held so far; the period ends on %(due)s."),
+        "compliance.branch",
+        "branch_id",
+    ),
     "attendance_voided": Kind(
         _l("The committee voided your check-in to “%(title)s”: %(reason)s"),
         "events.detail",
@@ -96,9 +101,9 @@ def _plain(value: Any) -> Any:
 
 def message(note: Notification) -> str:
     """The notification in the current request's language and time zone."""
-    from flask_babel import format_datetime
+    from flask_babel import format_date, format_datetime
 
-    from tracker.i18n import points_phrase
+    from tracker.i18n import MEETING_KIND_LABELS, points_phrase
 
     params = dict(note.params)
     for key, value in list(params.items()):
@@ -106,6 +111,10 @@ def message(note: Notification) -> str:
             params[key] = format_datetime(datetime.fromisoformat(value), "short")
         elif key == "points":
             params[key] = points_phrase(Decimal(value))
+        elif key == "due" and isinstance(value, str):
+            params[key] = format_date(date.fromisoformat(value))
+        elif key == "meeting":
+            params[key] = MEETING_KIND_LABELS.get(value, value)
     return str(KINDS[note.kind].message) % params
 
 

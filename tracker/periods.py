@@ -24,6 +24,8 @@ def period_start(kind: str, day: date) -> date:
         return day - timedelta(days=day.weekday())
     if kind == "month":
         return day.replace(day=1)
+    if kind == "quarter":  # calendar quarters: January, April, July, October
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
     if kind == "year":
         year = day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
         return date(year, ACADEMIC_YEAR_START_MONTH, 1)
@@ -38,6 +40,9 @@ def period_end(kind: str, start: date) -> date:
         return start + timedelta(days=7)
     if kind == "month":
         return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if kind == "quarter":
+        month = start.month + 3
+        return date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
     if kind == "year":
         return start.replace(year=start.year + 1)
     if kind == "all":

@@ -46,6 +46,13 @@ RUNTIME_SETTINGS: dict[str, RuntimeSetting] = {
             1,
             365,
         ),
+        RuntimeSetting(
+            "TRACKER_COMPLIANCE_REMIND_DAYS",
+            _l("Days before a required meeting falls overdue that the committee is reminded"),
+            "int",
+            1,
+            60,
+        ),
     )
 }
 _PARSERS = {s.key: s.parse for s in SETTINGS}

@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.accounts import branches, colleges, create_admin, users
     from tracker.cli.backup import backup, restore
     from tracker.cli.bench import bench_seed
+    from tracker.cli.compliance import compliance_command
     from tracker.cli.demo import seed_demo
     from tracker.cli.doctor import doctor
     from tracker.cli.events import notify_upcoming
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         evidence,
         vendor_chartjs,
         doctor,
+        compliance_command,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.

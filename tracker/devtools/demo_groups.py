@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tracker.activities import tutoring
-from tracker.events import attendance, closing, planning
+from tracker.events import attendance, closing, minutes, planning
 from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
@@ -26,11 +26,12 @@ from tracker.models import (
 )
 
 EVENTS = [
-    ("支部党员大会", "学生活动中心 201", True),
-    ("主题党日：重温入党誓词", "校史馆", True),
-    ("党课：学习贯彻党的二十大精神", "图书馆报告厅", True),
-    ("红色观影：《长津湖》", "大学生活动中心影厅", False),
+    ("支部党员大会", "学生活动中心 201", True, "congress"),
+    ("主题党日：重温入党誓词", "校史馆", True, "theme_day"),
+    ("党课：学习贯彻党的二十大精神", "图书馆报告厅", True, "lecture"),
+    ("红色观影：《长津湖》", "大学生活动中心影厅", False, "other"),
 ]
+COMMITTEE_MEETING = ("支委会：研究发展党员工作", "党员活动室", False, "committee")
 DISPUTE_REASONS = ["那天我没有参加这次辅导。", "时长不对，只辅导了半小时。"]
 SESSION_TITLES = ["线性代数习题讲解", "数据结构作业辅导", "英语四级备考帮扶"]
 LEAVE_REASONS = ["参加学院学术报告", "实习单位加班", "身体不适，已就医", "参加省级竞赛"]
@@ -42,26 +43,59 @@ def seed_events(seeder, groups) -> None:
     for branch_index, (_branch, members) in enumerate(groups):
         committee = [m for m in members if m.role == Role.COMMITTEE]
         organiser = committee[0]
-        for weeks_ago in (3, 2, 1):
-            title, place, mandatory = EVENTS[(weeks_ago + branch_index) % len(EVENTS)]
+        past = [EVENTS[(w + branch_index) % len(EVENTS)] for w in (3, 2, 1)]
+        # Every branch but the first held its 支委会 in time: the demo has one overdue kind.
+        plan = list(zip((3, 2, 1), past, strict=True))
+        if branch_index:
+            plan.insert(0, (5, COMMITTEE_MEETING))
+        for weeks_ago, what in plan:
             day = seeder.today - timedelta(weeks=weeks_ago, days=branch_index % 3)
             starts = datetime.combine(day, time(19, 0), seeder.now.tzinfo)
             created = starts - timedelta(days=5)
-            event = _event(seeder, organiser, meeting, title, place, mandatory, starts, created)
+            event = _event(seeder, organiser, meeting, what, starts, created)
             _attend(seeder, event, members, committee, starts)
+            if what[3] != "other":
+                _write_minutes(seeder, event, committee, starts, lock=weeks_ago > 1)
         for days_ahead, hour in ((1, 19), (6, 14)):
-            title, place, mandatory = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
+            what = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
             day = seeder.today + timedelta(days=days_ahead)
             starts = datetime.combine(day, time(hour, 0), seeder.now.tzinfo)
-            event = _event(seeder, organiser, meeting, title, place, mandatory, starts, seeder.now)
+            event = _event(seeder, organiser, meeting, what, starts, seeder.now)
             leaver = members[-1]
             attendance.request_leave(
                 seeder.session, leaver, event, seeder.rng.choice(LEAVE_REASONS), seeder.now
             )
 
 
-def _event(seeder, organiser, category, title, place, mandatory, starts, created) -> Event:
+MINUTES_TEXT = {
+    "congress": ("传达上级党组织会议精神；讨论本学期发展党员计划。", "通过本学期发展党员计划。"),
+    "committee": ("研究入党积极分子培养情况，确定发展对象人选。", "确定两名发展对象，报学院党委。"),
+    "theme_day": ("重温入党誓词，交流学习体会。", "下月组织参观校史馆。"),
+    "lecture": ("书记讲授专题党课，党员逐一发言。", "各党员撰写学习心得，下周提交。"),
+}
+
+
+def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool) -> None:
+    """The secretary's minutes of a past meeting; the older ones are locked."""
+    content, decisions = MINUTES_TEXT[event.kind]
+    data = minutes.MinutesInput(
+        topic=event.title,
+        host=committee[0].name,
+        recorder=committee[-1].name,
+        content=content,
+        decisions=decisions,
+    )
+    written = minutes.save_minutes(
+        seeder.session, committee[0], event, data, starts + timedelta(hours=2)
+    )
+    if lock:
+        minutes.lock_minutes(seeder.session, committee[0], written, starts + timedelta(days=1))
+
+
+def _event(seeder, organiser, category, what, starts, created) -> Event:
+    title, place, mandatory, kind = what
     data = planning.EventInput(
+        kind=kind,
         title=title,
         category=category,
         place=place,

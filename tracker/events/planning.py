@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 from tracker import audit, notify
 from tracker.clock import to_campus
 from tracker.errors import Forbidden, InvalidInput
+from tracker.events import kinds
 from tracker.i18n import format_points
 from tracker.ledger import estimates, terms
-from tracker.models import AccountStatus, Branch, Category, Event, Unit, User, event_branch
+from tracker.models import (
+    AccountStatus,
+    Branch,
+    Category,
+    Event,
+    PartyGroup,
+    Unit,
+    User,
+    event_branch,
+)
 from tracker.models.events import new_event_secret
 from tracker.models.types import TENTH
 from tracker.people import access
@@ -51,6 +61,8 @@ class EventInput:
     mandatory: bool = False
     rotating: bool = False
     branch_ids: list[int] | None = None
+    kind: str = "other"  # tracker.events.kinds
+    group_id: int | None = None  # the 党小组 of a group meeting
 
 
 def ensure_manager(user: User, event: Event) -> None:
@@ -141,7 +153,21 @@ def _check_event(session: Session, organiser: User, data: EventInput) -> tuple[l
         branches = [session.get(Branch, organiser.branch_id)]
     else:
         raise Forbidden(_l("Only the branch committee can create events."))
+    errors.update(_check_kind(session, data, branches))
     return branches, errors
+
+
+def _check_kind(session: Session, data: EventInput, branches: list[Branch]) -> dict[str, object]:
+    """A known kind; a group meeting names one 党小组 of the event's one branch."""
+    if data.kind not in kinds.KINDS:
+        return {"kind": _l("Please choose a kind of meeting.")}
+    if kinds.expected_of(data.kind) != kinds.Expected.GROUP:
+        data.group_id = None
+        return {}
+    group = session.get(PartyGroup, data.group_id) if data.group_id else None
+    if group is None or len(branches) != 1 or group.branch_id != branches[0].id:
+        return {"group_id": _l("Choose the party group that meets.")}
+    return {}
 
 
 def create_event(session: Session, organiser: User, data: EventInput, now: datetime) -> Event:
@@ -168,6 +194,8 @@ def create_event(session: Session, organiser: User, data: EventInput, now: datet
         capacity=data.capacity,
         mandatory=data.mandatory,
         rotating=data.rotating,
+        kind=data.kind,
+        group_id=data.group_id,
         created_by_id=organiser.id,
         created_at=now,
         branches=branches,

@@ -19,6 +19,7 @@ from tracker.models.events import (
     event_branch,
 )
 from tracker.models.external import ExternalImport, ExternalSource, ExternalValue
+from tracker.models.groups import PartyGroup, party_group_member
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -29,6 +30,7 @@ from tracker.models.ledger import (
     SchoolCategoryTotal,
     SchoolTotal,
 )
+from tracker.models.minutes import Minutes, MinutesVersion
 from tracker.models.notification import Notification
 from tracker.models.org import AdvisorScope, Branch, College, Membership
 from tracker.models.term import Term
@@ -43,8 +45,12 @@ __all__ = [
     "CheckinDoor",
     "EndedSession",
     "Event",
+    "Minutes",
+    "MinutesVersion",
     "Notification",
     "Pairing",
+    "PartyGroup",
+    "party_group_member",
     "PairingStatus",
     "event_branch",
     "ActivationToken",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.category import Category
+from tracker.models.groups import PartyGroup
 from tracker.models.org import Branch
 from tracker.models.types import Tenths, UTCDateTime, utcnow
 from tracker.models.user import User, _enum
@@ -64,10 +65,15 @@ class Event(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which of 三会一课 (``tracker.events.kinds``) the event is; "other" counts
+    # toward no required meeting. A 党小组会 names its group.
+    kind: Mapped[str] = mapped_column(String(24), default="other", server_default="other")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("party_group.id"))
 
     category: Mapped[Category] = relationship()
     branches: Mapped[list[Branch]] = relationship(secondary=event_branch, order_by="Branch.id")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    group: Mapped[PartyGroup | None] = relationship()
 
     @property
     def branch_ids(self) -> set[int]:

@@ -204,6 +204,11 @@ def may_manage_branch(actor: User, branch_id: int | None) -> bool:
     return is_committee_of(actor, branch_id)
 
 
+def may_manage_groups(actor: User, branch_id: int | None) -> bool:
+    """Forms the branch's 党小组 and places its members: its committee."""
+    return is_committee_of(actor, branch_id)
+
+
 # Administration -------------------------------------------------------------
 
 
@@ -248,6 +253,20 @@ def may_confirm_event_attendance(session: Session, user: User, event) -> bool:
 def may_see_event(session: Session, user: User, event) -> bool:
     visible = event_branch_ids(session, user)
     return visible is None or bool(event.branch_ids & visible)
+
+
+def may_write_minutes(user: User, event) -> bool:
+    """Write and lock an event's minutes (会议记录): those who manage the event."""
+    return may_manage_event(user, event)
+
+
+def may_read_minutes(session: Session, user: User, event) -> bool:
+    """An event's minutes: members of its branches, their advisors, those who manage it."""
+    return (
+        may_manage_event(user, event)
+        or may_attend_event(user, event)
+        or is_advisor_of(session, user, event.branch_ids)
+    )
 
 
 def may_attend_event(user: User, event) -> bool:
@@ -319,6 +338,23 @@ def may_read_advisor_dashboard(viewer: User) -> bool:
 def may_read_branch_dashboard(viewer: User) -> bool:
     """A branch's dashboard: its committee, and advisors and admins for what they read."""
     return sits_on_a_committee(viewer) or may_read_advisor_dashboard(viewer)
+
+
+def may_read_compliance(session: Session, viewer: User, branch_id: int) -> bool:
+    """Which required meetings a branch held: its committee, its advisors, administrators."""
+    if is_committee_of(viewer, branch_id) or is_admin(viewer):
+        return True
+    return viewer.role == Role.ADVISOR and is_advisor_of(session, viewer, {branch_id})
+
+
+def may_export_roster(session: Session, viewer: User, branch_id: int) -> bool:
+    """A branch's 花名册: those who read its required meetings."""
+    return may_read_compliance(session, viewer, branch_id)
+
+
+def may_read_college_compliance(viewer: User) -> bool:
+    """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
+    return may_read_advisor_dashboard(viewer)
 
 
 def home_dashboard(viewer: User) -> str:

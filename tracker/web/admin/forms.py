@@ -122,6 +122,10 @@ class SettingsForm(FlaskForm):
         _l("Days without activity before a member is inactive"),
         validators=[InputRequired(), NumberRange(min=1, max=365)],
     )
+    TRACKER_COMPLIANCE_REMIND_DAYS = IntegerField(
+        _l("Days before a required meeting falls overdue that the committee is reminded"),
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -30,3 +37,19 @@ class AdjustForm(FlaskForm):
 class RegistrationForm(FlaskForm):
     decision = HiddenField()
     submit = SubmitField(_l("Confirm"))
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("Name of the group"),
+        validators=[InputRequired(_l("Please give a name.")), Length(max=60)],
+    )
+    submit = SubmitField(_l("Create group"))
+
+
+class PlaceForm(FlaskForm):
+    member_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)]
+    )
+    group_id = SelectField(_l("Party group"), coerce=int)
+    submit = SubmitField(_l("Save"))

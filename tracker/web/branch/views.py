@@ -13,12 +13,12 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.ledger import points
-from tracker.models import AccountStatus, Category, User
-from tracker.people import access, accounts
+from tracker.models import AccountStatus, Category, PartyGroup, User
+from tracker.people import access, accounts, groups
 from tracker.people.scope import Scope
 from tracker.ranking.members import member_leaderboard
 from tracker.ranking.source import default_period
-from tracker.web.branch.forms import AdjustForm, RegistrationForm
+from tracker.web.branch.forms import AdjustForm, GroupForm, PlaceForm, RegistrationForm
 from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
@@ -168,3 +168,68 @@ def adjust():
             flash(_("Adjustment booked for %(name)s.", name=member.name), "success")
             return redirect(url_for(".index"))
     return _page(form), 422
+
+
+def _place_form() -> PlaceForm:
+    form = PlaceForm()
+    form.group_id.choices = [(0, _("No group"))] + [
+        (g.id, g.name) for g in groups.groups_of(db.session, current_user.branch_id)
+    ]
+    return form
+
+
+def _groups_page(group_form: GroupForm | None = None):
+    members = db.session.scalars(
+        select(User)
+        .where(User.branch_id == current_user.branch_id, User.status == AccountStatus.ACTIVE)
+        .order_by(User.student_no)
+    ).all()
+    return render_template(
+        "branch/groups.html",
+        groups=groups.groups_of(db.session, current_user.branch_id),
+        members=members,
+        group_of={m.id: groups.group_of(db.session, m.id) for m in members},
+        group_form=group_form or GroupForm(),
+        place_form=_place_form(),
+    )
+
+
+@bp.get("/groups")
+@allowed(access.sits_on_a_committee)
+def party_groups():
+    return _groups_page()
+
+
+@bp.post("/groups")
+@allowed(access.sits_on_a_committee)
+def create_group():
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = groups.create_group(
+                db.session, current_user, current_user.branch_id, form.name.data
+            )
+            db.session.commit()
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(_("Party group %(name)s created.", name=group.name), "success")
+            return redirect(url_for(".party_groups"))
+    return _groups_page(form), 422
+
+
+@bp.post("/groups/place")
+@allowed(access.sits_on_a_committee)
+def place_member():
+    form = _place_form()
+    if not form.validate_on_submit():
+        abort(400)
+    member = _member_of_branch_or_404(form.member_id.data)
+    group = None
+    if form.group_id.data:
+        group = db.session.get(PartyGroup, form.group_id.data)
+    groups.place_member(db.session, current_user, member, group)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".party_groups"))

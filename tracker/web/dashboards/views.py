@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from tracker.clock import campus_today, utcnow
 from tracker.config import CHARTJS_URL, vendored_chartjs
-from tracker.events import planning
+from tracker.events import compliance, planning
 from tracker.extensions import db
 from tracker.people import access
 from tracker.people.names import mask_name
@@ -135,6 +135,9 @@ def committee():
         filters=filters,
         upcoming_events=planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
+        compliance_grid=compliance.compliance_grid(
+            db.session, [filters.branch], "term", campus_today(), utcnow()
+        ),
     ), (400 if filters.errors else 200)
 
 

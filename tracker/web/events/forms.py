@@ -23,6 +23,17 @@ class EventForm(FlaskForm):
         _l("Title"), validators=[InputRequired(_l("Please give a title.")), Length(max=MAX_TITLE)]
     )
     category_id = SelectField(_l("Category"), coerce=record_id)
+    kind = SelectField(
+        _l("Kind of meeting"),
+        default="other",
+        description=_l("Which of 三会一课 this counts as; other activities count toward none."),
+    )
+    group_id = SelectField(
+        _l("Party group"),
+        coerce=int,
+        default=0,
+        description=_l("For a party group meeting: the group that meets."),
+    )
     place = StringField(_l("Place"), validators=[Length(max=MAX_PLACE)])
     day = DayField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
     start = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give the start."))])

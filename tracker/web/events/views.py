@@ -14,7 +14,7 @@ from tracker import security
 from tracker.activities.queue import attendance_to_confirm, attendance_waiting
 from tracker.clock import campus_today, campus_zone, utcnow
 from tracker.errors import DomainError, InvalidInput
-from tracker.events import attendance, checkin_checks, codes, planning, scanning
+from tracker.events import attendance, checkin_checks, codes, kinds, planning, scanning
 from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.models import (
@@ -27,6 +27,7 @@ from tracker.models import (
     User,
 )
 from tracker.people import access
+from tracker.people.groups import groups_of
 from tracker.web.confirm import ask_first
 from tracker.web.events.forms import (
     ButtonForm,
@@ -107,6 +108,8 @@ def _event_input(form: EventForm) -> planning.EventInput:
         mandatory=form.mandatory.data,
         rotating=form.rotating.data,
         branch_ids=form.branch_ids.data if form.branch_ids else None,
+        kind=form.kind.data,
+        group_id=form.group_id.data or None if form.group_id else None,
     )
 
 
@@ -131,6 +134,12 @@ def new():
         form.branch_ids.choices = [(b.id, b.name) for b in branches]
     else:
         del form.branch_ids
+    form.kind.choices = [(k, kinds.label(k)) for k in kinds.KINDS]
+    groups = groups_of(db.session, current_user.branch_id) if current_user.branch_id else []
+    if groups:
+        form.group_id.choices = [(0, _("None"))] + [(g.id, g.name) for g in groups]
+    else:
+        del form.group_id
     if form.validate_on_submit():
         try:
             event = planning.create_event(db.session, current_user, _event_input(form), utcnow())
@@ -177,6 +186,8 @@ def detail(event_id: int):
         button=ButtonForm(),
         void_form=VoidForm(),
         scan_only_form=ScanOnlyForm(),
+        kind=kinds.label(event.kind),
+        quorum=kinds.quorum(db.session, event),
     )
 
 
