@@ -110,6 +110,13 @@ UNIT_LABELS = {
     Unit.VISITS: _l("visits"),
     Unit.ATTENDANCES: _l("attendances"),
 }
+# What members see of a member leaderboard (``config.BOARD_MODES``).
+BOARD_MODE_LABELS = {
+    "full": _l("The whole board"),
+    "upper_half": _l("The upper half only (nobody below the median by name)"),
+    "neighbours": _l("Their own rank and the members just above and below"),
+    "own": _l("Their own rank only"),
+}
 
 
 def format_points(value: Decimal | int | None) -> str:
@@ -171,6 +178,7 @@ def init_template_helpers(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         STATUS_BADGES=STATUS_BADGES,
         ROLE_LABELS=ROLE_LABELS,
+        BOARD_MODE_LABELS=BOARD_MODE_LABELS,
         ACCOUNT_STATUS_LABELS=ACCOUNT_STATUS_LABELS,
         STAGE_LABELS=STAGE_LABELS,
         UNIT_LABELS=UNIT_LABELS,

@@ -23,7 +23,7 @@ from tracker.ranking import members, statistics
 from tracker.ranking.branches import BRANCH_METRICS, BranchStanding, branch_board
 from tracker.ranking.source import PERIOD_KINDS, resolve_period
 from tracker.ranking.standings import Standing
-from tracker.ranking.visibility import display_names
+from tracker.ranking.visibility import BoardView, board_view, display_names, shown_board
 
 PERIOD_PARAMS = (
     Param(
@@ -133,14 +133,19 @@ def member_leaderboard():
     user = caller()
     scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
-    board = members.member_leaderboard(
-        db.session,
-        period,
-        scope,
-        category_id=_category_id(args.get("category")),
-        page=args["page"],
-        per_page=args["per_page"],
-        viewer_id=user.id,
+    view = board_view(user, scope)
+    board = shown_board(
+        members.member_leaderboard(
+            db.session,
+            period,
+            scope,
+            category_id=_category_id(args.get("category")),
+            page=args["page"],
+            per_page=args["per_page"],
+            viewer_id=user.id,
+            around=view.around,
+        ),
+        view,
     )
     # Names are shown exactly as on the leaderboard page.
     names = display_names(user, (*board.rows, *board.around_me), readable)
@@ -153,7 +158,16 @@ def member_leaderboard():
         ranked=board.ranked,
         period=_period_body(period),
         scope={"kind": scope.kind, "id": scope.id},
+        visibility=_visibility(view),
     )
+
+
+def _visibility(view: BoardView) -> dict[str, Any]:
+    return {
+        "mode": view.mode,
+        "neighbours": view.neighbours if view.mode == "neighbours" else None,
+        "configured": view.configured,
+    }
 
 
 @api.route(

@@ -7,6 +7,7 @@ from typing import Any
 from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.api.blueprint import api
 from tracker.api.spec import Param
+from tracker.config import BOARD_MODES
 from tracker.ledger.points import MAX_REASON_LENGTH
 from tracker.models import ActivityStatus, MenteeResponse, Role, Stage, Unit
 from tracker.people.tokens import MAX_NAME
@@ -327,6 +328,25 @@ ADJUSTMENT = api.schema(
     ),
 )
 PERIOD = obj(kind={"type": "string"}, first_day=DAY, last_day=DAY)
+VISIBILITY = api.schema(
+    "BoardVisibility",
+    obj(
+        mode={
+            "type": "string",
+            "enum": list(BOARD_MODES),
+            "description": "What this caller sees: `full` every row; `upper_half` only those "
+            "ranked at or above the median; `neighbours` their own rank and `neighbours` "
+            "members above and below; `own` no rows, only `me`",
+        },
+        neighbours={"type": ["integer", "null"], "minimum": 1},
+        configured={
+            "type": "string",
+            "enum": list(BOARD_MODES),
+            "description": "The mode set for members on this scope; the committee (on its "
+            "own branch), advisors and administrators see the full board",
+        },
+    ),
+)
 LEADERBOARD = api.schema(
     "MemberLeaderboard",
     page_of(
@@ -335,6 +355,7 @@ LEADERBOARD = api.schema(
         ranked={"type": "integer", "minimum": 0, "description": "How many of `total` have a rank"},
         period=PERIOD,
         scope=obj(kind={"type": "string"}, id={"type": ["integer", "null"]}),
+        visibility=VISIBILITY,
     ),
 )
 BRANCH_STANDING = api.schema(

@@ -300,6 +300,16 @@ def board_narrowing(viewer: User, readable: frozenset[int] | None) -> frozenset[
     return None if is_branch_person(viewer) else readable
 
 
+def sees_whole_board(viewer: User, scope_kind: str, scope_id: int | None) -> bool:
+    """Whether the viewer sees a member leaderboard whole, whatever the admin chose to show
+    members (``ranking.visibility``): administrators, advisors (their boards hold only the
+    branches they advise) and a committee on their own branch's board; never a member,
+    nor a committee member on a college or school board."""
+    if viewer.role in (Role.ADMIN, Role.ADVISOR):
+        return viewer.is_active
+    return scope_kind == "branch" and is_committee_of(viewer, scope_id)
+
+
 def sees_full_name(
     viewer: User, row_branch_id: int | None, show_all: bool, readable: frozenset[int] | None
 ) -> bool:
