@@ -118,6 +118,13 @@ BOARD_MODE_LABELS = {
     "own": _l("Their own rank only"),
 }
 
+# The period a milestone counts in (``ledger.milestones.MILESTONE_PERIODS``).
+MILESTONE_PERIOD_LABELS = {
+    "all": _l("All time"),
+    "year": _l("This academic year"),
+    "term": _l("This term"),
+}
+
 
 def format_points(value: Decimal | int | None) -> str:
     """Points with one decimal only when it is not zero: 3, 2.5, -1."""
@@ -179,6 +186,7 @@ def init_template_helpers(app: Flask) -> None:
         STATUS_BADGES=STATUS_BADGES,
         ROLE_LABELS=ROLE_LABELS,
         BOARD_MODE_LABELS=BOARD_MODE_LABELS,
+        MILESTONE_PERIOD_LABELS=MILESTONE_PERIOD_LABELS,
         ACCOUNT_STATUS_LABELS=ACCOUNT_STATUS_LABELS,
         STAGE_LABELS=STAGE_LABELS,
         UNIT_LABELS=UNIT_LABELS,

@@ -148,7 +148,7 @@ def member_leaderboard():
         view,
     )
     # Names are shown exactly as on the leaderboard page.
-    names = display_names(user, (*board.rows, *board.around_me), readable)
+    names = display_names(db.session, user, (*board.rows, *board.around_me), readable)
     return serialize.page(
         [_standing(row, names) for row in board.rows],
         board.page,

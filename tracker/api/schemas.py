@@ -104,6 +104,25 @@ PERIOD_POINTS = obj(
     ["week", "month", "year", "all"],
     **{kind: POINTS for kind in ("week", "month", "term", "year", "all")},
 )
+MILESTONE_PROGRESS = api.schema(
+    "MilestoneProgress",
+    obj(
+        id=ID,
+        name={"type": "string"},
+        category={
+            "type": ["string", "null"],
+            "description": "The category key whose points count; null: all points",
+        },
+        period={
+            "type": "string",
+            "enum": ["all", "year", "term"],
+            "description": "Counted over all time, the current academic year or the current term",
+        },
+        threshold=POINTS,
+        points=POINTS,
+        reached={"type": "boolean"},
+    ),
+)
 ME = api.schema(
     "Me",
     obj(

@@ -103,7 +103,7 @@ def term_starts(session: Session) -> Callable[[date], date | None]:
     return start_of
 
 
-def _starts(session: Session, day: date) -> list[tuple[str, date]]:
+def period_starts(session: Session, day: date) -> list[tuple[str, date]]:
     """(kind, start) of every stored period that contains ``day``."""
     starts = [(kind, period_start(kind, day)) for kind in CALENDAR_KINDS]
     term_first = session.scalar(
@@ -124,7 +124,7 @@ def apply(session: Session, entry: LedgerEntry) -> None:
             "points_tenths": entry.points,
             "entries": delta,
         }
-        for kind, start in _starts(session, entry.earned_on)
+        for kind, start in period_starts(session, entry.earned_on)
     ]
     member, branch = {"user_id": entry.user_id}, {"branch_id": entry.branch_id}
     for category_id in (None, entry.category_id) if entry.category_id is not None else (None,):

@@ -28,6 +28,7 @@ from tracker.models.ledger import (
     SchoolCategoryTotal,
     SchoolTotal,
 )
+from tracker.models.milestone import Milestone, MilestoneNotice
 from tracker.models.notification import Notification
 from tracker.models.org import AdvisorScope, Branch, College, Membership
 from tracker.models.term import Term
@@ -42,6 +43,8 @@ __all__ = [
     "CheckinDoor",
     "EndedSession",
     "Event",
+    "Milestone",
+    "MilestoneNotice",
     "Notification",
     "Pairing",
     "PairingStatus",

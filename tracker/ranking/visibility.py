@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from tracker.models import User
 from tracker.people import access
 from tracker.people.names import mask_name
@@ -74,13 +77,22 @@ def shown_board(board: Leaderboard, view: BoardView) -> Leaderboard:
     return board
 
 
-def display_names(viewer: User, rows, readable) -> dict[int, str]:
+def display_names(session: Session, viewer: User, rows, readable) -> dict[int, str]:
     """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
     show_all = setting("TRACKER_SHOW_FULL_NAMES")
+    rows = list(rows)
+    others = {row.user_id for row in rows if row.branch_id != viewer.branch_id}
+    consented = (
+        set(session.scalars(select(User.id).where(User.id.in_(others), User.name_public)))
+        if others
+        else set()
+    )
     return {
         row.user_id: row.name
         if row.user_id == viewer.id
-        or access.sees_full_name(viewer, row.branch_id, show_all, readable)
+        or access.sees_full_name(
+            viewer, row.branch_id, show_all, readable, row.user_id in consented
+        )
         else mask_name(row.name)
         for row in rows
     }

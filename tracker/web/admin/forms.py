@@ -184,3 +184,12 @@ class TermAdjustForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 2})
     submit = SubmitField(_l("Book adjustment"))
+
+
+class MilestoneForm(FlaskForm):
+    # Field names match the keys of the refusals in ``ledger.milestones``.
+    name = StringField(_l("Milestone name"), validators=[DataRequired(), Length(max=64)])
+    threshold = TenthsField(_l("Points to reach"), validators=[InputRequired()])
+    category_id = SelectField(_l("Counting"), coerce=int)
+    period_kind = SelectField(_l("Within"))
+    submit = SubmitField(_l("Add milestone"))

@@ -102,7 +102,7 @@ def members(fmt: str):
         ),
         view,
     )
-    names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
+    names = display_names(db.session, viewer, (*board.rows, *board.around_me), filters.readable)
     header = [
         _("Rank"),
         _("Student number"),

@@ -59,7 +59,7 @@ def members():
     )
     if last := _past_the_end(board, filters):
         return last
-    names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
+    names = display_names(db.session, viewer, (*board.rows, *board.around_me), filters.readable)
     return render_template(
         "rankings/members.html",
         board=board,
