@@ -29,7 +29,7 @@ def _branch_with_points(db, make):
 
 def _row_ranks(html: str, table_id: str) -> list[str]:
     table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r"<tr[^>]*>\s*<td>([^<]*)</td>", table)
+    return re.findall(r"<tr[^>]*>\s*<td[^>]*>([^<]*)</td>", table)
 
 
 def test_members_without_points_are_not_ranked_on_pages_and_exports(db, make, login, clock):

@@ -177,6 +177,14 @@ SETTINGS: tuple[Setting, ...] = (
         "In the neighbours mode, how many members above and below their own a member sees",
     ),
     Setting(
+        "TRACKER_BRANCH_PRIOR_MEMBERS",
+        "TRACKER_BRANCH_PRIOR_MEMBERS",
+        5,
+        int,
+        "The branch board's adjusted points per member counts each branch as if it had this "
+        "many more members earning the college's mean (see the README)",
+    ),
+    Setting(
         "TRACKER_INACTIVE_DAYS",
         "TRACKER_INACTIVE_DAYS",
         30,

@@ -225,7 +225,9 @@ def branch_stats(branch_id: int):
         Param(
             "metric",
             {"type": "string", "enum": list(BRANCH_METRICS), "default": "total"},
-            "Rank by total points, points per member, or participation",
+            "Rank by total points, points per member, adjusted points per member (pulled "
+            "towards the college's mean, see `adjusted_per_capita`), participation or "
+            "attendance",
         ),
         *PAGING,
     ),
@@ -270,6 +272,7 @@ def _branch_standing(row: BranchStanding) -> dict[str, Any]:
         "members": row.members,
         "points": serialize.number(row.points),
         "per_capita": serialize.number(row.per_capita),
+        "adjusted_per_capita": serialize.number(row.adjusted),
         # The page shows a percentage; the API gives the share, 0 to 1.
         "participation": float(row.participation / 100),
     }

@@ -390,6 +390,12 @@ BRANCH_STANDING = api.schema(
         members={"type": "integer", "minimum": 0},
         points=POINTS,
         per_capita=POINTS,
+        adjusted_per_capita={
+            **POINTS,
+            "description": "Points per member as if the branch had k more members earning its "
+            "college's mean: (points + k · college points / college members) / (members + k); "
+            "k is TRACKER_BRANCH_PRIOR_MEMBERS (5 by default)",
+        },
         participation={
             "type": "number",
             "minimum": 0,

@@ -149,13 +149,14 @@ def branches(fmt: str):
         _("Total points (pts)"),
         _("Members (people)"),
         _("Points per member (pts)"),
+        _("Adjusted points per member (pts)"),
         _("Participation (%)"),
         _("Attendance at must-attend events (%)"),
     ]
     rows = (
         [
             *(rank_label(s.rank), s.branch_name, s.college_name, s.points, s.members),
-            *(s.per_capita, s.participation, s.attendance),
+            *(s.per_capita, s.adjusted, s.participation, s.attendance),
         ]
         for s in standings
     )

@@ -10,6 +10,7 @@ from tracker.extensions import db
 from tracker.ranking.branches import branch_board
 from tracker.ranking.members import member_leaderboard
 from tracker.ranking.visibility import board_view, display_names, shown_board
+from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
@@ -90,6 +91,7 @@ def branches():
     return render_template(
         "rankings/branches.html",
         board=board,
+        prior_members=setting("TRACKER_BRANCH_PRIOR_MEMBERS"),
         my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
