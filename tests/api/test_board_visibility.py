@@ -167,3 +167,17 @@ def test_the_admin_sets_the_modes_on_the_settings_page(app, db, make, login, clo
         setting("TRACKER_BOARD_COLLEGE") == "upper_half"
         and setting("TRACKER_BOARD_NEIGHBOURS") == 3
     )
+
+
+def test_the_api_names_others_outside_the_branch_only_with_their_consent(db, world, login, api):
+    outsider = world["other"]
+    first = world["ranked"][0]
+    query = f"scope=college&scope_id={world['college'].id}&period=all"
+
+    def name_of_first() -> str:
+        items = api_board(api, outsider, query)["items"]
+        return next(row["member"]["name"] for row in items if row["member"]["id"] == first.id)
+
+    assert name_of_first() == masked(first.name)
+    login(first).post("/account/name-consent", data={"shown": "y"})
+    assert name_of_first() == first.name
