@@ -132,6 +132,11 @@ def test_own_rank_only_and_the_advisors_full_view(app, db, make, world, login, a
     body = api_board(api, first, "scope=school&period=all")
     assert body["items"] == [] and body["total"] == 0 and body["me"]["rank"] == 1
     assert body["visibility"]["mode"] == "own"
+    # The committee on the school board: a member's view, its own row only.
+    committee = world["committee"]
+    page = login(committee).get("/leaderboard/?scope=school&period=all").get_data(as_text=True)
+    assert shown_names(page) == {committee.name}
+    assert api_board(api, committee, "scope=school&period=all")["items"] == []
 
     advisor = make.user(Role.ADVISOR, name="卫老师")
     db.session.add(AdvisorScope(user_id=advisor.id, college_id=world["college"].id))

@@ -59,6 +59,8 @@ def test_a_milestone_is_reached_told_once_and_taken_back(db, make, login, api, c
 
     home = login(member).get("/").get_data(as_text=True)
     assert f'data-milestone="{first.id}" data-reached="yes"' in home
+    account = login(member).get("/account").get_data(as_text=True)
+    assert "✓ 志愿服务 4 分" in account.split('id="account-milestones"', 1)[1]
     body = api(member)("GET", "/me/milestones").get_json()
     mine = {item["name"]: item for item in body["items"]}
     assert mine["志愿服务 4 分"]["reached"] and mine["志愿服务 4 分"]["category"] == "volunteer"

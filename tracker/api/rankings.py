@@ -112,7 +112,10 @@ def _standing(row: Standing, names: dict[int, str]) -> dict[str, Any]:
     description="Members of a branch, a college or the school; ties share a rank. A member "
     "with no points in the period has `rank` null and is not counted in `ranked`. "
     "`me` is the caller's own standing, on any page. Members see their own branch, "
-    "college and the school, advisors what they are assigned.",
+    "college and the school, advisors what they are assigned. `visibility` says how much of "
+    "the board the caller sees: members see what the administrator chose for the scope "
+    "(the whole board, its upper half, their neighbours or only `me`); a committee member "
+    "sees their own branch's board whole, advisors and administrators every board they read.",
     tag="Rankings",
     query=(
         Param(
