@@ -37,6 +37,7 @@ from tracker.models import (
     College,
     Event,
     Evidence,
+    Milestone,
     Notification,
     Pairing,
     PairingStatus,
@@ -207,7 +208,8 @@ def build_world(app) -> World:
         first_day=TODAY.replace(month=9, day=1),
         last_day=TODAY.replace(month=12, day=31),
     )
-    db.session.add_all([scope, elsewhere, term])
+    milestone = Milestone(name="志愿服务 10 分", threshold=10, period_kind="all")
+    db.session.add_all([scope, elsewhere, term, milestone])
     db.session.flush()
     own = {**home, **_own_things(people, home["event"])}
     registrant = db.session.get(User, home["registrant"])
@@ -218,6 +220,7 @@ def build_world(app) -> World:
         "branch": branch_a.id,
         "category": make.category("study").id,
         "term": term.id,
+        "milestone": milestone.id,
         "activation": activation.issue_token(db.session, registrant, FROZEN_NOW, 7),
         "password_reset": password_reset.issue_token(people["member"], app.config["SECRET_KEY"]),
         "mentee_no": db.session.get(User, foreign["member"]).student_no,

@@ -38,6 +38,18 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# How much of a member leaderboard members see (``ranking.visibility``): everyone;
+# the upper half only; their own rank with N above and below; their own rank only.
+BOARD_MODES = ("full", "upper_half", "neighbours", "own")
+
+
+def board_mode(value: str) -> str:
+    value = value.strip().lower()
+    if value not in BOARD_MODES:
+        raise ValueError(f"one of {', '.join(BOARD_MODES)}")
+    return value
+
+
 def trusted_proxies(value: int | str | list[str] | tuple[str, ...]) -> int | tuple[str, ...]:
     """TRACKER_TRUSTED_PROXIES: a number of proxy hops, or the proxies' addresses or networks.
 
@@ -226,6 +238,32 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         _bool,
         "Whether members see each other's full names on leaderboards",
+    ),
+    *(
+        Setting(
+            f"TRACKER_BOARD_{scope.upper()}",
+            f"TRACKER_BOARD_{scope.upper()}",
+            "full",
+            board_mode,
+            f"What members see of a {scope} member leaderboard: full, upper_half, "
+            "neighbours or own",
+        )
+        for scope in ("branch", "college", "school")
+    ),
+    Setting(
+        "TRACKER_BOARD_NEIGHBOURS",
+        "TRACKER_BOARD_NEIGHBOURS",
+        5,
+        int,
+        "In the neighbours mode, how many members above and below their own a member sees",
+    ),
+    Setting(
+        "TRACKER_BRANCH_PRIOR_MEMBERS",
+        "TRACKER_BRANCH_PRIOR_MEMBERS",
+        5,
+        int,
+        "The branch board's adjusted points per member counts each branch as if it had this "
+        "many more members earning the college's mean (see the README)",
     ),
     Setting(
         "TRACKER_INACTIVE_DAYS",

@@ -136,6 +136,20 @@ UNIT_LABELS = {
     Unit.POINTS: _l("points"),
     Unit.CREDITS: _l("credits"),
 }
+# What members see of a member leaderboard (``config.BOARD_MODES``).
+BOARD_MODE_LABELS = {
+    "full": _l("The whole board"),
+    "upper_half": _l("The upper half only (nobody below the median by name)"),
+    "neighbours": _l("Their own rank and the members just above and below"),
+    "own": _l("Their own rank only"),
+}
+
+# The period a milestone counts in (``ledger.milestones.MILESTONE_PERIODS``).
+MILESTONE_PERIOD_LABELS = {
+    "all": _l("All time"),
+    "year": _l("This academic year"),
+    "term": _l("This term"),
+}
 
 
 def format_points(value: Decimal | int | None) -> str:
@@ -197,6 +211,8 @@ def init_template_helpers(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         STATUS_BADGES=STATUS_BADGES,
         ROLE_LABELS=ROLE_LABELS,
+        BOARD_MODE_LABELS=BOARD_MODE_LABELS,
+        MILESTONE_PERIOD_LABELS=MILESTONE_PERIOD_LABELS,
         ACCOUNT_STATUS_LABELS=ACCOUNT_STATUS_LABELS,
         STAGE_LABELS=STAGE_LABELS,
         UNIT_LABELS=UNIT_LABELS,

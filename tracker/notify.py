@@ -76,6 +76,9 @@ KINDS: dict[str, Kind] = {
         "events.detail",
         "event_id",
     ),
+    "milestone_reached": Kind(
+        _l("You reached the milestone “%(name)s”. Well done!"), "dashboards.home"
+    ),
 }
 
 

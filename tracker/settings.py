@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.config import SETTINGS
+from tracker.config import BOARD_MODES, SETTINGS
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import SettingOverride, User
@@ -25,9 +25,10 @@ from tracker.models import SettingOverride, User
 class RuntimeSetting:
     key: str
     label: Any
-    kind: str  # "bool" or "int"
+    kind: str  # "bool", "int" or "choice"
     minimum: int = 0
     maximum: int = 0
+    choices: tuple[str, ...] = ()
 
 
 RUNTIME_SETTINGS: dict[str, RuntimeSetting] = {
@@ -35,6 +36,31 @@ RUNTIME_SETTINGS: dict[str, RuntimeSetting] = {
     for s in (
         RuntimeSetting(
             "TRACKER_SHOW_FULL_NAMES", _l("Members see full names on leaderboards"), "bool"
+        ),
+        RuntimeSetting(
+            "TRACKER_BOARD_BRANCH",
+            _l("What members see of a branch leaderboard"),
+            "choice",
+            choices=BOARD_MODES,
+        ),
+        RuntimeSetting(
+            "TRACKER_BOARD_COLLEGE",
+            _l("What members see of a college leaderboard"),
+            "choice",
+            choices=BOARD_MODES,
+        ),
+        RuntimeSetting(
+            "TRACKER_BOARD_SCHOOL",
+            _l("What members see of the school leaderboard"),
+            "choice",
+            choices=BOARD_MODES,
+        ),
+        RuntimeSetting(
+            "TRACKER_BOARD_NEIGHBOURS",
+            _l("Members shown above and below one's own rank (neighbours only)"),
+            "int",
+            1,
+            50,
         ),
         RuntimeSetting(
             "TRACKER_BACKDATE_DAYS", _l("Days back an activity may be logged"), "int", 0, 365
@@ -70,6 +96,10 @@ def setting(key: str, session: Session | None = None) -> Any:
 def _checked(spec: RuntimeSetting, value: Any) -> str:
     if spec.kind == "bool":
         return "true" if value else "false"
+    if spec.kind == "choice":
+        if value not in spec.choices:
+            raise InvalidInput({spec.key: _l("Please choose one of the options.")})
+        return str(value)
     try:
         number = int(value)
     except (TypeError, ValueError):

@@ -10,7 +10,17 @@ from tracker import audit, limits
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.errors import Unauthorized, error_response
-from tracker.api.schemas import CATEGORY, ME, NEW_TOKEN, PAGING, TOKEN, TOKEN_REQUEST, page_of
+from tracker.api.schemas import (
+    CATEGORY,
+    ME,
+    MILESTONE_PROGRESS,
+    NEW_TOKEN,
+    PAGING,
+    TOKEN,
+    TOKEN_REQUEST,
+    obj,
+    page_of,
+)
 from tracker.api.validation import json_body, query_args
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db
@@ -21,6 +31,7 @@ from tracker.people import tokens
 from tracker.people.authentication import REFUSALS, Outcome, authenticate
 from tracker.people.scope import Scope
 from tracker.periods import standard_period
+from tracker.ranking import milestones
 from tracker.ranking.members import MemberSummary, member_leaderboard, member_summary
 
 
@@ -139,6 +150,39 @@ def me():
         },
         "term": _term_figure(user, summary),
     }
+
+
+@api.route(
+    "/me/milestones",
+    "GET",
+    summary="My milestones",
+    description="Every milestone in force, with my points towards it in its current period "
+    "(all time, this academic year or this term; a term milestone is left out between terms). "
+    "Reached is read from the ledger: a revoked approval takes a milestone back.",
+    tag="Me",
+    responses={
+        200: (
+            "My progress to each milestone",
+            obj(items={"type": "array", "items": MILESTONE_PROGRESS}),
+        )
+    },
+)
+def my_milestones():
+    user = caller()
+    progress = milestones.member_progress(db.session, user.id, campus_today())
+    items = [
+        {
+            "id": p.milestone.id,
+            "name": p.milestone.name,
+            "category": p.milestone.category.key if p.milestone.category else None,
+            "period": p.milestone.period_kind,
+            "threshold": serialize.number(p.milestone.threshold),
+            "points": serialize.number(p.points),
+            "reached": p.reached,
+        }
+        for p in progress
+    ]
+    return {"items": items}
 
 
 def _term_figure(user: User, summary: MemberSummary) -> dict | None:

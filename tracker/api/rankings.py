@@ -23,7 +23,7 @@ from tracker.ranking import members, statistics
 from tracker.ranking.branches import BRANCH_METRICS, BranchStanding, branch_board
 from tracker.ranking.source import PERIOD_KINDS, resolve_period
 from tracker.ranking.standings import Standing
-from tracker.ranking.visibility import display_names
+from tracker.ranking.visibility import BoardView, board_view, display_names, shown_board
 
 PERIOD_PARAMS = (
     Param(
@@ -112,7 +112,10 @@ def _standing(row: Standing, names: dict[int, str]) -> dict[str, Any]:
     description="Members of a branch, a college or the school; ties share a rank. A member "
     "with no points in the period has `rank` null and is not counted in `ranked`. "
     "`me` is the caller's own standing, on any page. Members see their own branch, "
-    "college and the school, advisors what they are assigned.",
+    "college and the school, advisors what they are assigned. `visibility` says how much of "
+    "the board the caller sees: members see what the administrator chose for the scope "
+    "(the whole board, its upper half, their neighbours or only `me`); a committee member "
+    "sees their own branch's board whole, advisors and administrators every board they read.",
     tag="Rankings",
     query=(
         Param(
@@ -133,17 +136,22 @@ def member_leaderboard():
     user = caller()
     scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
-    board = members.member_leaderboard(
-        db.session,
-        period,
-        scope,
-        category_id=_category_id(args.get("category")),
-        page=args["page"],
-        per_page=args["per_page"],
-        viewer_id=user.id,
+    view = board_view(user, scope)
+    board = shown_board(
+        members.member_leaderboard(
+            db.session,
+            period,
+            scope,
+            category_id=_category_id(args.get("category")),
+            page=args["page"],
+            per_page=args["per_page"],
+            viewer_id=user.id,
+            around=view.around,
+        ),
+        view,
     )
     # Names are shown exactly as on the leaderboard page.
-    names = display_names(user, (*board.rows, *board.around_me), readable)
+    names = display_names(db.session, user, (*board.rows, *board.around_me), readable)
     return serialize.page(
         [_standing(row, names) for row in board.rows],
         board.page,
@@ -153,7 +161,16 @@ def member_leaderboard():
         ranked=board.ranked,
         period=_period_body(period),
         scope={"kind": scope.kind, "id": scope.id},
+        visibility=_visibility(view),
     )
+
+
+def _visibility(view: BoardView) -> dict[str, Any]:
+    return {
+        "mode": view.mode,
+        "neighbours": view.neighbours if view.mode == "neighbours" else None,
+        "configured": view.configured,
+    }
 
 
 @api.route(
@@ -211,7 +228,9 @@ def branch_stats(branch_id: int):
         Param(
             "metric",
             {"type": "string", "enum": list(BRANCH_METRICS), "default": "total"},
-            "Rank by total points, points per member, or participation",
+            "Rank by total points, points per member, adjusted points per member (pulled "
+            "towards the college's mean, see `adjusted_per_capita`), participation or "
+            "attendance",
         ),
         *PAGING,
     ),
@@ -256,6 +275,7 @@ def _branch_standing(row: BranchStanding) -> dict[str, Any]:
         "members": row.members,
         "points": serialize.number(row.points),
         "per_capita": serialize.number(row.per_capita),
+        "adjusted_per_capita": serialize.number(row.adjusted),
         # The page shows a percentage; the API gives the share, 0 to 1.
         "participation": float(row.participation / 100),
     }

@@ -7,6 +7,7 @@ from typing import Any
 from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.api.blueprint import api
 from tracker.api.spec import Param
+from tracker.config import BOARD_MODES
 from tracker.ledger.points import MAX_REASON_LENGTH
 from tracker.models import ActivityStatus, MenteeResponse, Role, Stage, Unit
 from tracker.people.tokens import MAX_NAME
@@ -102,6 +103,25 @@ STANDING = api.schema(
 PERIOD_POINTS = obj(
     ["week", "month", "year", "all"],
     **{kind: POINTS for kind in ("week", "month", "term", "year", "all")},
+)
+MILESTONE_PROGRESS = api.schema(
+    "MilestoneProgress",
+    obj(
+        id=ID,
+        name={"type": "string"},
+        category={
+            "type": ["string", "null"],
+            "description": "The category key whose points count; null: all points",
+        },
+        period={
+            "type": "string",
+            "enum": ["all", "year", "term"],
+            "description": "Counted over all time, the current academic year or the current term",
+        },
+        threshold=POINTS,
+        points=POINTS,
+        reached={"type": "boolean"},
+    ),
 )
 ME = api.schema(
     "Me",
@@ -327,6 +347,25 @@ ADJUSTMENT = api.schema(
     ),
 )
 PERIOD = obj(kind={"type": "string"}, first_day=DAY, last_day=DAY)
+VISIBILITY = api.schema(
+    "BoardVisibility",
+    obj(
+        mode={
+            "type": "string",
+            "enum": list(BOARD_MODES),
+            "description": "What this caller sees: `full` every row; `upper_half` only those "
+            "ranked at or above the median; `neighbours` their own rank and `neighbours` "
+            "members above and below; `own` no rows, only `me`",
+        },
+        neighbours={"type": ["integer", "null"], "minimum": 1},
+        configured={
+            "type": "string",
+            "enum": list(BOARD_MODES),
+            "description": "The mode set for members on this scope; the committee (on its "
+            "own branch), advisors and administrators see the full board",
+        },
+    ),
+)
 LEADERBOARD = api.schema(
     "MemberLeaderboard",
     page_of(
@@ -335,6 +374,7 @@ LEADERBOARD = api.schema(
         ranked={"type": "integer", "minimum": 0, "description": "How many of `total` have a rank"},
         period=PERIOD,
         scope=obj(kind={"type": "string"}, id={"type": ["integer", "null"]}),
+        visibility=VISIBILITY,
     ),
 )
 BRANCH_STANDING = api.schema(
@@ -350,6 +390,12 @@ BRANCH_STANDING = api.schema(
         members={"type": "integer", "minimum": 0},
         points=POINTS,
         per_capita=POINTS,
+        adjusted_per_capita={
+            **POINTS,
+            "description": "Points per member as if the branch had k more members earning its "
+            "college's mean: (points + k · college points / college members) / (members + k); "
+            "k is TRACKER_BRANCH_PRIOR_MEMBERS (5 by default)",
+        },
         participation={
             "type": "number",
             "minimum": 0,

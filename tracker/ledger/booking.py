@@ -2,7 +2,8 @@
 
 ``book`` refuses a day of a closed term (``terms.ensure_open``) unless told
 the actor may book there (an administrator's adjustment), adds the row and
-updates the stored totals in the same transaction (``totals.apply``).
+updates the stored totals in the same transaction (``totals.apply``), and tells the
+member of a milestone the row makes them reach (``milestones.announce``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.ledger import terms, totals
+from tracker.ledger import milestones, terms, totals
 from tracker.models import LedgerEntry, User
 
 
@@ -43,4 +44,5 @@ def book(session: Session, entry: LedgerEntry, *, in_closed_term: bool = False) 
     session.add(entry)
     session.flush()
     totals.apply(session, entry)
+    milestones.announce(session, entry)
     return entry

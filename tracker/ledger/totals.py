@@ -109,7 +109,7 @@ def term_starts(session: Session) -> Callable[[date], date | None]:
     return start_of
 
 
-def _starts(session: Session, day: date) -> list[tuple[str, date]]:
+def period_starts(session: Session, day: date) -> list[tuple[str, date]]:
     """(kind, start) of every stored period that contains ``day``."""
     starts = [(kind, period_start(kind, day)) for kind in CALENDAR_KINDS]
     term_first = session.scalar(
@@ -130,7 +130,7 @@ def apply(session: Session, entry: LedgerEntry) -> None:
             "points_tenths": entry.points,
             "entries": delta,
         }
-        for kind, start in _starts(session, entry.earned_on)
+        for kind, start in period_starts(session, entry.earned_on)
     ]
     member, branch = {"user_id": entry.user_id}, {"branch_id": entry.branch_id}
     for category_id in (None, entry.category_id) if entry.category_id is not None else (None,):
@@ -162,7 +162,7 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     for e in entries:
         if e.earned_on not in periods:
-            periods[e.earned_on] = _starts(session, e.earned_on)
+            periods[e.earned_on] = period_starts(session, e.earned_on)
         for category_id in (None, e.category_id) if e.category_id is not None else (None,):
             for kind, start in periods[e.earned_on]:
                 for member, branch in ((True, True), (True, False), (False, True)):

@@ -30,6 +30,7 @@ from tracker.models.ledger import (
     SchoolCategoryTotal,
     SchoolTotal,
 )
+from tracker.models.milestone import Milestone, MilestoneNotice
 from tracker.models.minutes import Minutes, MinutesVersion
 from tracker.models.notification import Notification
 from tracker.models.org import AdvisorScope, Branch, College, Membership
@@ -47,6 +48,8 @@ __all__ = [
     "Event",
     "Minutes",
     "MinutesVersion",
+    "Milestone",
+    "MilestoneNotice",
     "Notification",
     "Pairing",
     "PartyGroup",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -68,6 +68,9 @@ class User(UserMixin, db.Model):
     # deactivation): the session stores it and must match.
     session_version: Mapped[int] = mapped_column(default=1)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The member's consent (PIPL Art. 25) to their full name appearing to people
+    # outside their branch; without it they see 张*三 (``ranking.visibility``).
+    name_public: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When the temporary password of an administrator's reset stops working.
     temporary_password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -319,15 +319,40 @@ def board_narrowing(viewer: User, readable: frozenset[int] | None) -> frozenset[
     return None if is_branch_person(viewer) else readable
 
 
+def sees_whole_board(viewer: User, scope_kind: str, scope_id: int | None) -> bool:
+    """Whether the viewer sees a member leaderboard whole, whatever the admin chose to show
+    members (``ranking.visibility``): administrators, advisors (their boards hold only the
+    branches they advise) and a committee on their own branch's board; never a member,
+    nor a committee member on a college or school board."""
+    if viewer.role in (Role.ADMIN, Role.ADVISOR):
+        return viewer.is_active
+    return scope_kind == "branch" and is_committee_of(viewer, scope_id)
+
+
 def sees_full_name(
-    viewer: User, row_branch_id: int | None, show_all: bool, readable: frozenset[int] | None
+    viewer: User,
+    row_branch_id: int | None,
+    show_all: bool,
+    readable: frozenset[int] | None,
+    consented: bool = False,
 ) -> bool:
-    """Whether the viewer sees a leaderboard row's full name rather than 张*三."""
-    if show_all or viewer.role == Role.ADMIN:
+    """Whether the viewer sees a leaderboard row's full name rather than 张*三.
+
+    Administrators, and advisors for the branches they advise, always. Anyone,
+    when the member consented to being named outside their branch
+    (``consented``). Within the member's own branch, everyone when the
+    campus shows full names (``show_all``), else its committee. Never outside
+    the branch without the member's consent, whatever the campus setting.
+    """
+    if viewer.role == Role.ADMIN:
         return True
     if viewer.role == Role.ADVISOR:
         return readable is None or row_branch_id in readable
-    return viewer.role == Role.COMMITTEE and row_branch_id == viewer.branch_id
+    if consented:
+        return True
+    if row_branch_id is None or row_branch_id != viewer.branch_id:
+        return False
+    return show_all or viewer.role == Role.COMMITTEE
 
 
 def may_read_advisor_dashboard(viewer: User) -> bool:

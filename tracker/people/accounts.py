@@ -286,3 +286,23 @@ def rotate_invite_code(session: Session, branch: Branch, actor: User) -> str:
         previous=old[:2] + "…",
     )
     return branch.invite_code
+
+
+def set_name_consent(session: Session, user: User, shown: bool) -> bool:
+    """The member's choice whether their full name may appear outside their branch.
+
+    Returns whether it changed. Audited by ids only: the row says who chose what,
+    not the name.
+    """
+    if user.name_public == shown:
+        return False
+    user.name_public = shown
+    audit.record(
+        session,
+        "name_consent.given" if shown else "name_consent.withdrawn",
+        actor=user,
+        subject=user,
+        branch_id=user.branch_id,
+    )
+    session.flush()
+    return True

@@ -57,6 +57,7 @@ def profile(session: Session, user: User) -> Rows:
             "branch": user.branch.name if user.branch else None,
             "college": user.branch.college.name if user.branch else None,
             "locale": user.locale,
+            "name_shown_outside_branch": user.name_public,
             "created_at": user.created_at,
         }
     ]
@@ -322,6 +323,7 @@ def anonymise(session: Session, user: User, actor: User) -> list[str]:
     user.email = None
     user.password_hash = None
     user.locale = None
+    user.name_public = False
     user.status = AccountStatus.DEACTIVATED
     accounts.end_sessions(user)
     audit.record(

@@ -22,8 +22,9 @@ from tracker.people.scope import Scope
 from tracker.periods import Period
 from tracker.ranking.source import earned_points, tenths
 from tracker.ranking.standings import TENTH, Paged, ranked_count, shown_rank
+from tracker.settings import setting
 
-BRANCH_METRICS = ("total", "per_capita", "participation", "attendance")
+BRANCH_METRICS = ("total", "per_capita", "adjusted", "participation", "attendance")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class BranchStanding:
     attended: int = 0
     expected: int = 0
     position: int = 0  # in the list, from 1
+    # Points per member pulled towards the college's mean (``adjusted_per_capita``).
+    adjusted: Decimal = Decimal(0)
 
     @property
     def attendance(self) -> Decimal | None:
@@ -104,58 +107,101 @@ def _per_branch(period: Period, scope: Scope, category_id: int | None):
     ).group_by(earned.c.branch_id)
 
 
-def _branch_standings(period: Period, scope: Scope, category_id: int | None, sort: str) -> Select:
-    """Every unarchived branch of the scope with its numbers, its rank by
-    ``sort`` and its position in the list, as one query."""
-    if sort not in BRANCH_METRICS:
-        raise InvalidInput({"sort": _l("Unknown order.")})
+def _branch_numbers(period: Period, scope: Scope, category_id: int | None):
+    """Every unarchived branch of the scope with its numbers and its college's sums
+    (over the college's branches listed), as a subquery."""
     per_branch = _per_branch(period, scope, category_id).subquery()
     members = _members_during(period, scope).subquery()
     attendance = rates.branch_rates_query(period, scope).subquery()
     points = func.coalesce(per_branch.c.points, 0)
     headcount = func.coalesce(members.c.members, 0)
-    active = func.coalesce(per_branch.c.active, 0)
-    attended = func.coalesce(attendance.c.attended, 0)
-    expected = func.coalesce(attendance.c.expected, 0)
-    metric = {
-        "total": cast(points, Float),
-        "per_capita": cast(points, Float) / func.nullif(headcount, 0),
-        "participation": cast(active, Float) / func.nullif(headcount, 0),
-        "attendance": cast(attended, Float) / func.nullif(expected, 0),
-    }[sort]
-    missing = -1 if sort == "attendance" else 0
-    order = func.coalesce(metric, missing).desc()
-    # What earns a rank: points, members taking part, or must-attend events held
-    # (an attendance of 0% at held events is a rate, ranked last).
-    earned = {"total": points, "per_capita": points, "participation": active}.get(sort, expected)
+    college = {"partition_by": Branch.college_id}
     return (
         select(
-            shown_rank(func.rank().over(order_by=order), earned).label("rank"),
-            ranked_count(earned).label("ranked"),
-            func.row_number()
-            .over(order_by=(order, College.name, Branch.name, Branch.id))
-            .label("position"),
-            func.count().over().label("total"),
             Branch.id,
             Branch.name,
             College.name.label("college_name"),
             points.label("points"),
             headcount.label("members"),
-            active.label("active"),
-            attended.label("attended"),
-            expected.label("expected"),
+            func.coalesce(per_branch.c.active, 0).label("active"),
+            func.coalesce(attendance.c.attended, 0).label("attended"),
+            func.coalesce(attendance.c.expected, 0).label("expected"),
+            func.sum(points).over(**college).label("college_points"),
+            func.sum(headcount).over(**college).label("college_members"),
         )
         .join(College, College.id == Branch.college_id)
         .outerjoin(per_branch, per_branch.c.branch_id == Branch.id)
         .outerjoin(members, members.c.branch_id == Branch.id)
         .outerjoin(attendance, attendance.c.branch_id == Branch.id)
         .where(Branch.archived_at.is_(None), scope.branch_filter(Branch.id))
+        .subquery()
+    )
+
+
+def adjusted_per_capita(points, members, college_points, college_members, k):
+    """Points per member pulled towards the college's mean, as if each branch had ``k``
+    more members earning the college's average (an empirical-Bayes shrinkage):
+
+        (points + k · college mean) / (members + k),  college mean = college points / members
+
+    A 5-member branch with one busy member no longer outranks a 30-member branch that
+    is steadily active; a large branch's figure barely moves. Numbers or SQL columns.
+    """
+    if isinstance(points, (int, float, Decimal)):
+        mean = Decimal(college_points) / college_members if college_members else Decimal(0)
+        if members + k == 0:
+            return Decimal(0)
+        return ((Decimal(points) + k * mean) / (members + k)).quantize(TENTH)
+    mean = func.coalesce(cast(college_points, Float) / func.nullif(college_members, 0), 0)
+    return (cast(points, Float) + k * mean) / func.nullif(members + k, 0)
+
+
+def _branch_standings(period: Period, scope: Scope, category_id: int | None, sort: str) -> Select:
+    """Every unarchived branch of the scope with its numbers, its rank by
+    ``sort`` and its position in the list, as one query."""
+    if sort not in BRANCH_METRICS:
+        raise InvalidInput({"sort": _l("Unknown order.")})
+    b = _branch_numbers(period, scope, category_id)
+    k = setting("TRACKER_BRANCH_PRIOR_MEMBERS")
+    adjusted = adjusted_per_capita(
+        b.c.points, b.c.members, b.c.college_points, b.c.college_members, k
+    )
+    metric = {
+        "total": cast(b.c.points, Float),
+        "per_capita": cast(b.c.points, Float) / func.nullif(b.c.members, 0),
+        "adjusted": adjusted,
+        "participation": cast(b.c.active, Float) / func.nullif(b.c.members, 0),
+        "attendance": cast(b.c.attended, Float) / func.nullif(b.c.expected, 0),
+    }[sort]
+    missing = -1 if sort == "attendance" else 0
+    order = func.coalesce(metric, missing).desc()
+    # What earns a rank: points, members taking part, or must-attend events held
+    # (an attendance of 0% at held events is a rate, ranked last).
+    earned = {"participation": b.c.active, "attendance": b.c.expected}.get(sort, b.c.points)
+    return select(
+        shown_rank(func.rank().over(order_by=order), earned).label("rank"),
+        ranked_count(earned).label("ranked"),
+        func.row_number()
+        .over(order_by=(order, b.c.college_name, b.c.name, b.c.id))
+        .label("position"),
+        func.count().over().label("total"),
+        b.c.id,
+        b.c.name,
+        b.c.college_name,
+        b.c.points,
+        b.c.members,
+        b.c.active,
+        b.c.attended,
+        b.c.expected,
+        b.c.college_points,
+        b.c.college_members,
     )
 
 
 def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStanding], int, int]:
     """The branches that meet ``conditions``, how many are listed and how many have a rank."""
     rows = session.execute(select(ranked).where(*conditions).order_by(ranked.c.position)).all()
+    k = setting("TRACKER_BRANCH_PRIOR_MEMBERS")
     standings = [
         BranchStanding(
             rank=r.rank,
@@ -168,6 +214,13 @@ def _branch_rows(session: Session, ranked, *conditions) -> tuple[list[BranchStan
             attended=int(r.attended),
             expected=int(r.expected),
             position=r.position,
+            adjusted=adjusted_per_capita(
+                tenths(r.points),
+                int(r.members),
+                tenths(r.college_points),
+                int(r.college_members or 0),
+                k,
+            ),
         )
         for r in rows
     ]

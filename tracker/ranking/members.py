@@ -109,8 +109,10 @@ def member_leaderboard(
     page: int = 1,
     per_page: int = 50,
     viewer_id: int | None = None,
+    around: int = 1,
 ) -> Leaderboard:
-    """One page of the member leaderboard, plus the viewer's own standing and neighbours.
+    """One page of the member leaderboard, plus the viewer's own standing and the
+    ``around`` members above and below it.
 
     The whole school's, for a standard period, is walked from the points index
     (``school_index``): ranking every member of the school on each request
@@ -121,14 +123,20 @@ def member_leaderboard(
     """
     if period.is_standard and scope.kind == "school" and scope.within is None:
         return school_index.leaderboard(
-            session, period, category_id, page=page, per_page=per_page, viewer_id=viewer_id
+            session,
+            period,
+            category_id,
+            page=page,
+            per_page=per_page,
+            viewer_id=viewer_id,
+            around=around,
         )
     ranked = _standings(period, scope, category_id).cte("ranked").prefix_with("MATERIALIZED")
     first = (page - 1) * per_page + 1
     wanted = [ranked.c.position.between(first, first + per_page - 1)]
     if viewer_id is not None:
         mine = select(ranked.c.position).where(ranked.c.user_id == viewer_id).scalar_subquery()
-        wanted.append(ranked.c.position.between(mine - 1, mine + 1))
+        wanted.append(ranked.c.position.between(mine - around, mine + around))
     picked, ranked_members = _rows(session, ranked, or_(*wanted))
     total = picked[0].total if picked else 0
     if not picked and page > 1:
@@ -139,8 +147,8 @@ def member_leaderboard(
         ).one()
     rows = [r for r in picked if first <= r.position < first + per_page]
     me = next((r for r in picked if r.user_id == viewer_id), None)
-    around = [r for r in picked if me and abs(r.position - me.position) <= 1]
-    return Leaderboard(rows, total, page, per_page, me, around, ranked_members)
+    near = [r for r in picked if me and abs(r.position - me.position) <= around]
+    return Leaderboard(rows, total, page, per_page, me, near, ranked_members)
 
 
 def member_points(session: Session, user_id: int, period: Period) -> Decimal:

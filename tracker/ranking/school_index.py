@@ -324,12 +324,16 @@ def leaderboard(
     page: int,
     per_page: int,
     viewer_id: int | None,
+    around: int = 1,
 ) -> Leaderboard:
     """One page of the whole school's member leaderboard for a standard period,
-    with the viewer's own standing and the members just above and below."""
+    with the viewer's own standing and the ``around`` members above and below."""
     board = _board(session, period, category_id)
     first = (page - 1) * per_page + 1
     rows = _slice(session, board, first, first + per_page - 1)
-    around = _around(session, board, viewer_id) if viewer_id is not None else []
-    me = next((r for r in around if r.user_id == viewer_id), None)
-    return Leaderboard(rows, board.total, page, per_page, me, around, board.positive)
+    near = _around(session, board, viewer_id) if viewer_id is not None else []
+    me = next((r for r in near if r.user_id == viewer_id), None)
+    if me is not None and around > 1:
+        # A wider window (a neighbours-only board) is a slice of the walk, as a page is.
+        near = _slice(session, board, max(1, me.position - around), me.position + around)
+    return Leaderboard(rows, board.total, page, per_page, me, near, board.positive)

@@ -7,6 +7,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -14,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from tracker.i18n import ROLE_LABELS, STAGE_LABELS, UNIT_LABELS
+from tracker.i18n import BOARD_MODE_LABELS, ROLE_LABELS, STAGE_LABELS, UNIT_LABELS
 from tracker.limits import record_id
 from tracker.models import Role, Stage, Unit
 from tracker.web.forms import DayField, TenthsField
@@ -112,8 +113,22 @@ class NewCategoryForm(CategoryForm, RuleForm):
     submit = SubmitField(_l("Add category"))
 
 
+def _board_mode_field(label) -> SelectField:
+    return SelectField(
+        label, choices=[SelectChoice(mode, text) for mode, text in BOARD_MODE_LABELS.items()]
+    )
+
+
 class SettingsForm(FlaskForm):
     TRACKER_SHOW_FULL_NAMES = BooleanField(_l("Members see full names on leaderboards"))
+    TRACKER_BOARD_BRANCH = _board_mode_field(_l("What members see of a branch leaderboard"))
+    TRACKER_BOARD_COLLEGE = _board_mode_field(_l("What members see of a college leaderboard"))
+    TRACKER_BOARD_SCHOOL = _board_mode_field(_l("What members see of the school leaderboard"))
+    TRACKER_BOARD_NEIGHBOURS = IntegerField(
+        _l("Members shown above and below one's own rank (neighbours only)"),
+        # Not required: a form posted without it (an older page) keeps the value in force.
+        validators=[NumberRange(min=1, max=50)],
+    )
     TRACKER_BACKDATE_DAYS = IntegerField(
         _l("Days back an activity may be logged"),
         validators=[InputRequired(), NumberRange(min=0, max=365)],
@@ -165,3 +180,12 @@ class TermAdjustForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 2})
     submit = SubmitField(_l("Book adjustment"))
+
+
+class MilestoneForm(FlaskForm):
+    # Field names match the keys of the refusals in ``ledger.milestones``.
+    name = StringField(_l("Milestone name"), validators=[DataRequired(), Length(max=64)])
+    threshold = TenthsField(_l("Points to reach"), validators=[InputRequired()])
+    category_id = SelectField(_l("Counting"), coerce=int)
+    period_kind = SelectField(_l("Within"))
+    submit = SubmitField(_l("Add milestone"))

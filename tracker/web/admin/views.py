@@ -224,4 +224,4 @@ def rotate_code(branch_id: int):
     )
 
 
-from tracker.web.admin import catalogue, imports, people, runtime, sudo, terms  # noqa: E402,F401  (routes join this blueprint)
+from tracker.web.admin import catalogue, imports, milestones, people, runtime, sudo, terms  # noqa: E402,F401  (routes join this blueprint)

@@ -22,9 +22,10 @@ from tracker import audit, limits, mail, security
 from tracker.clock import campus_today, utcnow
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db, limiter
-from tracker.people import accounts, activation, tokens
+from tracker.people import access, accounts, activation, tokens
 from tracker.people.authentication import REFUSALS, Authentication, Outcome, authenticate
 from tracker.people.passwords import verify_password
+from tracker.ranking import milestones
 from tracker.web.auth.forms import (
     ActivateForm,
     ChangePasswordForm,
@@ -203,6 +204,9 @@ def account():
     return render_template(
         "auth/account.html",
         form=form,
+        progress=milestones.member_progress(db.session, current_user.id, campus_today())
+        if access.logs_activities(current_user)
+        else [],
         tokens=tokens.tokens_of(db.session, current_user),
         now=utcnow(),
         revoke_form=ConfirmForm(),

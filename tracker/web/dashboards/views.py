@@ -28,7 +28,7 @@ from tracker.events import compliance, planning
 from tracker.extensions import db
 from tracker.people import access
 from tracker.people.names import mask_name
-from tracker.ranking import dashboards
+from tracker.ranking import dashboards, milestones
 from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
@@ -83,6 +83,9 @@ def home():
     return render_template(
         "dashboards/member.html",
         board=board,
+        progress=milestones.member_progress(db.session, current_user.id, campus_today())
+        if access.logs_activities(current_user)
+        else [],
         pending_reviews=pending_reviews,
         registrations=registrations,
         upcoming_events=planning.upcoming_events(
@@ -133,6 +136,7 @@ def committee():
         "dashboards/committee.html",
         board=board,
         filters=filters,
+        reached=milestones.reached_in_branch(db.session, filters.branch.id, campus_today()),
         upcoming_events=planning.upcoming_events(db.session, filters.branch.id, utcnow()),
         choices=filter_choices(db.session, current_user, filters.readable),
         compliance_grid=compliance.compliance_grid(

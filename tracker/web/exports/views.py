@@ -20,7 +20,7 @@ from tracker.people import access
 from tracker.ranking import reports
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard
-from tracker.ranking.visibility import display_names
+from tracker.ranking.visibility import board_view, display_names, shown_board
 from tracker.web.filters import Filters, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -87,15 +87,22 @@ def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
 @login_required
 def members(fmt: str):
     filters = _filters()
-    board = member_leaderboard(
-        db.session,
-        filters.period,
-        filters.scope,
-        category_id=filters.category_id,
-        per_page=reports.MAX_EXPORT_ROWS,
-    )
     viewer = current_user._get_current_object()
-    names = display_names(viewer, board.rows, filters.readable)
+    # The file holds what the page shows this viewer, never more.
+    view = board_view(viewer, filters.scope)
+    board = shown_board(
+        member_leaderboard(
+            db.session,
+            filters.period,
+            filters.scope,
+            category_id=filters.category_id,
+            per_page=reports.MAX_EXPORT_ROWS,
+            viewer_id=viewer.id,
+            around=view.around,
+        ),
+        view,
+    )
+    names = display_names(db.session, viewer, (*board.rows, *board.around_me), filters.readable)
     header = [
         _("Rank"),
         _("Student number"),
@@ -119,7 +126,7 @@ def members(fmt: str):
             r.points,
             r.entries,
         ]
-        for r in board.rows
+        for r in (board.rows or board.around_me)
     )
     return _send(fmt, "members", filters, header, rows)
 
@@ -142,13 +149,14 @@ def branches(fmt: str):
         _("Total points (pts)"),
         _("Members (people)"),
         _("Points per member (pts)"),
+        _("Adjusted points per member (pts)"),
         _("Participation (%)"),
         _("Attendance at must-attend events (%)"),
     ]
     rows = (
         [
             *(rank_label(s.rank), s.branch_name, s.college_name, s.points, s.members),
-            *(s.per_capita, s.participation, s.attendance),
+            *(s.per_capita, s.adjusted, s.participation, s.attendance),
         ]
         for s in standings
     )

@@ -9,7 +9,8 @@ from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.ranking.branches import branch_board
 from tracker.ranking.members import member_leaderboard
-from tracker.ranking.visibility import display_names
+from tracker.ranking.visibility import board_view, display_names, shown_board
+from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
 bp = Blueprint("rankings", __name__, url_prefix="/leaderboard")
@@ -42,19 +43,24 @@ def _past_the_end(board, filters):
 @login_required
 def members():
     filters = _filters("members")
-    board = member_leaderboard(
-        db.session,
-        filters.period,
-        filters.scope,
-        category_id=filters.category_id,
-        page=filters.page,
-        viewer_id=current_user.id,
+    # The viewer itself, not the request proxy: read once per row.
+    viewer = current_user._get_current_object()
+    view = board_view(viewer, filters.scope)
+    board = shown_board(
+        member_leaderboard(
+            db.session,
+            filters.period,
+            filters.scope,
+            category_id=filters.category_id,
+            page=filters.page,
+            viewer_id=viewer.id,
+            around=view.around,
+        ),
+        view,
     )
     if last := _past_the_end(board, filters):
         return last
-    # The viewer itself, not the request proxy: read once per row.
-    viewer = current_user._get_current_object()
-    names = display_names(viewer, (*board.rows, *board.around_me), filters.readable)
+    names = display_names(db.session, viewer, (*board.rows, *board.around_me), filters.readable)
     return render_template(
         "rankings/members.html",
         board=board,
@@ -62,6 +68,7 @@ def members():
         choices=filter_choices(db.session, viewer, filters.readable),
         names=names,
         me_id=viewer.id,
+        view=view,
     ), _status(filters)
 
 
@@ -84,6 +91,7 @@ def branches():
     return render_template(
         "rankings/branches.html",
         board=board,
+        prior_members=setting("TRACKER_BRANCH_PRIOR_MEMBERS"),
         my_branch_id=current_user.branch_id,
         filters=filters,
         choices=filter_choices(db.session, current_user, filters.readable),
