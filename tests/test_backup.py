@@ -345,7 +345,7 @@ def test_round_trip_on_an_object_store_brings_back_every_object(
     before = snapshot(db)
     archive = tmp_path / "s3.tar.gz"
     result = cli("backup", str(archive))
-    assert result.exit_code == 0 and "1 uploaded files" in result.output, result.output
+    assert result.exit_code == 0 and "uploaded files: 1" in result.output, result.output
     with tarfile.open(archive) as source:
         assert source.extractfile("uploads/abc.png").read() == b"\x89PNG in the bucket"
         assert "uploads/abc.png" in json.loads(source.extractfile("manifest.json").read())["files"]

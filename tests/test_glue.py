@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -99,7 +100,8 @@ def test_branch_leaderboard_shows_and_sorts_by_attendance(db, make, login, clock
     page = client.get("/leaderboard/branches?period=month&scope=school").get_data(as_text=True)
     rows = page.split('id="branch-leaderboard"')[1].split("<tbody>")[1].split("</tr>")
     assert "乙支部" in rows[0] and "甲支部" in rows[1]  # by total points
-    assert "data-attendance>—<" in rows[0] and "data-attendance>50%<" in rows[1]
+    assert re.search(r"data-attendance[^>]*>—<", rows[0])
+    assert re.search(r"data-attendance[^>]*>50%<", rows[1])
     page = client.get("/leaderboard/branches?period=month&scope=school&sort=attendance")
     rows = page.get_data(as_text=True).split("<tbody>")[1].split("</tr>")
     assert "甲支部" in rows[0] and "乙支部" in rows[1]  # no rate sorts last, not as 0%
@@ -119,13 +121,14 @@ def test_branch_export_carries_the_attendance_rate(db, make, login, clock):
     query = "period=month&scope=school&sort=attendance"
     body = client.get(f"/export/branches.csv?{query}").get_data().decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(body)))
-    assert len(table[0]) == 8
-    assert (table[1][1], table[1][7]) == ("甲支部", "50.0")
-    assert (table[2][1], table[2][7]) == ("乙支部", "")
+    assert len(table[0]) == 9
+    assert (table[1][1], table[1][8]) == ("甲支部", "50.0")
+    assert (table[2][1], table[2][8]) == ("乙支部", "")
     response = client.get(f"/export/branches.xlsx?{query}")
     book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
     sheet = [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    assert sheet[1][7] == 50.0 and sheet[2][7] is None
+    # A title row above the header in the XLSX.
+    assert sheet[2][8] == 50.0 and sheet[3][8] is None
 
 
 def test_advisor_dashboard_shows_attendance_only_for_the_assigned_branches(db, make, login, clock):
@@ -135,8 +138,8 @@ def test_advisor_dashboard_shows_attendance_only_for_the_assigned_branches(db, m
     db.session.commit()
     page = login(advisor).get("/dashboard/advisor?period=month").get_data(as_text=True)
     table = page.split('id="advisor-branches"')[1].split("</table>")[0]
-    assert "乙支部" in table and "data-attendance>—<" in table
-    assert "甲支部" not in table and "data-attendance>50%" not in table
+    assert "乙支部" in table and re.search(r"data-attendance[^>]*>—<", table)
+    assert "甲支部" not in table and not re.search(r"data-attendance[^>]*>50%", table)
     member = make.member(a)
     assert login(member).get("/dashboard/advisor").status_code == 403
 

@@ -158,6 +158,7 @@ def test_the_admin_sets_the_modes_on_the_settings_page(app, db, make, login, clo
     form = {
         "TRACKER_BACKDATE_DAYS": "14",
         "TRACKER_INACTIVE_DAYS": "30",
+        "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
         "TRACKER_BOARD_BRANCH": "full",
         "TRACKER_BOARD_COLLEGE": "upper_half",
         "TRACKER_BOARD_SCHOOL": "nonsense",

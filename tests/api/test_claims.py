@@ -174,6 +174,8 @@ def test_bulk_approval_skips_flagged_activities_and_says_why(
     )
     page = reviewer.get(response.location).get_data(as_text=True)
     assert "1 activity approved" in page
-    assert page.count("has warnings") == 2
+    # Named once in the message and once beside each activity still in the queue.
+    assert "2 activities were skipped and are still in the queue" in page
+    assert page.count("has warnings") == 4
     assert len(db.session.scalars(select(LedgerEntry)).all()) == 1
     assert totals.differences(db.session) == []
