@@ -61,6 +61,8 @@ TEXT = {
     "locale",
     "confirmed",
     *("source", "value_column", "student_no_column", "name_column"),
+    *("short", "shown", "period_kind", "kind", "content", "decisions", "host", "recorder", "topic"),
+    *("TRACKER_BOARD_BRANCH", "TRACKER_BOARD_COLLEGE", "TRACKER_BOARD_SCHOOL"),
 }
 ROLES = ("member", "committee", "admin")
 SKIPPED = {"csrf_token", "submit"}
@@ -169,6 +171,25 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "student_no_column": "",
         "name_column": "",
         "matching_category_id": str(fixed["category"]),
+        # Meetings (三会一课): kinds, groups, compliance, minutes.
+        "kind": "theme_day",
+        "group_id": "",
+        "on": TODAY.isoformat(),
+        "short": "",
+        "topic": "学习党章",
+        "host": "书记",
+        "recorder": "委员",
+        "content": "内容",
+        "decisions": "决定",
+        "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
+        # Milestones, leaderboard visibility and consent.
+        "period_kind": "all",
+        "threshold": "50",
+        "shown": "y",
+        "TRACKER_BOARD_BRANCH": "full",
+        "TRACKER_BOARD_COLLEGE": "full",
+        "TRACKER_BOARD_SCHOOL": "full",
+        "TRACKER_BOARD_NEIGHBOURS": "5",
     }
 
 
