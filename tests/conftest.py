@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -97,6 +98,29 @@ def _remember_url_builders() -> None:
 
 
 _remember_url_builders()
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compile each template once per test process, not once per app.
+
+    Every test gets a fresh app, hence a fresh Jinja environment that would
+    compile every template it renders again: a third of a page test's time.
+    The bucket's key holds the template's checksum, so an edited template is
+    compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def missing(reason: str):
@@ -211,16 +235,28 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
                 )
 
 
+def _on_one_database(item) -> bool:
+    """Journeys in a browser, the API's conformance to its document and the demo
+    are about pages and flows, not about a database's behaviour (every other
+    test covers that on both): they run once, on PostgreSQL, the production
+    database, when it is configured, else on SQLite. Keeps the suite in budget."""
+    return bool(item.get_closest_marker("one_database")) or "/browser/" in str(item.path)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked postgres_only exist only in their PostgreSQL variant."""
-    dropped = [
-        item
-        for item in items
-        if item.get_closest_marker("postgres_only") and "[sqlite" in item.name
-    ]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in dropped]
+    """Tests marked postgres_only exist only in their PostgreSQL variant; tests on
+    one database only in the variant of the database at hand."""
+    other = "[sqlite" if POSTGRES_URL else "[postgresql"
+
+    def dropped(item) -> bool:
+        if item.get_closest_marker("postgres_only"):
+            return "[sqlite" in item.name
+        return _on_one_database(item) and other in item.name
+
+    gone = [item for item in items if dropped(item)]
+    if gone:
+        config.hook.pytest_deselected(items=gone)
+        items[:] = [item for item in items if not dropped(item)]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -235,6 +271,7 @@ def app(request, tmp_path):
     if marker:
         config.update(marker.kwargs)
     application = create_app(config)
+    application.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
 
     # Requests made while this fixture's app context is pushed reuse it (and
     # its ``g``); forget the previous request's user as a real server would,

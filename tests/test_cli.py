@@ -125,6 +125,7 @@ def test_password_is_prompted_when_not_given(cli, db):
     assert cli("users", "set-password", "nobody", "--password", "x-pass-word1").exit_code != 0
 
 
+@pytest.mark.one_database
 def test_seed_demo_then_check_ledger(cli, db):
     result = cli("seed-demo")
     assert result.exit_code == 0, result.output

@@ -62,6 +62,7 @@ CASES = sorted(
 )
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize(
     "path, method, mode", CASES, ids=[f"{m} {p} {mode.value}" for p, m, mode in CASES]
 )
