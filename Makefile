@@ -35,7 +35,7 @@ run: $(STAMP) translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) translations
-	$(BIN)/python -m pytest -n 3
+	$(BIN)/python -m pytest -n 2
 
 # ruff (style, complexity) and import-linter (the layering in .importlinter).
 lint: $(STAMP)
