@@ -19,11 +19,11 @@ from tracker.extensions import db
 from tracker.models import Branch, Category, Term, User
 from tracker.people.scope import resolve_scope
 from tracker.periods import Period
-from tracker.ranking import members, statistics
+from tracker.ranking import statistics
 from tracker.ranking.branches import BRANCH_METRICS, BranchStanding, branch_board
 from tracker.ranking.source import PERIOD_KINDS, resolve_period
 from tracker.ranking.standings import Standing
-from tracker.ranking.visibility import BoardView, board_view, display_names, shown_board
+from tracker.ranking.visibility import BoardView, display_names, visible_member_board
 
 PERIOD_PARAMS = (
     Param(
@@ -136,19 +136,14 @@ def member_leaderboard():
     user = caller()
     scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
-    view = board_view(user, scope)
-    board = shown_board(
-        members.member_leaderboard(
-            db.session,
-            period,
-            scope,
-            category_id=_category_id(args.get("category")),
-            page=args["page"],
-            per_page=args["per_page"],
-            viewer_id=user.id,
-            around=view.around,
-        ),
-        view,
+    board, view = visible_member_board(
+        db.session,
+        user,
+        period,
+        scope,
+        category_id=_category_id(args.get("category")),
+        page=args["page"],
+        per_page=args["per_page"],
     )
     # Names are shown exactly as on the leaderboard page.
     names = display_names(db.session, user, (*board.rows, *board.around_me), readable)

@@ -18,6 +18,8 @@ from tracker.models import User
 from tracker.people import access
 from tracker.people.names import mask_name
 from tracker.people.scope import Scope
+from tracker.periods import Period
+from tracker.ranking.members import member_leaderboard
 from tracker.ranking.standings import Leaderboard
 from tracker.settings import setting
 
@@ -46,6 +48,32 @@ def board_view(viewer: User, scope: Scope) -> BoardView:
         neighbours=setting("TRACKER_BOARD_NEIGHBOURS"),
         configured=configured,
     )
+
+
+def visible_member_board(
+    session: Session,
+    viewer: User,
+    period: Period,
+    scope: Scope,
+    *,
+    category_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[Leaderboard, BoardView]:
+    """The member leaderboard as ``viewer`` may see it, and the view applied: the
+    page, the export and the API show exactly this, never more."""
+    view = board_view(viewer, scope)
+    board = member_leaderboard(
+        session,
+        period,
+        scope,
+        category_id=category_id,
+        page=page,
+        per_page=per_page,
+        viewer_id=viewer.id,
+        around=view.around,
+    )
+    return shown_board(board, view), view
 
 
 def shown_board(board: Leaderboard, view: BoardView) -> Leaderboard:

@@ -19,8 +19,7 @@ from tracker.models import ActivityStatus
 from tracker.people import access
 from tracker.ranking import reports
 from tracker.ranking.branches import branch_leaderboard
-from tracker.ranking.members import member_leaderboard
-from tracker.ranking.visibility import board_view, display_names, shown_board
+from tracker.ranking.visibility import display_names, visible_member_board
 from tracker.web.filters import Filters, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -89,18 +88,13 @@ def members(fmt: str):
     filters = _filters()
     viewer = current_user._get_current_object()
     # The file holds what the page shows this viewer, never more.
-    view = board_view(viewer, filters.scope)
-    board = shown_board(
-        member_leaderboard(
-            db.session,
-            filters.period,
-            filters.scope,
-            category_id=filters.category_id,
-            per_page=reports.MAX_EXPORT_ROWS,
-            viewer_id=viewer.id,
-            around=view.around,
-        ),
-        view,
+    board, _view = visible_member_board(
+        db.session,
+        viewer,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        per_page=reports.MAX_EXPORT_ROWS,
     )
     names = display_names(db.session, viewer, (*board.rows, *board.around_me), filters.readable)
     header = [

@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.ranking.branches import branch_board
-from tracker.ranking.members import member_leaderboard
-from tracker.ranking.visibility import board_view, display_names, shown_board
+from tracker.ranking.visibility import display_names, visible_member_board
 from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
@@ -45,18 +44,13 @@ def members():
     filters = _filters("members")
     # The viewer itself, not the request proxy: read once per row.
     viewer = current_user._get_current_object()
-    view = board_view(viewer, filters.scope)
-    board = shown_board(
-        member_leaderboard(
-            db.session,
-            filters.period,
-            filters.scope,
-            category_id=filters.category_id,
-            page=filters.page,
-            viewer_id=viewer.id,
-            around=view.around,
-        ),
-        view,
+    board, view = visible_member_board(
+        db.session,
+        viewer,
+        filters.period,
+        filters.scope,
+        category_id=filters.category_id,
+        page=filters.page,
     )
     if last := _past_the_end(board, filters):
         return last
