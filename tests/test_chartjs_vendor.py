@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.config import CHARTJS_URL
+from tracker.setting_table import CHARTJS_URL
 
 # The opening of Chart.js's UMD build, as the file downloaded from the registry starts.
 UMD = (

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker.config import meeting_frequencies
 from tracker.events import kinds, planning
 from tracker.events.planning import EventInput
 from tracker.models import Attendance, AttendanceStatus, AuditEvent, Event, PartyGroup
 from tracker.people import groups
+from tracker.setting_values import meeting_frequencies
 
 from .conftest import FROZEN_NOW
 

@@ -67,7 +67,7 @@ def test_forwarded_for_is_believed_only_from_a_listed_proxy(app, db, make):
 
 
 def test_a_wrong_trusted_proxy_address_stops_the_start():
-    from tracker.config import trusted_proxies
+    from tracker.setting_values import trusted_proxies
 
     assert trusted_proxies("2") == 2
     assert trusted_proxies("") == ()

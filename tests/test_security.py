@@ -150,7 +150,7 @@ def test_passwords_are_hashed_with_argon2id(make, db):
 
 
 def test_production_hash_settings_meet_owasp(monkeypatch):
-    from tracker.config import SETTINGS
+    from tracker.setting_table import SETTINGS
 
     defaults = {s.key: s.default for s in SETTINGS}
     # OWASP ASVS 5.0 / cheat sheet: argon2id with at least 19 MiB and 2 passes.
@@ -311,7 +311,7 @@ def test_static_files_and_the_public_login_page_keep_their_own_caching(client):
 
 
 def test_csp_allows_the_chartjs_file_not_its_whole_host(client):
-    from tracker.config import CHARTJS_URL
+    from tracker.setting_table import CHARTJS_URL
 
     csp = client.get("/login").headers["Content-Security-Policy"]
     script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))

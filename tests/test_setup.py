@@ -5,8 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tracker import create_app
-from tracker.config import SETTINGS, load_secret_key
+from tracker.config import load_secret_key
 from tracker.extensions import db as _db
+from tracker.setting_table import SETTINGS
 
 
 def test_migrations_match_the_models(app, db):

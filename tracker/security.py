@@ -29,10 +29,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import storage
 from tracker.clock import utcnow
-from tracker.config import trusted_proxies
 from tracker.extensions import db, login_manager, talisman
 from tracker.models import EndedSession, User
 from tracker.people import access
+from tracker.setting_values import trusted_proxies
 
 # When the session began (a login), last served a request, and last had the
 # password typed (a login or the administrators' password step): Unix seconds.

@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.config import BOARD_MODES, SETTINGS
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import SettingOverride, User
+from tracker.setting_table import SETTINGS
+from tracker.setting_values import BOARD_MODES
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any
 from tracker.activities.checks import MAX_DESCRIPTION, MAX_LOCATION, MAX_MENTEES, MAX_TITLE
 from tracker.api.blueprint import api
 from tracker.api.spec import Param
-from tracker.config import BOARD_MODES
 from tracker.ledger.points import MAX_REASON_LENGTH
 from tracker.models import ActivityStatus, MenteeResponse, Role, Stage, Unit
 from tracker.people.tokens import MAX_NAME
+from tracker.setting_values import BOARD_MODES
 
 MAX_ID = 2**31 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

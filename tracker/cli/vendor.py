@@ -22,7 +22,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from tracker.cli.failures import CommandFailed
-from tracker.config import CHARTJS_URL, vendored_chartjs
+from tracker.config import vendored_chartjs
+from tracker.setting_table import CHARTJS_URL
 
 # The UMD build opens with its licence banner and defines the global ``Chart``.
 BANNER = re.compile(r"\A\s*/\*!?\s*\*?\s*Chart\.js v(\d+\.\d+\.\d+)")

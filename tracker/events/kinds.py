@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import to_campus
-from tracker.config import MEETING_KINDS, meeting_frequencies
 from tracker.i18n import MEETING_KIND_LABELS, MEETING_KIND_SHORT_LABELS
 from tracker.models import (
     ATTENDED,
@@ -29,6 +28,7 @@ from tracker.models import (
     User,
     party_group_member,
 )
+from tracker.setting_values import MEETING_KINDS, meeting_frequencies
 
 OTHER = "other"
 KINDS = (*MEETING_KINDS, OTHER)

@@ -23,12 +23,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.clock import campus_today, utcnow
-from tracker.config import CHARTJS_URL, vendored_chartjs
+from tracker.config import vendored_chartjs
 from tracker.events import compliance, planning
 from tracker.extensions import db
 from tracker.people import access
 from tracker.people.names import mask_name
 from tracker.ranking import dashboards, milestones
+from tracker.setting_table import CHARTJS_URL
 from tracker.settings import setting
 from tracker.web.filters import filter_choices, parse_filters
 
