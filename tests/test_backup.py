@@ -182,7 +182,7 @@ def test_tampered_file_is_refused(db, app, cli, tmp_path):
 def test_missing_postgres_tools_get_a_clear_message(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(backups.BackupError, match="pg_dump was not found"):
-        backups._pg_tool("pg_dump")
+        backups.pg_tool("pg_dump")
 
 
 def test_restore_asks_for_confirmation(cli, tmp_path, db):

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from tracker import audit, backups, storage
+from tracker import audit, backups, restores, storage
 from tracker.cli.failures import CommandFailed
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -68,7 +68,7 @@ def restore(path: Path, yes: bool, trust_unsigned: bool) -> None:
         raise CommandFailed(_("Nothing was restored."))
     db.session.remove()
     try:
-        manifest = backups.restore_backup(
+        manifest = restores.restore_backup(
             db.engine,
             storage.of(current_app),
             path,
