@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
+from tracker.api.board_schemas import BRANCH_LEADERBOARD, BRANCH_STATS, LEADERBOARD
 from tracker.api.errors import BadRequest
-from tracker.api.schemas import BRANCH_LEADERBOARD, BRANCH_STATS, DAY, ID, LEADERBOARD, PAGING
+from tracker.api.schemas import DAY, ID, PAGING
 from tracker.api.spec import Param
 from tracker.api.validation import query_args
 from tracker.clock import campus_today
