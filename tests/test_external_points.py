@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tracker.extensions import db as _db
-from tracker.external import importing, sources
+from tracker.external import importing, reports, sources
 from tracker.ledger import points, totals
 from tracker.models import (
     AuditEvent,
@@ -378,7 +378,7 @@ def test_the_same_report_imported_at_once_books_once(app, db, make, branch):
                     session,
                     data,
                     source=session.get(ExternalSource, source_id),
-                    period=importing.covered("week", TODAY),
+                    period=reports.covered("week", TODAY),
                     actor=None,
                     branch_id=None,
                     today=TODAY,

@@ -14,7 +14,7 @@ from tracker.api.validation import form_body
 from tracker.clock import campus_today
 from tracker.errors import Forbidden, InvalidInput
 from tracker.extensions import db
-from tracker.external import importing, sources
+from tracker.external import importing, reports, sources
 from tracker.models.external import PERIOD_KINDS
 from tracker.people import access
 from tracker.spreadsheets import MAX_FILE_BYTES, FileRefused
@@ -58,7 +58,7 @@ POINTS_IMPORT = api.schema(
 )
 
 
-def _body(report: importing.PointsReport) -> dict:
+def _body(report: reports.PointsReport) -> dict:
     return {
         "source": report.source_key,
         "period": report.covered.kind,
@@ -115,7 +115,7 @@ def import_points():
             db.session,
             upload.read(MAX_FILE_BYTES + 1) if upload else b"",
             source=source,
-            period=importing.covered(
+            period=reports.covered(
                 data.get("period", "cumulative"), data.get("day") or campus_today()
             ),
             actor=user,

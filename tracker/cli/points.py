@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from tracker.clock import campus_today
 from tracker.errors import InvalidInput
 from tracker.extensions import db
-from tracker.external import importing, reading, sources
+from tracker.external import importing, reading, reports, sources
 from tracker.spreadsheets import FileRefused
 
 
@@ -45,12 +45,12 @@ def _columns(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
     return chosen
 
 
-def _covered(on, day, week, month) -> importing.Covered:
+def _covered(on, day, week, month) -> reports.Covered:
     given = [(k, d) for k, d in (("day", day), ("week", week), ("month", month)) if d]
     if len(given) + bool(on) > 1:
         raise click.UsageError("Give one of --on, --day, --week and --month.")
     kind, first = given[0] if given else ("cumulative", on or campus_today())
-    return importing.covered(kind, first)
+    return reports.covered(kind, first)
 
 
 @click.command("import-points")

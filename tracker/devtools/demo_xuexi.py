@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.external import importing, sources
+from tracker.external import importing, reports, sources
 from tracker.models import Branch, User
 from tracker.people import access
 
@@ -69,7 +69,7 @@ def import_last_weeks_report(session: Session, today: date) -> None:
         session,
         report(session, as_of, weeks_ago=1),
         source=sources.source_by_key(session, "xuexi"),
-        period=importing.covered("cumulative", as_of),
+        period=reports.covered("cumulative", as_of),
         actor=None,
         branch_id=None,
         today=today,

@@ -27,7 +27,7 @@ from wtforms import SelectChoice
 from tracker.clock import campus_today
 from tracker.errors import InvalidInput
 from tracker.extensions import db
-from tracker.external import importing, reconciliation, sources
+from tracker.external import importing, reconciliation, reports, sources
 from tracker.i18n import UNIT_LABELS, category_name, format_points
 from tracker.limits import bounded_day
 from tracker.models import Branch, Category, Unit
@@ -82,7 +82,7 @@ def _confirmed_params(raw: str) -> dict:
     return params
 
 
-def _run(data: bytes, params: dict, dry_run: bool) -> importing.PointsReport:
+def _run(data: bytes, params: dict, dry_run: bool) -> reports.PointsReport:
     source = sources.source_by_key(db.session, params["source"])
     if source is None:
         abort(404)
@@ -90,7 +90,7 @@ def _run(data: bytes, params: dict, dry_run: bool) -> importing.PointsReport:
         db.session,
         data,
         source=source,
-        period=importing.covered(params["period"], bounded_day(params["day"])),
+        period=reports.covered(params["period"], bounded_day(params["day"])),
         actor=current_user._get_current_object(),
         branch_id=access.points_import_branch(current_user),
         today=campus_today(),
