@@ -13,6 +13,8 @@ SAVEPOINTs (``session.begin_nested``) behave too. PostgreSQL needs none of it.
 
 from __future__ import annotations
 
+import weakref
+
 import click
 from babel import Locale
 from babel.support import Translations
@@ -37,7 +39,15 @@ def _may_write() -> bool:
     return has_request_context() and request.method not in READ_ONLY_METHODS
 
 
+# Engines already set up: an engine shared by several apps (the tests share
+# one per database) must not run its connect hooks once per app.
+_configured: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    if engine in _configured:
+        return
+    _configured.add(engine)
     in_memory = engine.url.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
