@@ -284,10 +284,12 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
 
 
 def _on_one_database(item) -> bool:
-    """Journeys in a browser, the API's conformance to its document and the demo
-    are about pages and flows, not about a database's behaviour (every other
-    test covers that on both): they run once, on PostgreSQL, the production
-    database, when it is configured, else on SQLite. Keeps the suite in budget."""
+    """Journeys in a browser, the API's conformance to its document, the demo
+    and the walk of hostile values through every page are about pages and
+    flows, not about a database's behaviour (every other test covers that on
+    both): they run once, on PostgreSQL, the production database and the
+    stricter about values, when it is configured, else on SQLite. Keeps the
+    suite in budget."""
     return bool(item.get_closest_marker("one_database")) or "/browser/" in str(item.path)
 
 
