@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
+from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import Optional
 
 from tracker import pdfdocs
@@ -36,7 +36,11 @@ bp = Blueprint("certificates", __name__)
 
 class CertificateForm(FlaskForm):
     period = SelectField(
-        _l("Period"), choices=[("term", _l("A term")), ("custom", _l("From one day to another"))]
+        _l("Period"),
+        choices=[
+            SelectChoice("term", _l("A term")),
+            SelectChoice("custom", _l("From one day to another")),
+        ],
     )
     term = SelectField(_l("Term"), coerce=record_id, validate_choice=False)
     first_day = DayField(_l("First day"), validators=[Optional()])
@@ -53,11 +57,11 @@ def _member_or_404(member_id: int) -> User:
 
 def _form(today: date) -> CertificateForm:
     form = CertificateForm()
-    choices = [(t.id, t.name) for t in reversed(terms.list_terms(db.session))]
+    choices = [SelectChoice(t.id, t.name) for t in reversed(terms.list_terms(db.session))]
     form.term.choices = choices
     if not form.is_submitted():
         current = terms.term_on(db.session, today)
-        form.term.data = current.id if current else (choices[0][0] if choices else 0)
+        form.term.data = current.id if current else (choices[0].value if choices else 0)
         form.period.data = "term" if choices else "custom"
         form.first_day.data = period_start("year", today)
         form.last_day.data = today
@@ -190,9 +194,10 @@ def pdf(certificate_id: int):
     url = external_url(".verify", code=certificate.code)
     body = pdfdocs.certificate(font, _text(certificate, url))
     day = format_date(certificate.issued_at, "yyyy-MM-dd")
+    name = _("Points certificate")
     return pdf_response(
         body,
-        f"{_('Points certificate')}-{certificate.member.name}-{day}.pdf",
+        f"{name}-{certificate.member.name}-{day}.pdf",
         f"certificate-{certificate.id}-{day}.pdf",
     )
 

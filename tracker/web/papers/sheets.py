@@ -44,15 +44,18 @@ def signin_pdf(event_id: int):
     starts = format_datetime(event.starts_at, "yyyy-MM-dd HH:mm")
     when = f"{starts}–{format_datetime(event.ends_at, 'HH:mm')}"
     branches = "、".join(b.name for b in event.branches)
+    kind = str(kinds.label(event.kind)) + (f" · {event.group.name}" if event.group else "")
     body = pdfdocs.signin_sheet(
         font,
         title=f"{sheet} · {event.title}",
         lines=[
-            f"{_('Branch')}：{branches}",
-            f"{_('Kind')}：{kinds.label(event.kind)}"
-            + (f" · {event.group.name}" if event.group else ""),
-            f"{_('Time')}：{when}",
-            f"{_('Place')}：{event.place or '—'}",
+            _("%(label)s: %(value)s", label=label, value=value)
+            for label, value in (
+                (_("Branch"), branches),
+                (_("Kind"), kind),
+                (_("When"), when),
+                (_("Place"), event.place or "—"),
+            )
         ],
         header=[_("Name"), _("Student number"), _("Checked in at / leave"), _("Signature")],
         rows=[[r.name, r.student_no, _attendance(r), ""] for r in rows],
