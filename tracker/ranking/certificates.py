@@ -45,8 +45,10 @@ from tracker.ranking.statistics import points_by_category
 # 80 random bits, written as 16 letters and digits of base32 (no 0, 1, 8 or 9 to misread).
 CODE_BYTES = 10
 ZERO = Decimal(0)
-# Units that are time: a certificate counts them as hours (志愿服务时长).
-HOURS_PER_UNIT = {Unit.HOURS: Decimal(1), Unit.MINUTES: Decimal(1) / 60}
+# The hours a certificate counts are service hours (志愿服务时长): those of categories
+# counted in hours (volunteering, 志愿汇's imports). Minutes of study or tutoring are time
+# spent, not hours of service, and are not added to them.
+HOURS_UNITS = (Unit.HOURS,)
 # The line of points booked without a category (a committee's adjustment).
 UNCATEGORISED = ""
 
@@ -84,19 +86,19 @@ def _hours(session: Session, entries: list[tuple]) -> dict[int, Decimal]:
     standing = awarded - reversed_
     hours: dict[int, Decimal] = {}
     rows = session.execute(
-        select(Activity.category_id, Category.unit, Activity.quantity)
+        select(Activity.category_id, Activity.quantity)
         .join(Category, Category.id == Activity.category_id)
-        .where(Activity.id.in_(standing), Category.unit.in_(tuple(HOURS_PER_UNIT)))
+        .where(Activity.id.in_(standing), Category.unit.in_(HOURS_UNITS))
     ).all()
     external = [entry_id for entry_id, kind, _ in entries if kind == EntryKind.EXTERNAL]
     rows += session.execute(
-        select(Category.id, Category.unit, ExternalValue.booked)
+        select(Category.id, ExternalValue.booked)
         .join(LedgerEntry, LedgerEntry.id == ExternalValue.ledger_entry_id)
         .join(Category, Category.id == LedgerEntry.category_id)
-        .where(ExternalValue.ledger_entry_id.in_(external), Category.unit == Unit.HOURS)
+        .where(ExternalValue.ledger_entry_id.in_(external), Category.unit.in_(HOURS_UNITS))
     ).all()
-    for category_id, unit, quantity in rows:
-        hours[category_id] = hours.get(category_id, ZERO) + quantity * HOURS_PER_UNIT[unit]
+    for category_id, quantity in rows:
+        hours[category_id] = hours.get(category_id, ZERO) + quantity
     return {key: value.quantize(TENTH) for key, value in hours.items()}
 
 
