@@ -377,9 +377,7 @@ ACCESS: dict[str, Door] = {
     "papers.signin_pdf": Door(manages_event, ids=EVENT),
     # Points certificates: the member or their committee; anyone checks one by its code.
     "certificates.member": Door(issues_certificate, ids={"member_id": "member"}),
-    "certificates.issue": Door(
-        issues_certificate, ids={"member_id": "member"}, body=A_PERIOD
-    ),
+    "certificates.issue": Door(issues_certificate, ids={"member_id": "member"}, body=A_PERIOD),
     "certificates.pdf": Door(reads_certificate, ids={"certificate_id": "certificate"}),
     "certificates.verify": Door(PUBLIC, args={"code": fixed("certificate_code")}),
     "events.code": Door(access.may_manage_event, ids=EVENT),

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from tracker import pdfdocs
 from tracker.ledger.points import approve_activity, revoke_approval
-from tracker.ranking.source import tenths
 from tracker.models import (
     ActivityStatus,
     Attendance,
@@ -23,6 +22,7 @@ from tracker.models import (
     Milestone,
     Term,
 )
+from tracker.ranking.source import tenths
 
 from .conftest import TODAY, missing
 from .test_meeting_kinds import meeting
