@@ -87,7 +87,7 @@ def _period(form: CertificateForm, today: date) -> tuple[Period, str]:
         # The ranking names the days "from" and "to"; this form, first_day and last_day.
         fields = {"from": "first_day", "to": "last_day"}
         raise InvalidInput({fields.get(k, k): v for k, v in error.errors.items()}) from None
-    return period, f"{period.start.isoformat()}–{period.last_day.isoformat()}"
+    return period, ""
 
 
 def _page(member: User, form: CertificateForm, status: int = 200):
@@ -99,6 +99,7 @@ def _page(member: User, form: CertificateForm, status: int = 200):
             form=form,
             issued=[(c, certificates.revoked(db.session, c)) for c in issued],
             shown_code=certificates.shown_code,
+            period_phrase=period_phrase,
         ),
         status,
     )
@@ -138,6 +139,18 @@ def _category(line: dict) -> str:
     return line["name_en"] if english else line["name_zh"]
 
 
+def period_phrase(certificate) -> str:
+    """ "2026秋 (1 Sept 2026 to 31 Jan 2027)", or the days alone for a range of days."""
+    days = _(
+        "%(first)s to %(last)s",
+        first=format_date(certificate.first_day),
+        last=format_date(certificate.last_day),
+    )
+    if not certificate.period_name:
+        return days
+    return _("%(name)s (%(days)s)", name=certificate.period_name, days=days)
+
+
 def _hours(raw: str) -> str:
     return format_points(Decimal(raw)) if raw else "—"
 
@@ -146,7 +159,6 @@ def _text(certificate: Certificate, url: str) -> pdfdocs.CertificateText:
     member = certificate.member
     branch = certificate.branch
     college = branch.college.name
-    first, last = format_date(certificate.first_day), format_date(certificate.last_day)
     rows = [
         [_category(line), format_points(Decimal(line["points"])), _hours(line["hours"])]
         for line in certificate.lines
@@ -157,15 +169,13 @@ def _text(certificate: Certificate, url: str) -> pdfdocs.CertificateText:
         lines=[
             _(
                 "This certifies that %(name)s (student number %(number)s), of %(branch)s, "
-                "%(college)s, earned the points below from %(first)s to %(last)s (%(period)s), "
-                "as recorded in the points tracker.",
+                "%(college)s, earned the points below in %(period)s, as recorded in the points "
+                "tracker.",
                 name=member.name,
                 number=member.student_no,
                 branch=branch.name,
                 college=college,
-                first=first,
-                last=last,
-                period=certificate.period_name,
+                period=period_phrase(certificate),
             )
         ],
         header=[_("Category"), _("Points"), _("Hours")],
@@ -213,7 +223,9 @@ def verify(code: str):
     found = certificates.verify(db.session, code)
     if found is None:
         abort(404)
-    response = current_app.make_response(render_template("certificates/verify.html", found=found))
+    response = current_app.make_response(
+        render_template("certificates/verify.html", found=found, period=period_phrase(found))
+    )
     # A verification address is shared on purpose, but it is no page for search engines.
     response.headers["X-Robots-Tag"] = "noindex"
     return response
