@@ -132,7 +132,9 @@ def test_certificate_verified_then_revoked_and_refused_to_others(
     assert client.get("/verify/AAAAAAAAAAAAAAAA").status_code == 429
 
     # The committee issues for its member; a committee elsewhere finds nothing.
-    assert login(committee).get(f"/certificates/members/{member.id}").status_code == 200
+    theirs = login(committee)
+    assert f'href="/certificates/members/{member.id}"' in theirs.get("/branch/").text
+    assert theirs.get(f"/certificates/members/{member.id}").status_code == 200
     stranger = login(make.committee(make.branch()))
     assert stranger.get(f"/certificates/members/{member.id}").status_code == 404
     assert stranger.get(f"/certificates/{certificate.id}.pdf").status_code == 404
