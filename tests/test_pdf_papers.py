@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pypdf
 import pytest
 from sqlalchemy import func, select
 
 from tracker import pdfdocs
-from tracker.ledger.points import approve_activity, revoke_approval
+from tracker.ledger.points import adjust_points, approve_activity, revoke_approval
 from tracker.models import (
     ActivityStatus,
     Attendance,
@@ -150,6 +151,9 @@ def test_certificate_pdf_names_the_member_and_totals(
     member.name = "陈思远"
     db.session.commit()
     _approved(db, make, member, committee, "volunteer", 6)
+    # Points booked without a category have a line of their own, so the lines add up.
+    adjust_points(db.session, member, committee, Decimal("1.5"), "表彰", TODAY)
+    db.session.commit()
     own = login(member)
     response = own.post(
         f"/certificates/members/{member.id}",
@@ -159,6 +163,7 @@ def test_certificate_pdf_names_the_member_and_totals(
     certificate = db.session.scalars(select(Certificate)).one()
     text = pdf_text(own.get(f"/certificates/{certificate.id}.pdf"))
     assert "积分证明" in text and "陈思远" in text and member.student_no in text
+    assert "积分调整1.5" in text
     assert f"合计{certificate.points.normalize():f}6" in text
     assert certificate.code[:4] in text and "/verify/" in text
 
