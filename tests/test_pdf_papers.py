@@ -23,6 +23,9 @@ from tracker.models import (
     Milestone,
     Term,
 )
+from tracker.periods import custom_period
+from tracker.ranking import certificates
+from tracker.ranking.members import member_points
 from tracker.ranking.source import tenths
 
 from .conftest import TODAY, missing
@@ -190,3 +193,23 @@ def test_without_a_font_pdf_links_say_what_to_install(clock, db, make, committee
     # In the language of the last signed-in user of this app context: the path and package.
     found = [line for line in result.output.splitlines() if "/nonexistent/font.ttc" in line]
     assert found and found[0].startswith("✗") and pdfdocs.FONT_PACKAGE in found[0]
+
+
+def test_certificate_hours_add_volunteering_and_zhiyuanhui_imports(
+    app, clock, db, make, branch, committee, member, tmp_path
+):
+    member.student_no = "2023001"
+    db.session.commit()
+    _approved(db, make, member, committee, "volunteer", 6)
+    _approved(db, make, member, committee, "study", 90)  # minutes of study: not service hours
+    report = tmp_path / "hours.csv"
+    report.write_bytes("学号,姓名,时长\r\n2023001,张三,2.5\r\n".encode("utf-8-sig"))
+    command = ["import-points", str(report), "--source", "zyh", "--month", "2026-11"]
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 0, result.output
+    november = custom_period(TODAY.replace(day=1), TODAY)
+    found = certificates.statement(db.session, member, november, TODAY)
+    hours = {line["key"]: line["hours"] for line in found.lines}
+    assert hours == {"volunteer": "6.0", "study": "", "zyh": "2.5"}
+    assert found.hours == Decimal("8.5")
+    assert found.points == member_points(db.session, member.id, november) > 0
