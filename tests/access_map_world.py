@@ -34,6 +34,7 @@ from tracker.models import (
     ApiToken,
     Attendance,
     Branch,
+    Certificate,
     College,
     Event,
     Evidence,
@@ -47,6 +48,8 @@ from tracker.models import (
 )
 from tracker.notify import notify
 from tracker.people import activation, password_reset, tokens
+from tracker.periods import custom_period
+from tracker.ranking import certificates
 
 from .conftest import (
     BASE_CONFIG,
@@ -84,6 +87,7 @@ MODELS = {
     "token": ApiToken,
     "branch": Branch,
     "college": College,
+    "certificate": Certificate,
 }
 # A 1×1 PNG: evidence on disk, and an upload the API accepts.
 PNG = (
@@ -151,6 +155,8 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
     leave = attendance.request_leave(db.session, member, event, "病假", FROZEN_NOW)
     note = notify(db.session, member, "leave_approved", event_id=event.id, title="会")
     token = tokens.issue_token(db.session, member, name="spare", now=FROZEN_NOW, lifetime_days=30)
+    period = custom_period(TODAY - timedelta(days=30), TODAY)
+    certificate = certificates.issue(db.session, member, member, period, "近30天", FROZEN_NOW)
     db.session.flush()
     return {
         "activity": entry.id,
@@ -165,6 +171,8 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
         "token": token.record.id,
         "branch": branch.id,
         "college": branch.college_id,
+        "certificate": certificate.id,
+        "certificate_code": certificate.code,
     }
 
 
@@ -224,6 +232,7 @@ def build_world(app) -> World:
         "activation": activation.issue_token(db.session, registrant, FROZEN_NOW, 7),
         "password_reset": password_reset.issue_token(people["member"], app.config["SECRET_KEY"]),
         "mentee_no": db.session.get(User, foreign["member"]).student_no,
+        "certificate_code": home["certificate_code"],
     }
     walk_tokens = {
         role: tokens.issue_token(

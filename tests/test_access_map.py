@@ -39,6 +39,7 @@ from tracker.models import (
     Activity,
     ApiToken,
     Branch,
+    Certificate,
     College,
     Event,
     Evidence,
@@ -126,6 +127,14 @@ def manages_event(viewer: User, event: Event) -> bool:
 
 def exports_roster(viewer: User, branch: Branch) -> bool:
     return access.may_export_roster(db.session, viewer, branch.id)
+
+
+def issues_certificate(viewer: User, member: User) -> bool:
+    return access.may_issue_certificate(viewer, member)
+
+
+def reads_certificate(viewer: User, certificate: Certificate) -> bool:
+    return access.may_issue_certificate(viewer, certificate.member)
 
 
 def confirms_registration(viewer: User, registrant: User) -> bool:
@@ -219,6 +228,11 @@ NEW_EVENT = {
     "category": "meeting",
     "starts_at": (FROZEN_NOW + timedelta(days=3)).isoformat(),
     "ends_at": (FROZEN_NOW + timedelta(days=3, hours=2)).isoformat(),
+}
+A_PERIOD = {
+    "period": "custom",
+    "first_day": (TODAY - timedelta(days=30)).isoformat(),
+    "last_day": TODAY.isoformat(),
 }
 # Every admin page takes these (the ones its rule names).
 ADMIN_ARGS = {
@@ -360,6 +374,12 @@ ACCESS: dict[str, Door] = {
     "api.event_minutes": Door(reads_minutes, ids=EVENT),
     "papers.signin_sheet": Door(manages_event, ids=EVENT),
     "papers.roster": Door(exports_roster, ids={"branch_id": "branch"}),
+    "papers.signin_pdf": Door(manages_event, ids=EVENT),
+    # Points certificates: the member or their committee; anyone checks one by its code.
+    "certificates.member": Door(issues_certificate, ids={"member_id": "member"}),
+    "certificates.issue": Door(issues_certificate, ids={"member_id": "member"}, body=A_PERIOD),
+    "certificates.pdf": Door(reads_certificate, ids={"certificate_id": "certificate"}),
+    "certificates.verify": Door(PUBLIC, args={"code": fixed("certificate_code")}),
     "events.code": Door(access.may_manage_event, ids=EVENT),
     "events.rotate": Door(access.may_manage_event, ids=EVENT),
     "events.close": Door(access.may_manage_event, ids=EVENT),

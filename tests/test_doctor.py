@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tracker import create_app
+from tracker import create_app, pdfdocs
 
-from .conftest import BASE_CONFIG
+from .conftest import BASE_CONFIG, missing
 
 READY = {
     "SECRET_KEY": "k" * 64,
@@ -24,6 +24,8 @@ def _doctor(app):
 
 @pytest.mark.config(**READY)
 def test_a_ready_installation_passes(app, tmp_path):
+    if pdfdocs.find_font() is None:
+        missing(f"no Chinese font for PDFs: apt-get install {pdfdocs.FONT_PACKAGE}")
     key = tmp_path / "backup_key"
     key.write_bytes(b"k" * 32)
     app.config["TRACKER_BACKUP_KEY_FILE"] = str(key)

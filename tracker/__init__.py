@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.auditlog.views import bp as auditlog
     from tracker.web.auth.views import bp as auth
     from tracker.web.branch.views import bp as branch
+    from tracker.web.certificates.views import bp as certificates
     from tracker.web.compliance.views import bp as compliance
     from tracker.web.dashboards.views import bp as dashboards
     from tracker.web.events.views import bp as events
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         compliance,
         minutes,
         papers,
+        certificates,
         tutoring,
         notifications,
         points,

@@ -387,6 +387,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Days before a required meeting falls overdue that its branch's committee is reminded",
     ),
     Setting(
+        "TRACKER_PDF_FONT",
+        "TRACKER_PDF_FONT",
+        "",
+        str,
+        "A font file with Chinese characters (.ttf, .otf or .ttc) that PDFs are printed in; "
+        "empty: the first found of Debian's fonts-noto-cjk, fonts-wqy-microhei, fonts-wqy-zenhei",
+    ),
+    Setting(
+        "TRACKER_VERIFY_LIMIT",
+        "TRACKER_VERIFY_LIMIT",
+        "60 per 10 minutes",
+        str,
+        "Certificate verification pages (public, no login) one address may open",
+    ),
+    Setting(
         "TRACKER_TRUSTED_PROXIES",
         "TRACKER_TRUSTED_PROXIES",
         0,

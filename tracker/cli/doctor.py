@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import probes, storage
+from tracker import pdfdocs, probes, storage
 from tracker.cli.failures import CommandFailed
 from tracker.extensions import db
 from tracker.limits import worker_count
@@ -222,6 +222,32 @@ def backup_key() -> Iterator[Finding]:
         )
 
 
+def pdf_font() -> Iterator[Finding]:
+    configured = current_app.config.get("TRACKER_PDF_FONT") or ""
+    font = pdfdocs.find_font(configured)
+    if font is not None:
+        yield True, _("PDFs are printed in the font %(path)s.", path=font.path)
+    elif configured:
+        yield (
+            False,
+            _(
+                "TRACKER_PDF_FONT is %(path)s, which is no font file with Chinese characters: "
+                "correct it, or leave it empty and install the Debian package %(package)s.",
+                path=configured,
+                package=pdfdocs.FONT_PACKAGE,
+            ),
+        )
+    else:
+        yield (
+            False,
+            _(
+                "No Chinese font was found, so sign-in sheets and certificates cannot be printed "
+                "as PDF: install the Debian package %(package)s (apt-get install %(package)s).",
+                package=pdfdocs.FONT_PACKAGE,
+            ),
+        )
+
+
 def debug() -> Iterator[Finding]:
     if current_app.debug:
         yield False, _("Debug mode is on: it shows code to visitors. Unset FLASK_DEBUG.")
@@ -235,6 +261,7 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     uploads,
     pg_dump,
     backup_key,
+    pdf_font,
     debug,
 )
 

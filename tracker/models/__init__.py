@@ -10,6 +10,7 @@ from tracker.models.activity import (
 from tracker.models.admin import ActivationToken, SettingOverride
 from tracker.models.audit import AuditEvent
 from tracker.models.category import Category, PointRule, Unit
+from tracker.models.certificate import Certificate, certificate_entry
 from tracker.models.events import (
     ATTENDED,
     Attendance,
@@ -40,6 +41,8 @@ from tracker.models.tutoring import Pairing, PairingStatus
 from tracker.models.user import AccountStatus, EndedSession, Role, Stage, User
 
 __all__ = [
+    "Certificate",
+    "certificate_entry",
     "ATTENDED",
     "Attendance",
     "AttendanceStatus",

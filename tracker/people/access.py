@@ -377,6 +377,14 @@ def may_export_roster(session: Session, viewer: User, branch_id: int) -> bool:
     return may_read_compliance(session, viewer, branch_id)
 
 
+def may_issue_certificate(user: User, member: User) -> bool:
+    """A member's points certificate (积分证明), issued or downloaded: the member themself
+    or their branch's committee; only for someone who belongs to a branch."""
+    if not logs_activities(member):
+        return False
+    return user.id == member.id or is_committee_of(user, member.branch_id)
+
+
 def may_read_college_compliance(viewer: User) -> bool:
     """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
     return may_read_advisor_dashboard(viewer)

@@ -29,6 +29,7 @@ from tracker.models import (
     Attendance,
     AuditEvent,
     Category,
+    Certificate,
     Evidence,
     ExternalImport,
     ExternalValue,
@@ -240,6 +241,27 @@ def notifications(session: Session, user: User) -> Rows:
     ]
 
 
+def certificates(session: Session, user: User) -> Rows:
+    """The points certificates issued for the member, as issued (their codes included)."""
+    rows = session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
+    )
+    return [
+        {
+            "code": c.code,
+            "branch": c.branch.name,
+            "period": c.period_name,
+            "first_day": c.first_day,
+            "last_day": c.last_day,
+            "points": c.points,
+            "hours": c.hours,
+            "issued_by": c.issued_by.name,
+            "issued_at": c.issued_at,
+        }
+        for c in rows
+    ]
+
+
 SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
     "profile": profile,
     "memberships": memberships,
@@ -251,6 +273,7 @@ SECTIONS: dict[str, Callable[[Session, User], Rows]] = {
     "pairings": pairings,
     "check_ins": check_ins,
     "notifications": notifications,
+    "certificates": certificates,
     "account_events": account_events,
 }
 

@@ -101,3 +101,6 @@ def roster(branch_id: int):
     return _xlsx(
         sheet, title, header, table, f"{sheet}-{branch.name}.xlsx", f"roster-{branch.id}.xlsx"
     )
+
+
+from tracker.web.papers import sheets  # noqa: E402,F401  (routes join this blueprint)
