@@ -444,6 +444,7 @@ ACCESS: dict[str, Door] = {
     "points.reconcile": Door(reconciles, ids={"branch": "branch"}),
     "points.mine": Door(SIGNED_IN),
     "points.source_list": Door(access.may_define_points_sources),
+    "points.source_change": Door(access.may_define_points_sources, args={"source_id": 1}),
     "api.import_points": Door(access.may_import_points, body={"source": "xuexi"}),
 }
 

@@ -422,3 +422,63 @@ def test_a_column_named_once_is_remembered_for_the_source(cli, db, make, branch,
     again = cli("import-points", write(tmp_path, odd.format(750).encode()), "--source", "xuexi")
     assert again.exit_code == 0, again.output
     assert external_points(db, zhang) == 750
+
+
+def test_admin_changes_a_sources_rate_for_the_imports_to_come(
+    cli, db, make, branch, login, tmp_path
+):
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    xuexi = sources.source_by_key(db.session, "xuexi")
+    report = xuexi_csv([("张三", "2023001", "", 1000, 0)])
+    assert (
+        cli(
+            "import-points", write(tmp_path, report), "--source", "xuexi", "--on", "2026-11-20"
+        ).exit_code
+        == 0
+    )
+    assert external_points(db, zhang) == 1000
+
+    admin = make.user(Role.ADMIN)
+    client = login(admin)
+    url = f"/points/sources/{xuexi.id}"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="points_per_unit"' in form and "学习强国" in form
+    refused = client.post(
+        url,
+        data={
+            "name_zh": "学习强国积分",
+            "name_en": "Xuexi points",
+            "points_per_unit": "0",
+            "matching_category_id": "0",
+        },
+    )
+    assert refused.status_code == 422 and "应在 0.1 到 100 之间" in refused.get_data(as_text=True)
+    changed = client.post(
+        url,
+        data={
+            "name_zh": "学习强国积分",
+            "name_en": "Xuexi points",
+            "points_per_unit": "0.5",
+            "matching_category_id": "0",
+        },
+    )
+    assert changed.status_code == 302
+    db.session.expire_all()
+    assert xuexi.points_per_unit == Decimal("0.5")
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "points_source.changed"))
+        == 1
+    )
+
+    # What was booked stays; the next 200 units count at the new rate.
+    report = xuexi_csv([("张三", "2023001", "", 1200, 0)])
+    assert (
+        cli(
+            "import-points", write(tmp_path, report), "--source", "xuexi", "--on", "2026-11-24"
+        ).exit_code
+        == 0
+    )
+    assert external_points(db, zhang) == 1100
+    assert cli("check-ledger").exit_code == 0
+    assert client.get("/points/sources/999999").status_code == 404
+    assert login(zhang).get(url).status_code == 403

@@ -43,6 +43,19 @@ def _points_per_unit(raw) -> Decimal:
     return value
 
 
+def _names(name_zh: str, name_en: str) -> dict[str, str]:
+    names = {"name_zh": (name_zh or "").strip(), "name_en": (name_en or "").strip()}
+    for field, value in names.items():
+        if not value or len(value) > 64:
+            raise InvalidInput({field: _l("A name of 1 to %(n)d characters is required.", n=64)})
+    return names
+
+
+def _check_matching(category: Category | None) -> None:
+    if category is not None and category.external:
+        raise InvalidInput({"matching_category_id": _l("Choose a category members log.")})
+
+
 def add_source(
     session: Session,
     *,
@@ -61,12 +74,8 @@ def add_source(
     taken = session.scalar(select(Category.id).where(Category.key == key))
     if taken or source_by_key(session, key):
         raise InvalidInput({"key": _l("A category with this key exists.")})
-    names = {"name_zh": (name_zh or "").strip(), "name_en": (name_en or "").strip()}
-    for field, value in names.items():
-        if not value or len(value) > 64:
-            raise InvalidInput({field: _l("A name of 1 to %(n)d characters is required.", n=64)})
-    if matching_category is not None and matching_category.external:
-        raise InvalidInput({"matching_category_id": _l("Choose a category members log.")})
+    names = _names(name_zh, name_en)
+    _check_matching(matching_category)
     rate = _points_per_unit(points_per_unit)
     last = session.scalar(select(func.max(Category.sort_order))) or 0
     category = Category(key=key, unit=unit, external=True, sort_order=last + 1, **names)
@@ -85,3 +94,38 @@ def add_source(
         session, "points_source.created", actor=actor, target=source, key=key, rate=str(rate)
     )
     return source
+
+
+def change_source(
+    session: Session,
+    source: ExternalSource,
+    *,
+    name_zh: str,
+    name_en: str,
+    points_per_unit,
+    matching_category: Category | None,
+    actor: User | None,
+) -> None:
+    """New names, rate or matching category for a source. Audited.
+
+    What was booked stays as it is: imports keep the units they counted, so the
+    next import books only units beyond them, at the new rate. The key and the
+    unit stay: the units already counted were counted in that unit.
+    """
+    names = _names(name_zh, name_en)
+    _check_matching(matching_category)
+    rate = _points_per_unit(points_per_unit)
+    before = str(source.points_per_unit)
+    source.category.name_zh, source.category.name_en = names["name_zh"], names["name_en"]
+    source.points_per_unit = rate
+    source.matching_category_id = matching_category.id if matching_category else None
+    session.flush()
+    audit.record(
+        session,
+        "points_source.changed",
+        actor=actor,
+        target=source,
+        key=source.key,
+        rate=str(rate),
+        rate_before=before,
+    )

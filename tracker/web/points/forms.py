@@ -41,3 +41,13 @@ class SourceForm(FlaskForm):
     points_per_unit = TenthsField(_l("Points per unit"), default=1)
     matching_category_id = SelectField(_l("Members log the same in"), coerce=record_id)
     submit = SubmitField(_l("Add source"))
+
+
+class SourceChangeForm(FlaskForm):
+    """A source's names, rate and matching category; its key and unit stay."""
+
+    name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=64)])
+    name_en = StringField(_l("English name"), validators=[DataRequired(), Length(max=64)])
+    points_per_unit = TenthsField(_l("Points per unit"))
+    matching_category_id = SelectField(_l("Members log the same in"), coerce=record_id)
+    submit = SubmitField(_l("Save"))

@@ -30,14 +30,14 @@ from tracker.extensions import db
 from tracker.external import importing, reconciliation, reports, sources
 from tracker.i18n import UNIT_LABELS, category_name, format_points
 from tracker.limits import bounded_day
-from tracker.models import Branch, Category, Unit
+from tracker.models import Branch, Category, ExternalSource, Unit
 from tracker.people import access
 from tracker.periods import Period, period_end, period_start
 from tracker.spreadsheets import MAX_FILE_BYTES, FileRefused
 from tracker.web.filters import query_id
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
-from tracker.web.points.forms import SourceForm, UploadForm
+from tracker.web.points.forms import SourceChangeForm, SourceForm, UploadForm
 
 bp = Blueprint("points", __name__, url_prefix="/points")
 STAGED = re.compile(r"^[0-9a-f]{32}$")
@@ -227,9 +227,8 @@ def mine():
     )
 
 
-def _source_form() -> SourceForm:
-    form = SourceForm()
-    form.unit.choices = [SelectChoice(u.value, UNIT_LABELS[u]) for u in Unit]
+def _with_categories(form):
+    """The form with the categories members log as the matching choices."""
     logged = db.session.scalars(
         select(Category)
         .where(Category.external.is_(False), Category.retired_at.is_(None))
@@ -238,6 +237,12 @@ def _source_form() -> SourceForm:
     form.matching_category_id.choices = [SelectChoice(0, _("None"))] + [
         SelectChoice(c.id, category_name(c)) for c in logged
     ]
+    return form
+
+
+def _source_form() -> SourceForm:
+    form = _with_categories(SourceForm())
+    form.unit.choices = [SelectChoice(u.value, UNIT_LABELS[u]) for u in Unit]
     return form
 
 
@@ -274,4 +279,44 @@ def source_list():
         form=form,
         sources=sources.list_sources(db.session),
         units=UNIT_LABELS,
+    ), status
+
+
+@bp.route("/sources/<int:source_id>", methods=["GET", "POST"])
+@allowed(access.may_define_points_sources)
+def source_change(source_id: int):
+    source = db.get_or_404(ExternalSource, source_id)
+    form = _with_categories(
+        SourceChangeForm(
+            obj=source,
+            name_zh=source.category.name_zh,
+            name_en=source.category.name_en,
+            matching_category_id=source.matching_category_id or 0,
+        )
+    )
+    status = 200
+    if form.validate_on_submit():
+        matching = db.session.get(Category, form.matching_category_id.data or 0)
+        try:
+            sources.change_source(
+                db.session,
+                source,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                points_per_unit=form.points_per_unit.data,
+                matching_category=matching,
+                actor=current_user,
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Source saved; the next imports count at its new rate."), "success")
+            return redirect(url_for(".source_list"))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "points/source_change.html", form=form, source=source, units=UNIT_LABELS
     ), status
