@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "pairing.accepted": _l("Tutoring pairing accepted"),
     "pairing.declined": _l("Tutoring pairing declined"),
     "pairing.requested": _l("Tutoring pairing requested"),
+    "member.post_set": _l("Committee post named"),
     "minutes.attached": _l("Files attached to the minutes"),
     "minutes.detached": _l("File removed from the minutes"),
     "minutes.locked": _l("Minutes locked"),
