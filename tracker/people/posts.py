@@ -50,10 +50,11 @@ def posts_in(session: Session, branch_id: int) -> dict[int, str]:
     )
 
 
-def set_post(session: Session, actor: User, member: User, post: str | None) -> bool:
+def set_post(session: Session, actor: User | None, member: User, post: str | None) -> bool:
     """Name (or clear, with an empty post) the member's committee post; flushes.
 
-    Returns whether anything changed. Refuses someone who may not set posts
+    Returns whether anything changed; ``actor`` None is the command line (as
+    for every administrator's step). Refuses someone who may not set posts
     in the member's branch (Forbidden), a member without a current membership
     and a post longer than MAX_POST (InvalidInput on ``committee_post``).
     """
