@@ -61,7 +61,7 @@ def attach(
         raise InvalidInput({FIELD: _l("Please choose a photo or a PDF file.")})
     held = session.scalar(select(func.count()).where(MinutesAttachment.minutes_id == minutes.id))
     if held + len(files) > MAX_ATTACHMENTS:
-        raise InvalidInput({FIELD: _l("At most %(n)d files per minutes.", n=MAX_ATTACHMENTS)})
+        raise InvalidInput({FIELD: _l("Minutes hold at most %(n)d files.", n=MAX_ATTACHMENTS)})
     added = []
     for prepared in files:
         item = MinutesAttachment(

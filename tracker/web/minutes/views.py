@@ -205,7 +205,7 @@ def attach(event_id: int):
         db.session.rollback()
         flash(str(error.message), "danger")
     else:
-        flash(_("%(n)d files attached.", n=len(added)), "success")
+        flash(_("The files were attached."), "success")
     return redirect(url_for(".detail", event_id=event.id))
 
 
