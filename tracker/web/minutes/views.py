@@ -193,7 +193,7 @@ def attach(event_id: int):
             flash(_("These minutes are locked."), "danger")
         return redirect(url_for(".detail", event_id=event.id))
     try:
-        added = minutes_files.attach(
+        minutes_files.attach(
             db.session, current_user, minutes, _prepared_files(), storage.of(current_app), utcnow()
         )
         db.session.commit()
