@@ -39,6 +39,8 @@ from tracker.models import (
     Event,
     Evidence,
     Milestone,
+    Minutes,
+    MinutesAttachment,
     Notification,
     Pairing,
     PairingStatus,
@@ -78,6 +80,7 @@ MODELS = {
     "activity": Activity,
     "session": Activity,
     "evidence": Evidence,
+    "attachment": MinutesAttachment,
     "event": Event,
     "leave": Attendance,
     "member": User,
@@ -130,6 +133,26 @@ def _evidence(activity: Activity, folder: Path) -> Evidence:
     return found
 
 
+def _attachment(event: Event, committee: User, folder: Path) -> MinutesAttachment:
+    """Minutes of the event with one photo attached (written straight in: the event is ahead)."""
+    minutes = Minutes(event_id=event.id, topic="学习党章", updated_by_id=committee.id)
+    db.session.add(minutes)
+    db.session.flush()
+    name = f"minutes-{event.id}.png"
+    (folder / name).write_bytes(PNG)
+    found = MinutesAttachment(
+        minutes_id=minutes.id,
+        stored_name=name,
+        original_name="会议合影.png",
+        content_type="image/png",
+        size=len(PNG),
+        added_by_id=committee.id,
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
 def _event(make: Factory, committee: User) -> Event:
     data = EventInput(
         title="主题党日",
@@ -163,6 +186,7 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
         "evidence": _evidence(entry, folder).id,
         "session": session.id,
         "event": event.id,
+        "attachment": _attachment(event, committee, folder).id,
         "leave": leave.id,
         "member": member.id,
         "registrant": make.member(branch, status=AccountStatus.PENDING).id,

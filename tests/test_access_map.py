@@ -43,6 +43,7 @@ from tracker.models import (
     College,
     Event,
     Evidence,
+    MinutesAttachment,
     Notification,
     User,
 )
@@ -109,6 +110,13 @@ def places_in_group(viewer: User, member: User) -> bool:
     return access.may_manage_groups(viewer, member.branch_id)
 
 
+def names_posts(viewer: User, member: User) -> bool:
+    # The page is the committee's own (/branch/...): an administrator sets posts on /admin.
+    return access.sits_on_a_committee(viewer) and access.may_set_committee_post(
+        viewer, member.branch_id
+    )
+
+
 def reads_compliance(viewer: User, branch: Branch) -> bool:
     return access.may_read_compliance(db.session, viewer, branch.id)
 
@@ -119,6 +127,14 @@ def reads_minutes(viewer: User, event: Event) -> bool:
 
 def writes_minutes(viewer: User, event: Event) -> bool:
     return reads_minutes(viewer, event) and access.may_write_minutes(viewer, event)
+
+
+def reads_attachment(viewer: User, attachment: MinutesAttachment) -> bool:
+    return reads_minutes(viewer, attachment.minutes.event)
+
+
+def writes_attachment(viewer: User, attachment: MinutesAttachment) -> bool:
+    return writes_minutes(viewer, attachment.minutes.event)
 
 
 def manages_event(viewer: User, event: Event) -> bool:
@@ -213,6 +229,8 @@ REASON = {"reason": "理由"}
 ACTIVITY = {"activity_id": "activity"}
 EVENT = {"event_id": "event"}
 ATTENDANCE = {"event_id": "event", "attendance_id": "leave"}
+# The attachment first: the question is asked of it (and through it, of its minutes' event).
+ATTACHMENT = {"attachment_id": "attachment", "event_id": "event"}
 PAIRING = {"pairing_id": "pairing"}
 SESSION = {"activity_id": "session"}
 CSV = {"fmt": "csv"}
@@ -250,6 +268,10 @@ ADMIN_ARGS = {
 
 def png_upload(world, role) -> dict:
     return {"evidence": (io.BytesIO(PNG), "photo.png")}
+
+
+def minutes_files(world, role) -> dict:
+    return {"files": (io.BytesIO(PNG), "会议合影.png")}
 
 
 def token_request(world, role) -> dict:
@@ -340,6 +362,9 @@ ACCESS: dict[str, Door] = {
     "branch.place_member": Door(
         places_in_group, ids={"member_id": "member"}, body={"group_id": "0"}
     ),
+    "branch.set_post": Door(
+        names_posts, ids={"member_id": "member"}, body={"committee_post": "组织委员"}
+    ),
     "branch.registration": Door(
         confirms_registration, ids={"user_id": "registrant"}, body={"decision": "confirm"}
     ),
@@ -371,6 +396,9 @@ ACCESS: dict[str, Door] = {
     "minutes.detail": Door(reads_minutes, ids=EVENT),
     "minutes.save": Door(writes_minutes, ids=EVENT, body={"topic": "学习党章"}),
     "minutes.lock": Door(writes_minutes, ids=EVENT),
+    "minutes.attach": Door(writes_minutes, ids=EVENT, body=minutes_files),
+    "minutes.attachment": Door(reads_attachment, ids=ATTACHMENT),
+    "minutes.detach": Door(writes_attachment, ids=ATTACHMENT),
     "api.event_minutes": Door(reads_minutes, ids=EVENT),
     "papers.signin_sheet": Door(manages_event, ids=EVENT),
     "papers.roster": Door(exports_roster, ids={"branch_id": "branch"}),

@@ -185,6 +185,18 @@ def _demo_has_group_activities(db):
     written = db.session.scalars(select(Minutes)).all()
     assert len(written) >= 12 and any(m.locked_at for m in written)
     assert all(m.attendance for m in written)
+    # A photo on one open minutes, kept in the store; committee posts and stage days for the roster.
+    from flask import current_app
+
+    from tracker import storage
+    from tracker.models import Membership, MinutesAttachment
+
+    (photo,) = db.session.scalars(select(MinutesAttachment)).all()
+    assert photo.minutes.locked_at is None and photo.content_type == "image/jpeg"
+    assert storage.of(current_app).exists(photo.stored_name)
+    posts = set(db.session.scalars(select(Membership.committee_post)))
+    assert {"书记", "组织委员"} <= posts
+    assert db.session.scalar(select(func.count()).where(User.stage_since.is_not(None))) > 100
     assert db.session.scalar(select(func.count()).where(Activity.event_id.is_not(None))) > 100
     assert db.session.scalar(select(func.count()).select_from(Pairing)) > 20
     waiting = db.session.scalars(

@@ -229,3 +229,18 @@ def test_the_committee_is_reminded_once_before_a_meeting_falls_overdue(
     )
     page = english_login(committee).get("/notifications/").get_data(as_text=True)
     assert "Branch committee meeting (支委会): 0 of 1 held so far" in page
+
+
+def test_the_college_grid_is_in_the_top_bar_of_advisors_and_admins_only(
+    clock, db, make, branch, committee, member, english_login
+):
+    advisor, admin = make.user(Role.ADVISOR), make.user(Role.ADMIN)
+    db.session.add(AdvisorScope(user_id=advisor.id, college_id=branch.college_id))
+    db.session.commit()
+    link = 'href="/compliance/" id="nav-compliance"'
+    for reader in (advisor, admin):
+        page = english_login(reader).get("/")
+        assert link in page.get_data(as_text=True)
+        assert english_login(reader).get("/compliance/").status_code == 200
+    for reader in (member, committee):
+        assert link not in english_login(reader).get("/").get_data(as_text=True)

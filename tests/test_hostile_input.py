@@ -181,6 +181,9 @@ def good_values(world: World, role: str) -> dict[str, str]:
         "recorder": "委员",
         "content": "内容",
         "decisions": "决定",
+        "files": "",
+        "committee_post": "组织委员",
+        "stage_since": TODAY.isoformat(),
         "TRACKER_COMPLIANCE_REMIND_DAYS": "7",
         # Milestones, leaderboard visibility and consent.
         "period_kind": "all",

@@ -305,9 +305,10 @@ def test_templates_to_fill_in_in_the_readers_language(db, make, login, place, lo
     client = login(admin)
     page = client.get("/admin/import").text
     assert "/admin/import/template.xlsx" in page and "/admin/import/template.csv" in page
-    wanted = ["学号", "姓名", "学院", "支部", "角色", "发展阶段", "邮箱"]
+    wanted = ["学号", "姓名", "学院", "支部", "角色", "发展阶段", "邮箱", "阶段时间", "职务"]
     if locale == "en":
         wanted = ["student_no", "name", "college", "branch", "role", "stage", "email"]
+        wanted += ["stage_since", "committee_post"]
     response = client.get("/admin/import/template.csv")
     assert response.mimetype == "text/csv"
     assert 'filename="members-import-template.csv"' in response.headers["Content-Disposition"]
@@ -317,7 +318,7 @@ def test_templates_to_fill_in_in_the_readers_language(db, make, login, place, lo
     assert [c.value for c in sheet[1]] == wanted and sheet["A1"].font.b
     assert sheet.freeze_panes == "A2"
     # The template, filled in, is what the import reads.
-    sheet.append(["2026001", "张三", "马克思主义学院", "第一党支部", None, None, None])
+    sheet.append(["2026001", "张三", "马克思主义学院", "第一党支部", None, None, None, None, None])
     out = io.BytesIO()
     sheet.parent.save(out)
     response = upload(client, out.getvalue(), "m.xlsx")
@@ -387,3 +388,45 @@ def _statements(db, make, size: int) -> int:
 def test_import_statements_do_not_grow_with_the_rows(db, make, clock):
     small, large = _statements(db, make, 50), _statements(db, make, 500)
     assert large <= small + 10, (small, large)
+
+
+def test_stage_days_and_committee_posts_import_and_a_bad_day_is_named(
+    db, make, place, cli, tmp_path
+):
+    header = "学号,姓名,学院,支部,角色,发展阶段,邮箱,阶段时间,职务\n"
+    path = tmp_path / "m.csv"
+    path.write_text(
+        header
+        + "2026001,张三,马克思主义学院,第一党支部,支委,预备党员,,2026年6月30日,组织委员\n"
+        + "2026002,李四,马克思主义学院,第一党支部,,积极分子,,2026/3/1,\n",
+        "utf-8",
+    )
+    assert cli("import-members", str(path)).exit_code == 0
+    found = {u.student_no: u for u in db.session.scalars(select(User))}
+    assert found["2026001"].stage_since == date(2026, 6, 30)
+    assert found["2026002"].stage_since == date(2026, 3, 1)
+    posts = dict(db.session.execute(select(Membership.user_id, Membership.committee_post)).all())
+    assert posts[found["2026001"].id] == "组织委员" and posts[found["2026002"].id] is None
+
+    # Again, as an update: a new post, and a day that is no day is refused by row.
+    path.write_text(
+        header
+        + "2026001,张三,马克思主义学院,第一党支部,支委,预备党员,,2026-06-30,宣传委员\n"
+        + "2026002,李四,马克思主义学院,第一党支部,,积极分子,,去年春天,\n",
+        "utf-8",
+    )
+    refused = cli("import-members", str(path))
+    assert refused.exit_code != 0 and "去年春天" in refused.output and "3" in refused.output
+    path.write_text(
+        "学号,姓名,学院,支部,角色,发展阶段,职务\n"
+        + "2026001,张三,马克思主义学院,第一党支部,支委,预备党员,宣传委员\n",
+        "utf-8",
+    )
+    assert cli("import-members", str(path)).exit_code == 0
+    db.session.expire_all()
+    # Without a 阶段时间 column the day stays; the post changed.
+    assert db.session.get(User, found["2026001"].id).stage_since == date(2026, 6, 30)
+    post = db.session.scalar(
+        select(Membership.committee_post).where(Membership.user_id == found["2026001"].id)
+    )
+    assert post == "宣传委员"

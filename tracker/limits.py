@@ -270,7 +270,8 @@ def _member() -> str:
 
 
 def _files_sent() -> int:
-    return sum(1 for upload in request.files.getlist("evidence") if upload)
+    # Every file of the request counts: evidence and minutes attachments alike.
+    return sum(1 for _field, upload in request.files.items(multi=True) if upload)
 
 
 def _per_minute() -> str:

@@ -7,7 +7,8 @@ computed from the file as stored, after the upload's re-encode: every copy
 then goes through the same re-encode before it is hashed, and the backfill
 (``flask evidence rehash``), which only has the stored files, gets exactly the
 hash an upload got. (The re-encode applies the EXIF orientation first, so a
-photo and its rotated-by-EXIF twin hash alike.)
+photo and its rotated-by-EXIF twin hash alike.) The hash and the capture day
+are computed where every upload is checked (tracker.uploads.photos).
 
 Near copies are found without reading every hash of the school: the 64-bit
 hash is also stored as four indexed 16-bit bands. Two hashes at most
@@ -20,18 +21,16 @@ bits fall in the prefix.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 
-import imagehash
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.models import Evidence
 from tracker.storage import Storage
+from tracker.uploads.photos import photo_hash  # what every image upload is hashed with
 
 # Measured on 24 photographs (scikit-image's sample images), each re-encoded
 # as an upload is: re-saving at JPEG quality 30 to 95 or resizing to 50-150 %
@@ -46,36 +45,6 @@ BANDS = 4
 BAND_BITS = 16
 BAND_MASK = (1 << BAND_BITS) - 1
 BAND_COLUMNS = tuple(f"hash_band_{n}" for n in range(BANDS))
-
-# JPEG is decoded at reduced size for hashing (pHash looks at 32x32 pixels anyway).
-_HASH_DRAFT_SIZE = (256, 256)
-
-
-def photo_hash(data: bytes) -> str:
-    """The perceptual hash of an encoded image, as 16 hex digits."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.draft("L", _HASH_DRAFT_SIZE)
-        return str(imagehash.phash(image))
-
-
-def capture_day(image: Image.Image) -> date | None:
-    """The day the camera says the photo was taken (EXIF DateTimeOriginal), if it says.
-
-    Only the date is kept: the time, the camera and its position are not.
-    """
-    try:
-        taken = image.getexif().get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal)
-    except (OSError, ValueError, SyntaxError, TypeError, KeyError):
-        return None
-    if isinstance(taken, bytes):
-        taken = taken.decode("ascii", "replace")
-    if not isinstance(taken, str):
-        return None
-    try:
-        # "YYYY:MM:DD HH:MM:SS"; a camera without a clock writes zeros or blanks.
-        return datetime.strptime(taken.strip("\x00 ")[:10], "%Y:%m:%d").date()
-    except ValueError:
-        return None
 
 
 def bands(value: int) -> tuple[int, ...]:

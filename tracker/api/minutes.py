@@ -35,6 +35,17 @@ MINUTES = obj(
         "type": "array",
         "items": obj(version={"type": "integer"}, saved_at=MOMENT, saved_by=TEXT),
     },
+    # The files themselves are served to signed-in people at /minutes/<event>/attachments/<id>.
+    attachments={
+        "type": "array",
+        "items": obj(
+            id=ID,
+            name=TEXT,
+            content_type=TEXT,
+            size={"type": "integer", "minimum": 0},
+            added_at=MOMENT,
+        ),
+    },
 )
 EVENT_MINUTES = api.schema(
     "EventMinutes", obj(event_id=ID, minutes={"anyOf": [MINUTES, {"type": "null"}]})
@@ -59,6 +70,16 @@ def _body(minutes: Minutes) -> dict[str, Any]:
             }
             for v in minutes_domain.versions_of(db.session, minutes)
         ],
+        "attachments": [
+            {
+                "id": a.id,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "added_at": serialize.moment(a.added_at),
+            }
+            for a in minutes.attachments
+        ],
     }
 
 
@@ -67,8 +88,8 @@ def _body(minutes: Minutes) -> dict[str, Any]:
     "GET",
     summary="An event's minutes",
     description="The current minutes (会议记录) with the attendance taken at their last save, "
-    "and the list of versions; null before any are written. Members of the event's "
-    "branches, their advisors, the committee and administrators may read them.",
+    "the list of versions and of attached files; null before any are written. Members of "
+    "the event's branches, their advisors, the committee and administrators may read them.",
     tag="Meetings",
     responses={200: ("The minutes, or null", EVENT_MINUTES)},
     errors=(404,),

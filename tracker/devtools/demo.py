@@ -31,6 +31,8 @@ from tracker.people import accounts
 from tracker.people.passwords import hash_password
 from tracker.storage import Storage
 
+# The first members of a branch are its committee (see ``organisation``).
+COMMITTEE_POSTS = ("书记", "组织委员")
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed for people trying the demo
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓"
@@ -172,6 +174,7 @@ class _Seeder:
                     )
                     number = f"2023{college_index}{branch_index}{i:03d}"
                     members.append(self.user(number, self.name(), role, branch, stage))
+                self._roster_facts(members)
                 result.append((branch, members))
         advisor = self.user("advisor", "刘老师", Role.ADVISOR)
         first_college = self.session.scalars(select(College).order_by(College.id)).first()
@@ -180,6 +183,21 @@ class _Seeder:
         self.session.add(AdvisorScope(user_id=counsellor.id, branch_id=result[3][0].id))
         self.session.flush()
         return result
+
+    def _roster_facts(self, members: list[User]) -> None:
+        """What a 花名册 lists beyond the stage: the day each entered it, the committee's posts.
+
+        Derived from the member's place in the list, not drawn: the demo's
+        random sequence (and so everything else it makes) stays as it was.
+        """
+        for i, member in enumerate(members):
+            member.stage_since = self.today - timedelta(days=60 + 37 * i)
+        self.session.flush()
+        posts = dict(zip((m.id for m in members), COMMITTEE_POSTS, strict=False))
+        for membership in self.session.scalars(
+            select(Membership).where(Membership.user_id.in_(posts))
+        ):
+            membership.committee_post = posts[membership.user_id]
 
     def move_one_member(self, groups) -> None:
         """A member who changed branch five weeks ago: history stays with the old one."""

@@ -6,13 +6,16 @@ Booked through the same domain functions as real use (``attendance``,
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from tracker import uploads
 from tracker.activities import tutoring
-from tracker.events import attendance, closing, minutes, planning
+from tracker.events import attendance, closing, minutes, minutes_files, planning
 from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
@@ -20,6 +23,7 @@ from tracker.models import (
     Attendance,
     Event,
     MenteeResponse,
+    Minutes,
     Pairing,
     PairingStatus,
     Role,
@@ -55,7 +59,9 @@ def seed_events(seeder, groups) -> None:
             event = _event(seeder, organiser, meeting, what, starts, created)
             _attend(seeder, event, members, committee, starts)
             if what[3] != "other":
-                _write_minutes(seeder, event, committee, starts, lock=weeks_ago > 1)
+                written = _write_minutes(seeder, event, committee, starts, lock=weeks_ago > 1)
+                if branch_index == 0 and weeks_ago == 1:
+                    _attach_photo(seeder, written, committee[0], starts)
         for days_ahead, hour in ((1, 19), (6, 14)):
             what = EVENTS[(days_ahead + branch_index) % len(EVENTS)]
             day = seeder.today + timedelta(days=days_ahead)
@@ -75,7 +81,7 @@ MINUTES_TEXT = {
 }
 
 
-def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool) -> None:
+def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool) -> Minutes:
     """The secretary's minutes of a past meeting; the older ones are locked."""
     content, decisions = MINUTES_TEXT[event.kind]
     data = minutes.MinutesInput(
@@ -90,6 +96,21 @@ def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool
     )
     if lock:
         minutes.lock_minutes(seeder.session, committee[0], written, starts + timedelta(days=1))
+    return written
+
+
+def _attach_photo(seeder, written: Minutes, secretary, starts: datetime) -> None:
+    """One photo of the meeting on the minutes, through the same checks as any upload."""
+    image = Image.new("RGB", (640, 400), (178, 34, 34))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 260, 600, 360), fill=(245, 222, 179))
+    draw.text((60, 300), "meeting photo", fill=(90, 20, 20))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    photo = uploads.prepare("会议合影.jpg", out.getvalue(), 5 * 1024 * 1024, "files")
+    minutes_files.attach(
+        seeder.session, secretary, written, [photo], seeder.storage, starts + timedelta(hours=3)
+    )
 
 
 def _event(seeder, organiser, category, what, starts, created) -> Event:

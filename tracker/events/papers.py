@@ -67,13 +67,16 @@ class RosterRow:
     name: str
     student_no: str
     stage: str | None
+    stage_since: date | None  # the day the member entered the stage, as the branch recorded it
     joined_on: date | None  # the start of the current membership of the branch
     committee: bool
+    post: str | None  # 书记, 组织委员 ...: the post on the branch committee
     group: str | None
 
 
 def roster_rows(session: Session, branch_id: int) -> list[RosterRow]:
-    """The branch's active members and committee, by student number."""
+    """The branch's active members and committee, by student number, with their stage and
+    the day they entered it, their post on the committee and their 党小组."""
     people = session.scalars(
         select(User)
         .where(
@@ -84,15 +87,16 @@ def roster_rows(session: Session, branch_id: int) -> list[RosterRow]:
         .order_by(User.student_no)
     ).all()
     ids = [p.id for p in people]
-    joined = dict(
-        session.execute(
-            select(Membership.user_id, Membership.start_on).where(
+    memberships = {
+        user_id: (start_on, post)
+        for user_id, start_on, post in session.execute(
+            select(Membership.user_id, Membership.start_on, Membership.committee_post).where(
                 Membership.branch_id == branch_id,
                 Membership.end_on.is_(None),
                 Membership.user_id.in_(ids),
             )
-        ).all()
-    )
+        )
+    }
     groups = dict(
         session.execute(
             select(party_group_member.c.user_id, PartyGroup.name)
@@ -105,8 +109,10 @@ def roster_rows(session: Session, branch_id: int) -> list[RosterRow]:
             p.name,
             p.student_no,
             p.stage.value if p.stage else None,
-            joined.get(p.id),
+            p.stage_since,
+            memberships.get(p.id, (None, None))[0],
             p.role == Role.COMMITTEE,
+            memberships.get(p.id, (None, None))[1],
             groups.get(p.id),
         )
         for p in people

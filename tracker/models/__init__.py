@@ -32,7 +32,7 @@ from tracker.models.ledger import (
     SchoolTotal,
 )
 from tracker.models.milestone import Milestone, MilestoneNotice
-from tracker.models.minutes import Minutes, MinutesVersion
+from tracker.models.minutes import Minutes, MinutesAttachment, MinutesVersion
 from tracker.models.notification import Notification
 from tracker.models.org import AdvisorScope, Branch, College, Membership
 from tracker.models.term import Term
@@ -50,6 +50,7 @@ __all__ = [
     "EndedSession",
     "Event",
     "Minutes",
+    "MinutesAttachment",
     "MinutesVersion",
     "Milestone",
     "MilestoneNotice",

@@ -1,4 +1,4 @@
-"""会议记录: the minutes of one event, and every version of them ever saved."""
+"""会议记录: the minutes of one event, every version of them ever saved, and their attachments."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ class Minutes(db.Model):
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     event: Mapped[Event] = relationship()
+    attachments: Mapped[list[MinutesAttachment]] = relationship(
+        back_populates="minutes", order_by="MinutesAttachment.id"
+    )
     updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
     locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id])
 
@@ -57,3 +60,29 @@ class MinutesVersion(db.Model):
     saved_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     saved_by: Mapped[User] = relationship()
+
+
+class MinutesAttachment(db.Model):
+    """A photo or PDF of the meeting, belonging to the minutes (not to one version).
+
+    Added and removed while the minutes are open, each step in the audit log;
+    the file lives in the evidence store under ``stored_name``.
+    """
+
+    __tablename__ = "minutes_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    minutes: Mapped[Minutes] = relationship(back_populates="attachments")
+    added_by: Mapped[User] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -70,6 +70,9 @@ class Membership(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
+    # 书记, 组织委员, 宣传委员 ...: the member's post on this branch's committee,
+    # if any. It belongs to the membership, so a move leaves it behind.
+    committee_post: Mapped[str | None] = mapped_column(String(30))
 
     branch: Mapped[Branch] = relationship()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, false
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -58,6 +58,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
     stage: Mapped[Stage | None] = mapped_column(_enum(Stage, "stage"))
+    # The day the member entered the current stage (确定积极分子, 入党, 转正 ...),
+    # as the branch's records say; the roster (花名册) lists it.
+    stage_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[AccountStatus] = mapped_column(
         _enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE
     )

@@ -209,6 +209,11 @@ def may_manage_groups(actor: User, branch_id: int | None) -> bool:
     return is_committee_of(actor, branch_id)
 
 
+def may_set_committee_post(actor: User | None, branch_id: int | None) -> bool:
+    """Name a member's committee post (书记, 组织委员 ...): the branch's committee, an admin."""
+    return branch_id is not None and (may_administer(actor) or is_committee_of(actor, branch_id))
+
+
 # Administration -------------------------------------------------------------
 
 

@@ -15,9 +15,11 @@ organisation functions one by one (with their few queries each).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import EllipsisType
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -27,11 +29,21 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker.errors import InvalidInput
 from tracker.models import AccountStatus, Branch, College, Membership, Role, Stage, User
-from tracker.people import access, accounts, activation, organisation
+from tracker.people import access, accounts, activation, organisation, posts
 from tracker.settings import setting
 from tracker.spreadsheets import FileRefused, read_rows
 
-COLUMNS = ("student_no", "name", "college", "branch", "role", "stage", "email")
+COLUMNS = (
+    "student_no",
+    "name",
+    "college",
+    "branch",
+    "role",
+    "stage",
+    "email",
+    "stage_since",
+    "committee_post",
+)
 REQUIRED_COLUMNS = ("student_no", "name", "college", "branch")
 # Student numbers per IN (...) list: under SQLite's and PostgreSQL's parameter limits.
 LOOKUP_CHUNK = 1000
@@ -47,8 +59,12 @@ CHINESE_COLUMNS = {
     "发展阶段": "stage",
     "邮箱": "email",
     "电子邮箱": "email",
+    "阶段时间": "stage_since",
+    "进入阶段时间": "stage_since",
+    "职务": "committee_post",
+    "支委职务": "committee_post",
 }
-CHINESE_HEADER = ("学号", "姓名", "学院", "支部", "角色", "发展阶段", "邮箱")
+CHINESE_HEADER = ("学号", "姓名", "学院", "支部", "角色", "发展阶段", "邮箱", "阶段时间", "职务")
 # How the import page and its problems name each column, in the user's language.
 COLUMN_LABELS = {
     "student_no": _l("Student number"),
@@ -58,6 +74,8 @@ COLUMN_LABELS = {
     "role": _l("Role"),
     "stage": _l("Member stage"),
     "email": _l("Email"),
+    "stage_since": _l("In this stage since"),
+    "committee_post": _l("Committee post"),
 }
 # What the organisation functions call a field, as the file's column.
 _DOMAIN_FIELDS = {"branch_id": "branch", "from_day": "branch", "student_no": "student_no"}
@@ -202,6 +220,9 @@ class _Row:
     stage: Stage | None
     email: str | None
     branch: Branch | None
+    # Left out of the file (``...``): an existing account keeps what it has.
+    stage_since: date | None | EllipsisType = ...
+    committee_post: str | None | EllipsisType = ...
 
 
 def _branches(session: Session) -> dict[tuple[str, str], Branch]:
@@ -261,6 +282,33 @@ def _email(raw: str) -> str | None:
         raise _Bad(_l("%(value)s is not an email address.", value=raw)) from None
 
 
+# 2026-10-08, 2026/10/8, 2026.10.8, 2026年10月8日; an XLSX date cell reads as ISO.
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ].*)?")
+
+
+def _day(raw: str) -> date | None:
+    if not raw:
+        return None
+    found = _DAY.fullmatch(raw)
+    try:
+        return date(*(int(part) for part in found.groups())) if found else None
+    except ValueError:
+        return None
+
+
+def _stage_since(raw: str) -> date | None:
+    day = _day(raw)
+    if raw and day is None:
+        raise _Bad(_l("%(value)s is not a day such as 2026-10-08.", value=raw))
+    return day
+
+
+def _post(raw: str) -> str | None:
+    if len(raw) > posts.MAX_POST:
+        raise _Bad(_l("At most %(n)d characters.", n=posts.MAX_POST))
+    return raw or None
+
+
 def _branch(college: str, name: str, role: Role | None, branches: dict) -> Branch | None:
     if not (college or name):
         if role in access.BRANCH_ROLES:
@@ -293,6 +341,11 @@ def _check_row(
     check("role", _role, cells.get("role", ""))
     check("stage", _stage, cells.get("stage", ""))
     check("email", _email, cells.get("email", ""))
+    # Optional columns: absent from the file, they change nothing.
+    if "stage_since" in cells:
+        check("stage_since", _stage_since, cells["stage_since"])
+    if "committee_post" in cells:
+        check("committee_post", _post, cells["committee_post"])
     check(
         "branch",
         _branch,
@@ -340,6 +393,7 @@ def _create(session: Session, rows: list[_Row], actor: User | None, today: date)
                 "role": row.role,
                 "email": row.email,
                 "stage": row.stage,
+                "stage_since": row.stage_since if row.stage_since is not ... else None,
                 "status": AccountStatus.ACTIVE,
                 "branch_id": (
                     row.branch.id if row.branch and row.role in access.BRANCH_ROLES else None
@@ -351,8 +405,13 @@ def _create(session: Session, rows: list[_Row], actor: User | None, today: date)
     found = _existing(session, [row.student_no for row in rows])
     users = [found[row.student_no] for row in rows]
     joined = [
-        {"user_id": user.id, "branch_id": user.branch_id, "start_on": today}
-        for user in users
+        {
+            "user_id": user.id,
+            "branch_id": user.branch_id,
+            "start_on": today,
+            "committee_post": row.committee_post if row.committee_post is not ... else None,
+        }
+        for user, row in zip(users, rows, strict=True)
         if user.branch_id
     ]
     if joined:
@@ -373,10 +432,20 @@ def _update(
     session: Session, existing: User, row: _Row, actor: User | None, today: date
 ) -> RowPlan:
     changes = []
-    if (existing.name, existing.email, existing.stage) != (row.name, row.email, row.stage):
+    since = existing.stage_since if row.stage_since is ... else row.stage_since
+    if row.stage_since is ... and row.stage != existing.stage:
+        since = None  # the old day was the old stage's
+    profile = (existing.name, existing.email, existing.stage, existing.stage_since)
+    if profile != (row.name, row.email, row.stage, since):
         changes.append("profile")
         organisation.edit_profile(
-            session, existing, name=row.name, email=row.email, stage=row.stage, actor=actor
+            session,
+            existing,
+            name=row.name,
+            email=row.email,
+            stage=row.stage,
+            stage_since=since,
+            actor=actor,
         )
     if existing.role != row.role:
         changes.append("role")
@@ -384,6 +453,12 @@ def _update(
     if row.role in access.BRANCH_ROLES and row.branch and existing.branch_id != row.branch.id:
         changes.append("branch")
         organisation.move_member(session, existing, row.branch, today, actor, today)
+    if (
+        row.committee_post is not ...
+        and posts.current_membership(session, existing)
+        and posts.set_post(session, actor, existing, row.committee_post)
+    ):
+        changes.append("post")
     action = "update" if changes else "unchanged"
     return RowPlan(row.row, row.student_no, row.name, action, changes)
 

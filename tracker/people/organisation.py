@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from types import EllipsisType
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -63,7 +64,13 @@ def edit_profile(
     email: str | None,
     stage: Stage | None,
     actor: User | None,
+    stage_since: date | None | EllipsisType = ...,
 ) -> None:
+    """Change an account's name, e-mail, stage and the day it entered the stage (admins only).
+
+    ``stage_since`` left out (``...``) keeps the day while the stage stays,
+    and clears it when the stage changes: the old day was the old stage's.
+    """
     ensure_admin(actor)
     name = clean_name(name, limit=64)
     changes = {}
@@ -74,9 +81,14 @@ def edit_profile(
     if email != user.email:
         changes["email"] = (user.email, email)
         user.email = email
+    if stage_since is ...:
+        stage_since = user.stage_since if stage == user.stage else None
     if stage != user.stage:
         changes["stage"] = (user.stage, stage)
         user.stage = stage
+    if stage_since != user.stage_since:
+        changes["stage_since"] = (user.stage_since, stage_since)
+        user.stage_since = stage_since
     if changes:
         audit.record(
             session,

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,6 +33,7 @@ from tracker.models import Activity, ActivityStatus, Category, Evidence, LedgerE
 from tracker.people import access
 from tracker.people.access import can_read_activity
 from tracker.settings import setting
+from tracker.web import stored_files
 from tracker.web.activities.forms import activity_form_for, form_values
 from tracker.web.confirm import ask_first
 from tracker.web.forms import show_errors
@@ -289,30 +289,6 @@ def evidence_file(evidence_id: int):
     if item is None:
         abort(404)
     _readable_activity_or_404(item.activity_id)
-    store = storage.of(current_app)
-    seconds = current_app.config["TRACKER_STORAGE_SIGNED_URL_SECONDS"]
-    signed = seconds > 0 and store.signed_url(
-        item.stored_name,
-        seconds=seconds,
-        content_type=item.content_type,
-        download_name=item.original_name,
-        inline=item.is_image,
+    return stored_files.serve(
+        item.stored_name, item.content_type, item.original_name, inline=item.is_image
     )
-    if signed:
-        # The access check above is the one that counts; the address only
-        # works for a short while, so a copied link soon stops working.
-        response = redirect(signed)
-    else:
-        try:
-            stream = store.open(item.stored_name)
-        except FileNotFoundError:
-            abort(404)
-        response = send_file(
-            stream,
-            mimetype=item.content_type,
-            download_name=item.original_name,
-            as_attachment=not item.is_image,
-            max_age=0,
-        )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

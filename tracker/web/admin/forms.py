@@ -54,6 +54,10 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), Email()])
     stage = SelectField(_l("Member stage"), choices=_stage_choices, default="")
+    stage_since = DayField(_l("In this stage since"), validators=[Optional()])
+    committee_post = StringField(
+        _l("Committee post (e.g. 书记, 组织委员)"), validators=[Optional(), Length(max=30)]
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -14,7 +14,7 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.extensions import db
 from tracker.limits import MAX_ID, MAX_PAGE, bounded_int
 from tracker.models import AdvisorScope, Branch, College, Membership, Role, Stage, User
-from tracker.people import access, accounts, activation, organisation, personal_data
+from tracker.people import access, accounts, activation, organisation, personal_data, posts
 from tracker.web.admin.forms import MoveForm, ProfileForm, RoleForm, ScopeForm, UserForm
 from tracker.web.admin.sudo import password_step
 from tracker.web.admin.views import apply, bp, branch_choices, get_or_404
@@ -103,13 +103,20 @@ def _user_page(user: User, **forms):
         user=user,
         profile_form=forms.get("profile_form")
         or ProfileForm(
-            name=user.name, email=user.email, stage=user.stage.value if user.stage else ""
+            name=user.name,
+            email=user.email,
+            stage=user.stage.value if user.stage else "",
+            stage_since=user.stage_since,
+            committee_post=posts.posts_in(db.session, user.branch_id).get(user.id)
+            if user.branch_id
+            else None,
         ),
         role_form=role_form,
         move_form=move_form,
         scope_form=scope_form,
         confirm_form=ConfirmForm(),
         memberships=memberships,
+        usual_posts=posts.USUAL_POSTS,
     ), status
 
 
@@ -123,15 +130,22 @@ def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = ProfileForm()
     if form.validate_on_submit():
-        done = apply(
-            lambda: organisation.edit_profile(
+
+        def edit():
+            organisation.edit_profile(
                 db.session,
                 user,
                 name=form.name.data,
                 email=form.email.data,
                 stage=_stage(form.stage.data),
+                stage_since=form.stage_since.data,
                 actor=current_user,
-            ),
+            )
+            if posts.current_membership(db.session, user) is not None:
+                posts.set_post(db.session, current_user, user, form.committee_post.data)
+
+        done = apply(
+            edit,
             _("Saved."),
             url_for(".user", user_id=user.id),
             form,

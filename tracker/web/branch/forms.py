@@ -53,3 +53,12 @@ class PlaceForm(FlaskForm):
     )
     group_id = SelectField(_l("Party group"), coerce=int)
     submit = SubmitField(_l("Save"))
+
+
+class PostForm(FlaskForm):
+    member_id = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)]
+    )
+    # The domain judges the length, so a long post gets its message, not a 400.
+    committee_post = StringField(_l("Committee post"))
+    submit = SubmitField(_l("Save"))

@@ -14,11 +14,11 @@ from tracker.extensions import db
 from tracker.i18n import category_name
 from tracker.ledger import points
 from tracker.models import AccountStatus, Category, PartyGroup, User
-from tracker.people import access, accounts, groups
+from tracker.people import access, accounts, groups, posts
 from tracker.people.scope import Scope
 from tracker.ranking.members import member_leaderboard
 from tracker.ranking.source import default_period
-from tracker.web.branch.forms import AdjustForm, GroupForm, PlaceForm, RegistrationForm
+from tracker.web.branch.forms import AdjustForm, GroupForm, PlaceForm, PostForm, RegistrationForm
 from tracker.web.confirm import ask_first
 from tracker.web.forms import ConfirmForm, show_errors
 from tracker.web.guards import allowed
@@ -191,6 +191,9 @@ def _groups_page(group_form: GroupForm | None = None):
         group_of={m.id: groups.group_of(db.session, m.id) for m in members},
         group_form=group_form or GroupForm(),
         place_form=_place_form(),
+        post_form=PostForm(),
+        post_of=posts.posts_in(db.session, current_user.branch_id),
+        usual_posts=posts.USUAL_POSTS,
     )
 
 
@@ -232,4 +235,22 @@ def place_member():
     groups.place_member(db.session, current_user, member, group)
     db.session.commit()
     flash(_("Saved."), "success")
+    return redirect(url_for(".party_groups"))
+
+
+@bp.post("/posts")
+@allowed(access.sits_on_a_committee)
+def set_post():
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    member = _member_of_branch_or_404(form.member_id.data)
+    try:
+        posts.set_post(db.session, current_user, member, form.committee_post.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        flash(_("Saved."), "success")
     return redirect(url_for(".party_groups"))

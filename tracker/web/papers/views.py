@@ -82,8 +82,9 @@ def roster(branch_id: int):
         _("Name"),
         _("Student number"),
         _("Stage"),
+        _("In this stage since"),
         _("In the branch since"),
-        _("Committee"),
+        _("Committee post"),
         _("Party group"),
     ]
     table = [
@@ -91,8 +92,9 @@ def roster(branch_id: int):
             r.name,
             r.student_no,
             str(STAGE_LABELS[r.stage]) if r.stage in STAGE_LABELS else "",
+            r.stage_since,
             r.joined_on,
-            _("Yes") if r.committee else "",
+            r.post or (_("Committee member") if r.committee else ""),
             r.group or "",
         ]
         for r in rows

@@ -1,8 +1,8 @@
-"""PDF evidence, re-written so that only what the pages show is kept.
+"""Uploaded PDFs (evidence, minutes attachments), re-written so only what the pages show is kept.
 
 A PDF can carry JavaScript (document, page and link actions), files embedded
 in it, forms that submit somewhere, and bytes that another program reads as
-HTML. Reviewers open these files, so none of that is stored: the pages are
+HTML. Reviewers and members open these files, so none of that is stored: the pages are
 copied into a new document with pypdf, and of each page only what draws it
 (its boxes, rotation, contents and the fonts, images and colours those use).
 The catalog with its open action, name trees (scripts, attached files) and
@@ -51,7 +51,7 @@ RESOURCE_KEYS = {
 MAX_PAGES = 100
 
 
-def rewritten(name: str, data: bytes, field: str = "evidence") -> bytes:
+def rewritten(name: str, data: bytes, field: str) -> bytes:
     """The PDF ``data`` re-written without scripts, actions, attachments or forms.
 
     The result starts with its own %PDF header and holds only the copied
