@@ -8,6 +8,7 @@ freshly migrated contents (the seeded categories and rules).
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import tempfile
@@ -559,3 +560,11 @@ def store(request, app):
         app.config.update(settings)
         storage.init_app(app)
     return storage.of(app)
+
+
+def pytest_collection_finish(session):
+    """Everything imported so far (the app's modules, SQLAlchemy, the collected
+    tests: some 270,000 objects) lives to the end: taken out of the garbage
+    collector's reach, each full collection stops walking it again."""
+    gc.collect()
+    gc.freeze()
