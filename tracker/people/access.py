@@ -377,6 +377,12 @@ def may_export_roster(session: Session, viewer: User, branch_id: int) -> bool:
     return may_read_compliance(session, viewer, branch_id)
 
 
+def may_export_term_report(session: Session, viewer: User, branch_id: int) -> bool:
+    """A branch's term report (学期工作报告): its committee, its advisors, administrators,
+    who read all it is made of (its boards, its required meetings, its minutes)."""
+    return may_read_compliance(session, viewer, branch_id)
+
+
 def may_read_college_compliance(viewer: User) -> bool:
     """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
     return may_read_advisor_dashboard(viewer)
