@@ -128,6 +128,10 @@ def exports_roster(viewer: User, branch: Branch) -> bool:
     return access.may_export_roster(db.session, viewer, branch.id)
 
 
+def exports_term_report(viewer: User, branch: Branch) -> bool:
+    return access.may_export_term_report(db.session, viewer, branch.id)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -360,6 +364,10 @@ ACCESS: dict[str, Door] = {
     "api.event_minutes": Door(reads_minutes, ids=EVENT),
     "papers.signin_sheet": Door(manages_event, ids=EVENT),
     "papers.roster": Door(exports_roster, ids={"branch_id": "branch"}),
+    "reports.term": Door(exports_term_report, ids={"branch_id": "branch"}),
+    "reports.download": Door(
+        exports_term_report, ids={"branch_id": "branch"}, args={"fmt": "docx"}
+    ),
     "events.code": Door(access.may_manage_event, ids=EVENT),
     "events.rotate": Door(access.may_manage_event, ids=EVENT),
     "events.close": Door(access.may_manage_event, ids=EVENT),

@@ -8,7 +8,7 @@ for the term and with the sum of the ledger's entries on the term's days.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import docx
@@ -230,14 +230,20 @@ def test_the_command_writes_both_formats_and_names_what_is_wrong(clock, app, db,
     flask_babel.refresh()  # a command speaks the terminal's language
     runner = app.test_cli_runner()
     out = tmp_path / "report.xlsx"
-    done = runner.invoke(args=["report", "branch", "第一党支部", "--term", "2026秋", "--out", str(out)])
+    done = runner.invoke(
+        args=["report", "branch", "第一党支部", "--term", "2026秋", "--out", str(out)]
+    )
     assert done.exit_code == 0, done.output
     assert "第一党支部" in done.output and str(out) in done.output
     book = load_workbook(out)
-    header, rows = _table([list(r) for r in book["Points per member"].iter_rows(values_only=True)], "Rank")
+    header, rows = _table(
+        [list(r) for r in book["Points per member"].iter_rows(values_only=True)], "Rank"
+    )
     assert alice.student_no in {r[header.index("Student number")] for r in rows}
     word = tmp_path / "report.docx"
-    done = runner.invoke(args=["report", "branch", "第一党支部", "--term", "2026秋", "--out", str(word)])
+    done = runner.invoke(
+        args=["report", "branch", "第一党支部", "--term", "2026秋", "--out", str(word)]
+    )
     assert done.exit_code == 0, done.output
     assert "第一党支部 2026秋 work report" in _docx_text(word.read_bytes())
     for args, message in (

@@ -1,4 +1,4 @@
-"""A branch's term report (学期工作报告): the page that shows it and offers it as .docx and .xlsx."""
+"""A branch's term report (学期工作报告): a page showing it, and its .docx and .xlsx files."""
 
 from __future__ import annotations
 
@@ -34,8 +34,10 @@ def _term(choices: list[Term]) -> Term | None:
         return term
     today = campus_today()
     begun = [t for t in choices if t.first_day <= today]
-    return terms.term_on(db.session, today) or (begun[-1] if begun else None) or next(
-        iter(choices), None
+    return (
+        terms.term_on(db.session, today)
+        or (begun[-1] if begun else None)
+        or next(iter(choices), None)
     )
 
 
