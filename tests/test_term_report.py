@@ -150,7 +150,7 @@ def test_the_report_holds_the_numbers_of_the_boards_and_the_ledger(
     assert overview["Query period"] == "2026-09-01 – 2027-01-15"
     assert overview["Rank in college"] == "1 of 2"
 
-    header, rows = _table(sheets["Points per member"], "Rank")
+    header, rows = _table(sheets["Points of each member"], "Rank")
     total = header.index("Total points (pts)")
     by_number = {r[header.index("Student number")]: r for r in rows}
     assert {no: Decimal(str(r[total])) for no, r in by_number.items()} == {
@@ -237,7 +237,7 @@ def test_the_command_writes_both_formats_and_names_what_is_wrong(clock, app, db,
     assert "第一党支部" in done.output and str(out) in done.output
     book = load_workbook(out)
     header, rows = _table(
-        [list(r) for r in book["Points per member"].iter_rows(values_only=True)], "Rank"
+        [list(r) for r in book["Points of each member"].iter_rows(values_only=True)], "Rank"
     )
     assert alice.student_no in {r[header.index("Student number")] for r in rows}
     word = tmp_path / "report.docx"

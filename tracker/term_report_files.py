@@ -76,8 +76,8 @@ def _summary(report: TermReport) -> list[str]:
         ),
         _(
             "The branch held %(meetings)d meetings and activities, %(minuted)d of them with "
-            "minutes. Of %(kinds)d required meeting kinds, %(held)d are held, %(short)d are "
-            "overdue or lacked a quorum and %(due)d are still due (as on %(day)s).",
+            "minutes. Of %(kinds)d required meeting kinds: held %(held)d, overdue or without a "
+            "quorum %(short)d, still due %(due)d (as on %(day)s).",
             meetings=len(report.meetings),
             minuted=report.minutes_written,
             kinds=len(states),

@@ -198,7 +198,7 @@ def _members(report: TermReport, sources) -> documents.Table:
             ]
         )
     return documents.Table(
-        _numbered(3, _("Points per member")),
+        _numbered(3, _("Points of each member")),
         header,
         rows,
         _(
@@ -206,7 +206,7 @@ def _members(report: TermReport, sources) -> documents.Table:
             url=sources["members"],
             export=sources["export"],
         ),
-        _("Points per member"),
+        _("Points of each member"),
     )
 
 
@@ -223,7 +223,7 @@ def _compliance(report: TermReport, sources) -> documents.Table:
     ]
     return documents.Table(
         _numbered(4, _("Required meetings (三会一课)")),
-        [_("Meeting kind"), _("Held"), _("Required"), _("State"), _("Due by")],
+        [_("Meeting kind"), _("Meetings held"), _("Meetings required"), _("State"), _("Due by")],
         rows,
         _(
             "Source: required meetings page as on %(day)s, %(url)s",
