@@ -326,6 +326,7 @@ ACCESS: dict[str, Door] = {
     "compliance.export": Door(access.may_read_college_compliance, args=CSV),
     "api.compliance_grid": Door(access.may_read_college_compliance),
     "api.branch_compliance": Door(reads_compliance, ids={"branch_id": "branch"}),
+    "api.branch_term_report": Door(exports_term_report, ids={"branch_id": "branch"}),
     "branch.create_group": Door(access.sits_on_a_committee, body={"name": "第一党小组"}),
     "branch.place_member": Door(
         places_in_group, ids={"member_id": "member"}, body={"group_id": "0"}

@@ -30,6 +30,7 @@ from tracker.models import (
     Role,
     Stage,
 )
+from tracker.people import tokens
 from tracker.people.scope import Scope
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard
@@ -158,6 +159,16 @@ def test_the_report_holds_the_numbers_of_the_boards_and_the_ledger(
     }
     ranks = {s.student_no: s.rank or "No points yet" for s in board.rows}
     assert {no: r[0] for no, r in by_number.items()} == ranks
+    attended = [r[header.index("Must-attend meetings attended")] for r in rows]
+    # Members' attendances add up to the branch board's rate (approved leave is not expected).
+    assert (
+        [sum(int(a.split("/")[i]) for a in attended) for i in (0, 1)]
+        == [
+            standing.attended,
+            standing.expected,
+        ]
+        == [3, 3]
+    )
     assert by_number[carol.student_no][header.index("Must-attend meetings attended")] == "0/0"
     assert by_number[alice.student_no][header.index("Attendance (%)")] == 100
 
@@ -205,8 +216,23 @@ def test_the_report_holds_the_numbers_of_the_boards_and_the_ledger(
     assert [d["format"] for d in details if d["what"] == "term_report"] == ["xlsx", "docx", "docx"]
 
 
-def test_only_those_who_read_the_branch_get_its_report(clock, db, make, english_login):
+def _api(client, db, user, path):
+    issued = tokens.issue_token(db.session, user, name="report", now=FROZEN_NOW, lifetime_days=1)
+    db.session.commit()
+    return client.get(path, headers={"Authorization": f"Bearer {issued.token}"})
+
+
+def test_only_those_who_read_the_branch_get_its_report(clock, db, make, english_login, client):
     college, branch, other, committee, (alice, *_rest), term = _world(db, make)
+    api = f"/api/v1/branches/{branch.id}/term-report?term_id={term.id}"
+    answer = _api(client, db, committee, api)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    numbers = answer.get_json()
+    assert numbers["points"] == 23.5 and numbers["members"] == 4
+    assert numbers["volunteering_hours"] == {"activities": 2, "quantity": 5.5}
+    assert sum(m["points"] for m in numbers["member_points"]) == numbers["points"]
+    assert numbers["uncategorised"] == 1.5
+    assert _api(client, db, make.committee(other), api).status_code == 404
     advisor = make.user(Role.ADVISOR)
     db.session.add(AdvisorScope(user_id=advisor.id, college_id=college.id))
     db.session.commit()
