@@ -153,6 +153,10 @@ def reads_certificate(viewer: User, certificate: Certificate) -> bool:
     return access.may_issue_certificate(viewer, certificate.member)
 
 
+def exports_term_report(viewer: User, branch: Branch) -> bool:
+    return access.may_export_term_report(db.session, viewer, branch.id)
+
+
 def confirms_registration(viewer: User, registrant: User) -> bool:
     return access.may_manage_branch(viewer, registrant.branch_id)
 
@@ -358,6 +362,7 @@ ACCESS: dict[str, Door] = {
     "compliance.export": Door(access.may_read_college_compliance, args=CSV),
     "api.compliance_grid": Door(access.may_read_college_compliance),
     "api.branch_compliance": Door(reads_compliance, ids={"branch_id": "branch"}),
+    "api.branch_term_report": Door(exports_term_report, ids={"branch_id": "branch"}),
     "branch.create_group": Door(access.sits_on_a_committee, body={"name": "第一党小组"}),
     "branch.place_member": Door(
         places_in_group, ids={"member_id": "member"}, body={"group_id": "0"}
@@ -408,6 +413,10 @@ ACCESS: dict[str, Door] = {
     "certificates.issue": Door(issues_certificate, ids={"member_id": "member"}, body=A_PERIOD),
     "certificates.pdf": Door(reads_certificate, ids={"certificate_id": "certificate"}),
     "certificates.verify": Door(PUBLIC, args={"code": fixed("certificate_code")}),
+    "reports.term": Door(exports_term_report, ids={"branch_id": "branch"}),
+    "reports.download": Door(
+        exports_term_report, ids={"branch_id": "branch"}, args={"fmt": "docx"}
+    ),
     "events.code": Door(access.may_manage_event, ids=EVENT),
     "events.rotate": Door(access.may_manage_event, ids=EVENT),
     "events.close": Door(access.may_manage_event, ids=EVENT),

@@ -72,6 +72,7 @@ def _arguments(tmp_path, archive) -> dict[str, list[str]]:
         "rebuild-totals": [],
         "notify-upcoming": [],
         "compliance": ["--period", "quarter", "--on", "2026-11-25"],
+        "report branch": ["第一党支部", "--term", "2026秋", "--out", str(tmp_path / "r.docx")],
         "import-members": [str(members), "--links", str(tmp_path / "links.csv")],
         "import-points": [str(members), "--source", "xuexi", "--dry-run"],
         "backup": [str(tmp_path / "new.tar.gz")],

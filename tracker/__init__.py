@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.notifications.views import bp as notifications
     from tracker.web.papers.views import bp as papers
     from tracker.web.points.views import bp as points
+    from tracker.web.reports.views import bp as reports
     from tracker.web.review.views import bp as review
     from tracker.web.tutoring.views import bp as tutoring
 
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         minutes,
         papers,
         certificates,
+        reports,
         tutoring,
         notifications,
         points,

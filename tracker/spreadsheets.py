@@ -73,11 +73,34 @@ def _csv_cell(value):
 def to_xlsx(
     sheet_name: str, header: Sequence[str], rows: Iterable[Sequence], *, title: str | None = None
 ) -> bytes:
-    rows = [[_xlsx_cell(neutralise(v)) for v in row] for row in rows]
-    header = [neutralise(h) for h in header]
+    return to_xlsx_book([(sheet_name, header, rows, title)])
+
+
+def to_xlsx_book(
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence], str | None]],
+) -> bytes:
+    """Several tables in one workbook, a sheet each as ``to_xlsx`` writes one:
+    (sheet name, header, rows, title). Sheet names are made unique."""
     # openpyxl's write-only mode streams rows instead of holding a cell grid.
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=sheet_title(sheet_name))
+    used: set[str] = set()
+    for sheet_name, header, rows, title in sheets:
+        name = sheet_title(sheet_name)
+        number = 2
+        while name.lower() in used:
+            suffix = f" ({number})"
+            name = sheet_title(sheet_name)[: SHEET_NAME_MAX - len(suffix)] + suffix
+            number += 1
+        used.add(name.lower())
+        _write_sheet(book.create_sheet(title=name), header, rows, title)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence], title: str | None):
+    rows = [[_xlsx_cell(neutralise(v)) for v in row] for row in rows]
+    header = [neutralise(h) for h in header]
     for number, width in enumerate(column_widths(header, rows), start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
     header_row = 2 if title else 1
@@ -90,9 +113,6 @@ def to_xlsx(
     sheet.append([_styled(sheet, h, Font(bold=True)) for h in header])
     for row in rows:
         sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _styled(sheet, value, font: Font) -> WriteOnlyCell:

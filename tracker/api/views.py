@@ -12,6 +12,7 @@ from tracker.api import (  # noqa: F401  (they register routes)
     points,
     rankings,
     review,
+    term_reports,
 )
 from tracker.api.blueprint import api, bp
 

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
     from tracker.cli.points import import_points
+    from tracker.cli.reports import report
     from tracker.cli.terms import terms
     from tracker.cli.tokens import tokens
     from tracker.cli.vendor import vendor_chartjs
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         vendor_chartjs,
         doctor,
         compliance_command,
+        report,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.

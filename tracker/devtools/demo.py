@@ -254,6 +254,7 @@ def seed_demo(session: Session, now: datetime, storage: Storage) -> tuple[DemoLo
     seeder.move_one_member(groups)
     count = demo_activities.seed_entries(seeder, groups)
     demo_groups.seed_events(seeder, groups)
+    demo_groups.seed_term_record(seeder, groups, demo_terms(seeder.today)[-1][1])
     demo_groups.seed_tutoring_requests(seeder, groups)
     seeder.extras(groups)
     demo_xuexi.import_last_weeks_report(session, seeder.today)

@@ -7,7 +7,7 @@ Booked through the same domain functions as real use (``attendance``,
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from PIL import Image, ImageDraw
@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from tracker import uploads
 from tracker.activities import tutoring
-from tracker.events import attendance, closing, minutes, minutes_files, planning
+from tracker.clock import to_campus
+from tracker.events import attendance, closing, compliance, kinds, minutes, minutes_files, planning
 from tracker.events.codes import code_for
 from tracker.models import (
     Activity,
@@ -78,7 +79,65 @@ MINUTES_TEXT = {
     "committee": ("研究入党积极分子培养情况，确定发展对象人选。", "确定两名发展对象，报学院党委。"),
     "theme_day": ("重温入党誓词，交流学习体会。", "下月组织参观校史馆。"),
     "lecture": ("书记讲授专题党课，党员逐一发言。", "各党员撰写学习心得，下周提交。"),
+    "life_meeting": (
+        "对照党章党规查找差距，开展批评与自我批评。",
+        "形成整改清单，下月前逐项落实。",
+    ),
+    "appraisal": ("党员个人总结，民主测评。", "评议结果报学院党委备案。"),
 }
+# The first branch's term so far, one meeting per rule period: its term report reads as
+# a real branch's. Its 支委会 stays missing (the demo's overdue kind).
+TERM_RECORD = {
+    "congress": ("支部党员大会：审议发展党员计划", "学生活动中心 201"),
+    "lecture": ("党课：学习党的光辉历史", "图书馆报告厅"),
+    "theme_day": ("主题党日：参观校史馆", "校史馆"),
+    "life_meeting": ("组织生活会：对照检查", "党员活动室"),
+    "appraisal": ("民主评议党员大会", "党员活动室"),
+}
+
+
+def seed_term_record(seeder, groups, term_start: date) -> None:
+    """The first branch's required meetings of the term so far: every rule period that
+    began since ``term_start`` and ended two days ago holds its meetings."""
+    branch, members = groups[0]
+    committee = [m for m in members if m.role == Role.COMMITTEE]
+    last_day = seeder.today - timedelta(days=2)
+    held = {
+        (event.kind, to_campus(event.starts_at).date())
+        for event in seeder.session.scalars(planning.events_for_branches({branch.id}))
+    }
+    for rule in kinds.rules():
+        if rule.kind not in TERM_RECORD:
+            continue
+        day = term_start
+        while day <= last_day:
+            piece = compliance.period_of(seeder.session, rule.period, day)
+            have = sum(1 for kind, on in held if kind == rule.kind and piece.contains(on))
+            for n in range(rule.count - have):
+                # Yearly meetings (组织生活会, 民主评议) come at the end of the autumn term.
+                yearly = rule.period == "year"
+                base = piece.start if yearly else max(piece.start, term_start)
+                on = base + timedelta(days=(120 if yearly else 9) + 7 * n)
+                # One meeting an evening: a branch closes only so many events a day.
+                while on in {day for _kind, day in held}:
+                    on += timedelta(days=1)
+                if on > min(last_day, piece.last_day):
+                    break
+                starts = datetime.combine(on, time(19, 0), seeder.now.tzinfo)
+                title, place = TERM_RECORD[rule.kind]
+                what = (title, place, True, rule.kind)
+                event = _event(
+                    seeder,
+                    committee[0],
+                    seeder.categories["meeting"],
+                    what,
+                    starts,
+                    starts - timedelta(days=5),
+                )
+                _attend(seeder, event, members, committee, starts)
+                _write_minutes(seeder, event, committee, starts, lock=True)
+                held.add((rule.kind, on))
+            day = piece.end
 
 
 def _write_minutes(seeder, event: Event, committee, starts: datetime, lock: bool) -> Minutes:

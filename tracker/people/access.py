@@ -390,6 +390,12 @@ def may_issue_certificate(user: User, member: User) -> bool:
     return user.id == member.id or is_committee_of(user, member.branch_id)
 
 
+def may_export_term_report(session: Session, viewer: User, branch_id: int) -> bool:
+    """A branch's term report (学期工作报告): its committee, its advisors, administrators,
+    who read all it is made of (its boards, its required meetings, its minutes)."""
+    return may_read_compliance(session, viewer, branch_id)
+
+
 def may_read_college_compliance(viewer: User) -> bool:
     """Branches × meeting kinds side by side: advisors (their scope) and administrators."""
     return may_read_advisor_dashboard(viewer)

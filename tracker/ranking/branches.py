@@ -75,12 +75,17 @@ def _members_during(period: Period, scope: Scope):
             Membership.branch_id.label("branch_id"),
             func.count(func.distinct(Membership.user_id)).label("members"),
         )
-        .where(
-            Membership.start_on < period.end,
-            or_(Membership.end_on.is_(None), Membership.end_on > period.start),
-            scope.branch_filter(Membership.branch_id),
-        )
+        .where(*member_during(period), scope.branch_filter(Membership.branch_id))
         .group_by(Membership.branch_id)
+    )
+
+
+def member_during(period: Period) -> tuple:
+    """The conditions on ``Membership`` of a membership overlapping the period: whom a
+    branch counts as its members for the period (the "members" of the branch board)."""
+    return (
+        Membership.start_on < period.end,
+        or_(Membership.end_on.is_(None), Membership.end_on > period.start),
     )
 
 

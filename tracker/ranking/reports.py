@@ -89,6 +89,8 @@ class BranchReport:
     standing: BranchStanding | None
     categories: list[Category]
     lines: list[ReportLine]
+    # Branches on the college's board, which ``standing.rank`` is out of.
+    college_branches: int = 0
 
 
 def branch_report(session: Session, branch: Branch, period: Period) -> BranchReport:
@@ -106,4 +108,4 @@ def branch_report(session: Session, branch: Branch, period: Period) -> BranchRep
         )
         for row in roster
     ]
-    return BranchReport(branch, period, standing, categories, lines)
+    return BranchReport(branch, period, standing, categories, lines, len(college))
