@@ -482,3 +482,62 @@ def test_admin_changes_a_sources_rate_for_the_imports_to_come(
     assert cli("check-ledger").exit_code == 0
     assert client.get("/points/sources/999999").status_code == 404
     assert login(zhang).get(url).status_code == 403
+
+
+def test_a_first_cumulative_report_can_be_a_baseline_that_books_nothing(
+    cli, db, make, branch, login, tmp_path
+):
+    """Members bring years of 学习强国 points: the first total is where counting starts."""
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    li = make.member(branch, name="李四", student_no="2023002")
+
+    def report(day, zhang_total, li_total, *extra):
+        data = xuexi_csv(
+            [("张三", "2023001", "", zhang_total, 0), ("李四", "2023002", "", li_total, 0)]
+        )
+        path = write(tmp_path, data)
+        return cli("import-points", path, "--source", "xuexi", "--on", day, *extra)
+
+    week = cli(
+        "import-points",
+        write(tmp_path, xuexi_csv([("张三", "2023001", "", 0, 7)])),
+        "--source",
+        "xuexi",
+        "--week",
+        WEEK,
+        "--baseline",
+    )
+    assert week.exit_code == 1 and "baseline" in week.output.lower()
+    first = report("2026-11-20", 6000, 2500, "--baseline")
+    assert first.exit_code == 0, first.output
+    assert "Booked." in first.output and "0 to book" in first.output
+    assert external_rows(db) == 0
+    assert report("2026-11-24", 6130, 2560).exit_code == 0
+    assert (external_points(db, zhang), external_points(db, li)) == (130, 60)
+    assert cli("check-ledger").exit_code == 0
+
+    # On the page: the box carries through the preview to the booking.
+    wang = make.member(branch, name="王五", student_no="2023003")
+    client = login(make.committee(branch))
+    data = xuexi_csv([("王五", "2023003", "", 9000, 0)])
+    preview = client.post(
+        "/points/import",
+        data={
+            "source": "xuexi",
+            "period": "cumulative",
+            "day": "2026-11-24",
+            "baseline": "y",
+            "file": (io.BytesIO(data), "report.csv"),
+        },
+    )
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    staged = re.search(r'name="staged" value="([0-9a-f]+)"', page).group(1)
+    carried = html.unescape(re.search(r'name="params" value="([^"]*)"', page).group(1))
+    assert '"baseline": true' in carried
+    booked = client.post("/points/import/confirm", data={"staged": staged, "params": carried})
+    assert booked.status_code == 302
+    assert external_points(db, wang) == 0
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "points.imported")) == 3
+    )

@@ -31,6 +31,12 @@ POINTS_UPLOAD = obj(
     },
     day={**DAY, "description": "Default: today"},
     dry_run={"type": "boolean", "default": False, "description": "Preview: book nothing"},
+    baseline={
+        "type": "boolean",
+        "default": False,
+        "description": "A cumulative report's totals as the starting point: recorded, nothing "
+        "booked; the next cumulative report books what was gained since",
+    },
 )
 ROW = obj(
     row={"type": "integer"},
@@ -48,6 +54,7 @@ POINTS_IMPORT = api.schema(
         start=DAY,
         end=DAY,
         applied={"type": "boolean", "description": "Booked (no problems and not a dry run)"},
+        baseline={"type": "boolean", "description": "Totals recorded as the starting point"},
         points=POINTS,
         rows={"type": "array", "items": ROW},
         problems={
@@ -65,6 +72,7 @@ def _body(report: reports.PointsReport) -> dict:
         "start": serialize.day(report.covered.start),
         "end": serialize.day(report.covered.end),
         "applied": report.applied,
+        "baseline": report.baseline,
         "points": serialize.number(report.points),
         "rows": [
             {
@@ -122,6 +130,7 @@ def import_points():
             branch_id=access.points_import_branch(user),
             today=campus_today(),
             dry_run=data.get("dry_run", False),
+            baseline=data.get("baseline", False),
         )
     except FileRefused as refused:
         raise InvalidInput({"file": refused.message}) from None

@@ -67,9 +67,17 @@ def _covered(on, day, week, month) -> reports.Covered:
     callback=_columns,
     help="FIELD=HEADER: which column is which (student_no, name, value ...); remembered.",
 )
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="A cumulative report's totals as the starting point: recorded, nothing booked; "
+    "the next report books what was gained since.",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; book nothing.")
 @with_appcontext
-def import_points(file: Path, source_key, on, day, week, month, chosen, dry_run: bool) -> None:
+def import_points(
+    file: Path, source_key, on, day, week, month, chosen, baseline: bool, dry_run: bool
+) -> None:
     """Book a points or hours report of another system of record, all rows or none.
 
     Rows are matched by 学号, else by name; a report imported again books only
@@ -91,6 +99,7 @@ def import_points(file: Path, source_key, on, day, week, month, chosen, dry_run:
             today=campus_today(),
             dry_run=dry_run,
             chosen=chosen,
+            baseline=baseline,
         )
     except FileRefused as refused:
         raise click.ClickException(str(refused.message)) from None

@@ -1,8 +1,10 @@
 """A made-up 学习强国 points report of the demo's members, as the organisation export looks.
 
-The demo imports last week's report (cumulative totals up to last Sunday), so
-the boards can rank 学习强国 points; ``this_weeks_report`` is the next one, to
-try the import with: only what each member gained since is booked.
+The demo takes the totals of two Sundays ago as its baseline (members bring
+the points of earlier years, which are not this term's work), then imports
+last week's report (cumulative totals up to last Sunday), so the boards rank
+what each member gained in that week; ``this_weeks_report`` is the next one,
+to try the import with: only what each member gained since is booked.
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ def _members(session: Session) -> list[tuple[str, str, str]]:
 
 
 def _points(student_no: str, weeks_ago: int) -> tuple[int, int]:
-    """(total, that week's) for a member, ``weeks_ago`` weeks before this one: the same
-    numbers every time the demo is built."""
+    """(total, that week's) for a member, ``weeks_ago`` (0, 1 or 2) weeks before this
+    one: the same numbers every time the demo is built."""
     rng = random.Random(f"xuexi-{student_no}")  # noqa: S311 - made-up demo numbers
     total = rng.randint(1500, 12000)
-    weekly = [rng.choice((0, 35, 60, 85, 110, 140)) for _ in range(2)]
-    # weekly[1] is last week's gain, weekly[0] this week's.
-    return (total + weekly[1], weekly[1]) if weeks_ago else (total + sum(weekly), weekly[0])
+    # Gains of this week, last week and the week before.
+    weekly = [rng.choice((0, 35, 60, 85, 110, 140)) for _ in range(3)]
+    return total + sum(weekly[weeks_ago:]), weekly[weeks_ago]
 
 
 def report(session: Session, as_of: date, weeks_ago: int) -> bytes:
@@ -63,18 +65,21 @@ def last_sunday(today: date) -> date:
 
 
 def import_last_weeks_report(session: Session, today: date) -> None:
-    """Book last week's cumulative report, as a secretary would have on Monday."""
-    as_of = last_sunday(today)
-    importing.import_points(
-        session,
-        report(session, as_of, weeks_ago=1),
-        source=sources.source_by_key(session, "xuexi"),
-        period=reports.covered("cumulative", as_of),
-        actor=None,
-        branch_id=None,
-        today=today,
-        dry_run=False,
-    )
+    """The baseline of two Sundays ago, then last week's cumulative report booked, as a
+    secretary would have on those Mondays."""
+    for weeks_ago in (2, 1):
+        as_of = last_sunday(today) - timedelta(weeks=weeks_ago - 1)
+        importing.import_points(
+            session,
+            report(session, as_of, weeks_ago=weeks_ago),
+            source=sources.source_by_key(session, "xuexi"),
+            period=reports.covered("cumulative", as_of),
+            actor=None,
+            branch_id=None,
+            today=today,
+            dry_run=False,
+            baseline=weeks_ago == 2,
+        )
 
 
 def this_weeks_report(session: Session, today: date) -> bytes:

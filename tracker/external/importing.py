@@ -227,7 +227,9 @@ def _previous(session: Session, source: ExternalSource, period: Covered, ids: li
     return {user_id: tenths(total) for user_id, total in rows}
 
 
-def _plan(session, source: ExternalSource, period: Covered, matched, out: PointsReport) -> None:
+def _plan(
+    session, source: ExternalSource, period: Covered, matched, out: PointsReport, baseline: bool
+) -> None:
     previous: dict[int, Decimal] = {}
     ids = [person.id for _n, person, _v in matched]
     for start in range(0, len(ids), 1000):
@@ -236,7 +238,11 @@ def _plan(session, source: ExternalSource, period: Covered, matched, out: Points
         before = previous.get(person.id, Decimal(0))
         difference = value - before
         flagged = period.kind == "cumulative" and difference < 0
-        points = Decimal(0) if flagged else (difference * source.points_per_unit).quantize(TENTH)
+        points = (
+            Decimal(0)
+            if flagged or baseline
+            else (difference * source.points_per_unit).quantize(TENTH)
+        )
         out.rows.append(
             Booking(
                 number,
@@ -333,6 +339,7 @@ def import_points(
     today: date,
     dry_run: bool,
     chosen: dict[str, str] | None = None,
+    baseline: bool = False,
 ) -> PointsReport:
     """Check and (unless ``dry_run``) book a report of ``source`` for ``period``, all or nothing.
 
@@ -343,7 +350,16 @@ def import_points(
     books nothing, even when two imports of the source run at once. Writes
     only when no row has a problem and ``dry_run`` is false (``applied``);
     flushes, the caller commits. Audited without names.
+
+    A ``baseline`` (cumulative reports only) records the totals as counted
+    and books nothing: members arrive with years of 学习强国 points, and the
+    first import would otherwise book them all on one day. The next
+    cumulative report books what was gained since.
     """
+    if baseline and period.kind != "cumulative":
+        raise InvalidInput(
+            {"baseline": _l("Only a report of totals up to a day (cumulative) can be a baseline.")}
+        )
     if not dry_run:
         # Two imports of one source at once would both read the same earlier
         # bookings. Writing the source's row first makes the second wait for
@@ -358,9 +374,9 @@ def import_points(
         )
     _ensure_fits(session, source, period, today, actor)
     report = reading.read_report(data, period.kind, source.columns, chosen)
-    out = PointsReport(source.key, period, columns=report.mapping())
+    out = PointsReport(source.key, period, columns=report.mapping(), baseline=baseline)
     matched = _matched_rows(report, _People(session, branch_id), out)
-    _plan(session, source, period, matched, out)
+    _plan(session, source, period, matched, out, baseline)
     if dry_run or out.problems:
         return out
     _write(session, source, period, out, actor, branch_id, hashlib.sha256(data).hexdigest())
@@ -374,6 +390,7 @@ def import_points(
         source=source.key,
         period=period.kind,
         start=period.start.isoformat(),
+        **({"baseline": True} if baseline else {}),
         rows=len(out.rows),
         booked=len(out.to_book),
         flagged=len(out.flagged),

@@ -76,6 +76,7 @@ class PointsReport:
     columns: dict[str, str] = field(default_factory=dict)
     applied: bool = False
     import_id: int | None = None
+    baseline: bool = False  # totals recorded as the starting point, nothing booked
 
     @property
     def points(self) -> Decimal:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.limits import record_id
@@ -20,6 +20,13 @@ class UploadForm(FlaskForm):
     period = SelectField(_l("What the numbers cover"), choices=PERIOD_CHOICES)
     day = DayField(_l("Day"), validators=[InputRequired()])
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
+    baseline = BooleanField(
+        _l("First import: take these totals as the starting point and book nothing"),
+        description=_l(
+            "For a report of totals up to a day. Members bring the points of earlier years; "
+            "the next report books only what they gained since."
+        ),
+    )
     value_column = StringField(
         _l("Column of the number (if not recognised)"), validators=[Optional(), Length(max=64)]
     )

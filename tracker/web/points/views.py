@@ -96,6 +96,7 @@ def _run(data: bytes, params: dict, dry_run: bool) -> reports.PointsReport:
         today=campus_today(),
         dry_run=dry_run,
         chosen=params["columns"],
+        baseline=params.get("baseline") is True,
     )
 
 
@@ -130,6 +131,7 @@ def preview():
         "period": form.period.data,
         "day": form.day.data.isoformat(),
         "columns": {k: v for k, v in columns.items() if v},
+        "baseline": bool(form.baseline.data),
     }
     try:
         report = _run(data, params, dry_run=True)
