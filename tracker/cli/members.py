@@ -13,7 +13,7 @@ from tracker.cli.failures import CommandFailed
 from tracker.clock import campus_today, utcnow
 from tracker.config import DEFAULT_BASE_URL
 from tracker.extensions import db
-from tracker.people import importing
+from tracker.people import importing, member_rows
 from tracker.spreadsheets import FileRefused, to_csv
 
 
@@ -47,7 +47,7 @@ def import_members(file: Path, dry_run: bool, links: Path) -> None:
     """Import members from a CSV or XLSX file, all rows or none."""
     data = file.read_bytes()
     try:
-        _header, body = importing.read_table(data)
+        _header, body = member_rows.read_table(data)
     except FileRefused as refused:
         raise CommandFailed(refused.message) from None
     with click.progressbar(length=len(body), label=_("Checking rows"), file=None) as bar:

@@ -14,7 +14,7 @@ from tracker import spreadsheets
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db
 from tracker.i18n import current_locale_name
-from tracker.people import importing
+from tracker.people import importing, member_rows
 from tracker.spreadsheets import to_csv
 from tracker.web.admin.forms import ImportForm
 from tracker.web.admin.sudo import password_step
@@ -51,9 +51,9 @@ def _preview(form, report=None, staged=None, refused=None, status=200):
         staged=staged,
         refused=refused,
         confirm_form=ConfirmForm(),
-        max_rows=importing.max_rows(),
-        role_words=", ".join(importing.ROLE_WORDS),
-        stage_words=", ".join([*importing.STAGE_WORDS, importing.NO_STAGE]),
+        max_rows=member_rows.max_rows(),
+        role_words=", ".join(member_rows.ROLE_WORDS),
+        stage_words=", ".join([*member_rows.STAGE_WORDS, member_rows.NO_STAGE]),
     ), status
 
 
@@ -63,7 +63,7 @@ def import_template(fmt: str):
     if fmt not in spreadsheets.FORMATS:
         abort(404)
     chinese = current_locale_name() == "zh_CN"
-    header = importing.CHINESE_HEADER if chinese else importing.COLUMNS
+    header = member_rows.CHINESE_HEADER if chinese else member_rows.COLUMNS
     body = spreadsheets.render(fmt, _("Members to import"), header, [])
     fallback = f"members-import-template.{fmt}"
     name = f"成员导入模板.{fmt}" if chinese else fallback
