@@ -480,6 +480,7 @@ def test_admin_changes_a_sources_rate_for_the_imports_to_come(
     )
     assert external_points(db, zhang) == 1100
     assert cli("check-ledger").exit_code == 0
+    assert "<title>学习强国积分 ·" in form
     assert client.get("/points/sources/999999").status_code == 404
     assert login(zhang).get(url).status_code == 403
 
