@@ -51,9 +51,10 @@ def schema_state(engine: Engine) -> str:
 
 
 def redis_urls(config) -> list[str]:
-    """The Redis servers the app counts on: the rate limits' storage, when it is Redis."""
-    found = [config.get("RATELIMIT_STORAGE_URI") or ""]
-    return [url for url in found if urlsplit(url).scheme in REDIS_SCHEMES]
+    """The Redis servers the app counts on: the job queue's (TRACKER_REDIS_URL) and the rate
+    limits' storage when it is Redis; each once."""
+    found = [config.get("TRACKER_REDIS_URL") or "", config.get("RATELIMIT_STORAGE_URI") or ""]
+    return list(dict.fromkeys(url for url in found if urlsplit(url).scheme in REDIS_SCHEMES))
 
 
 def redis_state(url: str) -> str:

@@ -274,12 +274,17 @@ def _chunks(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
         yield chunk
 
 
-def rebuild(session: Session) -> int:
-    """Replace every stored total with what the ledger says. Returns rows written."""
-    return rebuild_kind(session, *STORED_KINDS)
+def rebuild(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
+    """Replace every stored total with what the ledger says. Returns rows written.
+
+    ``progress(done, total)`` is told the rows written so far, chunk by chunk.
+    """
+    return rebuild_kind(session, *STORED_KINDS, progress=progress)
 
 
-def rebuild_kind(session: Session, *kinds: str) -> int:
+def rebuild_kind(
+    session: Session, *kinds: str, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written."""
     for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
@@ -294,11 +299,15 @@ def rebuild_kind(session: Session, *kinds: str) -> int:
         rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
             row
         )
-    written = 0
+    written, total = 0, sum(len(model_rows) for model_rows in rows.values())
+    if progress:
+        progress(0, total)
     for model, model_rows in rows.items():
         for chunk in _chunks(model_rows):
             session.execute(insert(model), chunk)
             written += len(chunk)
+            if progress:
+                progress(written, total)
     return written
 
 

@@ -20,6 +20,7 @@ from tracker.models.events import (
 )
 from tracker.models.external import ExternalImport, ExternalSource, ExternalValue
 from tracker.models.groups import PartyGroup, party_group_member
+from tracker.models.job import Job, JobState
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -46,6 +47,8 @@ __all__ = [
     "CheckinDoor",
     "EndedSession",
     "Event",
+    "Job",
+    "JobState",
     "Minutes",
     "MinutesVersion",
     "Milestone",
