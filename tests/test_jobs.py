@@ -224,7 +224,7 @@ def _external(db) -> tuple[int, Decimal]:
     ).one()
 
 
-def _worker(app, tmp_path, *extra: str) -> subprocess.Popen:
+def _worker(app, tmp_path) -> subprocess.Popen:
     """``flask jobs worker`` in a process (and process group) of its own: it forks a work
     horse for each job, as on a server."""
     env = {
@@ -239,7 +239,7 @@ def _worker(app, tmp_path, *extra: str) -> subprocess.Popen:
     }
     assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
     return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "tracker", "jobs", "worker", *extra],
+        [sys.executable, "-m", "flask", "--app", "tracker", "jobs", "worker"],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
@@ -321,12 +321,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_books_once(
 
     assert _until(recovered, 10, "the job to be recovered") == [job_id]
     runner.requeue(app, [job_id])
-    again = _worker(app, tmp_path, "--burst")
-    output = again.communicate(timeout=60)[0].decode()
-    assert again.returncode == 0, output
+    _work(app)  # another worker (in this process: starting one costs seconds)
 
     job = _job(db, job_id)
-    assert job.state == JobState.DONE and job.attempts == 2, (job.error, output)
+    assert job.state == JobState.DONE and job.attempts == 2, job.error
     assert job.result["applied"] and job.result["rows"] == 2
     assert _external(db) == (2, Decimal("3.5"))
     assert totals.differences(db.session) == []
