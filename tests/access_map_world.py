@@ -37,8 +37,8 @@ from tracker.models import (
     College,
     Event,
     Evidence,
-    Milestone,
     Job,
+    Milestone,
     Notification,
     Pairing,
     PairingStatus,
@@ -182,9 +182,7 @@ def _job(user: User, folder: Path) -> Job:
     return job
 
 
-def _own_things(
-    people: dict[str, User], event_id: int, folder: Path
-) -> dict[str, dict[str, int]]:
+def _own_things(people: dict[str, User], event_id: int, folder: Path) -> dict[str, dict[str, int]]:
     """What every person has of their own: a notification, a spare API token, a job."""
     notes, spares, jobs = {}, {}, {}
     for role, user in people.items():
