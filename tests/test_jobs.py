@@ -141,13 +141,14 @@ def test_a_job_that_fails_says_why_and_books_nothing(app, db, queue):
         db.session,
         "import-points",
         None,
-        {"staged": "points-import-gone.upload", "source": "xuexi", "period": "week"},
+        {"staged": "points-import-gone.upload", "source": "xuexi", "locale": "en"},
     )
     db.session.commit()
     assert runner.start(app, job) is True
     _work(app)
     job = _job(db, job.id)
-    assert job.state == JobState.FAILED and "upload it again" in job.error
+    # Worded in the requester's language (the job's), not the worker's.
+    assert job.state == JobState.FAILED and "upload it again" in job.error, job.error
 
 
 # On a real queue -------------------------------------------------------------
@@ -224,7 +225,7 @@ def _external(db) -> tuple[int, Decimal]:
     ).one()
 
 
-def _worker(app, tmp_path) -> subprocess.Popen:
+def _worker(app, tmp_path, *extra: str) -> subprocess.Popen:
     """``flask jobs worker`` in a process (and process group) of its own: it forks a work
     horse for each job, as on a server."""
     env = {
@@ -239,7 +240,7 @@ def _worker(app, tmp_path) -> subprocess.Popen:
     }
     assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
     return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "tracker", "jobs", "worker"],
+        [sys.executable, "-m", "flask", "--app", "tracker", "jobs", "worker", *extra],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
@@ -321,10 +322,18 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_books_once(
 
     assert _until(recovered, 10, "the job to be recovered") == [job_id]
     runner.requeue(app, [job_id])
-    _work(app)  # another worker (in this process: starting one costs seconds)
+    # A second job behind it: one worker forks a work horse for each, and the two must not
+    # share the worker's database connection.
+    rebuild = runner.submit(db.session, REBUILD_TOTALS, None)
+    db.session.commit()
+    runner.start(app, rebuild)
+    again = _worker(app, tmp_path, "--burst")
+    output = again.communicate(timeout=90)[0].decode()
+    assert again.returncode == 0, output
 
     job = _job(db, job_id)
-    assert job.state == JobState.DONE and job.attempts == 2, job.error
+    assert job.state == JobState.DONE and job.attempts == 2, (job.error, output)
+    assert _job(db, rebuild.id).state == JobState.DONE, _job(db, rebuild.id).error
     assert job.result["applied"] and job.result["rows"] == 2
     assert _external(db) == (2, Decimal("3.5"))
     assert totals.differences(db.session) == []

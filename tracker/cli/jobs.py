@@ -22,7 +22,9 @@ def _queue_or_refuse():
     app = current_app._get_current_object()
     # The database first: a worker that cannot reach it could only fail every job.
     db.session.execute(text("SELECT 1"))
-    db.session.rollback()
+    db.session.remove()
+    # The worker forks a process per job: it keeps no connection for them to inherit.
+    db.engine.dispose()
     if not runner.redis_url(app):
         raise CommandFailed(
             _(

@@ -184,15 +184,24 @@ def run(job_id: int) -> JobState | None:
             client.close()
 
 
-_pids: dict[int, int] = {}
+_forked = False
+
+
+def _note_fork() -> None:
+    global _forked
+    _forked = True
+
+
+# RQ forks a work horse for each job from the worker, whose pool may hold connections:
+# a horse must open its own (two processes on one connection corrupt each other's state).
+os.register_at_fork(after_in_child=_note_fork)
 
 
 def _fresh_connections_after_fork() -> None:
-    # A forked work horse must not share its parent's database connections.
-    engine = db.engine
-    if _pids.setdefault(id(engine), os.getpid()) != os.getpid():
-        engine.dispose(close=False)
-        _pids[id(engine)] = os.getpid()
+    global _forked
+    if _forked:
+        db.engine.dispose(close=False)
+        _forked = False
 
 
 def _worker_app() -> Flask:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, null, select
+from sqlalchemy import delete, func, insert, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -285,7 +285,18 @@ def rebuild(session: Session, progress: Callable[[int, int], None] | None = None
 def rebuild_kind(
     session: Session, *kinds: str, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written."""
+    """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written.
+
+    On PostgreSQL it takes the locks a booking takes, in the same order, and holds them
+    until the caller commits: the members' rows (``booking.lock_member``; KEY SHARE
+    waits for bookings under way and holds off new ones), then the totals tables. So
+    bookings wait for the rebuild and then add to the rebuilt rows, instead of
+    deadlocking with it, and none is lost between reading the ledger and writing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text('SELECT id FROM "user" ORDER BY id FOR KEY SHARE')).all()
+        tables = ", ".join(f'"{model.__tablename__}"' for model in MODELS.values())
+        session.execute(text(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE"))
     for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
     rows: dict[type, list[dict]] = defaultdict(list)
