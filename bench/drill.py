@@ -12,7 +12,7 @@ Environment: DRILL_POSTGRES (a server's URL whose user may create databases; def
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres), DRILL_REDIS_URL (default
 redis://127.0.0.1:6379/15; the drill's keys carry a queue name of its own), DRILL_PORT
 (nginx's port; the app servers take the next three; default 8100). The database
-``tracker_drill`` is dropped and made anew. Not part of ``make test``.
+``tracker_multinode_drill`` is dropped and made anew. Not part of ``make test``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DATABASE = "tracker_drill"
+DATABASE = "tracker_multinode_drill"
 # Seconds a simulated person waits between two actions: 210 people offer ~40 requests/s.
 THINK = (2.0, 8.0)
 PASSWORD = "bench-pass-2026"  # noqa: S105  (tracker.devtools.synthetic.BENCH_PASSWORD)
@@ -428,6 +428,21 @@ def _people(site: Site, committee: int) -> tuple[list[str], list[str]]:
     return members, staff[:committee]
 
 
+def _wait_running(site: Site, seconds: float = 15) -> int:
+    engine = sa.create_engine(site.database_url)
+    deadline = time.monotonic() + seconds
+    running = 0
+    with engine.connect() as conn:
+        while time.monotonic() < deadline and not running:
+            running = conn.execute(
+                sa.text("SELECT count(*) FROM job WHERE state = 'running'")
+            ).scalar()
+            conn.rollback()
+            time.sleep(0.05)
+    engine.dispose()
+    return running
+
+
 def _incidents(site: Site, seconds: float, events: list[tuple[float, str]]) -> None:
     """Kill and restart one app server at 1/3 of the run and the worker at 1/2."""
     started = time.monotonic()
@@ -443,8 +458,15 @@ def _incidents(site: Site, seconds: float, events: list[tuple[float, str]]) -> N
     site.start_server(victim)
     events.append((time.monotonic() - started, f"restarted app server :{victim}"))
     at(1 / 2)
+    # In the middle of a job: the rebuild asked for just before is running.
+    running = _wait_running(site)
     site.kill_worker()
-    events.append((time.monotonic() - started, "killed the job worker and its work horse"))
+    events.append(
+        (
+            time.monotonic() - started,
+            f"killed the job worker and its work horse ({running} job running)",
+        )
+    )
     at(1 / 2 + 0.05)
     site.start_worker()
     events.append((time.monotonic() - started, "restarted the job worker"))
@@ -469,7 +491,7 @@ def _jobs_during(site: Site, seconds: float, stop: threading.Event) -> None:
     )
     started = time.monotonic()
     with app.app_context():
-        for fraction in (0.2, 0.47, 0.75):
+        for fraction in (0.2, 0.49, 0.75):
             if stop.wait(max(0.0, started + seconds * fraction - time.monotonic())):
                 break
             job = runner.submit(db.session, REBUILD_TOTALS, None)
