@@ -253,6 +253,12 @@ http {{
                     os.killpg(process.pid, signal.SIGKILL)
         if self.moto is not None:
             self.moto.stop()
+        import redis
+
+        client = redis.Redis.from_url(self.env["TRACKER_REDIS_URL"])
+        for key in client.scan_iter(f"*{self.env['TRACKER_JOB_QUEUE']}*"):
+            client.delete(key)
+        client.close()
 
 
 def _children(pid: int) -> list[int]:
