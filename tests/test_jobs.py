@@ -154,6 +154,17 @@ def test_a_job_that_fails_says_why_and_books_nothing(app, db, queue):
 # On a real queue -------------------------------------------------------------
 
 
+def test_metrics_tell_the_queues_length(app, db, client, queue):
+    assert b"tracker_job_queue_length 0" in client.get("/metrics").data
+    for _ in range(2):
+        job = runner.submit(db.session, REBUILD_TOTALS, None)
+        db.session.commit()
+        runner.start(app, job)
+    assert b"tracker_job_queue_length 2" in client.get("/metrics").data
+    _work(app)
+    assert b"tracker_job_queue_length 0" in client.get("/metrics").data
+
+
 def test_a_large_export_runs_on_the_worker_and_only_its_requester_gets_the_file(
     app, db, make, branch, committee, login, queue, clock
 ):

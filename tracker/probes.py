@@ -119,6 +119,7 @@ class Probes:
         if not metrics.may_read(environ.get("REMOTE_ADDR"), self.metrics_from):
             return Response("Not Found\n", status=404, mimetype="text/plain")
         body, content_type = metrics.exposition()
+        body += metrics.queue_length(self.app.config)
         return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
     def __call__(self, environ, start_response):

@@ -46,14 +46,6 @@ class Job(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Refreshed while the job runs: a RUNNING job whose heartbeat stopped lost its worker.
+    # When its worker claimed it; the live beat is in Redis (tracker.jobs.runner.recover).
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    @property
-    def percent(self) -> int:
-        if self.state == JobState.DONE:
-            return 100
-        if not self.total_steps:
-            return 0
-        return min(100, self.done_steps * 100 // self.total_steps)
