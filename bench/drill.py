@@ -258,6 +258,7 @@ http {{
         client = redis.Redis.from_url(self.env["TRACKER_REDIS_URL"])
         for key in client.scan_iter(f"*{self.env['TRACKER_JOB_QUEUE']}*"):
             client.delete(key)
+        client.srem("rq:queues", f"rq:queue:{self.env['TRACKER_JOB_QUEUE']}")
         client.close()
 
 

@@ -58,6 +58,7 @@ def queue(app):
     yield name
     for key in client.scan_iter(f"*{name}*"):
         client.delete(key)
+    client.srem("rq:queues", f"rq:queue:{name}")  # RQ's list of every queue
     client.close()
 
 
