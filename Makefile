@@ -11,7 +11,7 @@ FLASK := $(BIN)/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations extract-messages clean
+.PHONY: run test lint format translations extract-messages clean drill
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -36,6 +36,12 @@ run: $(STAMP) translations
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest -n 2
+
+# Three app servers behind nginx, PostgreSQL, Redis, an object store and a job worker on
+# loopback, 90 s of load with an app server and the worker killed; checks the books after
+# (bench/drill.py, docs/deploy.md "Scaling out"). Not part of `make test`.
+drill: $(STAMP) translations
+	$(BIN)/python bench/drill.py
 
 # ruff (style, complexity) and import-linter (the layering in .importlinter).
 lint: $(STAMP)

@@ -25,9 +25,11 @@ import shutil
 
 # Counted in memory, failed logins would be counted per worker (each would give
 # an attacker a budget of its own), and the app refuses to start that way.
-_SHARED_LIMITS = not os.environ.get("TRACKER_RATELIMIT_STORAGE_URI", "memory://").startswith(
-    "memory://"
+# As the app reads them: TRACKER_REDIS_URL is the limits' store unless another is named.
+_LIMITS_STORE = os.environ.get("TRACKER_RATELIMIT_STORAGE_URI") or (
+    os.environ.get("TRACKER_REDIS_URL") or "memory://"
 )
+_SHARED_LIMITS = not _LIMITS_STORE.startswith("memory://")
 _DEFAULT_WORKERS = max(2, os.cpu_count() or 1) if _SHARED_LIMITS else 1
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

@@ -38,6 +38,7 @@ from tracker.models import (
     College,
     Event,
     Evidence,
+    Job,
     Milestone,
     Minutes,
     MinutesAttachment,
@@ -87,6 +88,7 @@ MODELS = {
     "registrant": User,
     "pairing": Pairing,
     "note": Notification,
+    "job": Job,
     "token": ApiToken,
     "branch": Branch,
     "college": College,
@@ -180,6 +182,7 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
     token = tokens.issue_token(db.session, member, name="spare", now=FROZEN_NOW, lifetime_days=30)
     period = custom_period(TODAY - timedelta(days=30), TODAY)
     certificate = certificates.issue(db.session, member, member, period, "近30天", FROZEN_NOW)
+    job = _job(member, folder)
     db.session.flush()
     return {
         "activity": entry.id,
@@ -193,6 +196,7 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
         "pairing": pairing.id,
         "note": note.id,
         "token": token.record.id,
+        "job": job.id,
         "branch": branch.id,
         "college": branch.college_id,
         "certificate": certificate.id,
@@ -200,10 +204,21 @@ def _branch_things(make: Factory, folder: Path, committee: User) -> dict[str, in
     }
 
 
-def _own_things(people: dict[str, User], event_id: int) -> dict[str, dict[str, int]]:
-    """What every person has of their own: a notification and a spare API token."""
-    notes, spares = {}, {}
+def _job(user: User, folder: Path) -> Job:
+    """A finished export of ``user``'s, its file in the store."""
+    job = Job(kind="export-activities", user_id=user.id, params={"fmt": "csv"}, state="done")
+    db.session.add(job)
+    db.session.flush()
+    job.result_file, job.result_filename = f"export-{job.id}.csv", "导出.csv"
+    (folder / job.result_file).write_bytes(b"a,b\r\n")
+    return job
+
+
+def _own_things(people: dict[str, User], event_id: int, folder: Path) -> dict[str, dict[str, int]]:
+    """What every person has of their own: a notification, a spare API token, a job."""
+    notes, spares, jobs = {}, {}, {}
     for role, user in people.items():
+        jobs[role] = _job(user, folder)
         notes[role] = notify(db.session, user, "leave_approved", event_id=event_id, title="会")
         spares[role] = tokens.issue_token(
             db.session, user, name="spare", now=FROZEN_NOW, lifetime_days=30
@@ -211,6 +226,7 @@ def _own_things(people: dict[str, User], event_id: int) -> dict[str, dict[str, i
     db.session.flush()
     return {
         "note": {role: note.id for role, note in notes.items()},
+        "job": {role: job.id for role, job in jobs.items()},
         "token": {role: issued.record.id for role, issued in spares.items()},
     }
 
@@ -243,7 +259,7 @@ def build_world(app) -> World:
     milestone = Milestone(name="志愿服务 10 分", threshold=10, period_kind="all")
     db.session.add_all([scope, elsewhere, term, milestone])
     db.session.flush()
-    own = {**home, **_own_things(people, home["event"])}
+    own = {**home, **_own_things(people, home["event"], folder)}
     registrant = db.session.get(User, home["registrant"])
     fixed = {
         "advisor": people["advisor_in_scope"].id,

@@ -95,6 +95,9 @@ def owner_of(viewer: User, thing: Notification | ApiToken) -> bool:
     return thing.user_id == viewer.id
 
 
+reads_job = access.may_read_job
+
+
 def sees_event(viewer: User, event: Event) -> bool:
     return access.may_see_event(db.session, viewer, event)
 
@@ -321,6 +324,8 @@ ACCESS: dict[str, Door] = {
     "notifications.index": Door(SIGNED_IN),
     "notifications.read_all": Door(SIGNED_IN),
     "notifications.open_one": Door(owner_of, ids={"note_id": "note"}),
+    "jobs.show": Door(reads_job, ids={"job_id": "job"}),
+    "jobs.download": Door(reads_job, ids={"job_id": "job"}),
     "api.me": Door(SIGNED_IN),
     "api.my_milestones": Door(SIGNED_IN),
     "api.categories": Door(SIGNED_IN),

@@ -169,7 +169,10 @@ def test_systemd_accepts_the_units(tmp_path):
     for unit in sorted((DEPLOY / "systemd").iterdir()):
         # The paths of a real server, pointed at this checkout and its environment.
         text = unit.read_text().replace("/srv/tracker/.venv", sys.prefix)
-        (units / unit.name).write_text(text.replace("/srv/tracker", str(PROJECT_ROOT)))
+        # A template (tracker-worker@.service) is checked as an instance of it: verify
+        # passes a bare template without reading it.
+        name = unit.name.replace("@.", "@1.")
+        (units / name).write_text(text.replace("/srv/tracker", str(PROJECT_ROOT)))
     verified = _run(analyze, "verify", *sorted(str(p) for p in units.iterdir()))
     said = [line for line in verified.stderr.splitlines() if "tracker" in line]
     assert verified.returncode == 0 and not said, verified.stderr

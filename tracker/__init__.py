@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web.dashboards.views import bp as dashboards
     from tracker.web.events.views import bp as events
     from tracker.web.exports.views import bp as exports
+    from tracker.web.jobs.views import bp as jobs
     from tracker.web.leaderboards.views import bp as rankings
     from tracker.web.minutes.views import bp as minutes
     from tracker.web.notifications.views import bp as notifications
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         branch,
         rankings,
         exports,
+        jobs,
         events,
         compliance,
         minutes,

@@ -101,6 +101,10 @@ def configure(app, overrides: dict[str, Any] | None = None) -> None:
     app.config.update(overrides or {})
 
     given = set(from_file) | set(overrides or {})
+    stated = given | {s.key for s in SETTINGS if s.env in os.environ}
+    # One Redis setting serves the queue and the limits; a separate limits store still wins.
+    if "RATELIMIT_STORAGE_URI" not in stated and app.config.get("TRACKER_REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["TRACKER_REDIS_URL"]
     for key, value in derived_defaults(app.config, instance).items():
         if key not in given:
             app.config[key] = value

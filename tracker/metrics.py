@@ -1,4 +1,4 @@
-"""Prometheus metrics: request latency by endpoint, and ledger rows committed.
+"""Prometheus metrics: request latency by endpoint, ledger rows committed, the job queue.
 
 prometheus_client is the Prometheus project's own client: it writes the
 exposition format, and its multiprocess mode adds up what gunicorn's workers
@@ -17,6 +17,7 @@ import ipaddress
 import os
 import time
 
+import redis
 from flask import Flask, g, request, request_finished, request_started
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -69,6 +70,26 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def queue_length(config) -> bytes:
+    """The jobs waiting for a worker, read from Redis at each scrape (RQ keeps a queue as a
+    list under ``rq:queue:<name>``); nothing when there is no queue or Redis is away."""
+    url = config.get("TRACKER_REDIS_URL")
+    if not url:
+        return b""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        waiting = client.llen(f"rq:queue:{config['TRACKER_JOB_QUEUE']}")
+    except (redis.RedisError, OSError):
+        return b""
+    finally:
+        client.close()
+    return (
+        b"# HELP tracker_job_queue_length Jobs waiting for a worker\n"
+        b"# TYPE tracker_job_queue_length gauge\n"
+        + f"tracker_job_queue_length {waiting}\n".encode()
+    )
 
 
 def _started(_app, **_extra) -> None:

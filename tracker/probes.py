@@ -51,9 +51,10 @@ def schema_state(engine: Engine) -> str:
 
 
 def redis_urls(config) -> list[str]:
-    """The Redis servers the app counts on: the rate limits' storage, when it is Redis."""
-    found = [config.get("RATELIMIT_STORAGE_URI") or ""]
-    return [url for url in found if urlsplit(url).scheme in REDIS_SCHEMES]
+    """The Redis servers the app counts on: the job queue's (TRACKER_REDIS_URL) and the rate
+    limits' storage when it is Redis; each once."""
+    found = [config.get("TRACKER_REDIS_URL") or "", config.get("RATELIMIT_STORAGE_URI") or ""]
+    return list(dict.fromkeys(url for url in found if urlsplit(url).scheme in REDIS_SCHEMES))
 
 
 def redis_state(url: str) -> str:
@@ -118,6 +119,7 @@ class Probes:
         if not metrics.may_read(environ.get("REMOTE_ADDR"), self.metrics_from):
             return Response("Not Found\n", status=404, mimetype="text/plain")
         body, content_type = metrics.exposition()
+        body += metrics.queue_length(self.app.config)
         return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
     def __call__(self, environ, start_response):

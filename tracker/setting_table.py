@@ -254,12 +254,46 @@ SETTINGS: tuple[Setting, ...] = (
         "How many minutes a mailed password-reset link works",
     ),
     Setting(
+        "TRACKER_REDIS_URL",
+        "TRACKER_REDIS_URL",
+        "",
+        str,
+        "Redis for everything several app servers share: the job queue (exports, "
+        "rebuilds, imports and reminders run on `flask jobs worker`), and the rate limits "
+        "unless TRACKER_RATELIMIT_STORAGE_URI says otherwise; e.g. redis://127.0.0.1:6379/0. "
+        "Empty: jobs run inside the request or command that asks for them",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "TRACKER_RATELIMIT_STORAGE_URI",
         "memory://",
         str,
-        "Where login attempts and uploads are counted; redis://127.0.0.1:6379 when "
-        "several workers serve the app",
+        "Where login attempts and uploads are counted; default TRACKER_REDIS_URL when that "
+        "is set, else memory:// (one worker only)",
+    ),
+    Setting(
+        "TRACKER_JOB_QUEUE",
+        "TRACKER_JOB_QUEUE",
+        "tracker",
+        str,
+        "The job queue's name in Redis (and the prefix of its keys): two installations "
+        "sharing one Redis give theirs different names",
+    ),
+    Setting(
+        "TRACKER_JOB_HEARTBEAT_SECONDS",
+        "TRACKER_JOB_HEARTBEAT_SECONDS",
+        30,
+        int,
+        "A running job whose worker has not been heard from for this many seconds is put "
+        "back on the queue by the scheduler (the worker was killed or its machine lost)",
+    ),
+    Setting(
+        "TRACKER_EXPORT_JOB_ROWS",
+        "TRACKER_EXPORT_JOB_ROWS",
+        2000,
+        int,
+        "An activities export with more rows than this is written by the job worker while "
+        "the page shows its progress (only when TRACKER_REDIS_URL is set)",
     ),
     Setting(
         "TRACKER_LOGIN_LIMIT_PAIR",

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from tracker.cli.events import notify_upcoming
     from tracker.cli.evidence import evidence
     from tracker.cli.failures import guard_all
+    from tracker.cli.jobs import jobs
     from tracker.cli.ledger import check_audit, check_ledger, rebuild_totals
     from tracker.cli.members import import_members
     from tracker.cli.points import import_points
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
         doctor,
         compliance_command,
         report,
+        jobs,
     ):
         app.cli.add_command(command)
     # Every command, flask-migrate's too: a clear message and an exit code, no traceback.

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from tracker.cli.failures import CommandFailed
+from tracker.cli.progress import bar
 from tracker.clock import campus_today
 from tracker.devtools import synthetic
 from tracker.extensions import db
@@ -23,14 +24,22 @@ def bench_seed(members: int, branches: int, entries: int) -> None:
         raise CommandFailed(_("bench-seed needs an empty database (run db upgrade on a new one)."))
     if members < branches:
         raise CommandFailed(_("Give at least one member per branch."))
-    with click.progressbar(length=entries, label=_("Seeding activities")) as bar:
+    seeded = 0
+
+    with bar(_("Seeding activities")) as tell:
+
+        def step(count: int) -> None:
+            nonlocal seeded
+            seeded += count
+            tell(seeded, entries)
+
         logins = synthetic.seed(
             db.session,
             members=members,
             branches=branches,
             entries=entries,
             today=campus_today(),
-            progress=bar.update,
+            progress=step,
         )
     click.echo(_("Rebuilt the stored totals; committing."))
     db.session.commit()

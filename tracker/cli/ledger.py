@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker import audit
 from tracker.cli.failures import CommandFailed
+from tracker.cli.progress import bar
 from tracker.extensions import db
+from tracker.jobs import runner
+from tracker.jobs.builtin import REBUILD_TOTALS
 from tracker.ledger import totals
 
 
@@ -73,10 +77,23 @@ def check_ledger() -> None:
 
 
 @click.command("rebuild-totals")
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Leave it to the job worker (TRACKER_REDIS_URL) and print the job's number.",
+)
 @with_appcontext
-def rebuild_totals() -> None:
+def rebuild_totals(background: bool) -> None:
     """Recompute every stored total from the ledger."""
-    written = totals.rebuild(db.session)
+    app = current_app._get_current_object()
+    if background and runner.redis_url(app):
+        job = runner.submit(db.session, REBUILD_TOTALS, None)
+        db.session.commit()
+        runner.start(app, job)
+        click.echo(_("Job %(id)d is on the queue: flask jobs worker runs it.", id=job.id))
+        return
+    with bar(_("Rebuilding totals")) as tell:
+        written = totals.rebuild(db.session, tell)
     db.session.commit()
     click.echo(
         ngettext(

@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, null, select
+from sqlalchemy import delete, func, insert, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -274,13 +274,29 @@ def _chunks(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
         yield chunk
 
 
-def rebuild(session: Session) -> int:
-    """Replace every stored total with what the ledger says. Returns rows written."""
-    return rebuild_kind(session, *STORED_KINDS)
+def rebuild(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
+    """Replace every stored total with what the ledger says. Returns rows written.
+
+    ``progress(done, total)`` is told the rows written so far, chunk by chunk.
+    """
+    return rebuild_kind(session, *STORED_KINDS, progress=progress)
 
 
-def rebuild_kind(session: Session, *kinds: str) -> int:
-    """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written."""
+def rebuild_kind(
+    session: Session, *kinds: str, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Replace the stored totals of ``kinds`` with what the ledger says. Returns rows written.
+
+    On PostgreSQL it takes the locks a booking takes, in the same order, and holds them
+    until the caller commits: the members' rows (``booking.lock_member``; KEY SHARE
+    waits for bookings under way and holds off new ones), then the totals tables. So
+    bookings wait for the rebuild and then add to the rebuilt rows, instead of
+    deadlocking with it, and none is lost between reading the ledger and writing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text('SELECT id FROM "user" ORDER BY id FOR KEY SHARE')).all()
+        tables = ", ".join(f'"{model.__tablename__}"' for model in MODELS.values())
+        session.execute(text(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE"))
     for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
     rows: dict[type, list[dict]] = defaultdict(list)
@@ -294,11 +310,15 @@ def rebuild_kind(session: Session, *kinds: str) -> int:
         rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
             row
         )
-    written = 0
+    written, total = 0, sum(len(model_rows) for model_rows in rows.values())
+    if progress:
+        progress(0, total)
     for model, model_rows in rows.items():
         for chunk in _chunks(model_rows):
             session.execute(insert(model), chunk)
             written += len(chunk)
+            if progress:
+                progress(written, total)
     return written
 
 

@@ -21,6 +21,7 @@ from tracker.models.events import (
 )
 from tracker.models.external import ExternalImport, ExternalSource, ExternalValue
 from tracker.models.groups import PartyGroup, party_group_member
+from tracker.models.job import Job, JobState
 from tracker.models.ledger import (
     BranchCategoryTotal,
     BranchTotal,
@@ -49,6 +50,8 @@ __all__ = [
     "CheckinDoor",
     "EndedSession",
     "Event",
+    "Job",
+    "JobState",
     "Minutes",
     "MinutesAttachment",
     "MinutesVersion",

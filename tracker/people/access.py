@@ -430,3 +430,8 @@ def may_reconcile_points(user: User, branch_id: int | None) -> bool:
 def may_define_points_sources(user: User) -> bool:
     """Add a system of record (its category and unit): administrators only."""
     return is_admin(user)
+
+
+def may_read_job(viewer: User, job) -> bool:
+    """A job's page and its file are its requester's only: an export holds what they may see."""
+    return job.user_id is not None and job.user_id == viewer.id

@@ -6,20 +6,21 @@ is written to the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from tracker import audit, spreadsheets
+from tracker import spreadsheets
 from tracker.clock import campus_today
 from tracker.extensions import db
-from tracker.i18n import STATUS_LABELS, UNIT_LABELS, category_name, rank_label
-from tracker.models import ActivityStatus
+from tracker.i18n import category_name, rank_label
+from tracker.jobs import runner
 from tracker.people import access
 from tracker.ranking import reports
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.visibility import display_names, visible_member_board
+from tracker.web.exports import tables
 from tracker.web.filters import Filters, parse_filters
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
@@ -29,52 +30,13 @@ def _filters(**defaults) -> Filters:
     return parse_filters(db.session, current_user, request.args, campus_today(), **defaults)
 
 
-# What each export is called: its sheet, its title and its file, in the user's language.
-SHEET_NAMES = {
-    "members": _l("Member leaderboard"),
-    "branches": _l("Branch leaderboard"),
-    "activities": _l("Activity records"),
-    "report": _l("Branch report"),
-}
-
-
-def _place(filters: Filters) -> tuple[str, str]:
-    """Whose numbers: the name shown, and the ASCII stand-in for a file name."""
-    if filters.branch is not None:
-        return filters.branch.name, f"branch-{filters.branch.id}"
-    if filters.college is not None:
-        return filters.college.name, f"college-{filters.college.id}"
-    return _("Whole school"), "school"
-
-
 def _send(fmt: str, what: str, filters: Filters, header, rows) -> Response:
     if fmt not in spreadsheets.FORMATS:
         abort(404)
     rows = list(rows)
-    audit.record(
-        db.session,
-        "export",
-        actor=current_user,
-        branch_id=filters.branch.id if filters.branch else None,
-        what=what,
-        format=fmt,
-        period=filters.kind,
-        start=filters.period.start.isoformat(),
-        scope=filters.scope_kind,
-        rows=len(rows),
-    )
+    tables.record_export(current_user, what, fmt, filters, len(rows))
     db.session.commit()
-    sheet = str(SHEET_NAMES[what])
-    place, ascii_place = _place(filters)
-    period = filters.period
-    days = f"{period.start.isoformat()}_{period.last_day.isoformat()}"
-    shown = f"{period.start.isoformat()} – {period.last_day.isoformat()}"
-    if period.name:
-        shown = _("%(term)s (%(days)s)", term=period.name, days=shown)
-    title = f"{sheet} · {place} · {shown}"
-    body = spreadsheets.render(fmt, sheet, header, rows, title=title)
-    name = f"{sheet}-{place}-{days}.{fmt}"
-    fallback = f"{what}-{ascii_place}-{days}.{fmt}"
+    body, name, fallback = tables.render_file(fmt, what, filters, header, rows)
     return Response(
         body,
         mimetype=spreadsheets.FORMATS[fmt],
@@ -160,50 +122,25 @@ def branches(fmt: str):
 @bp.get("/activities.<fmt>")
 @login_required
 def activities(fmt: str):
-    filters = _filters()
-    status = request.args.get("status") or None
-    if status is not None and status not in {s.value for s in ActivityStatus}:
-        abort(400)
-    # Members export their own records only; others what their scope allows.
-    own = current_user.id if access.own_records_only(current_user) else None
-    if not access.may_export_activities(current_user, filters.scope_kind):
-        abort(403)
-    records = reports.activity_records(
-        db.session,
-        filters.period,
-        filters.scope,
-        category_id=filters.category_id,
-        status=ActivityStatus(status) if status else None,
-        user_id=own,
-    )
-    header = [
-        _("Date"),
-        _("Student number"),
-        _("Name"),
-        _("Branch"),
-        _("Category"),
-        _("Title"),
-        _("Quantity"),
-        _("Unit"),
-        _("Status"),
-        _("Points (pts)"),
-    ]
-    rows = (
-        [
-            r.activity.occurred_on,
-            r.student_no,
-            r.member_name,
-            r.branch_name,
-            category_name(r.category),
-            r.activity.title,
-            r.activity.quantity,
-            str(UNIT_LABELS[r.category.unit]),
-            str(STATUS_LABELS[r.activity.status]),
-            r.points,
-        ]
-        for r in records
-    )
-    return _send(fmt, "activities", filters, header, rows)
+    if fmt not in spreadsheets.FORMATS:
+        abort(404)
+    viewer = current_user._get_current_object()
+    today = campus_today()
+    filters, header, rows = tables.activities_table(viewer, request.args, today)
+    app = current_app._get_current_object()
+    if len(rows) > app.config["TRACKER_EXPORT_JOB_ROWS"] and runner.redis_url(app):
+        # Large: the worker writes the file while the page shows how far it got.
+        params = {
+            "args": request.args.to_dict(flat=True),
+            "fmt": fmt,
+            "today": today.isoformat(),
+            "locale": str(get_locale()),
+        }
+        job = runner.submit(db.session, tables.EXPORT_ACTIVITIES, viewer, params)
+        db.session.commit()
+        runner.start(app, job)
+        return redirect(url_for("jobs.show", job_id=job.id))
+    return _send(fmt, "activities", filters, header, map(tables.activity_row, rows))
 
 
 @bp.get("/report.<fmt>")

@@ -7,7 +7,6 @@ import json
 import re
 import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -19,16 +18,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from tracker import storage
 from tracker.clock import campus_today
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.external import importing, reconciliation, reports, sources
 from tracker.i18n import UNIT_LABELS, category_name, format_points
+from tracker.jobs import builtin, runner
 from tracker.limits import bounded_day
 from tracker.models import Branch, Category, ExternalSource, Unit
 from tracker.people import access
@@ -44,10 +46,9 @@ STAGED = re.compile(r"^[0-9a-f]{32}$")
 COLUMN_FIELDS = {"value": "value_column", "student_no": "student_no_column", "name": "name_column"}
 
 
-def _staging() -> Path:
-    folder = Path(current_app.instance_path) / "points-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _store():
+    # In the shared store, not this server's folder: any app server may take the confirmation.
+    return storage.of(current_app)
 
 
 def _upload_form() -> UploadForm:
@@ -144,8 +145,29 @@ def preview():
     if not report.problems:
         # Accepting books the very file that was previewed.
         staged = secrets.token_hex(16)
-        (_staging() / staged).write_bytes(data)
+        _store().put(builtin.staged_name(staged), data)
     return _page(form, report, staged, params, status=422 if report.problems else 200)
+
+
+def _book_in_background(app, name: str, params: dict):
+    """A large report is booked by the worker; its page shows how far it got."""
+    if sources.source_by_key(db.session, params["source"]) is None:
+        abort(404)
+    job = runner.submit(
+        db.session,
+        builtin.IMPORT_POINTS,
+        current_user._get_current_object(),
+        {
+            **params,
+            "staged": name,
+            "branch_id": access.points_import_branch(current_user),
+            "today": campus_today().isoformat(),
+            "locale": str(get_locale()),
+        },
+    )
+    db.session.commit()
+    runner.start(app, job)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.post("/import/confirm")
@@ -154,20 +176,25 @@ def confirm():
     staged = request.form.get("staged", "")
     if not ConfirmForm().validate_on_submit() or not STAGED.match(staged):
         abort(400)
-    path = _staging() / staged
-    if not path.is_file():
+    name = builtin.staged_name(staged)
+    try:
+        data = _store().get(name)
+    except FileNotFoundError:
         abort(404)
     params = _confirmed_params(request.form.get("params", ""))
+    app = current_app._get_current_object()
+    if runner.redis_url(app):
+        return _book_in_background(app, name, params)
     try:
-        report = _run(path.read_bytes(), params, dry_run=False)
+        report = _run(data, params, dry_run=False)
     except (FileRefused, InvalidInput) as refused:
-        path.unlink(missing_ok=True)
+        _store().delete(name)
         return _page(_upload_form(), refused=refused.message, status=409)
     if not report.applied:
-        path.unlink(missing_ok=True)
+        _store().delete(name)
         return _page(_upload_form(), report, status=409)
     db.session.commit()
-    path.unlink(missing_ok=True)
+    _store().delete(name)
     flash(
         _(
             "Booked %(points)s points for %(n)d rows; %(flagged)d flagged.",
