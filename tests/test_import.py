@@ -430,3 +430,34 @@ def test_stage_days_and_committee_posts_import_and_a_bad_day_is_named(
         select(Membership.committee_post).where(Membership.user_id == found["2026001"].id)
     )
     assert post == "宣传委员"
+
+
+def test_a_preview_on_one_app_server_is_confirmed_on_another(
+    app, db, place, as_admin, tmp_path, monkeypatch
+):
+    """Behind a load balancer the confirmation may reach another server, with an instance
+    folder of its own: the previewed file waits in the shared store, not in a folder."""
+    from tracker import create_app
+
+    from .conftest import BASE_CONFIG
+
+    response = upload(as_admin, GOOD.encode("utf-8"))
+    staged = response.text.split('name="staged" value="')[1].split('"')[0]
+    db.session.rollback()  # this server's request is over: SQLite's write lock is let go
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "other-server"))
+    other = create_app(
+        {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+        }
+    )
+    assert other.instance_path != app.instance_path
+    client = other.test_client()
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    client.set_cookie(cookie, as_admin.get_cookie(cookie).value)
+    confirmed = client.post("/admin/import/confirm", data={"staged": staged, "output": "page"})
+    assert confirmed.status_code == 200, confirmed.text[-1500:]
+    assert confirmed.text.count("/activate/") == 2
+    db.session.expire_all()
+    assert users(db) == 3

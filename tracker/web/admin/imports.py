@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import spreadsheets
+from tracker import spreadsheets, storage
 from tracker.clock import campus_today, utcnow
 from tracker.extensions import db
 from tracker.i18n import current_locale_name
@@ -25,10 +24,10 @@ from tracker.web.links import external_url
 STAGED = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _staging() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _staged(token: str) -> str:
+    """Where a previewed file waits for its confirmation: in the shared store, not this
+    server's folder, since another app server may take the confirmation."""
+    return f"member-import-{token}.upload"
 
 
 def _run(data: bytes, dry_run: bool) -> importing.ImportReport:
@@ -94,7 +93,7 @@ def preview_import():
     if not report.problems:
         # The confirmed import reads the very file that was previewed.
         staged = secrets.token_hex(16)
-        (_staging() / staged).write_bytes(data)
+        storage.of(current_app).put(_staged(staged), data)
     return _preview(form, report, staged, status=422 if report.problems else 200)
 
 
@@ -104,19 +103,20 @@ def confirm_import():
     staged = request.form.get("staged", "")
     if not ConfirmForm().validate_on_submit() or not STAGED.match(staged):
         abort(400)
-    path = _staging() / staged
-    if not path.is_file():
+    store, name = storage.of(current_app), _staged(staged)
+    try:
+        data = store.get(name)
+    except FileNotFoundError:
         abort(404)
-    data = path.read_bytes()
     try:
         report = _run(data, dry_run=False)
     except spreadsheets.FileRefused as refused:
         return _preview(ImportForm(), refused=refused.message, status=422)
     if not report.applied:
-        path.unlink(missing_ok=True)
+        store.delete(name)
         return _preview(ImportForm(), report, status=409)
     db.session.commit()
-    path.unlink(missing_ok=True)
+    store.delete(name)
     links = [(user, external_url("auth.activate", token=token)) for user, token in report.links]
     if request.form.get("output") == "csv":
         return _links_csv(links)
