@@ -341,7 +341,7 @@ def refuse_per_worker_limits(app) -> None:
         return
     message = (
         f"{workers} workers count failed logins in memory, each on its own: set "
-        "TRACKER_RATELIMIT_STORAGE_URI to a Redis URL (redis://127.0.0.1:6379), or serve "
+        "TRACKER_REDIS_URL to a Redis URL (redis://127.0.0.1:6379/0), or serve "
         "with one worker (gunicorn -w 1 --threads 8)."
     )
     if click.get_current_context(silent=True) is not None:

@@ -114,7 +114,7 @@ def rate_limits() -> Iterator[Finding]:
             False,
             _(
                 "Failed logins are counted in memory with %(num)d workers, each on its own: set "
-                "TRACKER_RATELIMIT_STORAGE_URI to a Redis URL.",
+                "TRACKER_REDIS_URL (or TRACKER_RATELIMIT_STORAGE_URI) to a Redis URL.",
                 num=workers,
             ),
         )
@@ -131,7 +131,7 @@ def rate_limits() -> Iterator[Finding]:
                 False,
                 _(
                     "Redis does not answer at %(url)s: start it, or correct "
-                    "TRACKER_RATELIMIT_STORAGE_URI.",
+                    "TRACKER_REDIS_URL or TRACKER_RATELIMIT_STORAGE_URI.",
                     url=_without_password(url),
                 ),
             )
