@@ -104,7 +104,7 @@ def test_worker_count_reads_the_settings_and_gunicorns_arguments(configured, env
 
 def test_several_workers_with_limits_in_memory_refuse_to_start(plain_env, monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
-    with pytest.raises(RuntimeError, match="TRACKER_RATELIMIT_STORAGE_URI"):
+    with pytest.raises(RuntimeError, match="TRACKER_REDIS_URL"):
         create_app(PRODUCTION)
 
 
