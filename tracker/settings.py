@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from tracker import audit
+from tracker import audit, readcache
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import SettingOverride, User
@@ -88,9 +88,10 @@ _PARSERS = {s.key: s.parse for s in SETTINGS}
 def setting(key: str, session: Session | None = None) -> Any:
     """The current value of a setting: an admin's override, else app.config."""
     if key in RUNTIME_SETTINGS:
-        override = (session or db.session).get(SettingOverride, key)
+        # Every override in one read per request: a page asks for several settings.
+        override = readcache.setting_overrides(session or db.session).get(key)
         if override is not None:
-            return _PARSERS[key](override.value)
+            return _PARSERS[key](override)
     return current_app.config[key]
 
 
