@@ -37,9 +37,12 @@ def authenticate() -> None:
         scheme, _, raw = header.partition(" ")
         token = None
         if scheme.lower() == "bearer":
-            token = tokens.live_token(db.session, raw.strip(), utcnow())
-            # The door commits: the token's last use is kept even on a read.
-            db.session.commit()
+            now = utcnow()
+            token = tokens.live_token(db.session, raw.strip(), now)
+            # The door commits: the token's last use is kept even on a read. Only
+            # then: a commit would make the request read the token and user again.
+            if token is not None and tokens.due_a_touch(token, now):
+                db.session.commit()
         if token is None:
             raise Unauthorized(_l("The token is missing, wrong, expired or revoked."))
         # Flask-Login's per-request user: current_user works, no session is written.

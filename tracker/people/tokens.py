@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker import audit
 from tracker.errors import Forbidden, InvalidInput
@@ -82,12 +82,17 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
     """
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
-    record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
+    # The token with its user, in one statement: every API request needs both.
+    record = session.scalars(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _digest(raw))
+    ).first()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
     if not record.user.is_active or record.user.must_change_password:
         return None
-    if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
+    if due_a_touch(record, now):
         session.execute(
             update(ApiToken)
             .where(ApiToken.id == record.id)
@@ -95,6 +100,11 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
             .execution_options(synchronize_session=False)
         )
     return record
+
+
+def due_a_touch(record: ApiToken, now: datetime) -> bool:
+    """Whether using the token now records its last use (a write the door commits)."""
+    return record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
