@@ -9,6 +9,10 @@ entries), each again per category (the *CategoryTotal tables).
 ``rebuild`` recomputes them from the ledger; ``differences`` compares the
 two and is what ``flask check-ledger`` and the tests rely on.
 
+Day totals (period_kind "day", period_start = the day) are kept per member
+and per branch only, not school-wide: they serve custom ranges
+(``ranking.source``), which read whole months and the days at both ends.
+
 Term totals (period_kind "term", period_start = the term's first day) follow
 the same path; because terms are defined by an admin, possibly after points
 were earned, ``tracker.terms`` calls ``rebuild_kind(session, "term")``
@@ -42,7 +46,7 @@ from tracker.models import (
     SchoolTotal,
     Term,
 )
-from tracker.periods import CALENDAR_KINDS, STORED_KINDS, period_start
+from tracker.periods import CALENDAR_KINDS, DAY, STORED_KINDS, period_start
 
 # Entries count activities; an imported number is none (as an adjustment is none).
 ENTRY_DELTA = {
@@ -63,6 +67,8 @@ MODELS = {
     (False, True, False): BranchTotal,
     (False, True, True): BranchCategoryTotal,
 }
+# Period kinds with no school-wide totals (``school_wide``).
+NOT_SCHOOL_WIDE = (DAY,)
 # What a total adds up; the other columns but the id say whose and when.
 VALUES = ("points_tenths", "entries", "active_members")
 
@@ -117,7 +123,13 @@ def period_starts(session: Session, day: date) -> list[tuple[str, date]]:
     )
     if term_first is not None:
         starts.append(("term", term_first))
+    starts.append((DAY, day))
     return starts
+
+
+def school_wide(kind: str) -> bool:
+    """Whether the period kind has school-wide totals (SchoolTotal, SchoolCategoryTotal)."""
+    return kind not in NOT_SCHOOL_WIDE
 
 
 def apply(session: Session, entry: LedgerEntry) -> None:
@@ -139,7 +151,11 @@ def apply(session: Session, entry: LedgerEntry) -> None:
         now = _upsert(
             session, MODELS[(True, True, per)], [{**r, **member, **branch} for r in rows], True
         )
-        _upsert(session, MODELS[(True, False, per)], [{**r, **member} for r in rows])
+        _upsert(
+            session,
+            MODELS[(True, False, per)],
+            [{**r, **member} for r in rows if school_wide(r["period_kind"])],
+        )
         # The member is active in the branch while their activities there add up to more than none.
         active = [
             int(now[key] > 0) - int(now[key] - delta > 0)
@@ -166,6 +182,8 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
         for category_id in (None, e.category_id) if e.category_id is not None else (None,):
             for kind, start in periods[e.earned_on]:
                 for member, branch in ((True, True), (True, False), (False, True)):
+                    if not branch and not school_wide(kind):
+                        continue
                     key = (
                         kind,
                         start,
@@ -233,7 +251,7 @@ def expected_totals(
             if start is None:
                 continue
             for cat in (None, category_id) if category_id is not None else (None,):
-                for branch in (branch_id, None):
+                for branch in (branch_id, None) if school_wide(period_kind) else (branch_id,):
                     bucket = result[(period_kind, start, user_id, branch, cat)]
                     bucket[0] += Decimal(points)
                     bucket[1] += entries
