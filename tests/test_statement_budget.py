@@ -132,6 +132,9 @@ def test_boards_stay_within_their_budget(world, login, counted, role):
 
 def test_board_json_stays_within_its_budget(app, db, world, counted):
     client, headers = _token_client(app, db, world["users"]["member"])
+    # A token records its last use once a minute: the first call writes, as a script's
+    # first call does; the budget is for the calls after it.
+    assert client.get("/api/v1/leaderboard/members", headers=headers).status_code == 200
     budget = Budget()
     for path, allowed in API.items():
         budget.check(*counted(client, path, headers=headers), allowed, path)

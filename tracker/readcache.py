@@ -25,6 +25,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from tracker.models import Branch, Category, College, SettingOverride, Term
 
 KEY = "tracker.readcache"
+SETTINGS = "settings"
 T = TypeVar("T")
 
 
@@ -76,7 +77,7 @@ def setting_overrides(session: Session) -> dict[str, str]:
     """{key: stored text} of every setting an administrator changed."""
     return cached(
         session,
-        "settings",
+        SETTINGS,
         lambda: dict(session.execute(select(SettingOverride.key, SettingOverride.value)).all()),
     )
 

@@ -27,7 +27,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import delete, exists, false, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import readcache, storage
+from tracker import readcache, settings, storage
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager, talisman
 from tracker.models import EndedSession, Notification, User
@@ -62,8 +62,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except (ValueError, TypeError):
         return None
-    # One statement for the user, whether this session was logged out, and the
-    # navigation's unread count: each page needs all three.
+    # One statement for the user, whether this session was logged out, the
+    # navigation's unread count and the settings' overrides: pages need them all.
     session_id = session.get(SESSION_ID)
     ended = (
         exists().where(EndedSession.session_hash == _session_digest(session_id))
@@ -77,7 +77,9 @@ def load_user(user_id: str) -> User | None:
         .scalar_subquery()
     )
     found = db.session.execute(
-        select(User, ended.label("ended"), unread.label("unread")).where(User.id == uid)
+        select(
+            User, ended.label("ended"), unread.label("unread"), *settings.override_columns()
+        ).where(User.id == uid)
     ).one_or_none()
     if found is None:
         return None
@@ -85,6 +87,7 @@ def load_user(user_id: str) -> User | None:
     if user.session_version != version or not user.is_active or found.ended:
         return None
     readcache.remember(db.session, ("unread", uid), found.unread)
+    settings.remember_overrides(db.session, found)
     return user
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from tracker.ledger import score_counts
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -44,6 +45,7 @@ from tracker.models import (
     MemberTotal,
     SchoolCategoryTotal,
     SchoolTotal,
+    ScoreCount,
     Term,
 )
 from tracker.periods import CALENDAR_KINDS, DAY, STORED_KINDS, period_start
@@ -74,7 +76,7 @@ VALUES = ("points_tenths", "entries", "active_members")
 
 
 @cache
-def _upsert_statement(dialect: str, model, returning: bool):
+def _upsert_statement(dialect: str, model, returning: tuple[str, ...]):
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
     stmt = module.insert(table)
@@ -84,20 +86,18 @@ def _upsert_statement(dialect: str, model, returning: bool):
         set_={c.name: c + stmt.excluded[c.name] for c in table.c if c.name in VALUES},
     )
     if returning:
-        stmt = stmt.returning(table.c.period_kind, table.c.period_start, table.c.entries)
+        stmt = stmt.returning(*(table.c[name] for name in returning))
     return stmt
 
 
-def _upsert(session: Session, model, rows: list[dict], returning: bool = False):
-    """Add to existing totals, creating the missing ones; with ``returning``,
-    give {(period kind, period start): activities now} of the totals written."""
+def _upsert(session: Session, model, rows: list[dict], returning: tuple[str, ...] = ()):
+    """Add to existing totals, creating the missing ones; with ``returning``, give
+    those columns of the totals written, as they are now."""
     # Built once per database and table: compiling it anew for every ledger
     # row costs more than running it.
     stmt = _upsert_statement(session.get_bind().dialect.name, model, returning)
     result = session.execute(stmt, rows)
-    if returning:
-        return {(kind, start): entries for kind, start, entries in result}
-    return None
+    return result.all() if returning else None
 
 
 def term_starts(session: Session) -> Callable[[date], date | None]:
@@ -148,13 +148,27 @@ def apply(session: Session, entry: LedgerEntry) -> None:
     for category_id in (None, entry.category_id) if entry.category_id is not None else (None,):
         per = category_id is not None
         rows = [{**r, "category_id": category_id} if per else r for r in periods]
-        now = _upsert(
-            session, MODELS[(True, True, per)], [{**r, **member, **branch} for r in rows], True
-        )
-        _upsert(
+        now = {
+            (kind, start): entries
+            for kind, start, entries in _upsert(
+                session,
+                MODELS[(True, True, per)],
+                [{**r, **member, **branch} for r in rows],
+                ("period_kind", "period_start", "entries"),
+            )
+        }
+        school = _upsert(
             session,
             MODELS[(True, False, per)],
             [{**r, **member} for r in rows if school_wide(r["period_kind"])],
+            ("period_kind", "period_start", "points_tenths"),
+        )
+        score_counts.add(
+            session,
+            score_counts.moves(
+                (kind, start, category_id, points - entry.points, points)
+                for kind, start, points in school
+            ),
         )
         # The member is active in the branch while their activities there add up to more than none.
         active = [
@@ -174,6 +188,33 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
     cost a few statements instead of six each."""
     if any(ENTRY_DELTA[e.kind] for e in entries):
         raise ValueError("apply_many takes rows that count no activity")
+    sums = _summed(session, entries)
+    rows: dict[type, list[dict]] = defaultdict(list)
+    for (kind, start, user_id, branch_id, category_id), points in sums.items():
+        row = {"period_kind": kind, "period_start": start, "points_tenths": points, "entries": 0}
+        if user_id is not None:
+            row["user_id"] = user_id
+        if branch_id is not None:
+            row["branch_id"] = branch_id
+        if user_id is None:
+            row["active_members"] = 0
+        if category_id is not None:
+            row["category_id"] = category_id
+        model = MODELS[(user_id is not None, branch_id is not None, category_id is not None)]
+        rows[model].append(row)
+    for model, model_rows in rows.items():
+        school = model in (SchoolTotal, SchoolCategoryTotal)
+        returning = ("period_kind", "period_start", "user_id", "points_tenths")
+        if model is SchoolCategoryTotal:
+            returning += ("category_id",)
+        for chunk in _chunks(model_rows):
+            written = _upsert(session, model, chunk, returning if school else ())
+            if school:
+                score_counts.add(session, score_counts.moves(_school_moves(written, sums)))
+
+
+def _summed(session: Session, entries: list[LedgerEntry]) -> dict[tuple, Decimal]:
+    """The rows' points per total: {(kind, start, member, branch, category): points}."""
     periods: dict[date, list[tuple[str, date]]] = {}
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     for e in entries:
@@ -192,22 +233,15 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
                         category_id,
                     )
                     sums[key] += e.points
-    rows: dict[type, list[dict]] = defaultdict(list)
-    for (kind, start, user_id, branch_id, category_id), points in sums.items():
-        row = {"period_kind": kind, "period_start": start, "points_tenths": points, "entries": 0}
-        if user_id is not None:
-            row["user_id"] = user_id
-        if branch_id is not None:
-            row["branch_id"] = branch_id
-        if user_id is None:
-            row["active_members"] = 0
-        if category_id is not None:
-            row["category_id"] = category_id
-        model = MODELS[(user_id is not None, branch_id is not None, category_id is not None)]
-        rows[model].append(row)
-    for model, model_rows in rows.items():
-        for chunk in _chunks(model_rows):
-            _upsert(session, model, chunk)
+    return sums
+
+
+def _school_moves(written, sums: dict) -> Iterator[tuple]:
+    """(kind, start, category, points before, points now) of school-wide totals just written."""
+    for kind, start, user_id, points, *category in written:
+        category_id = category[0] if category else None
+        added = sums[(kind, start, user_id, None, category_id)]
+        yield kind, start, category_id, points - added, points
 
 
 # kind, start, member, branch, category: member None for a branch's totals,
@@ -312,8 +346,17 @@ def rebuild_kind(session: Session, *kinds: str) -> int:
         rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
             row
         )
+    counts = score_counts.rebuilt(
+        session,
+        kinds,
+        (
+            (r["period_kind"], r["period_start"], r.get("category_id"), r["points"])
+            for model in (SchoolTotal, SchoolCategoryTotal)
+            for r in rows.get(model, [])
+        ),
+    )
     written = 0
-    for model, model_rows in rows.items():
+    for model, model_rows in (*rows.items(), (ScoreCount, counts)):
         for chunk in _chunks(model_rows):
             session.execute(insert(model), chunk)
             written += len(chunk)
@@ -349,6 +392,7 @@ def differences(session: Session) -> list[str]:
                     expected=_describe(want),
                 )
             )
+    problems.extend(score_counts.differences(session, expected))
     problems.extend(_status_differences(session))
     return problems
 

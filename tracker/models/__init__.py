@@ -29,6 +29,7 @@ from tracker.models.ledger import (
     MemberTotal,
     SchoolCategoryTotal,
     SchoolTotal,
+    ScoreCount,
 )
 from tracker.models.milestone import Milestone, MilestoneNotice
 from tracker.models.minutes import Minutes, MinutesVersion
@@ -83,6 +84,7 @@ __all__ = [
     "Role",
     "SchoolCategoryTotal",
     "SchoolTotal",
+    "ScoreCount",
     "SettingOverride",
     "Stage",
     "Term",

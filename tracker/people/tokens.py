@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from tracker import audit
+from tracker import audit, settings
 from tracker.errors import Forbidden, InvalidInput
 from tracker.models import ApiToken, User
 
@@ -82,12 +82,16 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
     """
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
-    # The token with its user, in one statement: every API request needs both.
-    record = session.scalars(
-        select(ApiToken)
+    # The token with its user and the settings' overrides, in one statement:
+    # every API request needs the first two, most the third.
+    found = session.execute(
+        select(ApiToken, *settings.override_columns())
         .options(joinedload(ApiToken.user))
         .where(ApiToken.token_hash == _digest(raw))
     ).first()
+    if found is not None:
+        settings.remember_overrides(session, found)
+    record = found[0] if found is not None else None
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
     if not record.user.is_active or record.user.must_change_password:

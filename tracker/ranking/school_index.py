@@ -8,6 +8,12 @@ the top, a rank is one count of the totals above it, and the viewer's
 neighbours are the next activities of the index: the cost follows the page asked
 for, not the size of the school.
 
+A rank is one plus the members above a score: a sum over the distinct
+scores above it in the score counts (``ScoreCount``, a histogram kept with
+the totals), not a count over every member above. The counts, the viewer's
+points and their position are one statement; the page one more; the
+viewer's neighbours one (two for a viewer at zero points).
+
 The list is the one ``ranking._standings`` gives for the school, in the same
 order (points, highest first, then the member's id) with the same ranks (1,
 2, 2, 4, and none from zero points down: ``standings.shown_rank``); a test
@@ -26,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, exists, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, User
+from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, ScoreCount, User
 from tracker.periods import Period
 from tracker.ranking.standings import (
     TENTH,
@@ -47,18 +53,32 @@ ZERO = Decimal(0)
 class _Board:
     table: type
     key: tuple
+    counts: tuple  # the period's (and category's) score counts
     positive: int  # totals above zero
     negative: int  # totals below zero
-    stored: int  # members with a total for the period
     total: int  # everyone listed
 
     @property
     def zero(self) -> int:
         return self.total - self.positive - self.negative
 
-    @property
-    def without_total(self) -> int:
-        return self.total - self.stored
+    def higher(self, points: Decimal, above: int) -> int:
+        """How many listed members have more than ``points``, from ``above``: how many
+        totals other than zero have more. Below zero, every member at zero (with a
+        total of zero or none) is higher too."""
+        return above if points >= 0 else above + self.zero
+
+
+@dataclass(frozen=True)
+class _Viewer:
+    """The viewer's place on the list, read with the board's counts."""
+
+    user_id: int
+    points: Decimal
+    # Members above their score (positive points; see ``_Board.higher``), and
+    # members at their score before them (a nonzero score).
+    above: int
+    tied_before: int
 
 
 def _count(table, *where):
@@ -77,25 +97,59 @@ def _count_not_ranked(table, key, *where):
     return inactive + other_roles
 
 
-def _board(session: Session, period: Period, category_id: int | None) -> _Board:
+def _members_scoring(counts, *where):
+    """How many members have a score meeting ``where``: a sum over the score counts."""
+    return (
+        select(func.coalesce(func.sum(ScoreCount.members), 0))
+        .where(*counts, *where)
+        .scalar_subquery()
+    )
+
+
+def _board(
+    session: Session, period: Period, category_id: int | None, viewer_id: int | None
+) -> tuple[_Board, _Viewer | None]:
+    """The board's counts and, when the viewer is listed, where they stand: one statement."""
     table = SchoolCategoryTotal if category_id else SchoolTotal
     key = [table.period_kind == period.kind, table.period_start == period.start]
     if category_id:
         key.append(table.category_id == category_id)
-    # One pass over the period's totals for the three counts of them.
-    positive, negative, stored, ranked, others = session.execute(
-        select(
-            func.count().filter(table.points > 0),
-            func.count().filter(table.points < 0),
-            func.count(),
-            _count(User, ranked_now()),
-            # People not ranked now (left, deactivated) who earned points here.
-            _count_not_ranked(table, key),
-        )
-        .select_from(table)
-        .where(*key)
-    ).one()
-    return _Board(table, tuple(key), positive, negative, stored, ranked + others)
+    counts = (
+        ScoreCount.period_kind == period.kind,
+        ScoreCount.period_start == period.start,
+        ScoreCount.category_id == (category_id or 0),
+    )
+    columns = [
+        _members_scoring(counts, ScoreCount.points > 0).label("positive"),
+        _members_scoring(counts, ScoreCount.points < 0).label("negative"),
+        _count(User, ranked_now()).label("ranked"),
+        # People not ranked now (left, deactivated) who earned points here.
+        _count_not_ranked(table, key).label("others"),
+    ]
+    if viewer_id is not None:
+        points = select(table.points).where(*key, table.user_id == viewer_id).scalar_subquery()
+        columns += [
+            select(ranked_now()).where(User.id == viewer_id).scalar_subquery().label("v_ranked"),
+            exists().where(*key, table.user_id == viewer_id).label("v_stored"),
+            points.label("v_points"),
+            _members_scoring(counts, ScoreCount.points > points).label("v_above"),
+            _count(table, *key, table.points == points, table.user_id < viewer_id).label("v_tied"),
+        ]
+    found = session.execute(select(*columns)).one()
+    board = _Board(
+        table,
+        tuple(key),
+        counts,
+        int(found.positive),
+        int(found.negative),
+        found.ranked + found.others,
+    )
+    if viewer_id is None or not (found.v_ranked or found.v_stored):
+        return board, None
+    viewer = _Viewer(
+        viewer_id, Decimal(found.v_points or 0), int(found.v_above or 0), int(found.v_tied or 0)
+    )
+    return board, viewer
 
 
 def _columns(table):
@@ -105,8 +159,9 @@ def _columns(table):
         table.entries,
         User.name,
         User.student_no,
+        User.name_public,
         User.branch_id,
-        Branch.name,
+        Branch.name.label("branch_name"),
     )
 
 
@@ -144,19 +199,15 @@ def _zero(session: Session, board: _Board, skip: int, limit: int):
 
 def _higher(session: Session, board: _Board, points: Decimal) -> int:
     """How many listed members have more points than ``points``."""
-    table = board.table
-    stored = session.scalar(select(_count(table, *board.key, table.points > points)))
-    # Below zero, everyone listed without a total (at zero points) is higher too.
-    return stored + (board.without_total if points < 0 else 0)
+    above = session.scalar(select(_members_scoring(board.counts, ScoreCount.points > points)))
+    return board.higher(points, above)
 
 
 def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]:
     """Standings for consecutive rows of the list, the first at position ``first``."""
     standings: list[Standing] = []
-    for position, (user_id, points, entries, name, student_no, branch_id, branch) in enumerate(
-        rows, start=first
-    ):
-        points = Decimal(points or 0).quantize(TENTH)
+    for position, row in enumerate(rows, start=first):
+        points = Decimal(row[1] or 0).quantize(TENTH)
         if not standings:
             # The top of the list needs no count, nor does a list without a rank.
             rank = 1 if position == 1 or points <= 0 else _higher(session, board, points) + 1
@@ -165,20 +216,7 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
         else:
             # Sorted by points: the first with a lower score is ranked at its position.
             rank = position
-        standings.append(
-            Standing(
-                rank=shown_rank(rank, points),
-                position=position,
-                user_id=user_id,
-                name=name,
-                student_no=student_no,
-                branch_id=branch_id,
-                branch_name=branch,
-                points=points,
-                entries=int(entries or 0),
-                total=board.total,
-            )
-        )
+        standings.append(_standing(row, position, shown_rank(rank, points), board.total))
     return standings
 
 
@@ -200,30 +238,12 @@ def _slice(session: Session, board: _Board, first: int, last: int) -> list[Stand
     return _ranked(session, board, rows, first)
 
 
-def _points_of(session: Session, board: _Board, user_id: int) -> Decimal | None:
-    """A member's points in the list, or None when they are not on it."""
+def _zero_position(session: Session, board: _Board, user_id: int) -> int:
+    """Where a listed member at zero points stands, counting from 1: after every
+    positive total, among the zero part in the order of ids."""
     table = board.table
-    found = session.execute(
-        select(ranked_now().label("ranked"), table.user_id, table.points)
-        .select_from(User)
-        .outerjoin(table, and_(table.user_id == User.id, *board.key))
-        .where(User.id == user_id)
-    ).one_or_none()
-    if found is None or not (found.ranked or found.user_id is not None):
-        return None
-    return Decimal(found.points or 0)
-
-
-def _position(session: Session, board: _Board, user_id: int, points: Decimal) -> int:
-    """Where a listed member with ``points`` stands, counting from 1."""
-    table = board.table
-    if points != 0:
-        tied_before = session.scalar(
-            select(_count(table, *board.key, table.points == points, table.user_id < user_id))
-        )
-        return _higher(session, board, points) + tied_before + 1
-    # Zero points: the ranked members before them, less those with points,
-    # plus the people not ranked now whose total is listed.
+    # The ranked members before them, less those with points, plus the people
+    # not ranked now whose total is listed.
     ranked_before, nonzero_before, others_before = session.execute(
         select(
             _count(User, ranked_now(), User.id < user_id),
@@ -237,83 +257,173 @@ def _position(session: Session, board: _Board, user_id: int, points: Decimal) ->
     return board.positive + ranked_before - nonzero_before + others_before + 1
 
 
-def _neighbour(session: Session, board: _Board, user_id: int, points: Decimal, after: bool):
-    """The id of the member just before (or after) a listed member, or None.
+def _position(session: Session, board: _Board, viewer: _Viewer) -> int:
+    if viewer.points == 0:
+        return _zero_position(session, board, viewer.user_id)
+    return board.higher(viewer.points, viewer.above) + viewer.tied_before + 1
 
-    Lists are ordered by (points descending, id): the neighbour is the nearest
-    total in the index, or a ranked member without a total (at zero points),
-    whichever comes nearer.
-    """
+
+def _seek(board: _Board, *where, order, tag: str, counted: bool = False):
+    """One row next to the viewer in the index: the nearest meeting ``where`` in ``order``,
+    with the members above its score when ``counted`` (its rank)."""
     table = board.table
-    # Two seeks rather than one OR, which neither database reads as one range:
-    # the nearest member with equal points, else the nearest other score.
-    tied = table.user_id > user_id if after else table.user_id < user_id
-    stored = session.execute(
-        select(table.points, table.user_id)
-        .where(*board.key, table.points == points, tied)
-        .order_by(table.user_id if after else table.user_id.desc())
+    above = (
+        _members_scoring(board.counts, ScoreCount.points > table.points) if counted else literal(0)
+    )
+    return (
+        select(*_columns(table), above.label("above"), literal(tag).label("tag"))
+        .join(User, User.id == table.user_id)
+        .outerjoin(Branch, Branch.id == User.branch_id)
+        .where(*board.key, *where)
+        .order_by(*order)
         .limit(1)
-    ).one_or_none()
-    if stored is None:
-        stored = session.execute(
-            select(table.points, table.user_id)
-            .where(*board.key, table.points < points if after else table.points > points)
-            .order_by(
-                *(
-                    (table.points.desc(), table.user_id)
-                    if after
-                    else (table.points, table.user_id.desc())
-                )
-            )
-            .limit(1)
-        ).one_or_none()
-    candidates = [(Decimal(stored.points), stored.user_id)] if stored else []
-    # Members without a total sit at zero points, ordered by id among the zero
-    # totals; they can be nearer only when the nearest total is not on the far
-    # side of zero (looking for them walks the members, so it is skipped then).
-    beyond = stored is not None and (stored.points > 0 if after else stored.points < 0)
-    if not beyond and ((after and points >= 0) or (not after and points <= 0)):
-        without = (
-            select(User.id)
-            .where(ranked_now(), not_(_has_total(table, board.key)))
-            .order_by(User.id if after else User.id.desc())
-            .limit(1)
-        )
-        if points == 0:
-            without = without.where(User.id > user_id if after else User.id < user_id)
-        found = session.scalar(without)
-        if found is not None:
-            candidates.append((ZERO, found))
-    if not candidates:
-        return None
-    pick = min if after else max
-    return pick(candidates, key=lambda candidate: (-candidate[0], candidate[1]))[1]
+        .subquery()
+    )
 
 
-def _rows_of(session: Session, board: _Board, user_ids: list[int]) -> dict[int, tuple]:
+def _without_total(board: _Board, user_id: int, points: Decimal, after: bool, tag: str):
+    """The nearest ranked member without a total (at zero points) before or after."""
     table = board.table
-    rows = session.execute(
-        select(*_columns(table))
+    query = (
+        select(
+            User.id,
+            literal(0).label("points"),
+            literal(0).label("entries"),
+            User.name,
+            User.student_no,
+            User.name_public,
+            User.branch_id,
+            Branch.name.label("branch_name"),
+            literal(0).label("above"),
+            literal(tag).label("tag"),
+        )
+        .outerjoin(Branch, Branch.id == User.branch_id)
+        .where(ranked_now(), not_(_has_total(table, board.key)))
+        .order_by(User.id if after else User.id.desc())
+        .limit(1)
+    )
+    if points == 0:
+        query = query.where(User.id > user_id if after else User.id < user_id)
+    return query.subquery()
+
+
+def _read(session: Session, parts) -> dict[str, tuple]:
+    """The rows of several one-row seeks, in one statement, by their tag."""
+    union = union_all(*(select(*part.c) for part in parts))
+    return {row.tag: row for row in session.execute(union)}
+
+
+def _neighbours(session: Session, board: _Board, viewer: _Viewer) -> dict[str, tuple]:
+    """The viewer's row and the rows just before and after it in the index, by tag.
+
+    Lists are ordered by (points descending, id): a neighbour is the nearest
+    total with equal points, else the nearest other score, or a ranked member
+    without a total (at zero points), whichever comes nearer. Those without a
+    total are looked for only when they can be nearer (looking walks the
+    members): in a second statement, once the nearest totals are known.
+    """
+    table, uid, points = board.table, viewer.user_id, viewer.points
+    mine = (
+        select(*_columns(table), literal(0).label("above"), literal("me").label("tag"))
         .select_from(User)
         .outerjoin(table, and_(table.user_id == User.id, *board.key))
         .outerjoin(Branch, Branch.id == User.branch_id)
-        .where(User.id.in_(user_ids))
-    ).all()
-    return {row[0]: row for row in rows}
+        .where(User.id == uid)
+        .subquery()
+    )
+    rows = _read(
+        session,
+        (
+            mine,
+            _seek(
+                board,
+                table.points == points,
+                table.user_id < uid,
+                order=(table.user_id.desc(),),
+                tag="above_tied",
+            ),
+            _seek(
+                board,
+                table.points > points,
+                order=(table.points, table.user_id.desc()),
+                tag="above",
+                counted=True,
+            ),
+            _seek(
+                board,
+                table.points == points,
+                table.user_id > uid,
+                order=(table.user_id,),
+                tag="below_tied",
+            ),
+            _seek(
+                board,
+                table.points < points,
+                order=(table.points.desc(), table.user_id),
+                tag="below",
+            ),
+        ),
+    )
+    above = rows.get("above_tied") or rows.get("above")
+    below = rows.get("below_tied") or rows.get("below")
+    wanted = []
+    if points <= 0 and not (above is not None and above.points < 0):
+        wanted.append(_without_total(board, uid, points, after=False, tag="z_above"))
+    if points >= 0 and not (below is not None and below.points > 0):
+        wanted.append(_without_total(board, uid, points, after=True, tag="z_below"))
+    if wanted:
+        rows.update(_read(session, wanted))
+    result = {"me": rows["me"]}
+    for side, after in (("above", False), ("below", True)):
+        candidates = [
+            r for r in (rows.get(f"{side}_tied") or rows.get(side), rows.get(f"z_{side}")) if r
+        ]
+        if candidates:
+            pick = min if after else max
+            result[side] = pick(candidates, key=lambda r: (-Decimal(r.points or 0), r.id))
+    return result
 
 
-def _around(session: Session, board: _Board, user_id: int) -> list[Standing]:
-    """A listed member's standing with the members just above and below, or []."""
-    points = _points_of(session, board, user_id)
-    if points is None:
-        return []
-    position = _position(session, board, user_id, points)
-    above = _neighbour(session, board, user_id, points, after=False)
-    below = _neighbour(session, board, user_id, points, after=True)
-    ids = [i for i in (above, user_id, below) if i is not None]
-    rows = _rows_of(session, board, ids)
-    first = position - 1 if above is not None else position
-    return _ranked(session, board, [rows[i] for i in ids], first)
+def _standing(row, position: int, rank: int | None, total: int) -> Standing:
+    user_id, points, entries, name, student_no, name_public, branch_id, branch = row[:8]
+    return Standing(
+        rank=rank,
+        position=position,
+        user_id=user_id,
+        name=name,
+        student_no=student_no,
+        branch_id=branch_id,
+        branch_name=branch,
+        points=Decimal(points or 0).quantize(TENTH),
+        entries=int(entries or 0),
+        total=total,
+        name_public=bool(name_public),
+    )
+
+
+def _around(session: Session, board: _Board, viewer: _Viewer) -> list[Standing]:
+    """The viewer's standing with the members just above and below."""
+    position = _position(session, board, viewer)
+    rows = _neighbours(session, board, viewer)
+    points = viewer.points
+    rank = board.higher(points, viewer.above) + 1
+    near = [_standing(rows["me"], position, shown_rank(rank, points), board.total)]
+    if "above" in rows:
+        above = rows["above"]
+        above_points = Decimal(above.points or 0)
+        above_rank = rank if above_points == points else board.higher(above_points, above.above) + 1
+        near.insert(
+            0, _standing(above, position - 1, shown_rank(above_rank, above_points), board.total)
+        )
+    if "below" in rows:
+        below = rows["below"]
+        below_points = Decimal(below.points or 0)
+        # Sorted by points: the first with a lower score is ranked at its position.
+        below_rank = rank if below_points == points else position + 1
+        near.append(
+            _standing(below, position + 1, shown_rank(below_rank, below_points), board.total)
+        )
+    return near
 
 
 def leaderboard(
@@ -328,10 +438,10 @@ def leaderboard(
 ) -> Leaderboard:
     """One page of the whole school's member leaderboard for a standard period,
     with the viewer's own standing and the ``around`` members above and below."""
-    board = _board(session, period, category_id)
+    board, viewer = _board(session, period, category_id, viewer_id)
     first = (page - 1) * per_page + 1
     rows = _slice(session, board, first, first + per_page - 1)
-    near = _around(session, board, viewer_id) if viewer_id is not None else []
+    near = _around(session, board, viewer) if viewer is not None else []
     me = next((r for r in near if r.user_id == viewer_id), None)
     if me is not None and around > 1:
         # A wider window (a neighbours-only board) is a slice of the walk, as a page is.
