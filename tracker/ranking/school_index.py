@@ -165,10 +165,10 @@ def _columns(table):
     )
 
 
-def _signed(session: Session, board: _Board, above_zero: bool, skip: int, limit: int):
+def _signed(board: _Board, above_zero: bool, skip: int, limit: int):
     """Rows of the part above (or below) zero, from the points index."""
     table = board.table
-    return session.execute(
+    return (
         select(*_columns(table))
         .join(User, User.id == table.user_id)
         .outerjoin(Branch, Branch.id == User.branch_id)
@@ -176,13 +176,13 @@ def _signed(session: Session, board: _Board, above_zero: bool, skip: int, limit:
         .order_by(table.points.desc(), table.user_id)
         .offset(skip)
         .limit(limit)
-    ).all()
+    )
 
 
-def _zero(session: Session, board: _Board, skip: int, limit: int):
+def _zero(board: _Board, skip: int, limit: int):
     """Rows of the part at zero points: totals of zero, and ranked members without one."""
     table = board.table
-    return session.execute(
+    return (
         select(*_columns(table))
         .select_from(User)
         .outerjoin(table, and_(table.user_id == User.id, *board.key))
@@ -194,7 +194,7 @@ def _zero(session: Session, board: _Board, skip: int, limit: int):
         .order_by(User.id)
         .offset(skip)
         .limit(limit)
-    ).all()
+    )
 
 
 def _higher(session: Session, board: _Board, points: Decimal) -> int:
@@ -226,15 +226,25 @@ def _slice(session: Session, board: _Board, first: int, last: int) -> list[Stand
     zero_from = board.positive + 1
     negative_from = board.positive + board.zero + 1
     parts = (  # first position of each part, its last, and how to read it
-        (1, board.positive, lambda skip, n: _signed(session, board, True, skip, n)),
-        (zero_from, negative_from - 1, lambda skip, n: _zero(session, board, skip, n)),
-        (negative_from, board.total, lambda skip, n: _signed(session, board, False, skip, n)),
+        (1, board.positive, lambda skip, n: _signed(board, True, skip, n)),
+        (zero_from, negative_from - 1, lambda skip, n: _zero(board, skip, n)),
+        (negative_from, board.total, lambda skip, n: _signed(board, False, skip, n)),
     )
-    rows = []
-    for start, end, read in parts:
+    queries = []
+    for number, (start, end, read) in enumerate(parts):
         low, high = max(first, start), min(last, end)
         if low <= high:
-            rows.extend(read(low - start, high - low + 1))
+            part = read(low - start, high - low + 1).add_columns(literal(number).label("part"))
+            queries.append(part.subquery())
+    if not queries:
+        return []
+    # The parts a slice spans in one statement, in the list's order.
+    both = union_all(*(select(*q.c) for q in queries)).subquery()
+    rows = session.execute(
+        # By part, then points and member (the first two columns of ``_columns``).
+        # (none for members without a total: at zero, ordered by id).
+        select(both).order_by(both.c.part, func.coalesce(both.c[1], 0).desc(), both.c[0])
+    ).all()
     return _ranked(session, board, rows, first)
 
 
