@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, literal, not_, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, ScoreCount, User
@@ -79,6 +79,8 @@ class _Viewer:
     # members at their score before them (a nonzero score).
     above: int
     tied_before: int
+    # At zero points: members of the zero part before them (``_zero_before``).
+    zero_before: int = 0
 
 
 def _count(table, *where):
@@ -134,6 +136,11 @@ def _board(
             points.label("v_points"),
             _members_scoring(counts, ScoreCount.points > points).label("v_above"),
             _count(table, *key, table.points == points, table.user_id < viewer_id).label("v_tied"),
+            # Counted only for a viewer at zero (both databases read a CASE lazily):
+            # it walks the members before them.
+            case(
+                (func.coalesce(points, 0) == 0, _zero_before(table, key, viewer_id)), else_=0
+            ).label("v_zero"),
         ]
     found = session.execute(select(*columns)).one()
     board = _Board(
@@ -147,7 +154,11 @@ def _board(
     if viewer_id is None or not (found.v_ranked or found.v_stored):
         return board, None
     viewer = _Viewer(
-        viewer_id, Decimal(found.v_points or 0), int(found.v_above or 0), int(found.v_tied or 0)
+        viewer_id,
+        Decimal(found.v_points or 0),
+        int(found.v_above or 0),
+        int(found.v_tied or 0),
+        int(found.v_zero or 0),
     )
     return board, viewer
 
@@ -220,8 +231,15 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
     return standings
 
 
-def _slice(session: Session, board: _Board, first: int, last: int) -> list[Standing]:
-    """The members at list positions ``first`` to ``last`` (from 1), ranked."""
+def _extra(above=None, tag: str = "page", part: int = 0) -> tuple:
+    """The columns every row read here has after ``_columns``: the members above its
+    score (for a neighbour's rank), what it was read for, and its part of the list."""
+    above = literal(0) if above is None else above
+    return above.label("above"), literal(tag).label("tag"), literal(part).label("part")
+
+
+def _slice_queries(board: _Board, first: int, last: int) -> list:
+    """The reads of the members at list positions ``first`` to ``last`` (from 1)."""
     first, last = max(first, 1), min(last, board.total)
     zero_from = board.positive + 1
     negative_from = board.positive + board.zero + 1
@@ -234,42 +252,49 @@ def _slice(session: Session, board: _Board, first: int, last: int) -> list[Stand
     for number, (start, end, read) in enumerate(parts):
         low, high = max(first, start), min(last, end)
         if low <= high:
-            part = read(low - start, high - low + 1).add_columns(literal(number).label("part"))
+            part = read(low - start, high - low + 1).add_columns(*_extra(part=number))
             queries.append(part.subquery())
+    return queries
+
+
+def _union(session: Session, queries: list) -> list:
+    """The rows of several reads, in one statement."""
     if not queries:
         return []
-    # The parts a slice spans in one statement, in the list's order.
-    both = union_all(*(select(*q.c) for q in queries)).subquery()
-    rows = session.execute(
-        # By part, then points and member (the first two columns of ``_columns``).
-        # (none for members without a total: at zero, ordered by id).
-        select(both).order_by(both.c.part, func.coalesce(both.c[1], 0).desc(), both.c[0])
-    ).all()
-    return _ranked(session, board, rows, first)
+    return session.execute(union_all(*(select(*q.c) for q in queries))).all()
 
 
-def _zero_position(session: Session, board: _Board, user_id: int) -> int:
-    """Where a listed member at zero points stands, counting from 1: after every
-    positive total, among the zero part in the order of ids."""
-    table = board.table
+def _in_order(rows) -> list:
+    """Rows of a slice in the list's order: by part, then points (none for members
+    without a total: at zero) and member."""
+    return sorted(rows, key=lambda r: (r.part, -(r[1] or 0), r[0]))
+
+
+def _slice(session: Session, board: _Board, first: int, last: int) -> list[Standing]:
+    """The members at list positions ``first`` to ``last`` (from 1), ranked."""
+    rows = _union(session, _slice_queries(board, first, last))
+    return _ranked(session, board, _in_order(rows), max(first, 1))
+
+
+def _zero_before(table, key, user_id: int):
+    """How many of the zero part come before a member at zero points (in id order)."""
     # The ranked members before them, less those with points, plus the people
-    # not ranked now whose total is listed.
-    ranked_before, nonzero_before, others_before = session.execute(
-        select(
-            _count(User, ranked_now(), User.id < user_id),
-            # Totals before them less the zero ones: two index ranges, where
-            # points != 0 would read each total's row.
-            _count(table, *board.key, table.user_id < user_id)
-            - _count(table, *board.key, table.points == 0, table.user_id < user_id),
-            _count_not_ranked(table, board.key, User.id < user_id),
+    # not ranked now whose total is listed. Totals before them less the zero
+    # ones: two index ranges, where points != 0 would read each total's row.
+    return (
+        _count(User, ranked_now(), User.id < user_id)
+        - (
+            _count(table, *key, table.user_id < user_id)
+            - _count(table, *key, table.points == 0, table.user_id < user_id)
         )
-    ).one()
-    return board.positive + ranked_before - nonzero_before + others_before + 1
+        + _count_not_ranked(table, key, User.id < user_id)
+    )
 
 
-def _position(session: Session, board: _Board, viewer: _Viewer) -> int:
+def _position(board: _Board, viewer: _Viewer) -> int:
+    """Where the viewer stands, counting from 1."""
     if viewer.points == 0:
-        return _zero_position(session, board, viewer.user_id)
+        return board.positive + viewer.zero_before + 1
     return board.higher(viewer.points, viewer.above) + viewer.tied_before + 1
 
 
@@ -281,7 +306,7 @@ def _seek(board: _Board, *where, order, tag: str, counted: bool = False):
         _members_scoring(board.counts, ScoreCount.points > table.points) if counted else literal(0)
     )
     return (
-        select(*_columns(table), above.label("above"), literal(tag).label("tag"))
+        select(*_columns(table), *_extra(above, tag))
         .join(User, User.id == table.user_id)
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(*board.key, *where)
@@ -304,8 +329,7 @@ def _without_total(board: _Board, user_id: int, points: Decimal, after: bool, ta
             User.name_public,
             User.branch_id,
             Branch.name.label("branch_name"),
-            literal(0).label("above"),
-            literal(tag).label("tag"),
+            *_extra(tag=tag),
         )
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(ranked_now(), not_(_has_total(table, board.key)))
@@ -317,72 +341,82 @@ def _without_total(board: _Board, user_id: int, points: Decimal, after: bool, ta
     return query.subquery()
 
 
-def _read(session: Session, parts) -> dict[str, tuple]:
-    """The rows of several one-row seeks, in one statement, by their tag."""
-    union = union_all(*(select(*part.c) for part in parts))
-    return {row.tag: row for row in session.execute(union)}
-
-
-def _neighbours(session: Session, board: _Board, viewer: _Viewer) -> dict[str, tuple]:
-    """The viewer's row and the rows just before and after it in the index, by tag.
-
-    Lists are ordered by (points descending, id): a neighbour is the nearest
-    total with equal points, else the nearest other score, or a ranked member
-    without a total (at zero points), whichever comes nearer. Those without a
-    total are looked for only when they can be nearer (looking walks the
-    members): in a second statement, once the nearest totals are known.
-    """
+def _neighbour_queries(board: _Board, viewer: _Viewer) -> list:
+    """The reads of the viewer's row and of the rows next to it (``_neighbours``)."""
     table, uid, points = board.table, viewer.user_id, viewer.points
     mine = (
-        select(*_columns(table), literal(0).label("above"), literal("me").label("tag"))
+        select(*_columns(table), *_extra(tag="me"))
         .select_from(User)
         .outerjoin(table, and_(table.user_id == User.id, *board.key))
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(User.id == uid)
         .subquery()
     )
-    rows = _read(
-        session,
+    # At zero the nearest members without a total are always wanted: read at once.
+    at_zero = (
         (
-            mine,
-            _seek(
-                board,
-                table.points == points,
-                table.user_id < uid,
-                order=(table.user_id.desc(),),
-                tag="above_tied",
-            ),
-            _seek(
-                board,
-                table.points > points,
-                order=(table.points, table.user_id.desc()),
-                tag="above",
-                counted=True,
-            ),
-            _seek(
-                board,
-                table.points == points,
-                table.user_id > uid,
-                order=(table.user_id,),
-                tag="below_tied",
-            ),
-            _seek(
-                board,
-                table.points < points,
-                order=(table.points.desc(), table.user_id),
-                tag="below",
-            ),
-        ),
+            _without_total(board, uid, points, after=False, tag="z_above"),
+            _without_total(board, uid, points, after=True, tag="z_below"),
+        )
+        if points == 0
+        else ()
     )
+    return [
+        # Before those without a total: a union's columns take their types from
+        # its first read (points in tenths).
+        mine,
+        _seek(
+            board,
+            table.points == points,
+            table.user_id < uid,
+            order=(table.user_id.desc(),),
+            tag="above_tied",
+        ),
+        _seek(
+            board,
+            table.points > points,
+            order=(table.points, table.user_id.desc()),
+            tag="above",
+            counted=True,
+        ),
+        _seek(
+            board,
+            table.points == points,
+            table.user_id > uid,
+            order=(table.user_id,),
+            tag="below_tied",
+        ),
+        _seek(
+            board,
+            table.points < points,
+            order=(table.points.desc(), table.user_id),
+            tag="below",
+        ),
+        *at_zero,
+    ]
+
+
+def _neighbours(session: Session, board: _Board, viewer: _Viewer, read: list) -> dict:
+    """The viewer's row and the rows just before and after it in the index, by side,
+    from the rows ``_neighbour_queries`` read.
+
+    Lists are ordered by (points descending, id): a neighbour is the nearest
+    total with equal points, else the nearest other score, or a ranked member
+    without a total (at zero points), whichever comes nearer. Away from zero,
+    those without a total are looked for only when they can be nearer (looking
+    walks the members): in a second statement, once the nearest totals are known.
+    """
+    uid, points = viewer.user_id, viewer.points
+    rows = {row.tag: row for row in read}
     above = rows.get("above_tied") or rows.get("above")
     below = rows.get("below_tied") or rows.get("below")
     wanted = []
-    if points <= 0 and not (above is not None and above.points < 0):
+    if points < 0 and not (above is not None and above.points < 0):
         wanted.append(_without_total(board, uid, points, after=False, tag="z_above"))
-    if points >= 0 and not (below is not None and below.points > 0):
+    if points > 0 and not (below is not None and below.points > 0):
         wanted.append(_without_total(board, uid, points, after=True, tag="z_below"))
     if wanted:
-        rows.update(_read(session, wanted))
+        rows.update({row.tag: row for row in _union(session, wanted)})
     result = {"me": rows["me"]}
     for side, after in (("above", False), ("below", True)):
         candidates = [
@@ -411,10 +445,11 @@ def _standing(row, position: int, rank: int | None, total: int) -> Standing:
     )
 
 
-def _around(session: Session, board: _Board, viewer: _Viewer) -> list[Standing]:
-    """The viewer's standing with the members just above and below."""
-    position = _position(session, board, viewer)
-    rows = _neighbours(session, board, viewer)
+def _around(session: Session, board: _Board, viewer: _Viewer, read: list) -> list[Standing]:
+    """The viewer's standing with the members just above and below, from the rows
+    ``_neighbour_queries`` read."""
+    position = _position(board, viewer)
+    rows = _neighbours(session, board, viewer, read)
     points = viewer.points
     rank = board.higher(points, viewer.above) + 1
     near = [_standing(rows["me"], position, shown_rank(rank, points), board.total)]
@@ -450,8 +485,18 @@ def leaderboard(
     with the viewer's own standing and the ``around`` members above and below."""
     board, viewer = _board(session, period, category_id, viewer_id)
     first = (page - 1) * per_page + 1
-    rows = _slice(session, board, first, first + per_page - 1)
-    near = _around(session, board, viewer) if viewer is not None else []
+    # The page and the viewer's neighbours in one statement.
+    queries = _slice_queries(board, first, first + per_page - 1)
+    if viewer is not None:
+        queries += _neighbour_queries(board, viewer)
+    read = _union(session, queries)
+    page_rows = _in_order([r for r in read if r.tag == "page"])
+    rows = _ranked(session, board, page_rows, max(first, 1))
+    near = (
+        _around(session, board, viewer, [r for r in read if r.tag != "page"])
+        if viewer is not None
+        else []
+    )
     me = next((r for r in near if r.user_id == viewer_id), None)
     if me is not None and around > 1:
         # A wider window (a neighbours-only board) is a slice of the walk, as a page is.
