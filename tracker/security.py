@@ -27,7 +27,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import delete, exists, false, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import readcache, settings, storage
+from tracker import conditional, readcache, settings, storage
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager, talisman
 from tracker.models import EndedSession, Notification, User
@@ -63,7 +63,8 @@ def load_user(user_id: str) -> User | None:
     except (ValueError, TypeError):
         return None
     # One statement for the user, whether this session was logged out, the
-    # navigation's unread count and the settings' overrides: pages need them all.
+    # navigation's unread count, the settings' overrides and the data's version
+    # (``conditional``): pages need them all.
     session_id = session.get(SESSION_ID)
     ended = (
         exists().where(EndedSession.session_hash == _session_digest(session_id))
@@ -78,7 +79,11 @@ def load_user(user_id: str) -> User | None:
     )
     found = db.session.execute(
         select(
-            User, ended.label("ended"), unread.label("unread"), *settings.override_columns()
+            User,
+            ended.label("ended"),
+            unread.label("unread"),
+            *settings.override_columns(),
+            *conditional.version_columns(),
         ).where(User.id == uid)
     ).one_or_none()
     if found is None:
@@ -88,6 +93,7 @@ def load_user(user_id: str) -> User | None:
         return None
     readcache.remember(db.session, ("unread", uid), found.unread)
     settings.remember_overrides(db.session, found)
+    conditional.remember_version(db.session, found)
     return user
 
 

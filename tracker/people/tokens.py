@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from tracker import audit, settings
+from tracker import audit
 from tracker.errors import Forbidden, InvalidInput
 from tracker.models import ApiToken, User
 
@@ -80,22 +80,28 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
 
     A token of an account that must choose a new password is refused too.
     """
+    return live_token_with(session, raw, now)[0]
+
+
+def live_token_with(
+    session: Session, raw: str, now: datetime, columns: tuple = ()
+) -> tuple[ApiToken | None, Row | None]:
+    """As ``live_token``, reading ``columns`` too in the same statement (what the
+    request needs anyway: the settings' overrides, the data's version); the row
+    they are in, or None when no token was read."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
-        return None
-    # The token with its user and the settings' overrides, in one statement:
-    # every API request needs the first two, most the third.
+        return None, None
+    # The token with its user, in one statement: every API request needs both.
     found = session.execute(
-        select(ApiToken, *settings.override_columns())
+        select(ApiToken, *columns)
         .options(joinedload(ApiToken.user))
         .where(ApiToken.token_hash == _digest(raw))
     ).first()
-    if found is not None:
-        settings.remember_overrides(session, found)
     record = found[0] if found is not None else None
     if record is None or record.revoked_at is not None or record.expires_at <= now:
-        return None
+        return None, found
     if not record.user.is_active or record.user.must_change_password:
-        return None
+        return None, found
     if due_a_touch(record, now):
         session.execute(
             update(ApiToken)
@@ -103,7 +109,7 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return record
+    return record, found
 
 
 def due_a_touch(record: ApiToken, now: datetime) -> bool:
