@@ -29,88 +29,38 @@ parts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Branch, SchoolCategoryTotal, SchoolTotal, ScoreCount, User
 from tracker.periods import Period
+from tracker.ranking.school_neighbours import neighbour_queries, standings_around
+from tracker.ranking.school_rows import (
+    Board,
+    Viewer,
+    count_not_ranked,
+    count_of,
+    extra_columns,
+    members_scoring,
+    read_all,
+    row_columns,
+    standing_of,
+    zero_before,
+)
 from tracker.ranking.standings import (
     TENTH,
     Leaderboard,
     Standing,
-    not_ranked_now,
     ranked_now,
     shown_rank,
 )
 
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True)
-class _Board:
-    table: type
-    key: tuple
-    counts: tuple  # the period's (and category's) score counts
-    positive: int  # totals above zero
-    negative: int  # totals below zero
-    total: int  # everyone listed
-
-    @property
-    def zero(self) -> int:
-        return self.total - self.positive - self.negative
-
-    def higher(self, points: Decimal, above: int) -> int:
-        """How many listed members have more than ``points``, from ``above``: how many
-        totals other than zero have more. Below zero, every member at zero (with a
-        total of zero or none) is higher too."""
-        return above if points >= 0 else above + self.zero
-
-
-@dataclass(frozen=True)
-class _Viewer:
-    """The viewer's place on the list, read with the board's counts."""
-
-    user_id: int
-    points: Decimal
-    # Members above their score (positive points; see ``_Board.higher``), and
-    # members at their score before them (a nonzero score).
-    above: int
-    tied_before: int
-    # At zero points: members of the zero part before them (``_zero_before``).
-    zero_before: int = 0
-
-
-def _count(table, *where):
-    return select(func.count()).select_from(table).where(*where).scalar_subquery()
-
-
-def _has_total(table, key):
-    return exists().where(*key, table.user_id == User.id)
-
-
-def _count_not_ranked(table, key, *where):
-    """How many people not ranked now (left, deactivated, advisors) have a total here."""
-    inactive, other_roles = (
-        _count(User, part, *where, _has_total(table, key)) for part in not_ranked_now()
-    )
-    return inactive + other_roles
-
-
-def _members_scoring(counts, *where):
-    """How many members have a score meeting ``where``: a sum over the score counts."""
-    return (
-        select(func.coalesce(func.sum(ScoreCount.members), 0))
-        .where(*counts, *where)
-        .scalar_subquery()
-    )
-
 
 def _board(
     session: Session, period: Period, category_id: int | None, viewer_id: int | None
-) -> tuple[_Board, _Viewer | None]:
+) -> tuple[Board, Viewer | None]:
     """The board's counts and, when the viewer is listed, where they stand: one statement."""
     table = SchoolCategoryTotal if category_id else SchoolTotal
     key = [table.period_kind == period.kind, table.period_start == period.start]
@@ -122,11 +72,11 @@ def _board(
         ScoreCount.category_id == (category_id or 0),
     )
     columns = [
-        _members_scoring(counts, ScoreCount.points > 0).label("positive"),
-        _members_scoring(counts, ScoreCount.points < 0).label("negative"),
-        _count(User, ranked_now()).label("ranked"),
+        members_scoring(counts, ScoreCount.points > 0).label("positive"),
+        members_scoring(counts, ScoreCount.points < 0).label("negative"),
+        count_of(User, ranked_now()).label("ranked"),
         # People not ranked now (left, deactivated) who earned points here.
-        _count_not_ranked(table, key).label("others"),
+        count_not_ranked(table, key).label("others"),
     ]
     if viewer_id is not None:
         points = select(table.points).where(*key, table.user_id == viewer_id).scalar_subquery()
@@ -134,16 +84,18 @@ def _board(
             select(ranked_now()).where(User.id == viewer_id).scalar_subquery().label("v_ranked"),
             exists().where(*key, table.user_id == viewer_id).label("v_stored"),
             points.label("v_points"),
-            _members_scoring(counts, ScoreCount.points > points).label("v_above"),
-            _count(table, *key, table.points == points, table.user_id < viewer_id).label("v_tied"),
+            members_scoring(counts, ScoreCount.points > points).label("v_above"),
+            count_of(table, *key, table.points == points, table.user_id < viewer_id).label(
+                "v_tied"
+            ),
             # Counted only for a viewer at zero (both databases read a CASE lazily):
             # it walks the members before them.
             case(
-                (func.coalesce(points, 0) == 0, _zero_before(table, key, viewer_id)), else_=0
+                (func.coalesce(points, 0) == 0, zero_before(table, key, viewer_id)), else_=0
             ).label("v_zero"),
         ]
     found = session.execute(select(*columns)).one()
-    board = _Board(
+    board = Board(
         table,
         tuple(key),
         counts,
@@ -153,7 +105,7 @@ def _board(
     )
     if viewer_id is None or not (found.v_ranked or found.v_stored):
         return board, None
-    viewer = _Viewer(
+    viewer = Viewer(
         viewer_id,
         Decimal(found.v_points or 0),
         int(found.v_above or 0),
@@ -163,24 +115,11 @@ def _board(
     return board, viewer
 
 
-def _columns(table):
-    return (
-        User.id,
-        table.points,
-        table.entries,
-        User.name,
-        User.student_no,
-        User.name_public,
-        User.branch_id,
-        Branch.name.label("branch_name"),
-    )
-
-
-def _signed(board: _Board, above_zero: bool, skip: int, limit: int):
+def _signed(board: Board, above_zero: bool, skip: int, limit: int):
     """Rows of the part above (or below) zero, from the points index."""
     table = board.table
     return (
-        select(*_columns(table))
+        select(*row_columns(table))
         .join(User, User.id == table.user_id)
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(*board.key, table.points > 0 if above_zero else table.points < 0)
@@ -190,11 +129,11 @@ def _signed(board: _Board, above_zero: bool, skip: int, limit: int):
     )
 
 
-def _zero(board: _Board, skip: int, limit: int):
+def _zero(board: Board, skip: int, limit: int):
     """Rows of the part at zero points: totals of zero, and ranked members without one."""
     table = board.table
     return (
-        select(*_columns(table))
+        select(*row_columns(table))
         .select_from(User)
         .outerjoin(table, and_(table.user_id == User.id, *board.key))
         .outerjoin(Branch, Branch.id == User.branch_id)
@@ -208,13 +147,13 @@ def _zero(board: _Board, skip: int, limit: int):
     )
 
 
-def _higher(session: Session, board: _Board, points: Decimal) -> int:
+def _higher(session: Session, board: Board, points: Decimal) -> int:
     """How many listed members have more points than ``points``."""
-    above = session.scalar(select(_members_scoring(board.counts, ScoreCount.points > points)))
+    above = session.scalar(select(members_scoring(board.counts, ScoreCount.points > points)))
     return board.higher(points, above)
 
 
-def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]:
+def _ranked(session: Session, board: Board, rows, first: int) -> list[Standing]:
     """Standings for consecutive rows of the list, the first at position ``first``."""
     standings: list[Standing] = []
     for position, row in enumerate(rows, start=first):
@@ -227,18 +166,11 @@ def _ranked(session: Session, board: _Board, rows, first: int) -> list[Standing]
         else:
             # Sorted by points: the first with a lower score is ranked at its position.
             rank = position
-        standings.append(_standing(row, position, shown_rank(rank, points), board.total))
+        standings.append(standing_of(row, position, shown_rank(rank, points), board.total))
     return standings
 
 
-def _extra(above=None, tag: str = "page", part: int = 0) -> tuple:
-    """The columns every row read here has after ``_columns``: the members above its
-    score (for a neighbour's rank), what it was read for, and its part of the list."""
-    above = literal(0) if above is None else above
-    return above.label("above"), literal(tag).label("tag"), literal(part).label("part")
-
-
-def _slice_queries(board: _Board, first: int, last: int) -> list:
+def _slice_queries(board: Board, first: int, last: int) -> list:
     """The reads of the members at list positions ``first`` to ``last`` (from 1)."""
     first, last = max(first, 1), min(last, board.total)
     zero_from = board.positive + 1
@@ -252,16 +184,9 @@ def _slice_queries(board: _Board, first: int, last: int) -> list:
     for number, (start, end, read) in enumerate(parts):
         low, high = max(first, start), min(last, end)
         if low <= high:
-            part = read(low - start, high - low + 1).add_columns(*_extra(part=number))
+            part = read(low - start, high - low + 1).add_columns(*extra_columns(part=number))
             queries.append(part.subquery())
     return queries
-
-
-def _union(session: Session, queries: list) -> list:
-    """The rows of several reads, in one statement."""
-    if not queries:
-        return []
-    return session.execute(union_all(*(select(*q.c) for q in queries))).all()
 
 
 def _in_order(rows) -> list:
@@ -270,205 +195,10 @@ def _in_order(rows) -> list:
     return sorted(rows, key=lambda r: (r.part, -(r[1] or 0), r[0]))
 
 
-def _slice(session: Session, board: _Board, first: int, last: int) -> list[Standing]:
+def _slice(session: Session, board: Board, first: int, last: int) -> list[Standing]:
     """The members at list positions ``first`` to ``last`` (from 1), ranked."""
-    rows = _union(session, _slice_queries(board, first, last))
+    rows = read_all(session, _slice_queries(board, first, last))
     return _ranked(session, board, _in_order(rows), max(first, 1))
-
-
-def _zero_before(table, key, user_id: int):
-    """How many of the zero part come before a member at zero points (in id order)."""
-    # The ranked members before them, less those with points, plus the people
-    # not ranked now whose total is listed. Totals before them less the zero
-    # ones: two index ranges, where points != 0 would read each total's row.
-    return (
-        _count(User, ranked_now(), User.id < user_id)
-        - (
-            _count(table, *key, table.user_id < user_id)
-            - _count(table, *key, table.points == 0, table.user_id < user_id)
-        )
-        + _count_not_ranked(table, key, User.id < user_id)
-    )
-
-
-def _position(board: _Board, viewer: _Viewer) -> int:
-    """Where the viewer stands, counting from 1."""
-    if viewer.points == 0:
-        return board.positive + viewer.zero_before + 1
-    return board.higher(viewer.points, viewer.above) + viewer.tied_before + 1
-
-
-def _seek(board: _Board, *where, order, tag: str, counted: bool = False):
-    """One row next to the viewer in the index: the nearest meeting ``where`` in ``order``,
-    with the members above its score when ``counted`` (its rank)."""
-    table = board.table
-    above = (
-        _members_scoring(board.counts, ScoreCount.points > table.points) if counted else literal(0)
-    )
-    return (
-        select(*_columns(table), *_extra(above, tag))
-        .join(User, User.id == table.user_id)
-        .outerjoin(Branch, Branch.id == User.branch_id)
-        .where(*board.key, *where)
-        .order_by(*order)
-        .limit(1)
-        .subquery()
-    )
-
-
-def _without_total(board: _Board, user_id: int, points: Decimal, after: bool, tag: str):
-    """The nearest ranked member without a total (at zero points) before or after."""
-    table = board.table
-    query = (
-        select(
-            User.id,
-            literal(0).label("points"),
-            literal(0).label("entries"),
-            User.name,
-            User.student_no,
-            User.name_public,
-            User.branch_id,
-            Branch.name.label("branch_name"),
-            *_extra(tag=tag),
-        )
-        .outerjoin(Branch, Branch.id == User.branch_id)
-        .where(ranked_now(), not_(_has_total(table, board.key)))
-        .order_by(User.id if after else User.id.desc())
-        .limit(1)
-    )
-    if points == 0:
-        query = query.where(User.id > user_id if after else User.id < user_id)
-    return query.subquery()
-
-
-def _neighbour_queries(board: _Board, viewer: _Viewer) -> list:
-    """The reads of the viewer's row and of the rows next to it (``_neighbours``)."""
-    table, uid, points = board.table, viewer.user_id, viewer.points
-    mine = (
-        select(*_columns(table), *_extra(tag="me"))
-        .select_from(User)
-        .outerjoin(table, and_(table.user_id == User.id, *board.key))
-        .outerjoin(Branch, Branch.id == User.branch_id)
-        .where(User.id == uid)
-        .subquery()
-    )
-    # At zero the nearest members without a total are always wanted: read at once.
-    at_zero = (
-        (
-            _without_total(board, uid, points, after=False, tag="z_above"),
-            _without_total(board, uid, points, after=True, tag="z_below"),
-        )
-        if points == 0
-        else ()
-    )
-    return [
-        # Before those without a total: a union's columns take their types from
-        # its first read (points in tenths).
-        mine,
-        _seek(
-            board,
-            table.points == points,
-            table.user_id < uid,
-            order=(table.user_id.desc(),),
-            tag="above_tied",
-        ),
-        _seek(
-            board,
-            table.points > points,
-            order=(table.points, table.user_id.desc()),
-            tag="above",
-            counted=True,
-        ),
-        _seek(
-            board,
-            table.points == points,
-            table.user_id > uid,
-            order=(table.user_id,),
-            tag="below_tied",
-        ),
-        _seek(
-            board,
-            table.points < points,
-            order=(table.points.desc(), table.user_id),
-            tag="below",
-        ),
-        *at_zero,
-    ]
-
-
-def _neighbours(session: Session, board: _Board, viewer: _Viewer, read: list) -> dict:
-    """The viewer's row and the rows just before and after it in the index, by side,
-    from the rows ``_neighbour_queries`` read.
-
-    Lists are ordered by (points descending, id): a neighbour is the nearest
-    total with equal points, else the nearest other score, or a ranked member
-    without a total (at zero points), whichever comes nearer. Away from zero,
-    those without a total are looked for only when they can be nearer (looking
-    walks the members): in a second statement, once the nearest totals are known.
-    """
-    uid, points = viewer.user_id, viewer.points
-    rows = {row.tag: row for row in read}
-    above = rows.get("above_tied") or rows.get("above")
-    below = rows.get("below_tied") or rows.get("below")
-    wanted = []
-    if points < 0 and not (above is not None and above.points < 0):
-        wanted.append(_without_total(board, uid, points, after=False, tag="z_above"))
-    if points > 0 and not (below is not None and below.points > 0):
-        wanted.append(_without_total(board, uid, points, after=True, tag="z_below"))
-    if wanted:
-        rows.update({row.tag: row for row in _union(session, wanted)})
-    result = {"me": rows["me"]}
-    for side, after in (("above", False), ("below", True)):
-        candidates = [
-            r for r in (rows.get(f"{side}_tied") or rows.get(side), rows.get(f"z_{side}")) if r
-        ]
-        if candidates:
-            pick = min if after else max
-            result[side] = pick(candidates, key=lambda r: (-Decimal(r.points or 0), r.id))
-    return result
-
-
-def _standing(row, position: int, rank: int | None, total: int) -> Standing:
-    user_id, points, entries, name, student_no, name_public, branch_id, branch = row[:8]
-    return Standing(
-        rank=rank,
-        position=position,
-        user_id=user_id,
-        name=name,
-        student_no=student_no,
-        branch_id=branch_id,
-        branch_name=branch,
-        points=Decimal(points or 0).quantize(TENTH),
-        entries=int(entries or 0),
-        total=total,
-        name_public=bool(name_public),
-    )
-
-
-def _around(session: Session, board: _Board, viewer: _Viewer, read: list) -> list[Standing]:
-    """The viewer's standing with the members just above and below, from the rows
-    ``_neighbour_queries`` read."""
-    position = _position(board, viewer)
-    rows = _neighbours(session, board, viewer, read)
-    points = viewer.points
-    rank = board.higher(points, viewer.above) + 1
-    near = [_standing(rows["me"], position, shown_rank(rank, points), board.total)]
-    if "above" in rows:
-        above = rows["above"]
-        above_points = Decimal(above.points or 0)
-        above_rank = rank if above_points == points else board.higher(above_points, above.above) + 1
-        near.insert(
-            0, _standing(above, position - 1, shown_rank(above_rank, above_points), board.total)
-        )
-    if "below" in rows:
-        below = rows["below"]
-        below_points = Decimal(below.points or 0)
-        # Sorted by points: the first with a lower score is ranked at its position.
-        below_rank = rank if below_points == points else position + 1
-        near.append(
-            _standing(below, position + 1, shown_rank(below_rank, below_points), board.total)
-        )
-    return near
 
 
 def leaderboard(
@@ -488,12 +218,12 @@ def leaderboard(
     # The page and the viewer's neighbours in one statement.
     queries = _slice_queries(board, first, first + per_page - 1)
     if viewer is not None:
-        queries += _neighbour_queries(board, viewer)
-    read = _union(session, queries)
+        queries += neighbour_queries(board, viewer)
+    read = read_all(session, queries)
     page_rows = _in_order([r for r in read if r.tag == "page"])
     rows = _ranked(session, board, page_rows, max(first, 1))
     near = (
-        _around(session, board, viewer, [r for r in read if r.tag != "page"])
+        standings_around(session, board, viewer, [r for r in read if r.tag != "page"])
         if viewer is not None
         else []
     )
