@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -108,7 +109,7 @@ def differences(session: Session, expected: dict) -> list[str]:
             points=key[3],
             kind=key[0],
             start=key[1],
-            category=key[2] or _("all"),
+            category=key[2] or pgettext("categories", "all"),
             stored=have.get(key, 0),
             expected=want.get(key, 0),
         )
