@@ -38,7 +38,7 @@ def register_observability(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import database, security, storage
+    from tracker import conditional, database, security, storage
     from tracker.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from tracker.i18n import select_locale, select_timezone
 
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     storage.init_app(app)  # before security: the image policy may name the store
     security.init_app(app)
+    conditional.init_app(app)
 
 
 def register_bounds(app: Flask) -> None:

@@ -13,13 +13,18 @@ from datetime import date, timedelta
 CALENDAR_KINDS = ("week", "month", "year", "all")
 # Kept for the callers that only know calendar periods.
 STANDARD_KINDS = CALENDAR_KINDS
-STORED_KINDS = ("week", "month", "term", "year", "all")
+# "day" totals are kept per member and per branch (not school-wide) so that a
+# custom range reads whole months and the days at its ends (``ranking.source``).
+DAY = "day"
+STORED_KINDS = ("week", "month", "term", "year", "all", DAY)
 ACADEMIC_YEAR_START_MONTH = 9
 ALL_TIME_START = date(2000, 1, 1)
 
 
 def period_start(kind: str, day: date) -> date:
     """The first day of the ``kind`` period that contains ``day``."""
+    if kind == DAY:
+        return day
     if kind == "week":
         return day - timedelta(days=day.weekday())
     if kind == "month":
@@ -36,6 +41,8 @@ def period_start(kind: str, day: date) -> date:
 
 def period_end(kind: str, start: date) -> date:
     """The day after the last day of the period beginning on ``start``."""
+    if kind == DAY:
+        return start + timedelta(days=1)
     if kind == "week":
         return start + timedelta(days=7)
     if kind == "month":

@@ -24,13 +24,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, false, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import storage
+from tracker import conditional, readcache, settings, storage
 from tracker.clock import utcnow
 from tracker.extensions import db, login_manager, talisman
-from tracker.models import EndedSession, User
+from tracker.models import EndedSession, Notification, User
 from tracker.people import access
 from tracker.setting_values import trusted_proxies
 
@@ -59,25 +59,46 @@ def load_user(user_id: str) -> User | None:
     # everywhere, new password, deactivation) makes every older cookie void.
     try:
         raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-        version = int(raw_version)
+        uid, version = int(raw_id), int(raw_version)
     except (ValueError, TypeError):
         return None
-    if user is None or user.session_version != version or not user.is_active:
+    # One statement for the user, whether this session was logged out, the
+    # navigation's unread count, the settings' overrides and the data's version
+    # (``conditional``): pages need them all.
+    session_id = session.get(SESSION_ID)
+    ended = (
+        exists().where(EndedSession.session_hash == _session_digest(session_id))
+        if isinstance(session_id, str)
+        else false()  # a session from before ids: "log out everywhere" ends it
+    )
+    unread = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == uid, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        select(
+            User,
+            ended.label("ended"),
+            unread.label("unread"),
+            *settings.override_columns(),
+            *conditional.version_columns(),
+        ).where(User.id == uid)
+    ).one_or_none()
+    if found is None:
         return None
-    if _ended(session.get(SESSION_ID)):
+    user = found.User
+    if user.session_version != version or not user.is_active or found.ended:
         return None
+    readcache.remember(db.session, ("unread", uid), found.unread)
+    settings.remember_overrides(db.session, found)
+    conditional.remember_version(db.session, found)
     return user
 
 
 def _session_digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
-
-
-def _ended(session_id: object) -> bool:
-    if not isinstance(session_id, str):
-        return False  # a session from before ids: "log out everywhere" ends it
-    return db.session.get(EndedSession, _session_digest(session_id)) is not None
 
 
 def end_this_session(now: datetime) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit
+from tracker import audit, readcache
 from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.models import SettingOverride, User
@@ -88,10 +89,33 @@ _PARSERS = {s.key: s.parse for s in SETTINGS}
 def setting(key: str, session: Session | None = None) -> Any:
     """The current value of a setting: an admin's override, else app.config."""
     if key in RUNTIME_SETTINGS:
-        override = (session or db.session).get(SettingOverride, key)
+        # Every override in one read per request: a page asks for several settings.
+        override = readcache.setting_overrides(session or db.session).get(key)
         if override is not None:
-            return _PARSERS[key](override.value)
+            return _PARSERS[key](override)
     return current_app.config[key]
+
+
+def override_columns() -> list:
+    """The stored override of every runtime setting, as columns to read with another
+    statement (the signed-in user, an API token): a page then reads no setting alone."""
+    return [
+        select(SettingOverride.value)
+        .where(SettingOverride.key == key)
+        .scalar_subquery()
+        .label(f"setting_{key}")
+        for key in RUNTIME_SETTINGS
+    ]
+
+
+def remember_overrides(session: Session, row) -> None:
+    """Keep the overrides read by ``override_columns`` for the rest of the request."""
+    found = row._mapping
+    readcache.remember(
+        session,
+        readcache.SETTINGS,
+        {key: found[f"setting_{key}"] for key in RUNTIME_SETTINGS if found[f"setting_{key}"]},
+    )
 
 
 def _checked(spec: RuntimeSetting, value: Any) -> str:

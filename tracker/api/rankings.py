@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker import conditional
 from tracker.api import serialize
 from tracker.api.blueprint import api, caller
 from tracker.api.board_schemas import BRANCH_LEADERBOARD, BRANCH_STATS, LEADERBOARD
@@ -137,6 +138,8 @@ def member_leaderboard():
     user = caller()
     scope, readable = _scope(user, args["scope"], args.get("scope_id"))
     period = _period(args)
+    if same := conditional.unchanged(user, scope, period):
+        return same
     board, view = visible_member_board(
         db.session,
         user,
@@ -242,6 +245,8 @@ def branch_leaderboard():
         db.session, user, "college" if college_id else "school", None, college_id
     )
     period = _period(args)
+    if same := conditional.unchanged(user, scope, period):
+        return same
     board = branch_board(
         db.session,
         period,

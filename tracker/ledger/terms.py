@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit
+from tracker import audit, readcache
 from tracker.errors import Conflict, InvalidInput
 from tracker.ledger import totals
 from tracker.models import Term, User
@@ -100,12 +100,14 @@ def change_term(
 
 
 def list_terms(session: Session) -> list[Term]:
-    return list(session.scalars(select(Term).order_by(Term.first_day)))
+    return list(readcache.terms(session))
 
 
 def term_on(session: Session, day: date) -> Term | None:
     """The term that contains ``day``, if any."""
-    return session.scalars(select(Term).where(Term.first_day <= day, Term.last_day >= day)).first()
+    # A page asks this several times (its default period, the period named, the
+    # form's choices): the terms are read once per request.
+    return next((t for t in readcache.terms(session) if t.first_day <= day <= t.last_day), None)
 
 
 def term_period(term: Term) -> Period:

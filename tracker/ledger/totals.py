@@ -9,6 +9,10 @@ entries), each again per category (the *CategoryTotal tables).
 ``rebuild`` recomputes them from the ledger; ``differences`` compares the
 two and is what ``flask check-ledger`` and the tests rely on.
 
+Day totals (period_kind "day", period_start = the day) are kept per member
+and per branch only, not school-wide: they serve custom ranges
+(``ranking.source``), which read whole months and the days at both ends.
+
 Term totals (period_kind "term", period_start = the term's first day) follow
 the same path; because terms are defined by an admin, possibly after points
 were earned, ``tracker.terms`` calls ``rebuild_kind(session, "term")``
@@ -29,6 +33,7 @@ from sqlalchemy import delete, func, insert, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from tracker.ledger import score_counts
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -40,9 +45,10 @@ from tracker.models import (
     MemberTotal,
     SchoolCategoryTotal,
     SchoolTotal,
+    ScoreCount,
     Term,
 )
-from tracker.periods import CALENDAR_KINDS, STORED_KINDS, period_start
+from tracker.periods import CALENDAR_KINDS, DAY, STORED_KINDS, period_start
 
 # Entries count activities; an imported number is none (as an adjustment is none).
 ENTRY_DELTA = {
@@ -63,12 +69,14 @@ MODELS = {
     (False, True, False): BranchTotal,
     (False, True, True): BranchCategoryTotal,
 }
+# Period kinds with no school-wide totals (``school_wide``).
+NOT_SCHOOL_WIDE = (DAY,)
 # What a total adds up; the other columns but the id say whose and when.
 VALUES = ("points_tenths", "entries", "active_members")
 
 
 @cache
-def _upsert_statement(dialect: str, model, returning: bool):
+def _upsert_statement(dialect: str, model, returning: tuple[str, ...]):
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
     stmt = module.insert(table)
@@ -78,20 +86,18 @@ def _upsert_statement(dialect: str, model, returning: bool):
         set_={c.name: c + stmt.excluded[c.name] for c in table.c if c.name in VALUES},
     )
     if returning:
-        stmt = stmt.returning(table.c.period_kind, table.c.period_start, table.c.entries)
+        stmt = stmt.returning(*(table.c[name] for name in returning))
     return stmt
 
 
-def _upsert(session: Session, model, rows: list[dict], returning: bool = False):
-    """Add to existing totals, creating the missing ones; with ``returning``,
-    give {(period kind, period start): activities now} of the totals written."""
+def _upsert(session: Session, model, rows: list[dict], returning: tuple[str, ...] = ()):
+    """Add to existing totals, creating the missing ones; with ``returning``, give
+    those columns of the totals written, as they are now."""
     # Built once per database and table: compiling it anew for every ledger
     # row costs more than running it.
     stmt = _upsert_statement(session.get_bind().dialect.name, model, returning)
     result = session.execute(stmt, rows)
-    if returning:
-        return {(kind, start): entries for kind, start, entries in result}
-    return None
+    return result.all() if returning else None
 
 
 def term_starts(session: Session) -> Callable[[date], date | None]:
@@ -117,7 +123,13 @@ def period_starts(session: Session, day: date) -> list[tuple[str, date]]:
     )
     if term_first is not None:
         starts.append(("term", term_first))
+    starts.append((DAY, day))
     return starts
+
+
+def school_wide(kind: str) -> bool:
+    """Whether the period kind has school-wide totals (SchoolTotal, SchoolCategoryTotal)."""
+    return kind not in NOT_SCHOOL_WIDE
 
 
 def apply(session: Session, entry: LedgerEntry) -> None:
@@ -136,10 +148,28 @@ def apply(session: Session, entry: LedgerEntry) -> None:
     for category_id in (None, entry.category_id) if entry.category_id is not None else (None,):
         per = category_id is not None
         rows = [{**r, "category_id": category_id} if per else r for r in periods]
-        now = _upsert(
-            session, MODELS[(True, True, per)], [{**r, **member, **branch} for r in rows], True
+        now = {
+            (kind, start): entries
+            for kind, start, entries in _upsert(
+                session,
+                MODELS[(True, True, per)],
+                [{**r, **member, **branch} for r in rows],
+                ("period_kind", "period_start", "entries"),
+            )
+        }
+        school = _upsert(
+            session,
+            MODELS[(True, False, per)],
+            [{**r, **member} for r in rows if school_wide(r["period_kind"])],
+            ("period_kind", "period_start", "points_tenths"),
         )
-        _upsert(session, MODELS[(True, False, per)], [{**r, **member} for r in rows])
+        score_counts.add(
+            session,
+            score_counts.moves(
+                (kind, start, category_id, points - entry.points, points)
+                for kind, start, points in school
+            ),
+        )
         # The member is active in the branch while their activities there add up to more than none.
         active = [
             int(now[key] > 0) - int(now[key] - delta > 0)
@@ -158,22 +188,7 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
     cost a few statements instead of six each."""
     if any(ENTRY_DELTA[e.kind] for e in entries):
         raise ValueError("apply_many takes rows that count no activity")
-    periods: dict[date, list[tuple[str, date]]] = {}
-    sums: dict[tuple, Decimal] = defaultdict(Decimal)
-    for e in entries:
-        if e.earned_on not in periods:
-            periods[e.earned_on] = period_starts(session, e.earned_on)
-        for category_id in (None, e.category_id) if e.category_id is not None else (None,):
-            for kind, start in periods[e.earned_on]:
-                for member, branch in ((True, True), (True, False), (False, True)):
-                    key = (
-                        kind,
-                        start,
-                        e.user_id if member else None,
-                        e.branch_id if branch else None,
-                        category_id,
-                    )
-                    sums[key] += e.points
+    sums = _summed(session, entries)
     rows: dict[type, list[dict]] = defaultdict(list)
     for (kind, start, user_id, branch_id, category_id), points in sums.items():
         row = {"period_kind": kind, "period_start": start, "points_tenths": points, "entries": 0}
@@ -188,8 +203,45 @@ def apply_many(session: Session, entries: list[LedgerEntry]) -> None:
         model = MODELS[(user_id is not None, branch_id is not None, category_id is not None)]
         rows[model].append(row)
     for model, model_rows in rows.items():
+        school = model in (SchoolTotal, SchoolCategoryTotal)
+        returning = ("period_kind", "period_start", "user_id", "points_tenths")
+        if model is SchoolCategoryTotal:
+            returning += ("category_id",)
         for chunk in _chunks(model_rows):
-            _upsert(session, model, chunk)
+            written = _upsert(session, model, chunk, returning if school else ())
+            if school:
+                score_counts.add(session, score_counts.moves(_school_moves(written, sums)))
+
+
+def _summed(session: Session, entries: list[LedgerEntry]) -> dict[tuple, Decimal]:
+    """The rows' points per total: {(kind, start, member, branch, category): points}."""
+    periods: dict[date, list[tuple[str, date]]] = {}
+    sums: dict[tuple, Decimal] = defaultdict(Decimal)
+    for e in entries:
+        if e.earned_on not in periods:
+            periods[e.earned_on] = period_starts(session, e.earned_on)
+        for category_id in (None, e.category_id) if e.category_id is not None else (None,):
+            for kind, start in periods[e.earned_on]:
+                for member, branch in ((True, True), (True, False), (False, True)):
+                    if not branch and not school_wide(kind):
+                        continue
+                    key = (
+                        kind,
+                        start,
+                        e.user_id if member else None,
+                        e.branch_id if branch else None,
+                        category_id,
+                    )
+                    sums[key] += e.points
+    return sums
+
+
+def _school_moves(written, sums: dict) -> Iterator[tuple]:
+    """(kind, start, category, points before, points now) of school-wide totals just written."""
+    for kind, start, user_id, points, *category in written:
+        category_id = category[0] if category else None
+        added = sums[(kind, start, user_id, None, category_id)]
+        yield kind, start, category_id, points - added, points
 
 
 # kind, start, member, branch, category: member None for a branch's totals,
@@ -233,7 +285,7 @@ def expected_totals(
             if start is None:
                 continue
             for cat in (None, category_id) if category_id is not None else (None,):
-                for branch in (branch_id, None):
+                for branch in (branch_id, None) if school_wide(period_kind) else (branch_id,):
                     bucket = result[(period_kind, start, user_id, branch, cat)]
                     bucket[0] += Decimal(points)
                     bucket[1] += entries
@@ -295,7 +347,7 @@ def rebuild_kind(
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text('SELECT id FROM "user" ORDER BY id FOR KEY SHARE')).all()
-        tables = ", ".join(f'"{model.__tablename__}"' for model in MODELS.values())
+        tables = ", ".join(f'"{model.__tablename__}"' for model in (*MODELS.values(), ScoreCount))
         session.execute(text(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE"))
     for model in MODELS.values():
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
@@ -310,10 +362,20 @@ def rebuild_kind(
         rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
             row
         )
-    written, total = 0, sum(len(model_rows) for model_rows in rows.values())
+    counts = score_counts.rebuilt(
+        session,
+        kinds,
+        (
+            (r["period_kind"], r["period_start"], r.get("category_id"), r["points"])
+            for model in (SchoolTotal, SchoolCategoryTotal)
+            for r in rows.get(model, [])
+        ),
+    )
+    everything = (*rows.items(), (ScoreCount, counts))
+    written, total = 0, sum(len(model_rows) for _model, model_rows in everything)
     if progress:
         progress(0, total)
-    for model, model_rows in rows.items():
+    for model, model_rows in everything:
         for chunk in _chunks(model_rows):
             session.execute(insert(model), chunk)
             written += len(chunk)
@@ -351,6 +413,7 @@ def differences(session: Session) -> list[str]:
                     expected=_describe(want),
                 )
             )
+    problems.extend(score_counts.differences(session, expected))
     problems.extend(_status_differences(session))
     return problems
 

@@ -31,6 +31,7 @@ from tracker.models.ledger import (
     MemberTotal,
     SchoolCategoryTotal,
     SchoolTotal,
+    ScoreCount,
 )
 from tracker.models.milestone import Milestone, MilestoneNotice
 from tracker.models.minutes import Minutes, MinutesAttachment, MinutesVersion
@@ -90,6 +91,7 @@ __all__ = [
     "Role",
     "SchoolCategoryTotal",
     "SchoolTotal",
+    "ScoreCount",
     "SettingOverride",
     "Stage",
     "Term",

@@ -221,3 +221,36 @@ class BranchCategoryTotal(PeriodTotal, db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     active_members: Mapped[int] = mapped_column(default=0)
+
+
+class ScoreCount(db.Model):
+    """How many members have each score, school-wide, in a period: a histogram of the
+    SchoolTotal rows (``category_id`` 0) and the SchoolCategoryTotal rows (their
+    category) whose points are not zero.
+
+    A member's rank is one plus the members above their score: a sum over the
+    distinct scores above it, not a count over every member above. Kept with every
+    ledger row by ``totals.apply``, rebuilt and checked with the other totals.
+    """
+
+    __tablename__ = "score_count"
+    __table_args__ = (
+        UniqueConstraint("period_kind", "period_start", "category_id", "points_tenths"),
+        # Covers the sums over the scores above or below one.
+        Index(
+            "ix_score_count_cover",
+            "period_kind",
+            "period_start",
+            "category_id",
+            "points_tenths",
+            "members",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    # 0: every category together (SchoolTotal); else the category's (no foreign key for 0).
+    category_id: Mapped[int] = mapped_column(default=0)
+    points: Mapped[Decimal] = mapped_column("points_tenths", Tenths)
+    members: Mapped[int] = mapped_column(default=0)

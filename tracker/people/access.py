@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import readcache
 from tracker.models import AdvisorScope, Attendance, Branch, Event, Role, User
 
 # People who belong to a branch: they log activities, are ranked and check in.
@@ -304,8 +305,10 @@ def board_branch_ids(session: Session, viewer: User) -> frozenset[int] | None:
         return frozenset(readable_branch_ids(session, viewer))
     if viewer.branch_id is None:
         return frozenset()
-    college = select(Branch.college_id).where(Branch.id == viewer.branch_id).scalar_subquery()
-    return frozenset(session.scalars(select(Branch.id).where(Branch.college_id == college)))
+    # From the branches the page reads anyway (its scope, its form's choices).
+    found = readcache.directory(session)
+    own = found.branch(viewer.branch_id)
+    return found.branch_ids_of(own.college_id) if own is not None else frozenset()
 
 
 def may_read_branch_board(viewer: User, branch_id: int, readable: frozenset[int] | None) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 
+from tracker import readcache
 from tracker.errors import NotFound
 from tracker.models import Branch, College, User
 from tracker.people import access
@@ -43,10 +44,12 @@ class Scope:
 
 def _first_branch(session: Session, readable: frozenset[int] | None) -> int | None:
     """The branch a page opens on when the viewer has none of their own."""
-    query = select(Branch.id).where(Branch.archived_at.is_(None)).order_by(Branch.id).limit(1)
-    if readable is not None:
-        query = query.where(Branch.id.in_(sorted(readable)))
-    return session.scalar(query)
+    open_branches = (
+        b.id
+        for b in readcache.directory(session).branches
+        if b.archived_at is None and (readable is None or b.id in readable)
+    )
+    return min(open_branches, default=None)
 
 
 def resolve_scope(
@@ -63,10 +66,12 @@ def resolve_scope(
     the branch or college it names, and the viewer's readable branches.
     """
     readable = access.board_branch_ids(session, viewer)
+    # Branches and colleges from the one read of them a page makes (``readcache``).
+    found = readcache.directory(session)
     branch = college = None
     if scope_kind == "branch":
         branch_id = branch_id or viewer.branch_id or _first_branch(session, readable)
-        branch = session.get(Branch, branch_id) if branch_id else None
+        branch = found.branch(branch_id) if branch_id else None
         if branch is None:
             raise NotFound()
         if not access.may_read_branch_board(viewer, branch.id, readable):
@@ -74,18 +79,14 @@ def resolve_scope(
         scope = Scope("branch", branch.id)
     elif scope_kind == "college":
         if college_id is None and viewer.branch_id:
-            college_id = session.scalar(
-                select(Branch.college_id).where(Branch.id == viewer.branch_id)
-            )
+            college_id = getattr(found.branch(viewer.branch_id), "college_id", None)
         if college_id is None:
             first = _first_branch(session, readable)
-            college_id = session.scalar(select(Branch.college_id).where(Branch.id == first))
-        college = session.get(College, college_id) if college_id else None
+            college_id = getattr(found.branch(first), "college_id", None)
+        college = found.college(college_id) if college_id else None
         if college is None:
             raise NotFound()
-        college_branches = set(
-            session.scalars(select(Branch.id).where(Branch.college_id == college.id))
-        )
+        college_branches = found.branch_ids_of(college.id)
         if readable is not None and not college_branches & readable:
             raise NotFound()
         within = access.board_narrowing(viewer, readable)

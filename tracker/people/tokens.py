@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from tracker import audit
 from tracker.errors import Forbidden, InvalidInput
@@ -80,21 +80,41 @@ def live_token(session: Session, raw: str, now: datetime) -> ApiToken | None:
 
     A token of an account that must choose a new password is refused too.
     """
+    return live_token_with(session, raw, now)[0]
+
+
+def live_token_with(
+    session: Session, raw: str, now: datetime, columns: tuple = ()
+) -> tuple[ApiToken | None, Row | None]:
+    """As ``live_token``, reading ``columns`` too in the same statement (what the
+    request needs anyway: the settings' overrides, the data's version); the row
+    they are in, or None when no token was read."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
-        return None
-    record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(raw))).first()
+        return None, None
+    # The token with its user, in one statement: every API request needs both.
+    found = session.execute(
+        select(ApiToken, *columns)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _digest(raw))
+    ).first()
+    record = found[0] if found is not None else None
     if record is None or record.revoked_at is not None or record.expires_at <= now:
-        return None
+        return None, found
     if not record.user.is_active or record.user.must_change_password:
-        return None
-    if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
+        return None, found
+    if due_a_touch(record, now):
         session.execute(
             update(ApiToken)
             .where(ApiToken.id == record.id)
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return record
+    return record, found
+
+
+def due_a_touch(record: ApiToken, now: datetime) -> bool:
+    """Whether using the token now records its last use (a write the door commits)."""
+    return record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

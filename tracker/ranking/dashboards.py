@@ -16,10 +16,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker import readcache
 from tracker.activities import queue
 from tracker.i18n import category_name
 from tracker.ledger.terms import current_term
-from tracker.models import AccountStatus, Activity, Branch, Category, User
+from tracker.models import AccountStatus, Activity, Branch, User
 from tracker.people.scope import Scope
 from tracker.periods import Period, standard_period
 from tracker.ranking import statistics
@@ -69,7 +70,7 @@ def bar_chart(labels: list[str], datasets: dict[str, list], kind: str = "bar") -
 
 
 def _category_names(session: Session) -> dict[int, str]:
-    return {c.id: category_name(c) for c in session.scalars(select(Category))}
+    return {c.id: category_name(c) for c in readcache.categories(session).values()}
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.ledger import terms
-from tracker.models import (
-    Branch,
-    User,
-)
+from tracker.models import Branch, MemberTotal, User
 from tracker.people.scope import Scope
 from tracker.periods import CALENDAR_KINDS, Period, standard_period
 from tracker.ranking import school_index
@@ -70,6 +67,7 @@ def _standings(period: Period, scope: Scope, category_id: int | None) -> Select:
         ranked_count(points).label("ranked"),
         User.name,
         User.student_no,
+        User.name_public,
         User.branch_id,
     )
 
@@ -94,6 +92,7 @@ def _rows(session: Session, ranked, *conditions) -> tuple[list[Standing], int]:
             points=Decimal(r.points or 0).quantize(TENTH),
             entries=int(r.entries or 0),
             total=int(r.total),
+            name_public=bool(r.name_public),
         )
         for r in rows
     ]
@@ -158,6 +157,31 @@ def member_points(session: Session, user_id: int, period: Period) -> Decimal:
     return Decimal(value or 0).quantize(TENTH)
 
 
+def points_by_period(
+    session: Session, user_id: int, periods: dict[str, Period]
+) -> dict[str, Decimal]:
+    """A member's points in each of several standard periods, across all branches they
+    were in, as ``member_points`` gives them: one statement for them all."""
+    wanted = or_(
+        *(
+            and_(MemberTotal.period_kind == p.kind, MemberTotal.period_start == p.start)
+            for p in periods.values()
+        )
+    )
+    found = {
+        (kind, start): value
+        for kind, start, value in session.execute(
+            select(MemberTotal.period_kind, MemberTotal.period_start, func.sum(MemberTotal.points))
+            .where(MemberTotal.user_id == user_id, wanted)
+            .group_by(MemberTotal.period_kind, MemberTotal.period_start)
+        )
+    }
+    return {
+        name: Decimal(found.get((p.kind, p.start)) or 0).quantize(TENTH)
+        for name, p in periods.items()
+    }
+
+
 @dataclass(frozen=True)
 class MemberSummary:
     points: dict[str, Decimal]
@@ -177,7 +201,7 @@ def member_summary(
     term = terms.current_term(session, today)
     if term is not None:
         periods["term"] = term
-    totals = {kind: member_points(session, user.id, p) for kind, p in periods.items()}
+    totals = points_by_period(session, user.id, periods)
     rank_period = rank_period or default_period(session, today)
     standing, size = None, 0
     if user.branch_id:

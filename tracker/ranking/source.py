@@ -2,8 +2,9 @@
 the ledger that answer it.
 
 Standard periods read the stored per-period totals (one row per member and branch, so the
-cost does not grow with the number of entries); custom ranges sum the ledger through an
-index that covers the query. Every sum in ``ranking`` reads through ``points_source``.
+cost does not grow with the number of entries); custom ranges sum the monthly totals of
+their whole months and the daily totals of the days at both ends. Every sum in
+``ranking`` reads through ``points_source``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
@@ -21,14 +22,20 @@ from tracker.ledger import terms
 from tracker.models import (
     BranchCategoryTotal,
     BranchTotal,
-    EntryKind,
-    LedgerEntry,
     MemberCategoryTotal,
     MemberTotal,
     Term,
 )
 from tracker.people.scope import Scope
-from tracker.periods import CALENDAR_KINDS, Period, custom_period, standard_period
+from tracker.periods import (
+    CALENDAR_KINDS,
+    DAY,
+    Period,
+    custom_period,
+    period_end,
+    period_start,
+    standard_period,
+)
 from tracker.ranking.standings import TENTH
 
 PERIOD_KINDS = ("week", "month", "term", "year", "all", "custom")
@@ -100,10 +107,10 @@ def points_source(
     per_category: bool = False,
     per_member: bool = True,
 ):
-    """Where per-member points of the period come from: the stored totals for standard
-    periods, the ledger for custom ranges. Every sum in this module and in
-    ``statistics`` reads through it. Sums that need no member (``per_member``
-    False) read the branch totals of standard periods: a row per branch."""
+    """Where per-member points of the period come from: the stored totals of the period
+    for standard periods, of its months and end days for custom ranges. Every sum in
+    this module and in ``statistics`` reads through it. Sums that need no member
+    (``per_member`` False) read the branch totals: a row per branch and day or month."""
     if period.is_standard:
         categories = category_id or per_category
         if per_member:
@@ -125,27 +132,60 @@ def points_source(
             table.entries,
             tuple(where),
         )
-    entries = case(
-        (LedgerEntry.kind == EntryKind.AWARD, 1),
-        (LedgerEntry.kind == EntryKind.REVERSAL, -1),
-        else_=0,
-    )
-    where = [
-        LedgerEntry.earned_on >= period.start,
-        LedgerEntry.earned_on < period.end,
-        scope.branch_filter(LedgerEntry.branch_id),
+    return _range_source(period, scope, category_id, per_category, per_member)
+
+
+def _spans(period: Period) -> list[tuple[str, date, date]]:
+    """A custom range as stored totals: (kind, first start, end) of the whole months
+    inside it and of the days before and after them."""
+    first_month = period_start("month", period.start)
+    if first_month < period.start:
+        first_month = period_end("month", first_month)
+    months_end = period_start("month", period.end)
+    if first_month >= months_end:
+        return [(DAY, period.start, period.end)]
+    spans = [(DAY, period.start, first_month), ("month", first_month, months_end)]
+    spans.append((DAY, months_end, period.end))
+    return [span for span in spans if span[1] < span[2]]
+
+
+def _range_source(
+    period: Period, scope: Scope, category_id: int | None, per_category: bool, per_member: bool
+) -> _Source:
+    """A custom range from the stored totals: whole months from the monthly totals and
+    the days at both ends from the daily ones, so its cost follows the members and
+    the length of the range, never the number of entries."""
+    categories = category_id or per_category
+    if per_member:
+        table = MemberCategoryTotal if categories else MemberTotal
+    else:
+        table = BranchCategoryTotal if categories else BranchTotal
+    columns = [
+        getattr(table, "user_id", null()).label("user_id"),
+        table.branch_id.label("branch_id"),
+        getattr(table, "category_id", null()).label("category_id"),
+        table.points.label("points"),
+        table.entries.label("entries"),
     ]
-    if category_id:
-        where.append(LedgerEntry.category_id == category_id)
-    elif per_category:
-        where.append(LedgerEntry.category_id.is_not(None))
+    parts = []
+    for kind, first, end in _spans(period):
+        part = select(*columns).where(
+            table.period_kind == kind,
+            table.period_start >= first,
+            table.period_start < end,
+            scope.branch_filter(table.branch_id),
+        )
+        if category_id:
+            part = part.where(table.category_id == category_id)
+        parts.append(part)
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_range")
     return _Source(
-        LedgerEntry.user_id,
-        LedgerEntry.branch_id,
-        LedgerEntry.category_id,
-        LedgerEntry.points,
-        entries,
-        tuple(where),
+        rows.c.user_id if per_member else None,
+        rows.c.branch_id,
+        rows.c.category_id if categories else None,
+        rows.c.points,
+        rows.c.entries,
+        (),
     )
 
 

@@ -66,6 +66,9 @@ class Standing:
     points: Decimal
     entries: int
     total: int
+    # Whether the member agreed to their full name outside their branch: read with the
+    # row, so showing names asks nothing more (``visibility.display_names``).
+    name_public: bool = False
 
 
 class Paged:

@@ -109,12 +109,17 @@ def display_names(session: Session, viewer: User, rows, readable) -> dict[int, s
     """{member id: the name this viewer sees} for leaderboard rows: full or 张*三."""
     show_all = setting("TRACKER_SHOW_FULL_NAMES")
     rows = list(rows)
-    others = {row.user_id for row in rows if row.branch_id != viewer.branch_id}
-    consented = (
-        set(session.scalars(select(User.id).where(User.id.in_(others), User.name_public)))
-        if others
-        else set()
-    )
+    # Standings carry the member's consent; other rows (an export's) are looked up.
+    others = {
+        row.user_id
+        for row in rows
+        if row.branch_id != viewer.branch_id and not hasattr(row, "name_public")
+    }
+    consented = {row.user_id for row in rows if getattr(row, "name_public", False)}
+    if others:
+        consented |= set(
+            session.scalars(select(User.id).where(User.id.in_(others), User.name_public))
+        )
     return {
         row.user_id: row.name
         if row.user_id == viewer.id

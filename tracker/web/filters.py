@@ -21,10 +21,10 @@ from datetime import date
 from flask import abort
 from flask import session as flask_session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from tracker import readcache
 from tracker.errors import DomainError, InvalidInput, NotFound
 from tracker.limits import MAX_ID, MAX_PAGE, bounded_day, bounded_int
 from tracker.models import Branch, Category, College, Term, User
@@ -123,9 +123,13 @@ def _remembered(session: Session, key: str | None) -> dict[str, str]:
     if not isinstance(chosen, dict) or chosen.get("period") not in PERIOD_KINDS:
         return {}
     term = chosen.get("term")
-    if term and (bounded_int(str(term), 1, MAX_ID) is None or session.get(Term, int(term)) is None):
+    if term and (bounded_int(str(term), 1, MAX_ID) is None or not _term_exists(session, int(term))):
         return {}
     return {k: str(v) for k, v in chosen.items() if k in PERIOD_ARGS and v}
+
+
+def _term_exists(session: Session, term_id: int) -> bool:
+    return any(t.id == term_id for t in readcache.terms(session))
 
 
 def _default_args(session: Session, today: date) -> dict[str, str]:
@@ -191,9 +195,9 @@ def parse_filters(
     errors: dict[str, str] = {}
     first_day, last_day = _day_or_error(args, "from", errors), _day_or_error(args, "to", errors)
     page = query_id(args, "page", MAX_PAGE) or 1
-    if category_id is not None and session.get(Category, category_id) is None:
+    if category_id is not None and category_id not in readcache.categories(session):
         abort(404)
-    if term_id is not None and session.get(Term, term_id) is None:
+    if term_id is not None and not _term_exists(session, term_id):
         abort(404)
     period = None
     if not errors:
@@ -252,24 +256,21 @@ class Choices:
 
 
 def filter_choices(session: Session, viewer: User, readable: frozenset[int] | None) -> Choices:
-    branches = select(Branch).where(Branch.archived_at.is_(None)).order_by(Branch.name)
+    """What the form offers: read from the rows the request has read already
+    (``readcache``), so the form costs no statement of its own."""
+    found = readcache.directory(session)
+    branch_list = [b for b in found.branches if b.archived_at is None]
     if access.is_branch_person(viewer):
-        branches = branches.where(Branch.id == viewer.branch_id)
+        branch_list = [b for b in branch_list if b.id == viewer.branch_id]
     elif readable is not None:
-        branches = branches.where(Branch.id.in_(sorted(readable)))
-    branch_list = list(session.scalars(branches))
-    colleges = select(College).where(College.archived_at.is_(None)).order_by(College.name)
+        branch_list = [b for b in branch_list if b.id in readable]
+    colleges = [c for c in found.colleges if c.archived_at is None]
     if readable is not None:
-        colleges = colleges.where(
-            College.id.in_(select(Branch.college_id).where(Branch.id.in_(sorted(readable))))
-        )
+        with_readable = {b.college_id for b in found.branches if b.id in readable}
+        colleges = [c for c in colleges if c.id in with_readable]
     return Choices(
         branches=branch_list,
-        colleges=list(session.scalars(colleges)),
-        categories=list(
-            session.scalars(
-                select(Category).where(Category.retired_at.is_(None)).order_by(Category.sort_order)
-            )
-        ),
-        terms=list(session.scalars(select(Term).order_by(Term.first_day.desc()))),
+        colleges=colleges,
+        categories=[c for c in readcache.categories(session).values() if c.retired_at is None],
+        terms=list(reversed(readcache.terms(session))),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     jsonify,
@@ -22,6 +23,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker import conditional
 from tracker.clock import campus_today, utcnow
 from tracker.config import vendored_chartjs
 from tracker.events import compliance, planning
@@ -100,6 +102,8 @@ def home():
 @bp.get("/dashboard/member.json")
 @login_required
 def member_json():
+    if same := conditional.unchanged(current_user._get_current_object(), campus_today()):
+        return same
     board = dashboards.member_dashboard(db.session, current_user, campus_today(), charts_only=True)
     return jsonify(charts=board.charts(_labels(), _day))
 
@@ -117,6 +121,11 @@ def _committee_board(charts_only: bool = False):
     )
     if filters.branch is None:
         abort(400)
+    if charts_only and (
+        same := conditional.unchanged(current_user._get_current_object(), filters.args())
+    ):
+        # The charts read the ledger only; the page lists what waits for review too.
+        return filters, same
     board = dashboards.committee_dashboard(
         db.session,
         current_user,
@@ -150,6 +159,8 @@ def committee():
 @login_required
 def committee_json():
     _, board = _committee_board(charts_only=True)
+    if isinstance(board, Response):
+        return board
     return jsonify(charts=board.charts(_labels(), _day))
 
 
@@ -166,6 +177,10 @@ def _advisor_board(charts_only: bool = False):
     )
     if filters.scope_kind == "branch":
         abort(400)
+    if not filters.errors and (
+        same := conditional.unchanged(current_user._get_current_object(), filters.args())
+    ):
+        return filters, same
     board = dashboards.advisor_dashboard(
         db.session,
         filters.period,
@@ -181,6 +196,8 @@ def _advisor_board(charts_only: bool = False):
 @login_required
 def advisor():
     filters, board = _advisor_board()
+    if isinstance(board, Response):
+        return board
     return render_template(
         "dashboards/advisor.html",
         board=board,
@@ -194,4 +211,6 @@ def advisor():
 @login_required
 def advisor_json():
     _, board = _advisor_board(charts_only=True)
+    if isinstance(board, Response):
+        return board
     return jsonify(charts=board.charts(_labels(), _day))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from tracker import conditional
 from tracker.clock import campus_today
 from tracker.extensions import db
 from tracker.ranking.branches import branch_board
@@ -44,6 +45,8 @@ def members():
     filters = _filters("members")
     # The viewer itself, not the request proxy: read once per row.
     viewer = current_user._get_current_object()
+    if not filters.errors and (same := conditional.unchanged(viewer, filters.args(), filters.page)):
+        return same
     board, view = visible_member_board(
         db.session,
         viewer,
@@ -70,6 +73,9 @@ def members():
 @login_required
 def branches():
     filters = _filters("branches", default_scope="school")
+    viewer = current_user._get_current_object()
+    if not filters.errors and (same := conditional.unchanged(viewer, filters.args(), filters.page)):
+        return same
     board = branch_board(
         db.session,
         filters.period,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from tracker import notify
+from tracker import notify, readcache
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.models import Notification
@@ -19,7 +19,13 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def _unread() -> dict:
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": notify.unread_count(db.session, current_user.id)}
+    # Read with the user (``security.load_user``) unless something was written since.
+    count = readcache.cached(
+        db.session,
+        ("unread", current_user.id),
+        lambda: notify.unread_count(db.session, current_user.id),
+    )
+    return {"unread_notifications": count}
 
 
 @bp.get("/")

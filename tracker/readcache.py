@@ -1,0 +1,118 @@
+"""The small reference rows a request reads again and again, read once per request.
+
+A board page asks for the current term three times, for a setting each time
+a rule reads one, for the branches of a college to check a scope and again to
+offer them in its form. On PostgreSQL each of those is a round trip before it
+does any work. They are small tables (tens of terms and categories, hundreds
+of branches), so the first read loads the whole table and later reads within
+the same request take it from here.
+
+The rows are kept on the database session (``session.info``) and forgotten
+whenever the session writes (a flush, an UPDATE or DELETE statement through
+it), commits or rolls back: a reader never sees rows older than its own
+changes, and a new request (a new session) always reads afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from tracker.models import Branch, Category, College, SettingOverride, Term
+
+KEY = "tracker.readcache"
+SETTINGS = "settings"
+T = TypeVar("T")
+
+
+def cached(session: Session, name: Any, load: Callable[[], T]) -> T:
+    """``load()``'s answer, read once until the session next writes."""
+    store = session.info.setdefault(KEY, {})
+    if name not in store:
+        store[name] = load()
+    return store[name]
+
+
+def remember(session: Session, name: Any, value: Any) -> None:
+    """Keep a value read as part of another statement (``security.load_user``)."""
+    session.info.setdefault(KEY, {})[name] = value
+
+
+def forget(session: Session, *_args) -> None:
+    session.info.pop(KEY, None)
+
+
+for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _name, forget)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_write(state: ORMExecuteState) -> None:
+    # UPDATE and DELETE statements through the session do not flush.
+    if not state.is_select:
+        forget(state.session)
+
+
+def terms(session: Session) -> list[Term]:
+    """Every term, by first day."""
+    return cached(
+        session, "terms", lambda: list(session.scalars(select(Term).order_by(Term.first_day)))
+    )
+
+
+def categories(session: Session) -> dict[int, Category]:
+    """Every category (retired ones too), by id, in their sort order."""
+    return cached(
+        session,
+        "categories",
+        lambda: {c.id: c for c in session.scalars(select(Category).order_by(Category.sort_order))},
+    )
+
+
+def setting_overrides(session: Session) -> dict[str, str]:
+    """{key: stored text} of every setting an administrator changed."""
+    return cached(
+        session,
+        SETTINGS,
+        lambda: dict(session.execute(select(SettingOverride.key, SettingOverride.value)).all()),
+    )
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Every college and branch (archived ones too), by name."""
+
+    colleges: list[College]
+    branches: list[Branch]
+
+    def branch(self, branch_id: int | None) -> Branch | None:
+        return next((b for b in self.branches if b.id == branch_id), None)
+
+    def college(self, college_id: int | None) -> College | None:
+        return next((c for c in self.colleges if c.id == college_id), None)
+
+    def branch_ids_of(self, college_id: int | None) -> frozenset[int]:
+        return frozenset(b.id for b in self.branches if b.college_id == college_id)
+
+
+def directory(session: Session) -> Directory:
+    """The colleges and branches, in one statement (each college with its branches)."""
+
+    def load() -> Directory:
+        rows = session.execute(
+            select(College, Branch)
+            .outerjoin(Branch, Branch.college_id == College.id)
+            .order_by(College.name, College.id)
+        ).all()
+        colleges = list({college.id: college for college, _branch in rows}.values())
+        branches = sorted(
+            (branch for _college, branch in rows if branch is not None),
+            key=lambda b: (b.name, b.id),
+        )
+        return Directory(colleges, branches)
+
+    return cached(session, "directory", load)
