@@ -542,3 +542,33 @@ def test_a_first_cumulative_report_can_be_a_baseline_that_books_nothing(
     assert (
         db.session.scalar(select(func.count()).where(AuditEvent.action == "points.imported")) == 3
     )
+
+
+def test_a_baseline_books_what_members_already_counted_gained_since(
+    cli, db, make, branch, tmp_path
+):
+    """A baseline starts counting only for members the source has no total of yet: a member
+    already counted keeps every unit gained since their last report (none silently dropped),
+    while a newcomer in the same file starts from their total."""
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    li = make.member(branch, name="李四", student_no="2023002")
+
+    def report(day, rows, *extra):
+        path = write(tmp_path, xuexi_csv(rows))
+        return cli("import-points", path, "--source", "xuexi", "--on", day, *extra)
+
+    assert report("2026-11-20", [("张三", "2023001", "", 6000, 0)], "--baseline").exit_code == 0
+    assert report("2026-11-22", [("张三", "2023001", "", 6100, 0)]).exit_code == 0
+    assert external_points(db, zhang) == 100
+
+    # 李四 joins; the secretary ticks the box again for a file that lists both.
+    again = report(
+        "2026-11-24",
+        [("张三", "2023001", "", 6150, 0), ("李四", "2023002", "", 3000, 0)],
+        "--baseline",
+    )
+    assert again.exit_code == 0, again.output
+    assert (external_points(db, zhang), external_points(db, li)) == (150, 0)
+    assert report("2026-11-25", [("李四", "2023002", "", 3020, 0)]).exit_code == 0
+    assert external_points(db, li) == 20
+    assert cli("check-ledger").exit_code == 0

@@ -227,20 +227,40 @@ def _previous(session: Session, source: ExternalSource, period: Covered, ids: li
     return {user_id: tenths(total) for user_id, total in rows}
 
 
+def _counted_cumulatively(session: Session, source: ExternalSource, ids: list[int]) -> set[int]:
+    """The members among ``ids`` of whom the source already has a total (a cumulative report)."""
+    return set(
+        session.scalars(
+            select(ExternalValue.user_id).where(
+                ExternalValue.source_id == source.id,
+                ExternalValue.user_id.in_(ids),
+                ExternalValue.period_kind == "cumulative",
+            )
+        )
+    )
+
+
 def _plan(
     session, source: ExternalSource, period: Covered, matched, out: PointsReport, baseline: bool
 ) -> None:
     previous: dict[int, Decimal] = {}
+    counted: set[int] = set()
     ids = [person.id for _n, person, _v in matched]
     for start in range(0, len(ids), 1000):
         previous.update(_previous(session, source, period, ids[start : start + 1000]))
+        if baseline:
+            counted |= _counted_cumulatively(session, source, ids[start : start + 1000])
     for number, person, value in matched:
         before = previous.get(person.id, Decimal(0))
         difference = value - before
         flagged = period.kind == "cumulative" and difference < 0
+        # A baseline starts the count of members the source has no total of yet; for one
+        # already counted, the difference is what they gained since their last report,
+        # which a baseline would otherwise drop for good.
+        starting = baseline and person.id not in counted
         points = (
             Decimal(0)
-            if flagged or baseline
+            if flagged or starting
             else (difference * source.points_per_unit).quantize(TENTH)
         )
         out.rows.append(
@@ -352,9 +372,10 @@ def import_points(
     flushes, the caller commits. Audited without names.
 
     A ``baseline`` (cumulative reports only) records the totals as counted
-    and books nothing: members arrive with years of 学习强国 points, and the
-    first import would otherwise book them all on one day. The next
-    cumulative report books what was gained since.
+    and books nothing for members the source has no total of yet: members
+    arrive with years of 学习强国 points, and the first import would
+    otherwise book them all on one day. Members already counted book what
+    they gained since, as without it. The next report books what was gained.
     """
     if baseline and period.kind != "cumulative":
         raise InvalidInput(
