@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tracker.extensions import db as _db
-from tracker.external import importing, reports, sources
+from tracker.external import importing, reconciliation, reports, sources
 from tracker.ledger import points, totals
 from tracker.models import (
     AuditEvent,
@@ -572,3 +572,30 @@ def test_a_baseline_books_what_members_already_counted_gained_since(
     assert report("2026-11-25", [("李四", "2023002", "", 3020, 0)]).exit_code == 0
     assert external_points(db, li) == 20
     assert cli("check-ledger").exit_code == 0
+
+
+def test_reconciliation_leaves_out_a_baseline_which_no_one_gained_that_week(
+    cli, db, make, branch, tmp_path
+):
+    """A baseline's totals are years of earlier hours: the week it was taken must not show
+    them as reported that week beside what the member logged."""
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    points.approve_activity(db.session, make.activity(zhang, "volunteer", quantity=3), None, NOW)
+    db.session.commit()
+
+    def report(day, total, *extra):
+        data = xlsx([("学号", "姓名", "时长"), ("2023001", "张三", total)])
+        path = write(tmp_path, data, "hours.xlsx")
+        return cli("import-points", path, "--source", "zyh", "--on", day, *extra)
+
+    assert report("2026-11-24", 200, "--baseline").exit_code == 0
+    zyh = sources.source_by_key(db.session, "zyh")
+    week = Period("week", date(2026, 11, 23), date(2026, 11, 30))
+    [line] = reconciliation.reconciliation(db.session, zyh, branch.id, week)
+    assert (line.external, line.logged, line.difference) == (0, 3, -3)
+
+    # The hours gained after it are reported in the week they were booked.
+    assert report(TODAY.isoformat(), 203).exit_code == 0
+    [line] = reconciliation.reconciliation(db.session, zyh, branch.id, week)
+    assert (line.external, line.logged, line.difference) == (3, 3, 0)
+    assert external_points(db, zhang) > 0

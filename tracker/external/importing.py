@@ -275,6 +275,7 @@ def _plan(
                 difference,
                 points,
                 flagged,
+                starting,
             )
         )
 
@@ -341,6 +342,7 @@ def _write(session, source, period: Covered, out: PointsReport, actor, branch_id
             value=line.value,
             booked=Decimal(0) if line.flagged else line.difference,
             flagged=line.flagged,
+            baseline=line.starting,
             ledger_entry_id=entries[line.row].id if line.row in entries else None,
         )
         for line in out.rows
