@@ -121,19 +121,6 @@ class TermReport:
         return sum(1 for m in self.meetings if m.topic is not None)
 
 
-def _empty_standing(branch: Branch) -> BranchStanding:
-    # An archived branch is on no board: it reports zero rather than nothing.
-    return BranchStanding(
-        rank=None,
-        branch_id=branch.id,
-        branch_name=branch.name,
-        college_name=branch.college.name,
-        points=Decimal(0),
-        members=0,
-        active_members=0,
-    )
-
-
 def _stages(session: Session, branch_id: int, period: Period) -> dict[Stage | None, int]:
     """Members of the branch during the period (as the branch board counts them), by stage."""
     rows = session.execute(
@@ -268,7 +255,8 @@ def term_report(
     """
     period = terms.term_period(term)
     report = reports.branch_report(session, branch, period)
-    standing = report.standing or _empty_standing(branch)
+    # An archived branch is on no board: it reports zero rather than nothing.
+    standing = report.standing or statistics.empty_standing(branch)
     attendance = rates.attendance_rates(session, branch.id, period.start, period.end)
     ids = [line.standing.user_id for line in report.lines]
     stage_of = dict(session.execute(select(User.id, User.stage).where(User.id.in_(ids))).all())
