@@ -599,3 +599,36 @@ def test_reconciliation_leaves_out_a_baseline_which_no_one_gained_that_week(
     [line] = reconciliation.reconciliation(db.session, zyh, branch.id, week)
     assert (line.external, line.logged, line.difference) == (3, 3, 0)
     assert external_points(db, zhang) > 0
+
+
+def test_a_sources_audit_says_which_of_its_settings_changed(db, make, login):
+    """Matching another category changes what the reconciliation compares: the log says it;
+    a save that changes nothing logs nothing."""
+    zyh = sources.source_by_key(db.session, "zyh")
+    study = db.session.scalar(select(Category).where(Category.key == "study"))
+    client = login(make.user(Role.ADMIN))
+    url = f"/points/sources/{zyh.id}"
+    unchanged = {
+        "name_zh": zyh.category.name_zh,
+        "name_en": zyh.category.name_en,
+        "points_per_unit": str(zyh.points_per_unit),
+        "matching_category_id": str(zyh.matching_category_id or 0),
+    }
+
+    def logged():
+        return db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "points_source.changed")
+        ).all()
+
+    assert client.post(url, data=unchanged).status_code == 302
+    assert logged() == []
+    assert client.post(url, data={**unchanged, "matching_category_id": study.id}).status_code == 302
+    [event] = logged()
+    assert event.details["fields"] == "matching_category"
+    assert (
+        client.post(url, data={**unchanged, "name_en": "Volunteer hours (ZYH)"}).status_code == 302
+    )
+    assert [e.details["fields"] for e in logged()] == [
+        "matching_category",
+        "matching_category,name_en",
+    ]
