@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
@@ -212,52 +212,38 @@ def _matched_rows(report: reading.Report, people: _People, out: PointsReport) ->
 
 
 def _previous(session: Session, source: ExternalSource, period: Covered, ids: list[int]) -> dict:
-    """Units booked before, per member: of the same period, or (cumulative) of any."""
+    """Units booked before, per member: of the same period, or (cumulative) of any; and
+    whether the source has a total of the member already (an earlier cumulative report)."""
     where = [ExternalValue.source_id == source.id, ExternalValue.user_id.in_(ids)]
     if period.kind != "cumulative":
         where += [
             ExternalValue.period_kind == period.kind,
             ExternalValue.period_start == period.start,
         ]
+    counted = func.max(case((ExternalValue.period_kind == "cumulative", 1), else_=0))
     rows = session.execute(
-        select(ExternalValue.user_id, func.sum(ExternalValue.booked))
+        select(ExternalValue.user_id, func.sum(ExternalValue.booked), counted)
         .where(*where)
         .group_by(ExternalValue.user_id)
     )
-    return {user_id: tenths(total) for user_id, total in rows}
-
-
-def _counted_cumulatively(session: Session, source: ExternalSource, ids: list[int]) -> set[int]:
-    """The members among ``ids`` of whom the source already has a total (a cumulative report)."""
-    return set(
-        session.scalars(
-            select(ExternalValue.user_id).where(
-                ExternalValue.source_id == source.id,
-                ExternalValue.user_id.in_(ids),
-                ExternalValue.period_kind == "cumulative",
-            )
-        )
-    )
+    return {user_id: (tenths(total), bool(total_of)) for user_id, total, total_of in rows}
 
 
 def _plan(
     session, source: ExternalSource, period: Covered, matched, out: PointsReport, baseline: bool
 ) -> None:
-    previous: dict[int, Decimal] = {}
-    counted: set[int] = set()
+    previous: dict[int, tuple[Decimal, bool]] = {}
     ids = [person.id for _n, person, _v in matched]
     for start in range(0, len(ids), 1000):
         previous.update(_previous(session, source, period, ids[start : start + 1000]))
-        if baseline:
-            counted |= _counted_cumulatively(session, source, ids[start : start + 1000])
     for number, person, value in matched:
-        before = previous.get(person.id, Decimal(0))
+        before, counted = previous.get(person.id, (Decimal(0), False))
         difference = value - before
         flagged = period.kind == "cumulative" and difference < 0
         # A baseline starts the count of members the source has no total of yet; for one
         # already counted, the difference is what they gained since their last report,
         # which a baseline would otherwise drop for good.
-        starting = baseline and person.id not in counted
+        starting = baseline and not counted
         points = (
             Decimal(0)
             if flagged or starting
