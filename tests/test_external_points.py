@@ -533,7 +533,7 @@ def test_a_first_cumulative_report_can_be_a_baseline_that_books_nothing(
     )
     assert preview.status_code == 200, preview.get_data(as_text=True)
     page = preview.get_data(as_text=True)
-    assert "首次计入的成员" in page and "此前已计入的成员照常记入" in page
+    assert "members counted before book what they gained since" in html.unescape(page)
     staged = re.search(r'name="staged" value="([0-9a-f]+)"', page).group(1)
     carried = html.unescape(re.search(r'name="params" value="([^"]*)"', page).group(1))
     assert '"baseline": true' in carried
