@@ -2,6 +2,7 @@
 
 import ast
 import dataclasses
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -195,7 +196,13 @@ def test_the_audit_log_keeps_no_names_numbers_or_emails(app, db, make, login, ad
     number = member.student_no
     app.test_client().post("/login", data={"student_no": number, "password": "wrong-password"})
     organisation.edit_profile(
-        db.session, member, name="王晓明", email="wxm@example.edu", stage=member.stage, actor=admin
+        db.session,
+        member,
+        name="王晓明",
+        email="wxm@example.edu",
+        stage=member.stage,
+        actor=admin,
+        today=date(2026, 11, 25),
     )
     personal_data.anonymise(db.session, member, admin)
     db.session.commit()

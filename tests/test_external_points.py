@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tracker.extensions import db as _db
-from tracker.external import importing, reports, sources
+from tracker.external import importing, reconciliation, reports, sources
 from tracker.ledger import points, totals
 from tracker.models import (
     AuditEvent,
@@ -533,6 +533,7 @@ def test_a_first_cumulative_report_can_be_a_baseline_that_books_nothing(
     )
     assert preview.status_code == 200, preview.get_data(as_text=True)
     page = preview.get_data(as_text=True)
+    assert "members counted before book what they gained since" in html.unescape(page)
     staged = re.search(r'name="staged" value="([0-9a-f]+)"', page).group(1)
     carried = html.unescape(re.search(r'name="params" value="([^"]*)"', page).group(1))
     assert '"baseline": true' in carried
@@ -542,3 +543,93 @@ def test_a_first_cumulative_report_can_be_a_baseline_that_books_nothing(
     assert (
         db.session.scalar(select(func.count()).where(AuditEvent.action == "points.imported")) == 3
     )
+
+
+def test_a_baseline_books_what_members_already_counted_gained_since(
+    cli, db, make, branch, tmp_path
+):
+    """A baseline starts counting only for members the source has no total of yet: a member
+    already counted keeps every unit gained since their last report (none silently dropped),
+    while a newcomer in the same file starts from their total."""
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    li = make.member(branch, name="李四", student_no="2023002")
+
+    def report(day, rows, *extra):
+        path = write(tmp_path, xuexi_csv(rows))
+        return cli("import-points", path, "--source", "xuexi", "--on", day, *extra)
+
+    assert report("2026-11-20", [("张三", "2023001", "", 6000, 0)], "--baseline").exit_code == 0
+    assert report("2026-11-22", [("张三", "2023001", "", 6100, 0)]).exit_code == 0
+    assert external_points(db, zhang) == 100
+
+    # 李四 joins; the secretary ticks the box again for a file that lists both.
+    again = report(
+        "2026-11-24",
+        [("张三", "2023001", "", 6150, 0), ("李四", "2023002", "", 3000, 0)],
+        "--baseline",
+    )
+    assert again.exit_code == 0, again.output
+    assert (external_points(db, zhang), external_points(db, li)) == (150, 0)
+    assert report("2026-11-25", [("李四", "2023002", "", 3020, 0)]).exit_code == 0
+    assert external_points(db, li) == 20
+    assert cli("check-ledger").exit_code == 0
+
+
+def test_reconciliation_leaves_out_a_baseline_which_no_one_gained_that_week(
+    cli, db, make, branch, tmp_path
+):
+    """A baseline's totals are years of earlier hours: the week it was taken must not show
+    them as reported that week beside what the member logged."""
+    zhang = make.member(branch, name="张三", student_no="2023001")
+    points.approve_activity(db.session, make.activity(zhang, "volunteer", quantity=3), None, NOW)
+    db.session.commit()
+
+    def report(day, total, *extra):
+        data = xlsx([("学号", "姓名", "时长"), ("2023001", "张三", total)])
+        path = write(tmp_path, data, "hours.xlsx")
+        return cli("import-points", path, "--source", "zyh", "--on", day, *extra)
+
+    assert report("2026-11-24", 200, "--baseline").exit_code == 0
+    zyh = sources.source_by_key(db.session, "zyh")
+    week = Period("week", date(2026, 11, 23), date(2026, 11, 30))
+    [line] = reconciliation.reconciliation(db.session, zyh, branch.id, week)
+    assert (line.external, line.logged, line.difference) == (0, 3, -3)
+
+    # The hours gained after it are reported in the week they were booked.
+    assert report(TODAY.isoformat(), 203).exit_code == 0
+    [line] = reconciliation.reconciliation(db.session, zyh, branch.id, week)
+    assert (line.external, line.logged, line.difference) == (3, 3, 0)
+    assert external_points(db, zhang) > 0
+
+
+def test_a_sources_audit_says_which_of_its_settings_changed(db, make, login):
+    """Matching another category changes what the reconciliation compares: the log says it;
+    a save that changes nothing logs nothing."""
+    zyh = sources.source_by_key(db.session, "zyh")
+    study = db.session.scalar(select(Category).where(Category.key == "study"))
+    client = login(make.user(Role.ADMIN))
+    url = f"/points/sources/{zyh.id}"
+    unchanged = {
+        "name_zh": zyh.category.name_zh,
+        "name_en": zyh.category.name_en,
+        "points_per_unit": str(zyh.points_per_unit),
+        "matching_category_id": str(zyh.matching_category_id or 0),
+    }
+
+    def logged():
+        return db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "points_source.changed")
+        ).all()
+
+    assert client.post(url, data=unchanged).status_code == 302
+    assert logged() == []
+    assert client.post(url, data={**unchanged, "matching_category_id": study.id}).status_code == 302
+    [event] = logged()
+    assert event.details["fields"] == "matching_category"
+    assert (
+        client.post(url, data={**unchanged, "name_en": "Volunteer hours (ZYH)"}).status_code == 302
+    )
+    assert [e.details["fields"] for e in logged()] == [
+        "matching_category",
+        "matching_category,name_en",
+    ]

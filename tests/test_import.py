@@ -461,3 +461,32 @@ def test_a_preview_on_one_app_server_is_confirmed_on_another(
     assert confirmed.text.count("/activate/") == 2
     db.session.expire_all()
     assert users(db) == 3
+
+
+def test_a_stage_day_after_today_is_refused_in_a_file_and_on_the_profile(
+    db, make, place, cli, tmp_path, clock, login
+):
+    """The day a member entered a stage has happened: a day to come is a typing slip, and
+    the roster would print it."""
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "学号,姓名,学院,支部,角色,发展阶段,阶段时间\n"
+        "2026001,张三,马克思主义学院,第一党支部,,积极分子,2026-11-25\n"
+        "2026002,李四,马克思主义学院,第一党支部,,积极分子,2062-11-26\n",
+        "utf-8",
+    )
+    refused = cli("import-members", str(path))
+    assert refused.exit_code != 0 and "row 3 [stage_since]" in refused.output
+    assert db.session.scalar(select(User).where(User.student_no == "2026001")) is None
+
+    member = make.member(make.branch())
+    client = login(make.user(Role.ADMIN))
+    answer = client.post(
+        f"/admin/users/{member.id}/profile",
+        data={"name": member.name, "email": "", "stage": "activist", "stage_since": "2026-11-26"},
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "The date cannot be in the future." in page or "日期不能晚于今天。" in page
+    db.session.expire_all()
+    assert db.session.get(User, member.id).stage_since is None

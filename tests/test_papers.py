@@ -157,6 +157,7 @@ def test_roster_lists_stage_days_and_committee_posts_set_by_committee_and_admin(
         email=None,
         stage=Stage.PROBATIONARY,
         actor=admin,
+        today=date(2026, 11, 25),
     )
     db.session.commit()
     assert db.session.get(User, member.id).stage_since is None

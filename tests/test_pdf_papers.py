@@ -4,6 +4,7 @@ public verification page (tracker/pdfdocs.py, web/papers/sheets.py, web/certific
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -213,3 +214,26 @@ def test_certificate_hours_add_volunteering_and_zhiyuanhui_imports(
     assert hours == {"volunteer": "6.0", "study": "", "zyh": "2.5"}
     assert found.hours == Decimal("8.5")
     assert found.points == member_points(db.session, member.id, november) > 0
+
+
+def test_a_certificate_period_that_is_no_period_is_refused_on_its_field(clock, db, member, login):
+    """The ranking names a custom range's days "from" and "to"; the form's fields are the
+    first and the last day, and each refusal lands on the field it is about."""
+    own = login(member)
+    url = f"/certificates/members/{member.id}"
+    cases = [
+        (
+            {"period": "custom", "first_day": TODAY, "last_day": TODAY.replace(day=1)},
+            "last_day",
+            "时段的结束日期早于开始日期。",
+        ),
+        ({"period": "custom", "first_day": TODAY}, "first_day", "请填写期间的第一天和最后一天。"),
+        ({"period": "term", "term": "999999"}, "term", "没有这个学期。"),
+    ]
+    for data, field, message in cases:
+        response = own.post(url, data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, data
+        assert re.search(rf'id="{field}"[^>]*is-invalid|is-invalid[^>]*id="{field}"', page), field
+        assert message in page
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0

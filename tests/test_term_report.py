@@ -30,10 +30,11 @@ from tracker.models import (
     Role,
     Stage,
 )
-from tracker.people import tokens
+from tracker.people import organisation, tokens
 from tracker.people.scope import Scope
 from tracker.ranking.branches import branch_leaderboard
 from tracker.ranking.members import member_leaderboard
+from tracker.ranking.term_report import term_report
 
 from .conftest import FROZEN_NOW, TODAY
 from .test_meeting_kinds import attend, meeting
@@ -281,3 +282,16 @@ def test_the_command_writes_both_formats_and_names_what_is_wrong(clock, app, db,
         assert refused.exit_code == 1 and message in refused.output, refused.output
         assert "Traceback" not in refused.output
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_mentor_who_moves_on_stays_in_the_term_report_of_the_branch_they_were_in(clock, db, make):
+    """Moving a member never rewrites a branch's history: the 1+N pair Alice led in the
+    term stays on its report, beside the session it counts, after she moves elsewhere."""
+    _college, branch, other, _committee, (alice, bob, _carol), term = _world(db, make)
+    organisation.move_member(db.session, alice, other, TODAY, None, TODAY)
+    db.session.commit()
+    report = term_report(db.session, branch, term, TODAY, FROZEN_NOW)
+    assert [(p.mentor, p.mentee, p.sessions, p.confirmed) for p in report.pairs] == [
+        (alice.name, bob.name, 1, 1)
+    ]
+    assert report.sessions == 1

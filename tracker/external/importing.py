@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
@@ -212,35 +212,41 @@ def _matched_rows(report: reading.Report, people: _People, out: PointsReport) ->
 
 
 def _previous(session: Session, source: ExternalSource, period: Covered, ids: list[int]) -> dict:
-    """Units booked before, per member: of the same period, or (cumulative) of any."""
+    """Units booked before, per member: of the same period, or (cumulative) of any; and
+    whether the source has a total of the member already (an earlier cumulative report)."""
     where = [ExternalValue.source_id == source.id, ExternalValue.user_id.in_(ids)]
     if period.kind != "cumulative":
         where += [
             ExternalValue.period_kind == period.kind,
             ExternalValue.period_start == period.start,
         ]
+    counted = func.max(case((ExternalValue.period_kind == "cumulative", 1), else_=0))
     rows = session.execute(
-        select(ExternalValue.user_id, func.sum(ExternalValue.booked))
+        select(ExternalValue.user_id, func.sum(ExternalValue.booked), counted)
         .where(*where)
         .group_by(ExternalValue.user_id)
     )
-    return {user_id: tenths(total) for user_id, total in rows}
+    return {user_id: (tenths(total), bool(total_of)) for user_id, total, total_of in rows}
 
 
 def _plan(
     session, source: ExternalSource, period: Covered, matched, out: PointsReport, baseline: bool
 ) -> None:
-    previous: dict[int, Decimal] = {}
+    previous: dict[int, tuple[Decimal, bool]] = {}
     ids = [person.id for _n, person, _v in matched]
     for start in range(0, len(ids), 1000):
         previous.update(_previous(session, source, period, ids[start : start + 1000]))
     for number, person, value in matched:
-        before = previous.get(person.id, Decimal(0))
+        before, counted = previous.get(person.id, (Decimal(0), False))
         difference = value - before
         flagged = period.kind == "cumulative" and difference < 0
+        # A baseline starts the count of members the source has no total of yet; for one
+        # already counted, the difference is what they gained since their last report,
+        # which a baseline would otherwise drop for good.
+        starting = baseline and not counted
         points = (
             Decimal(0)
-            if flagged or baseline
+            if flagged or starting
             else (difference * source.points_per_unit).quantize(TENTH)
         )
         out.rows.append(
@@ -255,6 +261,7 @@ def _plan(
                 difference,
                 points,
                 flagged,
+                starting,
             )
         )
 
@@ -321,6 +328,7 @@ def _write(session, source, period: Covered, out: PointsReport, actor, branch_id
             value=line.value,
             booked=Decimal(0) if line.flagged else line.difference,
             flagged=line.flagged,
+            baseline=line.starting,
             ledger_entry_id=entries[line.row].id if line.row in entries else None,
         )
         for line in out.rows
@@ -352,9 +360,10 @@ def import_points(
     flushes, the caller commits. Audited without names.
 
     A ``baseline`` (cumulative reports only) records the totals as counted
-    and books nothing: members arrive with years of 学习强国 points, and the
-    first import would otherwise book them all on one day. The next
-    cumulative report books what was gained since.
+    and books nothing for members the source has no total of yet: members
+    arrive with years of 学习强国 points, and the first import would
+    otherwise book them all on one day. Members already counted book what
+    they gained since, as without it. The next report books what was gained.
     """
     if baseline and period.kind != "cumulative":
         raise InvalidInput(

@@ -66,6 +66,8 @@ def reconciliation(
             select(ExternalValue.user_id, func.sum(ExternalValue.booked))
             .where(
                 ExternalValue.source_id == source.id,
+                # A baseline's units were gained before its report, over years.
+                ExternalValue.baseline.is_(False),
                 ExternalValue.period_start >= period.start,
                 ExternalValue.period_start < period.end,
             )

@@ -65,6 +65,7 @@ class Booking:
     difference: Decimal
     points: Decimal
     flagged: bool = False
+    starting: bool = False  # a baseline's first total of the member: counted, not booked
 
 
 @dataclass

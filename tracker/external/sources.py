@@ -106,7 +106,8 @@ def change_source(
     matching_category: Category | None,
     actor: User | None,
 ) -> None:
-    """New names, rate or matching category for a source. Audited.
+    """New names, rate or matching category for a source. Audited, naming the settings
+    that changed; a change to nothing is neither made nor logged.
 
     What was booked stays as it is: imports keep the units they counted, so the
     next import books only units beyond them, at the new rate. The key and the
@@ -116,9 +117,21 @@ def change_source(
     _check_matching(matching_category)
     rate = _points_per_unit(points_per_unit)
     before = str(source.points_per_unit)
+    matching_id = matching_category.id if matching_category else None
+    # The matching category decides what the reconciliation compares, so the log says
+    # which settings changed, not only the rate.
+    changed = [
+        field for field in ("name_zh", "name_en") if getattr(source.category, field) != names[field]
+    ]
+    if rate != source.points_per_unit:
+        changed.append("points_per_unit")
+    if matching_id != source.matching_category_id:
+        changed.append("matching_category")
+    if not changed:
+        return
     source.category.name_zh, source.category.name_en = names["name_zh"], names["name_en"]
     source.points_per_unit = rate
-    source.matching_category_id = matching_category.id if matching_category else None
+    source.matching_category_id = matching_id
     session.flush()
     audit.record(
         session,
@@ -126,6 +139,7 @@ def change_source(
         actor=actor,
         target=source,
         key=source.key,
+        fields=",".join(sorted(changed)),
         rate=str(rate),
         rate_before=before,
     )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -71,7 +71,9 @@ class ExternalValue(db.Model):
     ``booked`` is the source's units that this row added to the ledger (the
     difference to what earlier imports booked); ``ledger_entry_id`` the row
     that booked them, if any. A drop in a cumulative total books nothing and
-    is ``flagged``.
+    is ``flagged``. A ``baseline`` row's ``booked`` units are the total a
+    member brought (counted, so later reports book only what they gain, but
+    never booked): gained before the report, not in its period.
     """
 
     __tablename__ = "external_value"
@@ -89,6 +91,7 @@ class ExternalValue(db.Model):
     value: Mapped[Decimal] = mapped_column(Tenths)
     booked: Mapped[Decimal] = mapped_column(Tenths, default=Decimal(0))
     flagged: Mapped[bool] = mapped_column(default=False)
+    baseline: Mapped[bool] = mapped_column(default=False, server_default=false())
     ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
 
     source: Mapped[ExternalSource] = relationship()

@@ -160,6 +160,7 @@ def _update(
             stage=row.stage,
             stage_since=since,
             actor=actor,
+            today=today,
         )
     if existing.role != row.role:
         changes.append("role")
@@ -232,7 +233,7 @@ def import_members(
     report = ImportReport()
     branches, seen, checked = branches_by_name(session), {}, []
     for number, cells in body:
-        row, problems = check_row(number, cells, branches, seen)
+        row, problems = check_row(number, cells, branches, seen, today)
         report.problems.extend(problems)
         if row:
             checked.append(row)

@@ -249,10 +249,12 @@ def _day(raw: str) -> date | None:
         return None
 
 
-def _stage_since(raw: str) -> date | None:
+def _stage_since(raw: str, today: date) -> date | None:
     day = _day(raw)
     if raw and day is None:
         raise _Bad(_l("%(value)s is not a day such as 2026-10-08.", value=raw))
+    if day is not None and day > today:
+        raise _Bad(_l("The date cannot be in the future."))
     return day
 
 
@@ -276,7 +278,7 @@ def _branch(college: str, name: str, role: Role | None, branches: dict) -> Branc
 
 
 def check_row(
-    number: int, cells: dict[str, str], branches: dict, seen: dict[str, int]
+    number: int, cells: dict[str, str], branches: dict, seen: dict[str, int], today: date
 ) -> tuple[CheckedRow | None, list[Problem]]:
     """One row's values, or every problem it has (all of them, not just the first)."""
     problems: list[Problem] = []
@@ -296,7 +298,7 @@ def check_row(
     check("email", _email, cells.get("email", ""))
     # Optional columns: absent from the file, they change nothing.
     if "stage_since" in cells:
-        check("stage_since", _stage_since, cells["stage_since"])
+        check("stage_since", _stage_since, cells["stage_since"], today)
     if "committee_post" in cells:
         check("committee_post", _post, cells["committee_post"])
     check(

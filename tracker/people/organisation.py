@@ -64,14 +64,18 @@ def edit_profile(
     email: str | None,
     stage: Stage | None,
     actor: User | None,
+    today: date,
     stage_since: date | None | EllipsisType = ...,
 ) -> None:
     """Change an account's name, e-mail, stage and the day it entered the stage (admins only).
 
     ``stage_since`` left out (``...``) keeps the day while the stage stays,
     and clears it when the stage changes: the old day was the old stage's.
+    A day after ``today`` is refused (InvalidInput on ``stage_since``).
     """
     ensure_admin(actor)
+    if isinstance(stage_since, date) and stage_since > today:
+        raise InvalidInput({"stage_since": _l("The date cannot be in the future.")})
     name = clean_name(name, limit=64)
     changes = {}
     if name != user.name:

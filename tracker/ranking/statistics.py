@@ -185,6 +185,20 @@ def member_category_points(
     return {(user_id, category_id): tenths(p) for user_id, category_id, p in rows}
 
 
+def empty_standing(branch: Branch) -> BranchStanding:
+    """The row of a branch no board lists (archived, or without members in the period):
+    unranked, with nothing."""
+    return BranchStanding(
+        rank=None,
+        branch_id=branch.id,
+        branch_name=branch.name,
+        college_name=branch.college.name,
+        points=Decimal(0),
+        members=0,
+        active_members=0,
+    )
+
+
 @dataclass(frozen=True)
 class BranchStats:
     """A branch's numbers for a period, as the branch leaderboard counts them."""
@@ -202,19 +216,7 @@ def branch_stats(session: Session, branch: Branch, period: Period) -> BranchStat
     branch's activities wait for review (``queue.branch_pending_count``)."""
     scope = Scope("branch", branch.id)
     found = branch_leaderboard(session, period, scope)
-    standing = (
-        found[0]
-        if found
-        else BranchStanding(
-            rank=None,
-            branch_id=branch.id,
-            branch_name=branch.name,
-            college_name=branch.college.name,
-            points=Decimal(0),
-            members=0,
-            active_members=0,
-        )
-    )
+    standing = found[0] if found else empty_standing(branch)
     src = points_source(period, scope, None, per_category=True)
     by_category = [
         (category_id, tenths(points), int(entries or 0))

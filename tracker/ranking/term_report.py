@@ -121,19 +121,6 @@ class TermReport:
         return sum(1 for m in self.meetings if m.topic is not None)
 
 
-def _empty_standing(branch: Branch) -> BranchStanding:
-    # An archived branch is on no board: it reports zero rather than nothing.
-    return BranchStanding(
-        rank=None,
-        branch_id=branch.id,
-        branch_name=branch.name,
-        college_name=branch.college.name,
-        points=Decimal(0),
-        members=0,
-        active_members=0,
-    )
-
-
 def _stages(session: Session, branch_id: int, period: Period) -> dict[Stage | None, int]:
     """Members of the branch during the period (as the branch board counts them), by stage."""
     rows = session.execute(
@@ -203,16 +190,27 @@ def _tally(session: Session, period: Period, branch_id: int, category: Category 
 def _tutoring(
     session: Session, period: Period, branch_id: int, category: Category | None
 ) -> tuple[list[PairLine], int, int]:
-    """The branch's accepted 1+N pairs (the mentor a member of it) and the term's approved
-    sessions: how many, and how many every named mentee confirmed."""
+    """The branch's accepted 1+N pairs (the mentor a member of it during the period) and the
+    term's approved sessions: how many, and how many every named mentee confirmed."""
     mentor, mentee = User.__table__.alias("mentor"), User.__table__.alias("mentee")
+    # Membership during the period, not the branch of today: a mentor who moves on
+    # stays on the report of the term they led the pair in.
+    mentor_of_branch = (
+        select(Membership.id)
+        .where(
+            Membership.user_id == Pairing.mentor_id,
+            Membership.branch_id == branch_id,
+            *member_during(period),
+        )
+        .exists()
+    )
     pairs = session.execute(
         select(Pairing.mentor_id, Pairing.mentee_id, mentor.c.name, mentee.c.name)
         .join(mentor, mentor.c.id == Pairing.mentor_id)
         .join(mentee, mentee.c.id == Pairing.mentee_id)
         .where(
             Pairing.status == PairingStatus.ACCEPTED,
-            mentor.c.branch_id == branch_id,
+            mentor_of_branch,
             Pairing.accepted_at < datetime.combine(period.end, time(), campus_zone()),
         )
         .order_by(mentor.c.student_no, mentee.c.student_no)
@@ -268,7 +266,8 @@ def term_report(
     """
     period = terms.term_period(term)
     report = reports.branch_report(session, branch, period)
-    standing = report.standing or _empty_standing(branch)
+    # An archived branch is on no board: it reports zero rather than nothing.
+    standing = report.standing or statistics.empty_standing(branch)
     attendance = rates.attendance_rates(session, branch.id, period.start, period.end)
     ids = [line.standing.user_id for line in report.lines]
     stage_of = dict(session.execute(select(User.id, User.stage).where(User.id.in_(ids))).all())

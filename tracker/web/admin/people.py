@@ -140,6 +140,7 @@ def edit_user(user_id: int):
                 stage=_stage(form.stage.data),
                 stage_since=form.stage_since.data,
                 actor=current_user,
+                today=campus_today(),
             )
             if posts.current_membership(db.session, user) is not None:
                 posts.set_post(db.session, current_user, user, form.committee_post.data)

@@ -119,7 +119,7 @@ DETAIL_LABELS = {
     "fields": _l("Fields"),
     "files": _l("Files"),
     "flagged": _l("Rows flagged"),
-    "baseline": _l("Baseline (nothing booked)"),
+    "baseline": _l("Baseline (first totals not booked)"),
     "format": _l("Format"),
     "from_branch": _l("From branch"),
     "from_day": _l("From day"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,10 +10,8 @@ from flask_login import current_user, login_required
 from tracker import audit, pdfdocs
 from tracker.events import kinds, papers
 from tracker.extensions import db
-from tracker.models import Event
-from tracker.people import access
 from tracker.web.downloads import no_font_answer, pdf_font, pdf_response
-from tracker.web.papers.views import bp
+from tracker.web.papers.views import bp, event_to_print
 
 
 def _attendance(row: papers.SigninRow) -> str:
@@ -27,11 +25,7 @@ def _attendance(row: papers.SigninRow) -> str:
 @bp.get("/events/<int:event_id>/signin.pdf")
 @login_required
 def signin_pdf(event_id: int):
-    event = db.session.get(Event, event_id)
-    if event is None or not access.may_see_event(db.session, current_user, event):
-        abort(404)
-    if not access.may_manage_event(current_user, event):
-        abort(403)
+    event = event_to_print(event_id)
     font = pdf_font()
     if font is None:
         return no_font_answer(url_for("events.detail", event_id=event.id))

@@ -25,6 +25,17 @@ def _xlsx(sheet: str, title: str, header, rows, name: str, fallback: str) -> Res
     )
 
 
+def event_to_print(event_id: int) -> Event:
+    """The event whose sign-in sheet the user may print: 404 if they cannot see it, 403
+    if they see it but do not manage it."""
+    event = db.session.get(Event, event_id)
+    if event is None or not access.may_see_event(db.session, current_user, event):
+        abort(404)
+    if not access.may_manage_event(current_user, event):
+        abort(403)
+    return event
+
+
 def _status(row: papers.SigninRow) -> str:
     if row.status == "present":
         return _("present")
@@ -36,11 +47,7 @@ def _status(row: papers.SigninRow) -> str:
 @bp.get("/events/<int:event_id>/signin.xlsx")
 @login_required
 def signin_sheet(event_id: int):
-    event = db.session.get(Event, event_id)
-    if event is None or not access.may_see_event(db.session, current_user, event):
-        abort(404)
-    if not access.may_manage_event(current_user, event):
-        abort(403)
+    event = event_to_print(event_id)
     rows = papers.signin_rows(db.session, event)
     audit.record(
         db.session, "export", actor=current_user, target=event, what="signin", rows=len(rows)

@@ -275,40 +275,48 @@ def _source_form() -> SourceForm:
     return form
 
 
+def _saved(form, save, message: str):
+    """Save a source through ``save(matching category)`` once the form is valid: a redirect
+    to the list when it commits, else the status the form page answers with."""
+    if not form.validate_on_submit():
+        return 422 if request.method == "POST" else 200
+    try:
+        save(db.session.get(Category, form.matching_category_id.data or 0))
+    except InvalidInput as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return 422
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".source_list"))
+
+
 @bp.route("/sources", methods=["GET", "POST"])
 @allowed(access.may_define_points_sources)
 def source_list():
     form = _source_form()
-    status = 200
-    if form.validate_on_submit():
-        matching = db.session.get(Category, form.matching_category_id.data or 0)
-        try:
-            sources.add_source(
-                db.session,
-                key=form.key.data,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                unit=Unit(form.unit.data),
-                points_per_unit=form.points_per_unit.data,
-                matching_category=matching,
-                actor=current_user,
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Source added."), "success")
-            return redirect(url_for(".source_list"))
-    elif request.method == "POST":
-        status = 422
+    saved = _saved(
+        form,
+        lambda matching: sources.add_source(
+            db.session,
+            key=form.key.data,
+            name_zh=form.name_zh.data,
+            name_en=form.name_en.data,
+            unit=Unit(form.unit.data),
+            points_per_unit=form.points_per_unit.data,
+            matching_category=matching,
+            actor=current_user,
+        ),
+        _("Source added."),
+    )
+    if not isinstance(saved, int):
+        return saved
     return render_template(
         "points/sources.html",
         form=form,
         sources=sources.list_sources(db.session),
         units=UNIT_LABELS,
-    ), status
+    ), saved
 
 
 @bp.route("/sources/<int:source_id>", methods=["GET", "POST"])
@@ -323,29 +331,21 @@ def source_change(source_id: int):
             matching_category_id=source.matching_category_id or 0,
         )
     )
-    status = 200
-    if form.validate_on_submit():
-        matching = db.session.get(Category, form.matching_category_id.data or 0)
-        try:
-            sources.change_source(
-                db.session,
-                source,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                points_per_unit=form.points_per_unit.data,
-                matching_category=matching,
-                actor=current_user,
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Source saved; the next imports count at its new rate."), "success")
-            return redirect(url_for(".source_list"))
-    elif request.method == "POST":
-        status = 422
+    saved = _saved(
+        form,
+        lambda matching: sources.change_source(
+            db.session,
+            source,
+            name_zh=form.name_zh.data,
+            name_en=form.name_en.data,
+            points_per_unit=form.points_per_unit.data,
+            matching_category=matching,
+            actor=current_user,
+        ),
+        _("Source saved; the next imports count at its new rate."),
+    )
+    if not isinstance(saved, int):
+        return saved
     return render_template(
         "points/source_change.html", form=form, source=source, units=UNIT_LABELS
-    ), status
+    ), saved
