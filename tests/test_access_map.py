@@ -153,7 +153,7 @@ def issues_certificate(viewer: User, member: User) -> bool:
 
 
 def reads_certificate(viewer: User, certificate: Certificate) -> bool:
-    return access.may_issue_certificate(viewer, certificate.member)
+    return access.may_read_certificate(viewer, certificate)
 
 
 def exports_term_report(viewer: User, branch: Branch) -> bool:

@@ -29,7 +29,7 @@ from tracker.ranking import certificates
 from tracker.ranking.members import member_points
 from tracker.ranking.source import tenths
 
-from .conftest import TODAY, missing
+from .conftest import FROZEN_NOW, TODAY, missing
 from .test_meeting_kinds import meeting
 
 NO_FONT = {"TRACKER_PDF_FONT": "/nonexistent/font.ttc"}
@@ -237,3 +237,30 @@ def test_a_certificate_period_that_is_no_period_is_refused_on_its_field(clock, d
         assert re.search(rf'id="{field}"[^>]*is-invalid|is-invalid[^>]*id="{field}"', page), field
         assert message in page
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_an_issued_certificate_stays_with_its_member_and_the_branch_that_issued_it(
+    clock, db, make, branch, committee, member, login
+):
+    """A member who moves on (another branch, or no branch) keeps the certificates they were
+    issued, and so does the committee that issued them; the new branch's committee does not
+    read them."""
+    needs_font()
+    from datetime import timedelta
+
+    from tracker.models import Role
+    from tracker.people import organisation
+
+    _approved(db, make, member, committee, "volunteer", 3)
+    period = custom_period(TODAY.replace(day=1), TODAY)
+    certificate = certificates.issue(db.session, member, member, period, "本月", FROZEN_NOW)
+    db.session.commit()
+    elsewhere = make.branch(name="第九党支部")
+    new_committee = make.committee(elsewhere)
+    admin = make.user(Role.ADMIN)
+    organisation.move_member(db.session, member, elsewhere, TODAY - timedelta(days=1), admin, TODAY)
+    db.session.commit()
+    url = f"/certificates/{certificate.id}.pdf"
+    assert login(member).get(url).status_code == 200
+    assert login(committee).get(url).status_code == 200
+    assert login(new_committee).get(url).status_code == 404

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import readcache
-from tracker.models import AdvisorScope, Attendance, Branch, Event, Role, User
+from tracker.models import AdvisorScope, Attendance, Branch, Certificate, Event, Role, User
 
 # People who belong to a branch: they log activities, are ranked and check in.
 BRANCH_ROLES = (Role.MEMBER, Role.COMMITTEE)
@@ -391,6 +391,12 @@ def may_issue_certificate(user: User, member: User) -> bool:
     if not logs_activities(member):
         return False
     return user.id == member.id or is_committee_of(user, member.branch_id)
+
+
+def may_read_certificate(user: User, certificate: Certificate) -> bool:
+    """An issued certificate's PDF: its member always (one who moved or graduated keeps what
+    they were issued) and the committee of the branch that issued it."""
+    return user.id == certificate.user_id or is_committee_of(user, certificate.branch_id)
 
 
 def may_export_term_report(session: Session, viewer: User, branch_id: int) -> bool:

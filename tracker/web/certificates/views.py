@@ -196,7 +196,7 @@ def _text(certificate: Certificate, url: str) -> pdfdocs.CertificateText:
 @login_required
 def pdf(certificate_id: int):
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not access.may_issue_certificate(current_user, certificate.member):
+    if certificate is None or not access.may_read_certificate(current_user, certificate):
         abort(404)
     font = pdf_font()
     if font is None:
