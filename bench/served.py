@@ -13,8 +13,8 @@ member logging an activity through the API, the committee approving one through
 the review page) from --clients threads, prints requests/s, p95 and errors,
 and ends with ``check-ledger``.
 
-    python bench/http.py --url sqlite:////tmp/bench.db --entries 1000000
-    python bench/http.py --reuse --mixed 60 \\
+    python bench/served.py --url sqlite:////tmp/bench.db --entries 1000000
+    python bench/served.py --reuse --mixed 60 \\
       --url 'postgresql+psycopg://postgres@127.0.0.1:5432/DB?options=-csearch_path%3Dbench'
 
 Loopback only; benchmark figures, not tests: nothing here fails on a slow result.
