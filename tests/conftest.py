@@ -284,6 +284,10 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
             conn.exec_driver_sql(f"SELECT {counters}")
 
 
+def _in_browser(item) -> bool:
+    return "/browser/" in str(item.path)
+
+
 def _on_one_database(item) -> bool:
     """Journeys in a browser, the API's conformance to its document, the demo
     and the walk of hostile values through every page are about pages and
@@ -291,23 +295,28 @@ def _on_one_database(item) -> bool:
     both): they run once, on PostgreSQL, the production database and the
     stricter about values, when it is configured, else on SQLite. Keeps the
     suite in budget."""
-    return bool(item.get_closest_marker("one_database")) or "/browser/" in str(item.path)
+    return bool(item.get_closest_marker("one_database")) or _in_browser(item)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked postgres_only exist only in their PostgreSQL variant; tests on
-    one database only in the variant of the database at hand."""
+    """Tests marked postgres_only exist only in their PostgreSQL variant, sqlite_only in
+    their SQLite one; tests on one database only in the variant of the database at hand.
+    Tests marked slow go first: pytest-xdist hands out tests in this order, so a long
+    one started last would keep the suite waiting for one worker."""
     other = "[sqlite" if POSTGRES_URL else "[postgresql"
 
     def dropped(item) -> bool:
         if item.get_closest_marker("postgres_only"):
             return "[sqlite" in item.name
+        if item.get_closest_marker("sqlite_only"):
+            return "[postgresql" in item.name
         return _on_one_database(item) and other in item.name
 
     gone = [item for item in items if dropped(item)]
     if gone:
         config.hook.pytest_deselected(items=gone)
         items[:] = [item for item in items if not dropped(item)]
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or _in_browser(item)))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

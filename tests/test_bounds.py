@@ -17,6 +17,7 @@ from .conftest import TODAY
 HUGE_IDS = ("2147483648", "9999999999", "9223372036854775808", "1" + "0" * 30, "9" * 5000)
 
 
+@pytest.mark.slow
 def test_path_ids_beyond_the_databases_range_are_404_on_every_route(app, make, login):
     client = login(make.user(Role.ADMIN))
     checked = 0

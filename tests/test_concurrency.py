@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.errors import Conflict
@@ -81,6 +82,7 @@ def test_concurrent_approvals_of_one_members_activities_respect_the_daily_cap(ap
     assert awarded == 6  # the daily cap, not 10
 
 
+@pytest.mark.slow
 def test_a_threaded_server_loses_no_write(app, make, db, clock):
     """Members logging at once through a threaded server: every write is kept, none
     answered "database is locked" (SQLite took its write lock too late before)."""

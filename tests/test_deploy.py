@@ -151,6 +151,7 @@ def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_gunicorn_loads_its_configuration_and_the_app(tmp_path):
     gunicorn = _gunicorn()
     config = str(PROJECT_ROOT / "gunicorn.conf.py")
@@ -189,6 +190,7 @@ def test_logrotate_accepts_its_file(tmp_path):
     assert checked.returncode == 0 and "error" not in checked.stderr, checked.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 def test_the_backup_timer_keeps_new_backups_and_removes_old_ones(app, tmp_path):
     folder = tmp_path / "backups"
@@ -256,6 +258,7 @@ def _access_log_lines(path: Path, needle: str) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 def test_the_app_served_by_gunicorn_behind_the_shipped_nginx_site(app, db, tmp_path):
     nginx = _tool("nginx", NGINX)

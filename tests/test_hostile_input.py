@@ -395,6 +395,7 @@ _walked: set[frozenset[str]] = set()
 
 
 @pytest.mark.one_database  # PostgreSQL is the stricter; tests/test_bounds.py runs on both
+@pytest.mark.slow
 @pytest.mark.parametrize("part", range(PARTS))
 def test_no_hostile_value_in_a_field_or_query_makes_a_page_fail(world, part):
     failures = [

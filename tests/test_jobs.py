@@ -286,6 +286,7 @@ def _until(check, seconds: float = 30, what: str = ""):
     pytest.fail(f"waited {seconds} s for {what}")
 
 
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_books_once(
     app, db, make, branch, login, queue, tmp_path

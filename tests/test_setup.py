@@ -149,6 +149,7 @@ def test_upgrading_renames_notifications_about_activities(app, db, make, login):
     assert "学习党章" in page
 
 
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_two_upgrades_at_once_both_succeed_on_postgresql(app, tmp_path):
     """The second `flask db upgrade` waits for the first's lock, then has nothing to do."""
