@@ -4,6 +4,18 @@ becomes its value: yes/no flags, board modes, trusted proxies, meeting frequenci
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    help: str = ""
 
 
 def flag(value: str) -> bool:
