@@ -238,15 +238,19 @@ def calibration() -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The database and how much data: the same for every benchmark over this data."""
     parser.add_argument("--url", required=True, help="database URL")
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--branches", type=int, default=400)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="keep the data already there")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = data_options(argparse.ArgumentParser(description=__doc__.splitlines()[0])).parse_args()
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": args.url,

@@ -25,15 +25,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on the path, and this file
-# would stand for the standard library's "http" package: the folder goes.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -45,6 +40,7 @@ from datetime import timedelta  # noqa: E402
 
 os.environ.setdefault("TRACKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="tracker-bench-"))
 
+import rankings  # noqa: E402  (bench/rankings.py: the same data, seeded the same way)
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
@@ -70,13 +66,6 @@ NAIVE = {
                    FROM ledger_entry WHERE earned_on BETWEEN :a AND :b
                    GROUP BY branch_id ORDER BY s DESC""",
 }
-
-
-def _rankings_module():
-    spec = importlib.util.spec_from_file_location("bench_rankings", ROOT / "bench" / "rankings.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -450,13 +439,7 @@ def mixed(app, clients: Clients, who: dict, seconds: float, threads: int) -> Non
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="database URL")
-    parser.add_argument("--members", type=int, default=20_000)
-    parser.add_argument("--branches", type=int, default=400)
-    parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--reuse", action="store_true", help="keep the data already there")
+    parser = rankings.data_options(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--mixed", type=float, default=0, help="seconds of mixed load (0: none)")
@@ -465,7 +448,6 @@ def main() -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
     )
-    rankings = _rankings_module()
     if not args.reuse:
         rankings.build(app, args)
         rankings.analyse(app)
