@@ -8,6 +8,7 @@ freshly migrated contents (the seeded categories and rules).
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import shutil
@@ -239,9 +240,7 @@ def _restore_sqlite(url: str) -> None:
     shutil.copyfile(pristine, path)
 
 
-_RESET_SQL: dict[str, str] = {}
-
-
+@functools.cache
 def _reset_statements() -> str:
     """One script that empties every table and starts each id where a freshly
     migrated database starts it: PostgreSQL runs it in one round trip (a
@@ -267,7 +266,7 @@ def _reset(seeded: dict[str, list[dict]]) -> None:
         _db.engine.dispose()  # no connection may hold the file that is put back
         _restore_sqlite(str(_db.engine.url))
         return
-    script = _RESET_SQL.setdefault("postgresql", _reset_statements())
+    script = _reset_statements()
     tables = _db.metadata.sorted_tables
     with _db.engine.begin() as conn:
         conn.exec_driver_sql(script)
