@@ -322,7 +322,10 @@ def test_admin_defines_a_source(db, make, login):
     assert page.status_code == 302
     source = sources.source_by_key(db.session, "izy")
     assert source.category.external and source.points_per_unit == 2
-    assert client.get("/points/sources").get_data(as_text=True).count("izy") >= 1
+    listing = client.get("/points/sources").get_data(as_text=True)
+    assert listing.count("izy") >= 1
+    # A source has a name (名称), not a person's name (姓名).
+    assert "<th>名称</th>" in listing and "姓名" not in listing
 
 
 def test_api_upload_previews_then_books_and_audits_without_names(db, make, branch, login):
