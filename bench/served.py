@@ -36,7 +36,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 os.environ.setdefault("TRACKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="tracker-bench-"))
 
@@ -50,8 +50,15 @@ from tracker.devtools.synthetic import BENCH_PASSWORD  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.ledger import totals  # noqa: E402
 from tracker.models import Activity, ActivityStatus, Role, Term, User  # noqa: E402
+from tracker.people.tokens import issue_token  # noqa: E402
+from tracker.settings import setting  # noqa: E402
 
 TIMEOUT = 60
+# Members of the committee's branch who log what it approves: each of their logs
+# takes a half-hour slot on one of the days they may log, and two logs of one member
+# must not overlap (the product refuses that), so the slots are shared out among them.
+LOGGERS = 20
+SLOTS = [f"{hour:02d}:{minute:02d}" for hour in range(6, 23) for minute in (0, 30)]
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NAIVE = {
     # The questions the naive way: one GROUP BY over the ledger rows of the period.
@@ -184,8 +191,23 @@ def people(app) -> dict:
             .where(User.role == Role.MEMBER, User.branch_id == committee.branch_id)
             .order_by(User.id.desc())
         ).first()
+        loggers = db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.MEMBER, User.branch_id == committee.branch_id)
+            .order_by(User.id)
+            .limit(LOGGERS)
+        ).all()
+        # API tokens made here, not through POST /api/v1/tokens: twenty sign-ins from
+        # one address would meet the login limits the benchmark is not about.
+        now = datetime.now(UTC)
+        tokens = [
+            issue_token(db.session, user, name="bench", now=now, lifetime_days=1).token
+            for user in loggers
+        ]
+        db.session.commit()
         term = db.session.scalars(sa.select(Term)).first()
         return {
+            "tokens": tokens,
             "member": member.student_no,
             "committee": committee.student_no,
             "committee_id": committee.id,
@@ -193,6 +215,7 @@ def people(app) -> dict:
             "advisor": "Badvisor",
             "admin": "Badmin",
             "term": (term.first_day, term.last_day),
+            "backdate_days": setting("TRACKER_BACKDATE_DAYS", db.session),
             "today": campus_today(),
         }
 
@@ -259,6 +282,11 @@ class Clients:
         # A script keeps its connection open, as a browser does.
         self.sessions["api"] = requests.Session()
         self.sessions["api"].headers["Authorization"] = f"Bearer {self.token}"
+        self.loggers = []
+        for token in who["tokens"]:
+            logger = requests.Session()
+            logger.headers["Authorization"] = f"Bearer {token}"
+            self.loggers.append(logger)
         self.csrf: str | None = None
 
     def copy(self) -> Clients:
@@ -272,6 +300,11 @@ class Clients:
             copy.cookies.update(session.cookies)
             copy.headers.update(session.headers)
             other.sessions[role] = copy
+        other.loggers = []
+        for session in self.loggers:
+            copy = requests.Session()
+            copy.headers.update(session.headers)
+            other.loggers.append(copy)
         return other
 
     def get(self, who: str, path: str, **headers) -> requests.Response:
@@ -313,17 +346,18 @@ def approve(clients: Clients, activity_id: int, version: int) -> int:
     return answer.status_code
 
 
-def log_activity(clients: Clients, today, n: int) -> int:
-    day = today - timedelta(days=n % 5)
-    answer = clients.sessions["api"].post(
+def log_activity(clients: Clients, who: dict, rng: random.Random) -> int:
+    """One of the branch's members logs half an hour of study on a day they may log."""
+    day = who["today"] - timedelta(days=rng.randrange(who["backdate_days"] + 1))
+    answer = rng.choice(clients.loggers).post(
         clients.base + "/api/v1/activities",
         timeout=TIMEOUT,
         json={
             "category": "study",
             "occurred_on": day.isoformat(),
             "quantity": 30,
-            "title": f"基准学习 {n}",
-            "start_time": f"{8 + n % 12:02d}:{n % 60:02d}",
+            "title": "基准学习",
+            "start_time": rng.choice(SLOTS),
         },
     )
     return answer.status_code
@@ -355,7 +389,8 @@ def endpoints(app, clients: Clients, who: dict, repeat: int) -> None:
 
     line("api       same school board, If-None-Match (304)", timed(again, repeat))
     # Something to approve: the member logs through the API what the committee approves.
-    logged = [log_activity(clients, who["today"], 7919 * (n + 1)) for n in range(repeat * 2)]
+    rng = random.Random(2026)
+    logged = [log_activity(clients, who, rng) for _ in range(repeat * 2)]
     waiting = pending(app, who)[: repeat * 2]
     if not waiting:
         print(f"committee approve: nothing pending (the member's logs answered {set(logged)})")
@@ -376,16 +411,12 @@ def mixed(app, clients: Clients, who: dict, seconds: float, threads: int) -> Non
     samples: list[float] = []
     errors: list[str] = []
     refused: dict[str, int] = {}
-    counter = [0]
     stop = time.monotonic() + seconds
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
         own = clients.copy()
         while time.monotonic() < stop:
-            with lock:
-                counter[0] += 1
-                n = counter[0]
             start = time.perf_counter()
             try:
                 if rng.random() < 0.8:
@@ -394,7 +425,7 @@ def mixed(app, clients: Clients, who: dict, seconds: float, threads: int) -> Non
                     status = own.get(role, path).status_code
                 elif rng.random() < 0.5:
                     kind = "log"
-                    status = log_activity(own, who["today"], n + seed * 100_000)
+                    status = log_activity(own, who, rng)
                 else:
                     waiting = pending(app, who)
                     if not waiting:

@@ -114,7 +114,8 @@ def test_the_advisors_top_members_have_points(db, make, login, clock):
     top = page.split('id="top-members"', 1)[1].split("</table>", 1)[0]
     assert "甲" in top and "乙" not in top and "委员" not in top
     # The branch's details open on the same period (the last 30 days here).
-    assert "/dashboard/branch?period=custom&amp;scope=branch&amp;branch=" in page
+    details = r'/dashboard/branch\?period=custom&amp;scope=branch[^"]*&amp;branch=\d+"'
+    assert re.search(details, page)
     page = client.get("/dashboard/advisor?period=month").get_data(as_text=True)
     top = page.split('id="top-members"', 1)[1].split("</table>", 1)[0]
     assert "甲" not in top and "乙" not in top and "委员" not in top

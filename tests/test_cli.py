@@ -222,3 +222,56 @@ def _demo_terms_show_points(db):
     assert current is not None and db.session.query(Term).count() == 2
     board = branch_leaderboard(db.session, current, Scope("school"))
     assert sum(b.points for b in board) > 0
+
+
+def test_check_ledger_names_each_kind_of_difference(cli, db, make):
+    """The check is the database's own sums compared with the stored rows: a total
+    missing, a total the ledger never made, a score count off, and an activity whose
+    state its ledger rows do not bear out are each named, with what the ledger says."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from tracker.ledger import points
+    from tracker.models import ActivityStatus, BranchTotal, ScoreCount
+
+    member = make.member()
+    reviewer = make.committee(member.branch)
+    activity = make.activity(member, quantity=60)
+    points.approve_activity(db.session, activity, reviewer, datetime.now(UTC))
+    waiting = make.activity(member, quantity=30)
+    db.session.commit()
+    week = db.session.scalars(select(MemberTotal).where(MemberTotal.period_kind == "week")).one()
+    week_start, earned = week.period_start, week.points
+    db.session.delete(week)
+    db.session.add(
+        BranchTotal(
+            period_kind="month",
+            period_start=date(1999, 1, 1),
+            branch_id=member.branch_id,
+            points=Decimal(3),
+            entries=1,
+            active_members=1,
+        )
+    )
+    count = (
+        db.session.scalars(
+            select(ScoreCount).where(ScoreCount.period_kind == "term", ScoreCount.category_id == 0)
+        ).first()
+        or db.session.scalars(select(ScoreCount)).first()
+    )
+    count.members += 2
+    waiting.status = ActivityStatus.APPROVED
+    db.session.commit()
+
+    result = cli("check-ledger")
+    assert result.exit_code != 0
+    out = result.output
+    assert (
+        f"member {member.id} in branch {member.branch_id}, week from {week_start}: "
+        f"stored 0 points / 0 entries, ledger says {earned} points / 1 entries" in out
+    )
+    assert f"branch {member.branch_id}, month from 1999-01-01: stored 3.0 points" in out
+    assert "ledger says 0 points / 0 entries / 0 active members" in out
+    assert f"stored {count.members}, ledger says {count.members - 2}" in out
+    assert f"activity {waiting.id} is approved but the ledger holds nothing" in out
+    assert f"activity {activity.id}" not in out

@@ -118,7 +118,7 @@ def test_without_redis_a_job_runs_in_the_request_and_only_once(app, db, make, me
     assert runner.start(app, job) is False  # ran here, no queue
     job = _job(db, job.id)
     assert job.state == JobState.DONE and job.attempts == 1 and job.result["rows"] > 0
-    assert job.done_steps == job.total_steps == job.result["rows"]
+    assert job.done_steps == job.total_steps > 0  # the tables rebuilt, one by one
     assert totals.differences(db.session) == []
     # Run again (a re-delivery): a DONE job is not done again.
     assert runner.run(job.id) is None and _job(db, job.id).attempts == 1

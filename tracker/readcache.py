@@ -16,8 +16,8 @@ changes, and a new request (a new session) always reads afresh.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -82,18 +82,38 @@ def setting_overrides(session: Session) -> dict[str, str]:
     )
 
 
-@dataclass(frozen=True)
+class CollegeEntry(NamedTuple):
+    """What a board needs of a college: read as plain values, since building hundreds
+    of ORM objects on every request cost more than the rest of a 304."""
+
+    id: int
+    name: str
+    archived_at: datetime | None
+
+
+class BranchEntry(NamedTuple):
+    """What a board needs of a branch (see ``CollegeEntry``)."""
+
+    id: int
+    name: str
+    college_id: int
+    archived_at: datetime | None
+
+
 class Directory:
-    """Every college and branch (archived ones too), by name."""
+    """Every college and branch (archived ones too), by name, and by id: a board of
+    hundreds of branches looks each one up."""
 
-    colleges: list[College]
-    branches: list[Branch]
+    def __init__(self, colleges: list[CollegeEntry], branches: list[BranchEntry]):
+        self.colleges, self.branches = colleges, branches
+        self._colleges = {c.id: c for c in colleges}
+        self._branches = {b.id: b for b in branches}
 
-    def branch(self, branch_id: int | None) -> Branch | None:
-        return next((b for b in self.branches if b.id == branch_id), None)
+    def branch(self, branch_id: int | None) -> BranchEntry | None:
+        return self._branches.get(branch_id)
 
-    def college(self, college_id: int | None) -> College | None:
-        return next((c for c in self.colleges if c.id == college_id), None)
+    def college(self, college_id: int | None) -> CollegeEntry | None:
+        return self._colleges.get(college_id)
 
     def branch_ids_of(self, college_id: int | None) -> frozenset[int]:
         return frozenset(b.id for b in self.branches if b.college_id == college_id)
@@ -104,15 +124,22 @@ def directory(session: Session) -> Directory:
 
     def load() -> Directory:
         rows = session.execute(
-            select(College, Branch)
+            select(
+                College.id,
+                College.name,
+                College.archived_at,
+                Branch.id,
+                Branch.name,
+                Branch.archived_at,
+            )
             .outerjoin(Branch, Branch.college_id == College.id)
             .order_by(College.name, College.id)
         ).all()
-        colleges = list({college.id: college for college, _branch in rows}.values())
+        colleges = {row[0]: CollegeEntry(*row[:3]) for row in rows}
         branches = sorted(
-            (branch for _college, branch in rows if branch is not None),
+            (BranchEntry(row[3], row[4], row[0], row[5]) for row in rows if row[3] is not None),
             key=lambda b: (b.name, b.id),
         )
-        return Directory(colleges, branches)
+        return Directory(list(colleges.values()), branches)
 
     return cached(session, "directory", load)

@@ -20,12 +20,9 @@ whenever a term is created or changed.
 """
 
 from tracker.ledger.totals.checking import (
-    TotalKey,
     differences,
-    expected_totals,
     rebuild,
     rebuild_kind,
-    stored_totals,
 )
 from tracker.ledger.totals.keeping import (
     MODELS,
@@ -38,15 +35,12 @@ from tracker.ledger.totals.keeping import (
 
 __all__ = [
     "MODELS",
-    "TotalKey",
     "apply",
     "apply_many",
     "differences",
-    "expected_totals",
     "period_starts",
     "rebuild",
     "rebuild_kind",
     "school_wide",
-    "stored_totals",
     "term_starts",
 ]

@@ -1,112 +1,27 @@
-"""The stored totals against the ledger: what the ledger says they should be
-(``expected_totals``), ``rebuild`` (all of them, or of some period kinds) and
-``differences``, what ``flask check-ledger`` and the tests rely on."""
+"""The stored totals against the ledger: ``rebuild`` (all of them, or of some
+period kinds) from what the ledger says (``rollup``), and ``differences``,
+what ``flask check-ledger`` and the tests rely on."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, null, select, text
+from flask_babel import pgettext
+from sqlalchemy import MetaData, Table, case, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from tracker.ledger import score_counts
-from tracker.ledger.totals.keeping import (
-    ENTRY_DELTA,
-    MODELS,
-    chunks,
-    school_wide,
-    term_starts,
-)
-from tracker.models import (
-    Activity,
-    ActivityStatus,
-    EntryKind,
-    LedgerEntry,
-    SchoolCategoryTotal,
-    SchoolTotal,
-    ScoreCount,
-)
-from tracker.periods import STORED_KINDS, period_start
-
-# kind, start, member, branch, category: member None for a branch's totals,
-# branch None for the school-wide ones, category None for all categories.
-TotalKey = tuple[str, date, int | None, int | None, int | None]
-
-
-def expected_totals(
-    session: Session, kinds: tuple[str, ...] = STORED_KINDS
-) -> dict[TotalKey, list]:
-    """Every total of ``kinds`` as the ledger says it should be: {key: [points, entries]}.
-
-    The database sums per member, branch, category and day; the few rows that
-    leaves are bucketed into periods here, which works the same on every
-    database.
-    """
-    rows = session.execute(
-        select(
-            LedgerEntry.user_id,
-            LedgerEntry.branch_id,
-            LedgerEntry.category_id,
-            LedgerEntry.earned_on,
-            LedgerEntry.kind,
-            func.sum(LedgerEntry.points),
-            func.count(),
-        ).group_by(
-            LedgerEntry.user_id,
-            LedgerEntry.branch_id,
-            LedgerEntry.category_id,
-            LedgerEntry.earned_on,
-            LedgerEntry.kind,
-        )
-    )
-    term_start = term_starts(session)
-    result: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0])
-    branches: dict[TotalKey, list] = defaultdict(lambda: [Decimal(0), 0, 0])
-    for user_id, branch_id, category_id, day, kind, points, count in rows:
-        entries = ENTRY_DELTA[EntryKind(kind)] * count
-        for period_kind in kinds:
-            start = term_start(day) if period_kind == "term" else period_start(period_kind, day)
-            if start is None:
-                continue
-            for cat in (None, category_id) if category_id is not None else (None,):
-                for branch in (branch_id, None) if school_wide(period_kind) else (branch_id,):
-                    bucket = result[(period_kind, start, user_id, branch, cat)]
-                    bucket[0] += Decimal(points)
-                    bucket[1] += entries
-    for (period_kind, start, _user, branch_id, cat), (points, entries) in list(result.items()):
-        if branch_id is not None:
-            bucket = branches[(period_kind, start, None, branch_id, cat)]
-            bucket[0] += points
-            bucket[1] += entries
-            bucket[2] += int(entries > 0)
-    return {**result, **branches}
-
-
-def stored_totals(session: Session) -> dict[TotalKey, list]:
-    result: dict[TotalKey, list] = {}
-    for model in MODELS.values():
-        key = [
-            getattr(model, name, null())
-            for name in ("period_kind", "period_start", "user_id", "branch_id", "category_id")
-        ]
-        values = [
-            getattr(model, name)
-            for name in ("points", "entries", "active_members")
-            if hasattr(model, name)
-        ]
-        for row in session.execute(select(*key, *values)):
-            result[tuple(row[:5])] = list(row[5:])
-    return result
+from tracker.ledger.totals import rollup
+from tracker.ledger.totals.keeping import MODELS
+from tracker.models import Activity, ActivityStatus, EntryKind, LedgerEntry, ScoreCount
+from tracker.periods import STORED_KINDS
 
 
 def rebuild(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
     """Replace every stored total with what the ledger says. Returns rows written.
 
-    ``progress(done, total)`` is told the rows written so far, chunk by chunk.
+    ``progress(done, total)`` is told the tables written so far.
     """
     return rebuild_kind(session, *STORED_KINDS, progress=progress)
 
@@ -126,73 +41,119 @@ def rebuild_kind(
         session.execute(text('SELECT id FROM "user" ORDER BY id FOR KEY SHARE')).all()
         tables = ", ".join(f'"{model.__tablename__}"' for model in (*MODELS.values(), ScoreCount))
         session.execute(text(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE"))
-    for model in MODELS.values():
+    for model in rollup.TABLES:
         session.execute(delete(model).where(model.period_kind.in_(kinds)))
-    rows: dict[type, list[dict]] = defaultdict(list)
-    for key, values in expected_totals(session, kinds).items():
-        kind, start, user_id, branch_id, category_id = key
-        row = {"period_kind": kind, "period_start": start}
-        for name, value in zip(("user_id", "branch_id", "category_id"), key[2:], strict=True):
-            if value is not None:
-                row[name] = value
-        row.update(zip(("points", "entries", "active_members"), values, strict=False))
-        rows[MODELS[(user_id is not None, branch_id is not None, category_id is not None)]].append(
-            row
-        )
-    counts = score_counts.rebuilt(
-        session,
-        kinds,
-        (
-            (r["period_kind"], r["period_start"], r.get("category_id"), r["points"])
-            for model in (SchoolTotal, SchoolCategoryTotal)
-            for r in rows.get(model, [])
-        ),
-    )
-    everything = (*rows.items(), (ScoreCount, counts))
-    written, total = 0, sum(len(model_rows) for _model, model_rows in everything)
-    if progress:
-        progress(0, total)
-    for model, model_rows in everything:
-        for chunk in chunks(model_rows):
-            session.execute(insert(model), chunk)
-            written += len(chunk)
-            if progress:
-                progress(written, total)
+    # The temporary tables go with the transaction if anything fails (DDL is
+    # transactional on both databases), so they are dropped only on success.
+    metadata = MetaData()
+    days = rollup.period_days(session, kinds, metadata)
+    targets = {model: model.__table__ for model in rollup.TABLES}
+    written = rollup.fill(session, kinds, targets, days, progress)
+    rollup.drop(session, metadata)
     return written
 
 
 def differences(session: Session) -> list[str]:
     """Every way the stored totals and activity states disagree with the ledger."""
-    problems = []
-    expected = expected_totals(session)
-    stored = stored_totals(session)
-    for key in sorted(set(expected) | set(stored), key=str):
-        nothing = [Decimal(0), 0, 0][: len(expected.get(key) or stored[key])]
-        want, have = expected.get(key, nothing), stored.get(key, nothing)
-        if want != have:
-            kind, start, user_id, branch_id, category_id = key
-            if user_id is None:
-                where = _("branch %(branch)s", branch=branch_id)
-            elif branch_id is None:
-                where = _("member %(member)s in the whole school", member=user_id)
-            else:
-                where = _(
-                    "member %(member)s in branch %(branch)s", member=user_id, branch=branch_id
-                )
-            where = _("%(where)s, %(kind)s from %(start)s", where=where, kind=kind, start=start)
-            if category_id is not None:
-                where = _("%(where)s, category %(category)s", where=where, category=category_id)
-            problems.append(
-                _(
-                    "%(where)s: stored %(stored)s, ledger says %(expected)s",
-                    where=where,
-                    stored=_describe(have),
-                    expected=_describe(want),
-                )
-            )
-    problems.extend(score_counts.differences(session, expected))
+    metadata = MetaData()
+    days = rollup.period_days(session, STORED_KINDS, metadata)
+    expected = rollup.copies(session, metadata)
+    rollup.fill(session, STORED_KINDS, expected, days)
+    problems = [
+        problem
+        for model in MODELS.values()
+        for problem in _total_differences(session, model, expected[model])
+    ]
+    problems.extend(_count_differences(session, expected[ScoreCount]))
+    rollup.drop(session, metadata)
     problems.extend(_status_differences(session))
     return problems
+
+
+def _disagreeing(session: Session, stored: Table, expected: Table, keys, values, where=()):
+    """{key: (stored values, expected values)} where the two tables disagree; a key
+    missing on one side counts as zeros there."""
+    found: dict[tuple, list] = {}
+    for side, (one, other) in enumerate(((stored, expected), (expected, stored))):
+        query = select(*(one.c[n] for n in (*keys, *values))).where(
+            *(condition(one) for condition in where)
+        )
+        query = query.except_(
+            select(*(other.c[n] for n in (*keys, *values))).where(
+                *(condition(other) for condition in where)
+            )
+        )
+        for row in session.execute(query):
+            pair = found.setdefault(tuple(row[: len(keys)]), [None, None])
+            pair[side] = list(row[len(keys) :])
+    nothing = [0] * len(values)
+    return {
+        key: (have or nothing, want or nothing)
+        for key, (have, want) in found.items()
+        if [Decimal(v) for v in have or nothing] != [Decimal(v) for v in want or nothing]
+    }
+
+
+def _total_differences(session: Session, model, expected: Table) -> list[str]:
+    stored = model.__table__
+    keys = [
+        n
+        for n in ("period_kind", "period_start", "user_id", "branch_id", "category_id")
+        if n in stored.c
+    ]
+    values = [n for n in ("points_tenths", "entries", "active_members") if n in stored.c]
+    problems = []
+    for key, (have, want) in sorted(
+        _disagreeing(session, stored, expected, keys, values).items(), key=str
+    ):
+        named = dict(zip(keys, key, strict=True))
+        kind, start = named["period_kind"], named["period_start"]
+        user_id, branch_id = named.get("user_id"), named.get("branch_id")
+        category_id = named.get("category_id")
+        if user_id is None:
+            where = _("branch %(branch)s", branch=branch_id)
+        elif branch_id is None:
+            where = _("member %(member)s in the whole school", member=user_id)
+        else:
+            where = _("member %(member)s in branch %(branch)s", member=user_id, branch=branch_id)
+        where = _("%(where)s, %(kind)s from %(start)s", where=where, kind=kind, start=start)
+        if category_id is not None:
+            where = _("%(where)s, category %(category)s", where=where, category=category_id)
+        problems.append(
+            _(
+                "%(where)s: stored %(stored)s, ledger says %(expected)s",
+                where=where,
+                stored=_describe(have),
+                expected=_describe(want),
+            )
+        )
+    return problems
+
+
+def _count_differences(session: Session, expected: Table) -> list[str]:
+    """Every score count that disagrees with the school-wide totals the ledger gives."""
+    keys = ("period_kind", "period_start", "category_id", "points_tenths")
+    found = _disagreeing(
+        session,
+        ScoreCount.__table__,
+        expected,
+        keys,
+        ("members",),
+        where=(lambda table: table.c.members != 0,),
+    )
+    return [
+        _(
+            "members with %(points)s points, %(kind)s from %(start)s, category %(category)s: "
+            "stored %(stored)s, ledger says %(expected)s",
+            points=points,
+            kind=kind,
+            start=start,
+            category=category_id or pgettext("categories", "all"),
+            stored=have[0],
+            expected=want[0],
+        )
+        for (kind, start, category_id, points), (have, want) in sorted(found.items(), key=str)
+    ]
 
 
 def _describe(values: list) -> str:
@@ -201,28 +162,38 @@ def _describe(values: list) -> str:
 
 
 def _status_differences(session: Session) -> list[str]:
-    booked = defaultdict(set)
-    for activity_id, kind in session.execute(
-        select(LedgerEntry.activity_id, LedgerEntry.kind).where(
-            LedgerEntry.activity_id.is_not(None)
-        )
-    ):
-        booked[activity_id].add(EntryKind(kind))
-    want = {
-        ActivityStatus.APPROVED: {EntryKind.AWARD},
-        ActivityStatus.REVOKED: {EntryKind.AWARD, EntryKind.REVERSAL},
-    }
-    problems = []
-    for activity_id, status in session.execute(select(Activity.id, Activity.status)):
-        expected = want.get(ActivityStatus(status), set())
-        if booked.get(activity_id, set()) != expected:
-            have = sorted(booked.get(activity_id, set()))
-            problems.append(
-                _(
-                    "activity %(id)s is %(status)s but the ledger holds %(held)s",
-                    id=activity_id,
-                    status=status,
-                    held=", ".join(kind.value for kind in have) if have else _("nothing"),
-                )
+    """Activities whose state and ledger rows disagree: approved with exactly one award,
+    revoked with one award and one reversal, anything else with none."""
+    ledger = LedgerEntry.__table__
+    awards = func.sum(case((ledger.c.kind == EntryKind.AWARD.value, 1), else_=0))
+    reversals = func.sum(case((ledger.c.kind == EntryKind.REVERSAL.value, 1), else_=0))
+    activity = Activity.__table__
+    approved, revoked = ActivityStatus.APPROVED.value, ActivityStatus.REVOKED.value
+    rows = session.execute(
+        select(activity.c.id, activity.c.status, awards, reversals)
+        .join_from(activity, ledger, ledger.c.activity_id == activity.c.id, isouter=True)
+        .group_by(activity.c.id, activity.c.status)
+        .having(
+            ~(
+                (activity.c.status == approved) & (awards == 1) & (reversals == 0)
+                | (activity.c.status == revoked) & (awards == 1) & (reversals == 1)
+                | activity.c.status.not_in((approved, revoked))
+                & (func.coalesce(awards, 0) == 0)
+                & (func.coalesce(reversals, 0) == 0)
             )
+        )
+        .order_by(activity.c.id)
+    )
+    problems = []
+    for activity_id, status, award_count, reversal_count in rows:
+        held = [EntryKind.AWARD.value] * (award_count or 0)
+        held += [EntryKind.REVERSAL.value] * (reversal_count or 0)
+        problems.append(
+            _(
+                "activity %(id)s is %(status)s but the ledger holds %(held)s",
+                id=activity_id,
+                status=status,
+                held=", ".join(held) if held else _("nothing"),
+            )
+        )
     return problems
