@@ -125,7 +125,7 @@ def fill(
         if per_category:
             query = query.where(ledger.c.category_id.is_not(None))
         names = [c.name for c in keys] + ["points_tenths", "entries"]
-        return names, query.group_by(*keys)
+        return names, query.group_by(*keys).order_by(*keys)
 
     def from_members(source, per_category: bool, by: str):
         table = targets[source]
@@ -141,7 +141,7 @@ def fill(
             names.append("active_members")
         else:
             query = query.where(table.c.period_kind.in_(school_kinds))
-        return names, query.group_by(*keys)
+        return names, query.group_by(*keys).order_by(*keys)
 
     def counted(source, per_category: bool):
         table = targets[source]
