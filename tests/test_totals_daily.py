@@ -1,5 +1,5 @@
-"""Custom ranges read from the stored totals (whole months, then the days at both
-ends) and say exactly what a plain sum over the ledger says, for random ranges;
+"""Custom ranges read from the stored totals (whole months, whole weeks around them,
+then single days) and say exactly what a plain sum over the ledger says, for random ranges;
 the daily totals are kept with every ledger row, rebuilt and checked."""
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def _random_ranges(n=12):
         (date(2026, 11, 25), date(2026, 11, 25)),  # one day
         (date(2026, 8, 31), date(2026, 9, 1)),  # across a month's end
         (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2026, 9, 4), date(2026, 12, 2)),  # days, weeks, days, months, days
+        (date(2026, 11, 2), date(2026, 11, 15)),  # two whole weeks
     ]
     span = (LAST - FIRST).days + 20
     while len(ranges) < n:
@@ -92,6 +94,8 @@ def test_spans_cover_the_range_exactly_once():
             assert first < end
             if kind == "month":
                 assert first.day == 1 and end.day == 1
+            if kind == "week":
+                assert first.weekday() == 0 and (end - first).days % 7 == 0
             day = first
             while day < end:
                 assert day not in days

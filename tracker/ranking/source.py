@@ -2,8 +2,8 @@
 the ledger that answer it.
 
 Standard periods read the stored per-period totals (one row per member and branch, so the
-cost does not grow with the number of entries); custom ranges sum the monthly totals of
-their whole months and the daily totals of the days at both ends. Every sum in
+cost does not grow with the number of entries); custom ranges sum the monthly, weekly and
+daily totals that tile them. Every sum in
 ``ranking`` reads through ``points_source``.
 """
 
@@ -137,24 +137,39 @@ def points_source(
 
 def _spans(period: Period) -> list[tuple[str, date, date]]:
     """A custom range as stored totals: (kind, first start, end) of the whole months
-    inside it and of the days before and after them."""
+    inside it, and around them of the whole weeks and then single days, which cover it
+    exactly with the fewest rows (most members have a total in most months and weeks,
+    few on a given day): Friday 4 September to 2 December 2026 is three days, three
+    weeks, three days, October and November, and two days."""
     first_month = period_start("month", period.start)
     if first_month < period.start:
         first_month = period_end("month", first_month)
     months_end = period_start("month", period.end)
     if first_month >= months_end:
-        return [(DAY, period.start, period.end)]
-    spans = [(DAY, period.start, first_month), ("month", first_month, months_end)]
-    spans.append((DAY, months_end, period.end))
+        return _weeks_and_days(period.start, period.end)
+    return [
+        *_weeks_and_days(period.start, first_month),
+        ("month", first_month, months_end),
+        *_weeks_and_days(months_end, period.end),
+    ]
+
+
+def _weeks_and_days(first: date, end: date) -> list[tuple[str, date, date]]:
+    """Days ``first`` to ``end`` (excluded): the whole weeks inside, days around them."""
+    monday = first + timedelta(days=-first.weekday() % 7)
+    weeks_end = monday + timedelta(days=7 * max(0, (end - monday).days // 7))
+    spans = [(DAY, first, end)]
+    if monday < weeks_end:
+        spans = [(DAY, first, monday), ("week", monday, weeks_end), (DAY, weeks_end, end)]
     return [span for span in spans if span[1] < span[2]]
 
 
 def _range_source(
     period: Period, scope: Scope, category_id: int | None, per_category: bool, per_member: bool
 ) -> _Source:
-    """A custom range from the stored totals: whole months from the monthly totals and
-    the days at both ends from the daily ones, so its cost follows the members and
-    the length of the range, never the number of entries."""
+    """A custom range from the stored totals: whole months, whole weeks and single days
+    (``_spans``), so its cost follows the members and the length of the range, never
+    the number of entries."""
     categories = category_id or per_category
     if per_member:
         table = MemberCategoryTotal if categories else MemberTotal
