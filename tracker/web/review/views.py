@@ -138,16 +138,17 @@ def approve(activity_id: int):
             reason=request.form.get("reason"),
             seen=_seen(activity),
         )
-        db.session.commit()
-    except DomainError as error:
-        return _refused(error, _queue_page)
-    return _after(
-        _(
+        # Worded before the commit expires the rows it names: reading them again after
+        # would cost the approval three more round trips.
+        message = _(
             "Approved: %(earned)s for %(name)s.",
             earned=points_phrase(entry.points),
             name=activity.member.name,
         )
-    )
+        db.session.commit()
+    except DomainError as error:
+        return _refused(error, _queue_page)
+    return _after(message)
 
 
 def _with_reason(activity: Activity, decide, page, *, required: bool = True):
