@@ -182,3 +182,20 @@ def test_signed_in_users_switch_language_from_the_top_bar(db, member, login):
     assert response.headers["Location"] == "/activities/"
     db.session.refresh(member)
     assert member.locale == "en"  # kept on the account (the browser test sees the page change)
+
+
+def test_templates_translate_in_the_language_of_the_moment(app):
+    """Templates keep the request's translations once looked up (a page of hundreds of
+    rows translates hundreds of strings), yet a mail in another language
+    (``force_locale``) is written in that language, and the page goes on in its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    words = "{{ _('Points') }}|{{ ngettext('%(num)d point', '%(num)d points', 2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        before = render_template_string(words)
+        with force_locale("en"):
+            forced = render_template_string(words)
+        after = render_template_string(words)
+    assert forced == "Points|2 points"
+    assert before == after != forced and "积分" in before
