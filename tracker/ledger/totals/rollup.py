@@ -115,7 +115,7 @@ def fill(
     )
     school_kinds = [kind for kind in kinds if school_wide(kind)]
 
-    def from_ledger(model, per_category: bool):
+    def from_ledger(per_category: bool):
         keys = [days.c.period_kind, days.c.period_start]
         keys += [ledger.c.category_id] if per_category else []
         keys += [ledger.c.user_id, ledger.c.branch_id]
@@ -155,19 +155,19 @@ def fill(
         return ["period_kind", "period_start", "category_id", "points_tenths", "members"], query
 
     steps = [
-        (MemberTotal, lambda: from_ledger(MemberTotal, False)),
-        (MemberCategoryTotal, lambda: from_ledger(MemberCategoryTotal, True)),
-        (SchoolTotal, lambda: from_members(MemberTotal, False, "user_id")),
-        (SchoolCategoryTotal, lambda: from_members(MemberCategoryTotal, True, "user_id")),
-        (BranchTotal, lambda: from_members(MemberTotal, False, "branch_id")),
-        (BranchCategoryTotal, lambda: from_members(MemberCategoryTotal, True, "branch_id")),
-        (ScoreCount, lambda: _both_counts(counted)),
+        (MemberTotal, [from_ledger(False)]),
+        (MemberCategoryTotal, [from_ledger(True)]),
+        (SchoolTotal, [from_members(MemberTotal, False, "user_id")]),
+        (SchoolCategoryTotal, [from_members(MemberCategoryTotal, True, "user_id")]),
+        (BranchTotal, [from_members(MemberTotal, False, "branch_id")]),
+        (BranchCategoryTotal, [from_members(MemberCategoryTotal, True, "branch_id")]),
+        (ScoreCount, [counted(SchoolTotal, False), counted(SchoolCategoryTotal, True)]),
     ]
     if progress:
         progress(0, len(steps))
-    for done, (model, build) in enumerate(steps, start=1):
-        for names, query in build() if model is ScoreCount else [build()]:
-            target = targets[model]
+    for done, (model, queries) in enumerate(steps, start=1):
+        target = targets[model]
+        for names, query in queries:
             columns = [target.c[name] for name in names]
             session.execute(insert(target).from_select(columns, query))
         if progress:
@@ -179,7 +179,3 @@ def fill(
         )
         for target in targets.values()
     )
-
-
-def _both_counts(counted):
-    return [counted(SchoolTotal, False), counted(SchoolCategoryTotal, True)]
