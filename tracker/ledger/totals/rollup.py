@@ -77,8 +77,9 @@ def period_days(session: Session, kinds: tuple[str, ...], metadata: MetaData) ->
                 rows.append({"day": day, "period_kind": kind, "period_start": start})
     if rows:
         session.execute(insert(table), rows)
-    # Without statistics PostgreSQL guesses the table small and joins it row by row.
-    session.execute(text(f"ANALYZE {table.name}"))
+    if connection.dialect.name == "postgresql":
+        # Without statistics PostgreSQL guesses the table small and joins it row by row.
+        session.execute(text(f"ANALYZE {table.name}"))
     return table
 
 
