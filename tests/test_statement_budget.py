@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from tracker.ledger import points
-from tracker.models import AdvisorScope, Role, Term
+from tracker.models import AdvisorScope, Role, Term, User
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
@@ -190,3 +190,23 @@ def test_navigation_counts_come_with_the_user(world, login, counted):
         # The statement that loads the user (and whether their session was ended).
         assert re.search(r'FROM "?user"?\s*(WHERE|$)', reading_notifications[0]), statements
         assert "ended_session" in reading_notifications[0]
+
+
+def test_the_review_queue_costs_the_same_for_one_waiting_or_twelve(world, db, make, login, counted):
+    """Each waiting activity's estimate, flags and attendance are read for all of
+    them at once: a committee with a week's backlog waits no longer than one
+    without (measured: 58 statements for 16 waiting, before)."""
+    client = login(world["committee"])
+    _response, one = counted(client, "/review/")
+    member = db.session.get(User, world["member"].id)
+    for day in range(1, 12):
+        make.activity(
+            member,
+            "study" if day % 2 else "volunteer",
+            quantity=30,
+            occurred_on=date(2026, 11, day),
+        )
+    db.session.commit()
+    response, twelve = counted(client, "/review/")
+    assert response.status_code == 200 and response.get_data(as_text=True).count("/approve") >= 12
+    assert len(twelve) == len(one), "\n".join([s[:150].replace("\n", " ") for s in twelve])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.activities.flags import Flag
 from tracker.ledger import terms
-from tracker.ledger.estimates import rule_for
+from tracker.ledger.estimates import in_force, rule_versions
 from tracker.models import Activity, ActivityStatus, Attendance, AttendanceStatus, Event, User
 from tracker.people import access
 
@@ -96,6 +96,7 @@ def bulk_holds(
     them (``flags`` is ``flags.review_flags`` of the same activities).
     """
     holds: dict[int, str] = {}
+    rules = rule_versions(session, {a.category_id for a in activities})
     for activity in activities:
         if activity.disputed:
             holds[activity.id] = _l(
@@ -103,7 +104,7 @@ def bulk_holds(
             )
         elif flags.get(activity.id):
             holds[activity.id] = _l("It has warnings: approve it on its own, after reading them.")
-        elif rule_for(session, activity.category_id, activity.occurred_on) is None:
+        elif in_force(rules, activity.category_id, activity.occurred_on) is None:
             holds[activity.id] = _l("No point rule applies on that day.")
         elif (term := terms.closed_term_on(session, activity.occurred_on)) is not None:
             holds[activity.id] = terms.closed_message(term)

@@ -225,5 +225,6 @@ def categories():
         .offset((args["page"] - 1) * args["per_page"])
     ).all()
     today = campus_today()
-    items = [serialize.category(c, estimates.rule_for(db.session, c.id, today)) for c in found]
+    versions = estimates.rule_versions(db.session, {c.id for c in found})
+    items = [serialize.category(c, estimates.in_force(versions, c.id, today)) for c in found]
     return serialize.page(items, args["page"], args["per_page"], total)

@@ -89,7 +89,8 @@ def choose():
         .order_by(Category.sort_order)
     ).all()
     today = campus_today()
-    rules = {c.id: estimates.rule_for(db.session, c.id, today) for c in categories}
+    versions = estimates.rule_versions(db.session, {c.id for c in categories})
+    rules = {c.id: estimates.in_force(versions, c.id, today) for c in categories}
     return render_template("activities/choose.html", categories=categories, rules=rules)
 
 

@@ -64,12 +64,12 @@ def _with_details(query):
 
 def _queue_page(status: int = 200):
     pending = db.session.scalars(_with_details(review_queue(current_user))).all()
-    found = {a.id: estimates.estimate_for(db.session, a) for a in pending}
+    found = estimates.estimates_for(db.session, pending)
     flags = review_flags(db.session, pending)
     page = render_template(
         "review/queue.html",
         pending=pending,
-        estimates={i: e for i, e in found.items() if e is not None},
+        estimates=found,
         flags=flags,
         holds=bulk_holds(db.session, pending, flags),
         confirmations=attendance_to_confirm(db.session, pending),
