@@ -213,7 +213,9 @@ def test_the_report_holds_the_numbers_of_the_boards_and_the_ledger(
     assert "第一党支部 2026秋 工作报告" in zh and "一、基本情况" in zh
     assert "数据来源：" in zh and "党支部书记（签字）" in zh
 
-    details = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "export"))
+    details = db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "export").order_by(AuditEvent.id)
+    )
     assert [d["format"] for d in details if d["what"] == "term_report"] == ["xlsx", "docx", "docx"]
 
 
