@@ -215,6 +215,8 @@ def _translations():
     anew for every string (about 20 µs), and a page of hundreds of rows translates
     hundreds of strings. Kept with the language they are for, so ``force_locale`` and
     ``refresh`` (a changed language) are honoured."""
+    if not g:  # no application context: Flask-Babel answers untranslated
+        return get_translations()
     state = getattr(g, "_flask_babel", None)
     locale = getattr(state, "babel_locale", None)
     kept = g.get("tracker_translations")
