@@ -40,6 +40,8 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from tracker.devtools.processes import children
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DATABASE = "tracker_multinode_drill"
@@ -183,7 +185,7 @@ class Site:
 
     def kill_worker(self) -> None:
         """The worker and its work horse (which puts itself in a group of its own)."""
-        horses = _children(self.worker.pid)
+        horses = children(self.worker.pid)
         for pid in (self.worker.pid, *horses):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -260,20 +262,6 @@ http {{
             client.delete(key)
         client.srem("rq:queues", f"rq:queue:{self.env['TRACKER_JOB_QUEUE']}")
         client.close()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if parent == pid:
-                found.append(int(entry))
-    return found
 
 
 # The load ------------------------------------------------------------------------

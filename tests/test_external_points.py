@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from tracker.extensions import db as _db
@@ -31,6 +30,7 @@ from tracker.ranking.branches import branch_leaderboard
 
 from .conftest import FROZEN_NOW as NOW
 from .conftest import TODAY
+from .files import xlsx
 
 WEEK = "2026-11-23"  # the Monday of TODAY's week
 THREADS = 4
@@ -177,13 +177,7 @@ def test_gb18030_csv_and_xlsx_files_work(cli, db, make, branch, tmp_path):
     assert external_points(db, zhang) == 30
 
     # 志愿汇 hours as XLSX, a month's report, numbers as numbers and 学号 typed as one.
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["学号", "姓名", "时长"])
-    sheet.append([2023001, "张三", 2.5])
-    out = io.BytesIO()
-    book.save(out)
-    path = write(tmp_path, out.getvalue(), "hours.xlsx")
+    path = write(tmp_path, xlsx([("学号", "姓名", "时长"), (2023001, "张三", 2.5)]), "hours.xlsx")
     result = cli("import-points", path, "--source", "zyh", "--month", "2026-11")
     assert result.exit_code == 0, result.output
     zyh = db.session.scalar(select(Category).where(Category.key == "zyh"))
@@ -236,15 +230,6 @@ def test_external_categories_cannot_be_logged(db, make, member, login):
     page = client.get("/activities/new")
     assert "学习强国" not in page.get_data(as_text=True)
     assert client.get("/activities/new/xuexi").status_code == 404
-
-
-def xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_committee_uploads_previews_accepts_and_reconciles(db, make, branch, login):

@@ -23,11 +23,12 @@ from decimal import Decimal
 import pytest
 import redis
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tracker import create_app
 from tracker.config import PROJECT_ROOT
+from tracker.devtools.processes import children
 from tracker.jobs import runner
 from tracker.jobs.builtin import REBUILD_TOTALS, REMINDERS
 from tracker.ledger import points, totals
@@ -36,6 +37,7 @@ from tracker.probes import redis_urls
 
 from .conftest import BASE_CONFIG, missing
 from .conftest import FROZEN_NOW as NOW
+from .files import xlsx
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -201,15 +203,6 @@ def test_a_large_export_runs_on_the_worker_and_only_its_requester_gets_the_file(
     assert [e.details["rows"] for e in exported] == [3]
 
 
-def xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _preview_and_confirm(client) -> int:
     """A 志愿汇 report previewed and accepted on the pages; the job's id."""
     data = xlsx([("学号", "姓名", "时长"), ("2023001", "张三", 2), ("2023002", "李四", 1.5)])
@@ -261,21 +254,6 @@ def _worker(app, tmp_path, *extra: str) -> subprocess.Popen:
     )
 
 
-def _children(pid: int) -> list[int]:
-    """The processes ``pid`` started (RQ's work horse puts itself in a group of its own)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if parent == pid:
-                found.append(int(entry))
-    return found
-
-
 def _until(check, seconds: float = 30, what: str = ""):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -310,7 +288,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_books_once(
         _until(lambda: db.session.scalar(waiting), what="the job to wait on the ledger")
         assert _job(db, job_id).state == JobState.RUNNING
         # The machine is lost: the worker and the work horse running the job, at once.
-        horses = _children(worker.pid)
+        horses = children(worker.pid)
         assert horses, "the worker forks a work horse for the job"
         for pid in (worker.pid, *horses):
             os.kill(pid, signal.SIGKILL)

@@ -161,7 +161,7 @@ def test_dashboards_home_and_review_stay_within_their_budget(world, login, count
             "/": 12,
             "/dashboard/branch": 12,
             "/dashboard/branch.json": 5,
-            "/review/": 13,
+            "/review/": 12,
         },
         "advisor": {
             "/": 9,

@@ -15,8 +15,16 @@ from sqlalchemy.orm import Session
 
 from tracker.activities.flags import Flag
 from tracker.ledger import terms
-from tracker.ledger.estimates import in_force, rule_versions
-from tracker.models import Activity, ActivityStatus, Attendance, AttendanceStatus, Event, User
+from tracker.ledger.estimates import in_force
+from tracker.models import (
+    Activity,
+    ActivityStatus,
+    Attendance,
+    AttendanceStatus,
+    Event,
+    PointRule,
+    User,
+)
 from tracker.people import access
 
 # Why an event attendance waits for a second person (``closing.needs_second_person``).
@@ -86,17 +94,20 @@ def attendance_to_confirm(session: Session, activities: list[Activity]) -> dict[
 
 
 def bulk_holds(
-    session: Session, activities: list[Activity], flags: dict[int, list[Flag]]
+    session: Session,
+    activities: list[Activity],
+    flags: dict[int, list[Flag]],
+    rules: dict[int, list[PointRule]],
 ) -> dict[int, str]:
     """Why each of ``activities`` that bulk approval cannot take needs a decision of its own.
 
     A disputed session needs a reason, one with warnings a reading of them;
     without a point rule on its day, or on a day of a closed term, approving
     it is refused anyway. Offering these for bulk approval would only skip
-    them (``flags`` is ``flags.review_flags`` of the same activities).
+    them (``flags`` is ``flags.review_flags`` of the same activities, ``rules``
+    ``estimates.rule_versions`` of their categories).
     """
     holds: dict[int, str] = {}
-    rules = rule_versions(session, {a.category_id for a in activities})
     for activity in activities:
         if activity.disputed:
             holds[activity.id] = _l(

@@ -33,6 +33,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 from tracker.devtools.demo import GIVEN, SURNAMES
 from tracker.ledger import terms, totals
 from tracker.ledger.totals import rollup
+from tracker.ledger.totals.keeping import chunks
 from tracker.models import (
     Activity,
     ActivityStatus,
@@ -67,17 +68,6 @@ class BenchLogins:
 
 def database_is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(User))
-
-
-def _chunks(rows: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _next_id(session: Session, model) -> int:
@@ -214,7 +204,7 @@ def seed(
                 "created_at": now,
             }
         )
-    for chunk in _chunks(iter(people)):
+    for chunk in chunks(people, CHUNK):
         session.execute(insert(User), chunk)
     memberships = []
     for uid, branch_id in home.items():
@@ -226,7 +216,7 @@ def seed(
             memberships.append({"user_id": uid, "branch_id": new, "start_on": moved_on})
         else:
             memberships.append({"user_id": uid, "branch_id": branch_id, "start_on": first_day})
-    for chunk in _chunks(iter(memberships)):
+    for chunk in chunks(memberships, CHUNK):
         session.execute(insert(Membership), chunk)
     # The ids above were given explicitly; PostgreSQL's sequence must catch up
     # before the ORM adds the staff accounts.

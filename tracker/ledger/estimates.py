@@ -116,14 +116,15 @@ def _priced(
     return Estimate(points=points, uncapped=uncapped, rule=rule)
 
 
-def estimates_for(session: Session, activities: list[Activity]) -> dict[int, Estimate]:
+def estimates_for(
+    session: Session, activities: list[Activity], rules: dict[int, list[PointRule]]
+) -> dict[int, Estimate]:
     """What approving each activity now would book, by id (none for an activity whose
-    category has no rule on its day): the rules, the events' points and what the caps
-    have already counted read for all of them at once, in three statements however
-    many wait (the review queue shows them all)."""
+    category has no rule on its day): the events' points and what the caps have already
+    counted read for all of them at once, in two statements however many wait (the
+    review queue shows them all); ``rules`` is ``rule_versions`` of their categories."""
     if not activities:
         return {}
-    rules = rule_versions(session, {a.category_id for a in activities})
     event_ids = {a.event_id for a in activities if a.event_id is not None}
     event_points_of = (
         dict(session.execute(select(Event.id, Event.points).where(Event.id.in_(event_ids))).all())

@@ -112,11 +112,7 @@ def points_source(
     this module and in ``statistics`` reads through it. Sums that need no member
     (``per_member`` False) read the branch totals: a row per branch and day or month."""
     if period.is_standard:
-        categories = category_id or per_category
-        if per_member:
-            table = MemberCategoryTotal if categories else MemberTotal
-        else:
-            table = BranchCategoryTotal if categories else BranchTotal
+        table = _totals_table(bool(category_id or per_category), per_member)
         where = [
             table.period_kind == period.kind,
             table.period_start == period.start,
@@ -133,6 +129,13 @@ def points_source(
             tuple(where),
         )
     return _range_source(period, scope, category_id, per_category, per_member)
+
+
+def _totals_table(per_category: bool, per_member: bool):
+    """The stored totals a sum reads: per member or per branch, per category or not."""
+    if per_member:
+        return MemberCategoryTotal if per_category else MemberTotal
+    return BranchCategoryTotal if per_category else BranchTotal
 
 
 def _spans(period: Period) -> list[tuple[str, date, date]]:
@@ -171,10 +174,7 @@ def _range_source(
     (``_spans``), so its cost follows the members and the length of the range, never
     the number of entries."""
     categories = category_id or per_category
-    if per_member:
-        table = MemberCategoryTotal if categories else MemberTotal
-    else:
-        table = BranchCategoryTotal if categories else BranchTotal
+    table = _totals_table(bool(categories), per_member)
     columns = [
         getattr(table, "user_id", null()).label("user_id"),
         table.branch_id.label("branch_id"),

@@ -64,14 +64,14 @@ def _with_details(query):
 
 def _queue_page(status: int = 200):
     pending = db.session.scalars(_with_details(review_queue(current_user))).all()
-    found = estimates.estimates_for(db.session, pending)
+    rules = estimates.rule_versions(db.session, {a.category_id for a in pending})
     flags = review_flags(db.session, pending)
     page = render_template(
         "review/queue.html",
         pending=pending,
-        estimates=found,
+        estimates=estimates.estimates_for(db.session, pending, rules),
         flags=flags,
-        holds=bulk_holds(db.session, pending, flags),
+        holds=bulk_holds(db.session, pending, flags, rules),
         confirmations=attendance_to_confirm(db.session, pending),
         approve_form=ConfirmForm(),
         reject_form=ReasonForm(),
@@ -235,7 +235,8 @@ def approve_selected():
     if not chosen:
         flash(_("Choose at least one activity to approve."), "warning")
         return redirect(url_for(".queue"))
-    holds = bulk_holds(db.session, chosen, review_flags(db.session, chosen))
+    rules = estimates.rule_versions(db.session, {a.category_id for a in chosen})
+    holds = bulk_holds(db.session, chosen, review_flags(db.session, chosen), rules)
     approved, skipped = 0, []
     for activity in chosen:
         title = activity.title
